@@ -1,0 +1,7 @@
+"""`python -m fieldapp` runs the same command line as the `fieldapp` script."""
+
+import sys
+
+from fieldapp.cli import main
+
+sys.exit(main())

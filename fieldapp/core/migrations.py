@@ -1,0 +1,132 @@
+"""Schema of the local store, created and upgraded with sqlite-utils' Migrations.
+
+Each schema change is a new decorated function appended at the end; never edit one that shipped.
+A database that has applied a migration this list does not know was written by a newer version of
+the app and is refused (see store.open_store), so an old laptop never damages newer data.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "fieldapp"
+migrations = Migrations(MIGRATION_SET)
+
+APPEND_ONLY_TABLES = ("revisions", "audit", "status_changes", "dibao_standards")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db["meta"].create({"key": str, "value": str}, pk="key")
+    db["households"].create(
+        {
+            "id": str,
+            "archive_no": str,
+            "name": str,
+            "id_number": str,
+            "region_code": str,
+            "category": str,
+            "phone": str,
+            "worker_no": str,
+            "status": str,
+            "clears": str,
+            "final_forms": str,
+            "search_text": str,
+            "created_at": str,
+            "created_by": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"id", "status", "created_at", "updated_at"},
+    )
+    db["households"].create_index(["archive_no"])
+    db["households"].create_index(["id_number"])
+    db["households"].create_index(["region_code"])
+    db["households"].create_index(["status"])
+    db["households"].create_index(["updated_at"])
+    db["revisions"].create(
+        {
+            "id": str,
+            "household_id": str,
+            "form_id": str,
+            "form_version": str,
+            "state": str,
+            "data": str,
+            "created_at": str,
+            "author": str,
+            "device_id": str,
+            "device_seq": int,
+            "parent_id": str,
+        },
+        pk="id",
+        not_null={"id", "household_id", "form_id", "state", "data", "created_at"},
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db["revisions"].create_index(["household_id", "form_id"])
+    db["status_changes"].create(
+        {
+            "id": str,
+            "household_id": str,
+            "status": str,
+            "reason": str,
+            "changed_at": str,
+            "author": str,
+        },
+        pk="id",
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db["status_changes"].create_index(["household_id"])
+    db["audit"].create(
+        {
+            "seq": int,
+            "id": str,
+            "at": str,
+            "actor": str,
+            "device_id": str,
+            "action": str,
+            "household_id": str,
+            "form_id": str,
+            "revision_id": str,
+            "detail": str,
+        },
+        pk="seq",
+    )
+    db["audit"].create_index(["household_id"])
+    db["attachments"].create(
+        {
+            "sha256": str,
+            "name": str,
+            "mime": str,
+            "size": int,
+            "data": bytes,
+            "added_at": str,
+            "added_by": str,
+        },
+        pk="sha256",
+    )
+    db["dibao_standards"].create(
+        {
+            "id": str,
+            "county_code": str,
+            "effective_from": str,
+            "amount_fen": int,
+            "source": str,
+            "entered_at": str,
+            "entered_by": str,
+        },
+        pk="id",
+        not_null={"county_code", "effective_from", "amount_fen"},
+    )
+    db["dibao_standards"].create_index(["county_code", "effective_from"])
+    for table in APPEND_ONLY_TABLES:
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
+def known_migration_names() -> list[str]:
+    """Every migration this version of the app knows, in order."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
