@@ -13,8 +13,8 @@ import mimetypes
 import os
 import sqlite3
 import uuid
-from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -97,6 +97,19 @@ class Revision:
             device_seq=row["device_seq"] or 0,
             parent_id=row["parent_id"],
         )
+
+
+@dataclass
+class BulkHousehold:
+    """A new household for bulk_insert_households: its id, data per form and form states."""
+
+    id: str
+    forms: dict[str, dict[str, Any]]
+    states: dict[str, str]
+    created_at: str
+    status: str = "在档"
+    status_reason: str = "批量导入"
+    revision_ids: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -433,14 +446,17 @@ class Store:
 
     def reindex(self, household_id: str) -> None:
         """Rebuild the household's list entry from its newest revisions."""
-        data = self.current(household_id)
-        states = self.current_states(household_id)
+        row = self.index_row(self.current(household_id), self.current_states(household_id))
+        self.db["households"].update(household_id, {**row, "updated_at": now_iso()})
+
+    def index_row(self, data: Mapping[str, Mapping[str, Any]],
+                  states: Mapping[str, str]) -> dict[str, Any]:
+        """The households-table columns derived from a household's data (list, search, 六清)."""
         index: dict[str, Any] = {}
         for key, (form_id, field_name) in self.survey.household_index.items():
             value = (data.get(form_id) or {}).get(field_name)
             index[key] = value if isinstance(value, str) else None
         final_forms = sorted(f for f, s in states.items() if s == "final")
-        clears = self.complete_clears(final_forms)
         region = index.get("region")
         region_name = self.regions.full_name(region) if region else ""
         search_text = " ".join(
@@ -448,22 +464,74 @@ class Store:
                              index.get("worker_no"), index.get("phone"), region, region_name)
             if v
         ).upper()
-        self.db["households"].update(
-            household_id,
-            {
-                "archive_no": index.get("archive_no"),
-                "name": index.get("name"),
-                "id_number": index.get("id_number"),
-                "region_code": region,
-                "category": index.get("category"),
-                "phone": index.get("phone"),
-                "worker_no": index.get("worker_no"),
-                "final_forms": json.dumps(final_forms),
-                "clears": json.dumps(clears, ensure_ascii=False),
-                "search_text": search_text,
-                "updated_at": now_iso(),
-            },
-        )
+        return {
+            "archive_no": index.get("archive_no"),
+            "name": index.get("name"),
+            "id_number": index.get("id_number"),
+            "region_code": region,
+            "category": index.get("category"),
+            "phone": index.get("phone"),
+            "worker_no": index.get("worker_no"),
+            "final_forms": json.dumps(final_forms),
+            "clears": json.dumps(self.complete_clears(final_forms), ensure_ascii=False),
+            "search_text": search_text,
+        }
+
+    def bulk_insert_households(self, households: Iterable[BulkHousehold], *, author: str,
+                               batch_size: int = 2000) -> int:
+        """Insert many new households with one revision per form, fast (demo data, imports).
+
+        The caller vouches that the data is already normalised (as FormEngine produces it);
+        each household still gets its audit entry and revisions, exactly as a save would.
+        """
+        count = 0
+        device = self.device_id
+        seq = int(self.meta("device_seq") or "0")
+        batch_h: list[dict[str, Any]] = []
+        batch_r: list[dict[str, Any]] = []
+        batch_a: list[dict[str, Any]] = []
+        batch_s: list[dict[str, Any]] = []
+
+        def flush() -> None:
+            self.db["households"].insert_all(batch_h, batch_size=500)
+            self.db["revisions"].insert_all(batch_r, batch_size=500)
+            self.db["audit"].insert_all(batch_a, batch_size=500)
+            self.db["status_changes"].insert_all(batch_s, batch_size=500)
+            batch_s.clear()
+            batch_h.clear()
+            batch_r.clear()
+            batch_a.clear()
+
+        with self.db.atomic():
+            for item in households:
+                states = {form_id: item.states.get(form_id, "draft") for form_id in item.forms}
+                batch_h.append({"id": item.id, "status": item.status, "created_at": item.created_at,
+                                "created_by": author, "updated_at": item.created_at,
+                                **self.index_row(item.forms, states)})
+                for form_id, values in item.forms.items():
+                    seq += 1
+                    batch_r.append({
+                        "id": item.revision_ids.get(form_id) or str(uuid.uuid4()),
+                        "household_id": item.id, "form_id": form_id,
+                        "form_version": self.survey.version, "state": states[form_id],
+                        "data": json.dumps(values, ensure_ascii=False, sort_keys=True),
+                        "created_at": item.created_at, "author": author, "device_id": device,
+                        "device_seq": seq, "parent_id": None,
+                    })
+                batch_a.append({"id": str(uuid.uuid4()), "at": now_iso(), "actor": author,
+                                "device_id": device, "action": "bulk_insert_household",
+                                "household_id": item.id, "form_id": None, "revision_id": None,
+                                "detail": json.dumps({"forms": sorted(item.forms)})})
+                if item.status != "在档":
+                    batch_s.append({"id": str(uuid.uuid4()), "household_id": item.id,
+                                    "status": item.status, "reason": item.status_reason,
+                                    "changed_at": item.created_at, "author": author})
+                count += 1
+                if len(batch_h) >= batch_size:
+                    flush()
+            flush()
+            self.set_meta("device_seq", str(seq))
+        return count
 
     def complete_clears(self, final_forms: list[str]) -> list[str]:
         """Which of the 六清 are evidenced by finalised forms (a clear needs all its forms)."""
