@@ -64,7 +64,9 @@ def _read_json(source: str) -> Any:
     try:
         return json.loads(text)
     except json.JSONDecodeError as exc:
-        raise CliError(f"{source} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}") from None
+        raise CliError(
+            f"{source} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
+        ) from None
 
 
 # -- commands ----------------------------------------------------------------------------------
@@ -86,8 +88,10 @@ def cmd_forms_check(args: argparse.Namespace) -> int:
 
             survey = load_survey(directory)
             fields = sum(len(f.fields) for f in survey.forms.values())
-            print(f"表单检查通过：{survey.title} 版本 {survey.version}，"
-                  f"{len(survey.forms)} 张表，{fields} 个字段 (forms OK)")
+            print(
+                f"表单检查通过：{survey.title} 版本 {survey.version}，"
+                f"{len(survey.forms)} 张表，{fields} 个字段 (forms OK)"
+            )
     return 1 if problems else 0
 
 
@@ -103,8 +107,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         if show:
             print(f"\r生成演示数据 {done}/{total}", end="", file=sys.stderr, flush=True)
 
-    created = generate_demo(store, args.households, seed=args.seed, author=_author(args),
-                            progress=progress)
+    created = generate_demo(
+        store, args.households, seed=args.seed, author=_author(args), progress=progress
+    )
     if show:
         print(file=sys.stderr)
     print(f"已生成 {created} 户演示数据（种子 {args.seed}），数据库：{store.path}")
@@ -132,19 +137,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
     store = _open(args)
-    rows = store.search(args.query or "", status=args.status, region_prefix=args.region,
-                        limit=args.limit or None)
+    rows = store.search(
+        args.query or "", status=args.status, region_prefix=args.region, limit=args.limit or None
+    )
     summaries = [_household_summary(r, store.regions) for r in rows]
     if args.json:
         _print_json(summaries)
         return 0
     for s in summaries:
         clears = f"六清 {len(s['clears'])}/6"
-        print(f"{s['archive_no'] or '-':<14} {s['name'] or '(未填姓名)':<6} {s['id_number'] or '':<18} "
-              f"{s['status']:<4} {s['category'] or '':<6} {clears}  {s['region']}  {s['id']}")
+        print(
+            f"{s['archive_no'] or '-':<14} {s['name'] or '(未填姓名)':<6} {s['id_number'] or '':<18} "
+            f"{s['status']:<4} {s['category'] or '':<6} {clears}  {s['region']}  {s['id']}"
+        )
     total = len(summaries)
-    print(f"共 {total} 户" + ("（已达上限，可加 --limit）" if args.limit and total >= args.limit else ""),
-          file=sys.stderr)
+    print(
+        f"共 {total} 户"
+        + ("（已达上限，可加 --limit）" if args.limit and total >= args.limit else ""),
+        file=sys.stderr,
+    )
     return 0
 
 
@@ -172,10 +183,17 @@ def cmd_show(args: argparse.Namespace) -> int:
     data = store.current(household["id"])
     states = store.current_states(household["id"])
     if args.json:
-        _print_json({"household": _household_summary(household, store.regions),
-                     "states": states, "forms": data})
+        _print_json(
+            {
+                "household": _household_summary(household, store.regions),
+                "states": states,
+                "forms": data,
+            }
+        )
         return 0
-    print(f"户 {household['id']}  档案编号 {household['archive_no'] or '-'}  状态 {household['status']}")
+    print(
+        f"户 {household['id']}  档案编号 {household['archive_no'] or '-'}  状态 {household['status']}"
+    )
     for form_id, form in store.survey.forms.items():
         values = data.get(form_id)
         state = {"final": "已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填写")
@@ -188,8 +206,11 @@ def cmd_show(args: argparse.Namespace) -> int:
                 rows = value or []
                 print(f"  {f.label}：{len(rows)} 行")
                 for i, row in enumerate(rows, 1):
-                    cells = [f"{c.label}={_show_value(c, row.get(c.name), store.regions)}"
-                             for c in f.fields if _show_value(c, row.get(c.name), store.regions)]
+                    cells = [
+                        f"{c.label}={_show_value(c, row.get(c.name), store.regions)}"
+                        for c in f.fields
+                        if _show_value(c, row.get(c.name), store.regions)
+                    ]
                     print(f"    {i}. " + "；".join(cells))
             elif f.has_value:
                 shown = _show_value(f, value, store.regions)
@@ -203,7 +224,7 @@ def cmd_record(args: argparse.Namespace) -> int:
 
     data = _read_json(args.json_file)
     if not isinstance(data, dict):
-        raise CliError("JSON 顶层应为对象：{\"字段名\": 值, …}")
+        raise CliError('JSON 顶层应为对象：{"字段名": 值, …}')
     store = _open(args)
     try:
         store.survey.form(args.form)
@@ -222,9 +243,15 @@ def cmd_record(args: argparse.Namespace) -> int:
         raise CliError(f"{exc}；未保存任何内容") from None
     problems = result.problems
     if args.json_output:
-        _print_json({"household": hid, "revision": result.revision.id,
-                     "state": result.revision.state, "created": result.created,
-                     "problems": [p.to_dict() for p in problems]})
+        _print_json(
+            {
+                "household": hid,
+                "revision": result.revision.id,
+                "state": result.revision.state,
+                "created": result.created,
+                "problems": [p.to_dict() for p in problems],
+            }
+        )
     else:
         _report_problems(problems, False)
         state = "定稿" if result.revision.state == "final" else "草稿"
@@ -235,8 +262,9 @@ def cmd_record(args: argparse.Namespace) -> int:
 
 def _report_problems(problems: Sequence[Any], as_json: bool) -> None:
     if as_json:
-        json.dump({"problems": [p.to_dict() for p in problems]}, sys.stderr, ensure_ascii=False,
-                  indent=2)
+        json.dump(
+            {"problems": [p.to_dict() for p in problems]}, sys.stderr, ensure_ascii=False, indent=2
+        )
         sys.stderr.write("\n")
         return
     for problem in problems:
@@ -297,8 +325,10 @@ def cmd_dibao_list(args: argparse.Namespace) -> int:
         _print_json(rows)
         return 0
     for row in rows:
-        print(f"{row['county_code']} {store.regions.full_name(row['county_code']):<20} "
-              f"{row['effective_from']} 起 {format_yuan(row['amount_fen'])} 元/人·月  {row['source']}")
+        print(
+            f"{row['county_code']} {store.regions.full_name(row['county_code']):<20} "
+            f"{row['effective_from']} 起 {format_yuan(row['amount_fen'])} 元/人·月  {row['source']}"
+        )
     return 0
 
 
@@ -310,9 +340,12 @@ def cmd_dibao_add(args: argparse.Namespace) -> int:
     except MoneyError as exc:
         raise CliError(str(exc)) from None
     store = _open(args)
-    store.add_dibao_standard(args.county, args.effective_from, fen, source=args.source,
-                             author=_author(args))
-    print(f"已记录：{store.regions.full_name(args.county)} {args.effective_from} 起 {args.amount} 元/人·月")
+    store.add_dibao_standard(
+        args.county, args.effective_from, fen, source=args.source, author=_author(args)
+    )
+    print(
+        f"已记录：{store.regions.full_name(args.county)} {args.effective_from} 起 {args.amount} 元/人·月"
+    )
     return 0
 
 
@@ -324,8 +357,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
         _print_json(entries)
         return 0
     for e in entries:
-        print(f"{e['at']}  {e['actor']:<10} {e['action']:<18} {e['household_id'] or ''} "
-              f"{e['form_id'] or ''}")
+        print(
+            f"{e['at']}  {e['actor']:<10} {e['action']:<18} {e['household_id'] or ''} "
+            f"{e['form_id'] or ''}"
+        )
     return 0
 
 
@@ -333,7 +368,9 @@ def cmd_gui(args: argparse.Namespace) -> int:
     try:
         from fieldapp.ui.app import run
     except ImportError as exc:
-        raise CliError(f"无法启动图形界面（缺少 Qt 组件：{exc}）。命令行功能可用：fieldapp --help") from None
+        raise CliError(
+            f"无法启动图形界面（缺少 Qt 组件：{exc}）。命令行功能可用：fieldapp --help"
+        ) from None
     return run(_db_path(args))
 
 
@@ -346,8 +383,12 @@ def build_parser() -> argparse.ArgumentParser:
         description="户户清：困难职工入户走访“六清”调查（离线）。不带子命令时启动图形界面。",
     )
     parser.add_argument("--version", action="version", version=f"fieldapp {__version__}")
-    parser.add_argument("--db", help="数据库文件（默认 $FIELDAPP_DB，否则用户数据目录下 huhuqing.db）")
-    parser.add_argument("--user", help="操作人姓名，记入审计日志（默认 $FIELDAPP_USER 或系统用户名）")
+    parser.add_argument(
+        "--db", help="数据库文件（默认 $FIELDAPP_DB，否则用户数据目录下 huhuqing.db）"
+    )
+    parser.add_argument(
+        "--user", help="操作人姓名，记入审计日志（默认 $FIELDAPP_USER 或系统用户名）"
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
 
@@ -380,7 +421,9 @@ def build_parser() -> argparse.ArgumentParser:
     record.add_argument("household", help="户 ID、档案编号、身份证号，或 new 新建一户")
     record.add_argument("--form", required=True, help="表单：A B C D E LQ BZ")
     record.add_argument("--json", dest="json_file", default="-", help="JSON 文件，- 为标准输入")
-    record.add_argument("--draft", action="store_true", help="存为草稿：有错误也保存（保留原样输入）")
+    record.add_argument(
+        "--draft", action="store_true", help="存为草稿：有错误也保存（保留原样输入）"
+    )
     record.add_argument("--json-output", action="store_true", help="以 JSON 输出结果")
     record.set_defaults(handler=cmd_record)
 
@@ -402,7 +445,9 @@ def build_parser() -> argparse.ArgumentParser:
     assess.add_argument("--json", action="store_true")
     assess.set_defaults(handler=cmd_assess)
 
-    dibao = sub.add_parser("dibao", help="当地低保标准").add_subparsers(metavar="ACTION", required=True)
+    dibao = sub.add_parser("dibao", help="当地低保标准").add_subparsers(
+        metavar="ACTION", required=True
+    )
     dlist = dibao.add_parser("list", help="列出低保标准")
     dlist.add_argument("--json", action="store_true")
     dlist.set_defaults(handler=cmd_dibao_list)

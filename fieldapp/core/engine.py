@@ -86,7 +86,10 @@ class FormResult:
 def _dependencies(f: Field, local_names: set[str]) -> set[str]:
     if f.calculate is None:
         return set()
-    parsed = expr.parse(f.calculate, KNOWN_FUNCTIONS)
+    try:
+        parsed = expr.parse(f.calculate, KNOWN_FUNCTIONS)
+    except expr.ExprError:
+        return set()  # reported by the form checker as an expression error
     return {path[0] for path in parsed.names() if path[0] in local_names and path[0] != f.name}
 
 
@@ -187,8 +190,9 @@ class FormEngine:
             result = FormResult(form_id, {})
             self._compute(form, household.get(form_id) or {}, result, views)
             if form_id in wanted:
-                self._check_fields(form, form.fields, result.values, views[form_id], views,
-                                   None, "", result)
+                self._check_fields(
+                    form, form.fields, result.values, views[form_id], views, None, "", result
+                )
                 results[form_id] = result
         return results
 
@@ -251,8 +255,9 @@ class FormEngine:
         return values, view, valid
 
     def _evaluate(self, source: str, layers: Sequence[Mapping[str, Any]]) -> Any:
-        return expr.evaluate(source, expr.DictScope(*layers), today=self.today,
-                             functions=self.functions)
+        return expr.evaluate(
+            source, expr.DictScope(*layers), today=self.today, functions=self.functions
+        )
 
     def _compute(
         self,
@@ -270,8 +275,15 @@ class FormEngine:
             order = calculation_order(f.fields)
             for row_values, row_view in zip(values[f.name], view[f.name], strict=True):
                 for child in order:
-                    self._calculate(form, child, row_values, row_view, [row_view, view, views],
-                                    result, f"{f.name}[]")
+                    self._calculate(
+                        form,
+                        child,
+                        row_values,
+                        row_view,
+                        [row_view, view, views],
+                        result,
+                        f"{f.name}[]",
+                    )
         for f in self._orders[form.id]:
             self._calculate(form, f, values, view, [view, views], result, "")
         result.values = values
@@ -315,8 +327,9 @@ class FormEngine:
             if not f.has_value:
                 continue
 
-            def report(code: str, message: str, blocking: bool = True, path: str = path,
-                       f: Field = f) -> None:
+            def report(
+                code: str, message: str, blocking: bool = True, path: str = path, f: Field = f
+            ) -> None:
                 result.problems.append(Problem(form.id, path, f.label, message, blocking, code))
 
             if f.relevant is not None:
@@ -343,8 +356,9 @@ class FormEngine:
             if f.type == "id_number" and coerced.id_info is not None:
                 self._check_id_agreement(f, coerced.id_info, values, fields, prefix, result, form)
             if f.type == "repeat":
-                self._check_rows(form, f, values.get(f.name) or [], path, view, views, result,
-                                 report)
+                self._check_rows(
+                    form, f, values.get(f.name) or [], path, view, views, result, report
+                )
             if f.constraint is not None:
                 try:
                     ok = self._evaluate(f.constraint, layers)
@@ -352,11 +366,15 @@ class FormEngine:
                     report("constraint", f"校验条件无法判断：{exc}", False)
                     continue
                 if ok is not None and not _truthy(ok):
-                    report("constraint", f.constraint_message or "填写内容不符合要求",
-                           f.constraint_severity == "error")
+                    report(
+                        "constraint",
+                        f.constraint_message or "填写内容不符合要求",
+                        f.constraint_severity == "error",
+                    )
 
-    def _is_required(self, f: Field, layers: Sequence[Mapping[str, Any]],
-                     report: Callable[..., None]) -> bool:
+    def _is_required(
+        self, f: Field, layers: Sequence[Mapping[str, Any]], report: Callable[..., None]
+    ) -> bool:
         if isinstance(f.required, bool):
             return f.required
         try:
@@ -365,9 +383,17 @@ class FormEngine:
             report("required_expr", f"必填条件无法判断：{exc}", False)
             return False
 
-    def _check_rows(self, form: Form, f: Field, rows: list[dict[str, Any]], path: str,
-                    view: Mapping[str, Any], views: Mapping[str, Any], result: FormResult,
-                    report: Callable[..., None]) -> None:
+    def _check_rows(
+        self,
+        form: Form,
+        f: Field,
+        rows: list[dict[str, Any]],
+        path: str,
+        view: Mapping[str, Any],
+        views: Mapping[str, Any],
+        result: FormResult,
+        report: Callable[..., None],
+    ) -> None:
         if len(rows) < f.min_rows:
             report("too_few_rows", f"至少需要 {f.min_rows} 行")
         if f.max_rows is not None and len(rows) > f.max_rows:
@@ -375,26 +401,45 @@ class FormEngine:
         row_views = view.get(f.name) or []
         for i, row in enumerate(rows):
             row_view = row_views[i] if i < len(row_views) else {}
-            self._check_fields(form, f.fields, row, view, views, row_view,
-                               f"{path}[{i + 1}].", result)
+            self._check_fields(
+                form, f.fields, row, view, views, row_view, f"{path}[{i + 1}].", result
+            )
 
-    def _check_id_agreement(self, f: Field, info: Any, values: Mapping[str, Any],
-                            fields: Sequence[Field], prefix: str, result: FormResult,
-                            form: Form) -> None:
+    def _check_id_agreement(
+        self,
+        f: Field,
+        info: Any,
+        values: Mapping[str, Any],
+        fields: Sequence[Field],
+        prefix: str,
+        result: FormResult,
+        form: Form,
+    ) -> None:
         """Birth date and gender typed on the form must agree with the ID number."""
         by_name = {s.name: s for s in fields}
         if f.birth_date_field and (target := by_name.get(f.birth_date_field)) is not None:
             typed = values.get(f.birth_date_field)
             if not is_empty(typed) and typed != info.birth_date.isoformat():
-                result.problems.append(Problem(
-                    form.id, prefix + target.name, target.label,
-                    f"出生日期与身份证号不一致（身份证号为 {info.birth_date.isoformat()}）",
-                    True, "id_birth_mismatch"))
+                result.problems.append(
+                    Problem(
+                        form.id,
+                        prefix + target.name,
+                        target.label,
+                        f"出生日期与身份证号不一致（身份证号为 {info.birth_date.isoformat()}）",
+                        True,
+                        "id_birth_mismatch",
+                    )
+                )
         if f.gender_field and (target := by_name.get(f.gender_field)) is not None:
             typed = values.get(f.gender_field)
             if not is_empty(typed) and typed != info.gender:
-                result.problems.append(Problem(
-                    form.id, prefix + target.name, target.label,
-                    f"性别与身份证号不一致（身份证号为{info.gender}性）", True,
-                    "id_gender_mismatch"))
-
+                result.problems.append(
+                    Problem(
+                        form.id,
+                        prefix + target.name,
+                        target.label,
+                        f"性别与身份证号不一致（身份证号为{info.gender}性）",
+                        True,
+                        "id_gender_mismatch",
+                    )
+                )

@@ -2,7 +2,7 @@
 
 Why: office staff write these snippets in YAML, so running them with Python ``eval`` would let a
 typo or a hostile file execute arbitrary code, and binary floats would get money wrong. This
-module therefore has its own tokenizer, recursive-descent parser and tree-walking evaluator:
+module therefore has its own tokenizer, precedence-climbing parser and tree-walking evaluator:
 numbers are ``decimal.Decimal``, null behaves as in SQL, division by zero gives null, and every
 problem (syntax, unknown function, type mismatch, too deep or too long) is an ``ExprError`` that
 the host can show to the user. Nothing here imports Qt.
@@ -13,12 +13,15 @@ Grammar (lowest precedence first)::
     or_expr    := and_expr ("or" and_expr)*
     and_expr   := not_expr ("and" not_expr)*
     not_expr   := "not" not_expr | comparison
-    comparison := additive [("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not" "in") additive]
+    comparison := additive [("==" | "!=" | "<" | "<=" | ">" | ">=" | "in" | "not in") additive]
     additive   := term (("+" | "-") term)*
     term       := unary (("*" | "/" | "%") unary)*
     unary      := "-" unary | primary
     primary    := NUMBER | STRING | "true" | "false" | "null" | "[" [expr ("," expr)*] "]"
                 | NAME "(" [expr ("," expr)*] ")" | NAME ("." NAME)* | "(" expr ")"
+
+Comparisons do not chain (``a < b < c`` is an error), and ``not`` right after an arithmetic or
+comparison operator needs parentheses (``a == (not b)``).
 """
 
 from __future__ import annotations
@@ -314,10 +317,32 @@ class _Call:
 
 _Node = _Literal | _ListNode | _Name | _Neg | _Not | _BoolOp | _Chain | _Compare | _Call
 
-_COMPARE_OPS: Final = frozenset({"==", "!=", "<", "<=", ">", ">="})
+# Binding power of the binary operators; "not" (prefix) sits between "and" and comparisons.
+_OR, _AND, _NOT, _CMP, _ADD, _MUL = 1, 2, 3, 4, 5, 6
+_BINARY_POWER: Final = {
+    "or": _OR,
+    "and": _AND,
+    "==": _CMP,
+    "!=": _CMP,
+    "<": _CMP,
+    "<=": _CMP,
+    ">": _CMP,
+    ">=": _CMP,
+    "in": _CMP,
+    "not in": _CMP,
+    "+": _ADD,
+    "-": _ADD,
+    "*": _MUL,
+    "/": _MUL,
+    "%": _MUL,
+}
 
 
 class _Parser:
+    """Precedence climbing rather than one method per grammar rule, so the parser uses only a
+    few Python frames per nesting level and MAX_DEPTH keeps it far from the recursion limit.
+    Left-associative runs (``a + b - c``, ``a and b and c``) become one flat node."""
+
     def __init__(self, source: str) -> None:
         self.source = source
         self.tokens = _tokenize(source)
@@ -365,90 +390,75 @@ class _Parser:
                 tok,
             )
 
+    def binary_op(self) -> str | None:
+        """The binary operator at the current token ('not in' spans two tokens), if any."""
+        tok = self.peek()
+        if tok.kind == "op" and tok.text in _BINARY_POWER:
+            return tok.text
+        if tok.kind == "kw":
+            if tok.text in ("and", "or", "in"):
+                return tok.text
+            nxt = self.peek(1)
+            if tok.text == "not" and nxt.kind == "kw" and nxt.text == "in":
+                return "not in"
+        return None
+
     # -- grammar
     def parse(self) -> _Node:
         if self.peek().kind == "end":
             raise self.error("empty expression", "表达式为空")
-        node = self.or_expr()
+        node = self.expression(_OR)
         if self.peek().kind != "end":
             raise self.unexpected()
         return node
 
-    def or_expr(self) -> _Node:
-        return self.bool_chain("or", self.and_expr)
-
-    def and_expr(self) -> _Node:
-        return self.bool_chain("and", self.not_expr)
-
-    def bool_chain(self, word: str, operand: Callable[[], _Node]) -> _Node:
-        first = operand()
-        if not self.at("kw", word):
-            return first
-        pos = self.peek().pos
-        operands = [first]
-        while self.at("kw", word):
-            self.advance()
-            operands.append(operand())
-        return _BoolOp(word, tuple(operands), pos)
-
-    def not_expr(self) -> _Node:
-        if self.at("kw", "not"):
+    def expression(self, min_power: int) -> _Node:
+        left = self.prefix(min_power)
+        compared = False
+        while True:
+            op = self.binary_op()
+            if op is None or _BINARY_POWER[op] < min_power:
+                return left
+            power = _BINARY_POWER[op]
             tok = self.advance()
+            if op == "not in":
+                self.advance()
+            right = self.expression(power + 1)
+            if power == _CMP:
+                if compared:
+                    raise self.error(
+                        "comparisons cannot be chained; join them with 'and'",
+                        "比较不能连写，请用 'and' 连接",
+                        tok,
+                    )
+                left = _Compare(op, left, right, tok.pos)
+                compared = True
+            elif power in (_OR, _AND):
+                if isinstance(left, _BoolOp) and left.op == op:
+                    left = _BoolOp(op, (*left.operands, right), left.pos)
+                else:
+                    left = _BoolOp(op, (left, right), tok.pos)
+            elif isinstance(left, _Chain) and _BINARY_POWER[left.rest[0][0]] == power:
+                left = _Chain(left.first, (*left.rest, (op, tok.pos, right)), left.pos)
+            else:
+                left = _Chain(left, ((op, tok.pos, right),), tok.pos)
+
+    def prefix(self, min_power: int) -> _Node:
+        tok = self.peek()
+        if tok.kind == "kw" and tok.text == "not":
+            if min_power > _NOT:
+                raise self.error(
+                    "put 'not ...' in parentheses here", "此处的 'not ...' 需要加括号", tok
+                )
+            self.advance()
             self.enter(tok)
-            operand = self.not_expr()
+            operand = self.expression(_NOT)
             self.depth -= 1
             return _Not(operand, tok.pos)
-        return self.comparison()
-
-    def comparison_op(self) -> tuple[str, _Token] | None:
-        tok = self.peek()
-        if tok.kind == "op" and tok.text in _COMPARE_OPS:
-            return tok.text, tok
-        if tok.kind == "kw" and tok.text == "in":
-            return "in", tok
-        nxt = self.peek(1)
-        if tok.kind == "kw" and tok.text == "not" and nxt.kind == "kw" and nxt.text == "in":
-            return "not in", tok
-        return None
-
-    def comparison(self) -> _Node:
-        left = self.additive()
-        found = self.comparison_op()
-        if found is None:
-            return left
-        op, tok = found
-        self.advance()
-        if op == "not in":
+        if tok.kind == "op" and tok.text == "-":
             self.advance()
-        right = self.additive()
-        again = self.comparison_op()
-        if again is not None:
-            raise self.error(
-                "comparisons cannot be chained; join them with 'and'",
-                "比较不能连写，请用 'and' 连接",
-                again[1],
-            )
-        return _Compare(op, left, right, tok.pos)
-
-    def arith_chain(self, ops: frozenset[str], operand: Callable[[], _Node]) -> _Node:
-        first = operand()
-        rest: list[tuple[str, int, _Node]] = []
-        while self.peek().kind == "op" and self.peek().text in ops:
-            tok = self.advance()
-            rest.append((tok.text, tok.pos, operand()))
-        return _Chain(first, tuple(rest), rest[0][1]) if rest else first
-
-    def additive(self) -> _Node:
-        return self.arith_chain(frozenset({"+", "-"}), self.term)
-
-    def term(self) -> _Node:
-        return self.arith_chain(frozenset({"*", "/", "%"}), self.unary)
-
-    def unary(self) -> _Node:
-        if self.at("op", "-"):
-            tok = self.advance()
             self.enter(tok)
-            operand = self.unary()
+            operand = self.prefix(_MUL + 1)
             self.depth -= 1
             return _Neg(operand, tok.pos)
         return self.primary()
@@ -470,7 +480,7 @@ class _Parser:
         if self.at("op", "("):
             self.advance()
             self.enter(tok)
-            node = self.or_expr()
+            node = self.expression(_OR)
             self.expect_op(")")
             self.depth -= 1
             return node
@@ -488,7 +498,7 @@ class _Parser:
             self.advance()
             return ()
         while True:
-            items.append(self.or_expr())
+            items.append(self.expression(_OR))
             if self.at("op", ","):
                 self.advance()
                 continue
@@ -924,9 +934,11 @@ class _Evaluator:
                 _locate(exc, node.pos, self.source)
                 raise
         if isinstance(node, _BoolOp):
-            if node.op == "and":
-                return all(_truthy(self.eval(operand)) for operand in node.operands)
-            return any(_truthy(self.eval(operand)) for operand in node.operands)
+            stop_at = node.op == "or"  # "or" stops at the first true operand, "and" at a false one
+            for operand in node.operands:
+                if _truthy(self.eval(operand)) is stop_at:
+                    return stop_at
+            return not stop_at
         if isinstance(node, _Not):
             return not _truthy(self.eval(node.operand))
         if isinstance(node, _Neg):

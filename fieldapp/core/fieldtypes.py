@@ -128,9 +128,14 @@ def _money(f: Field, value: Any, ctx: Context) -> Coerced:
     low = yuan_to_fen(Decimal(str(f.min))) if f.min is not None else 0
     high = yuan_to_fen(Decimal(str(f.max)) if f.max is not None else DEFAULT_MONEY_MAX_YUAN)
     if fen < low:
-        result.fail("too_small", "金额不能为负数" if low == 0 else f"金额不能小于 {format_yuan(low)} 元")
+        result.fail(
+            "too_small", "金额不能为负数" if low == 0 else f"金额不能小于 {format_yuan(low)} 元"
+        )
     if fen > high:
-        result.fail("too_large", f"金额 {format_yuan(fen)} 元超出合理范围（最多 {format_yuan(high)} 元），请核对")
+        result.fail(
+            "too_large",
+            f"金额 {format_yuan(fen)} 元超出合理范围（最多 {format_yuan(high)} 元），请核对",
+        )
     return result
 
 
@@ -260,7 +265,9 @@ def _region(f: Field, value: Any, ctx: Context) -> Coerced:
     region = ctx.regions.get(code)
     if region is None:
         if ctx.regions.is_known_historic(code):
-            return Coerced(code).fail("region_abolished", f"行政区划代码 {code} 已撤销，请选择现行区划")
+            return Coerced(code).fail(
+                "region_abolished", f"行政区划代码 {code} 已撤销，请选择现行区划"
+            )
         return Coerced(code).fail("region_unknown", f"行政区划代码 {code} 不存在")
     result = Coerced(code)
     wanted = {"province": 0, "city": 1, "county": 2}[f.level]
@@ -285,15 +292,19 @@ def _signature(f: Field, value: Any, ctx: Context) -> Coerced:
             return Coerced(value).fail("signature", "签名图片不是 PNG 格式")
         return Coerced({"png": value["png"]})
     strokes = value.get("strokes")
-    if isinstance(strokes, list) and strokes and all(
-        isinstance(stroke, list)
+    if (
+        isinstance(strokes, list)
+        and strokes
         and all(
-            isinstance(p, list | tuple)
-            and len(p) == 2
-            and all(isinstance(c, int | float) and not isinstance(c, bool) for c in p)
-            for p in stroke
+            isinstance(stroke, list)
+            and all(
+                isinstance(p, list | tuple)
+                and len(p) == 2
+                and all(isinstance(c, int | float) and not isinstance(c, bool) for c in p)
+                for p in stroke
+            )
+            for stroke in strokes
         )
-        for stroke in strokes
     ):
         return Coerced({"strokes": strokes})
     return Coerced(value).fail("signature", "签名数据无效")

@@ -241,7 +241,11 @@ def _load_option_lists(raw: Any) -> dict[str, tuple[Option, ...]]:
 
 
 def _resolve_options(
-    spec: Any, option_lists: Mapping[str, tuple[Option, ...]], file: str, where: str, out: _Collector
+    spec: Any,
+    option_lists: Mapping[str, tuple[Option, ...]],
+    file: str,
+    where: str,
+    out: _Collector,
 ) -> tuple[tuple[Option, ...], str | None]:
     if spec is None:
         return (), None
@@ -303,7 +307,9 @@ def _check_unique(fields: Sequence[Field], file: str, prefix: str, out: _Collect
             _check_unique(f.fields, file, f"{prefix}{f.name}.", out)
 
 
-def _check_field_keys(f: Field, siblings: Sequence[Field], file: str, where: str, out: _Collector) -> None:
+def _check_field_keys(
+    f: Field, siblings: Sequence[Field], file: str, where: str, out: _Collector
+) -> None:
     sibling_names = {s.name: s for s in siblings}
     if f.type in ("select_one", "select_multiple") and not f.options:
         out.add(file, where, "单选/多选题需要选项 / select needs options")
@@ -482,7 +488,9 @@ def _load(directory: Path) -> tuple[Survey | None, list[FormProblem]]:
             continue
         index[key] = (form_id, field_name)
     for key in ("name", "region"):
-        if key not in index and not any(p.field.startswith("household_index") for p in out.problems):
+        if key not in index and not any(
+            p.field.startswith("household_index") for p in out.problems
+        ):
             out.add("survey.yaml", "household_index", f"缺少 {key} / missing {key}")
 
     survey = Survey(

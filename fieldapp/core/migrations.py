@@ -18,8 +18,8 @@ APPEND_ONLY_TABLES = ("revisions", "audit", "status_changes", "dibao_standards")
 
 @migrations()
 def m001_initial(db: Database) -> None:
-    db["meta"].create({"key": str, "value": str}, pk="key")
-    db["households"].create(
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("households").create(
         {
             "id": str,
             "archive_no": str,
@@ -40,12 +40,12 @@ def m001_initial(db: Database) -> None:
         pk="id",
         not_null={"id", "status", "created_at", "updated_at"},
     )
-    db["households"].create_index(["archive_no"])
-    db["households"].create_index(["id_number"])
-    db["households"].create_index(["region_code"])
-    db["households"].create_index(["status"])
-    db["households"].create_index(["updated_at"])
-    db["revisions"].create(
+    db.table("households").create_index(["archive_no"])
+    db.table("households").create_index(["id_number"])
+    db.table("households").create_index(["region_code"])
+    db.table("households").create_index(["status"])
+    db.table("households").create_index(["updated_at"])
+    db.table("revisions").create(
         {
             "id": str,
             "household_id": str,
@@ -63,8 +63,8 @@ def m001_initial(db: Database) -> None:
         not_null={"id", "household_id", "form_id", "state", "data", "created_at"},
         foreign_keys=[("household_id", "households", "id")],
     )
-    db["revisions"].create_index(["household_id", "form_id"])
-    db["status_changes"].create(
+    db.table("revisions").create_index(["household_id", "form_id"])
+    db.table("status_changes").create(
         {
             "id": str,
             "household_id": str,
@@ -76,8 +76,8 @@ def m001_initial(db: Database) -> None:
         pk="id",
         foreign_keys=[("household_id", "households", "id")],
     )
-    db["status_changes"].create_index(["household_id"])
-    db["audit"].create(
+    db.table("status_changes").create_index(["household_id"])
+    db.table("audit").create(
         {
             "seq": int,
             "id": str,
@@ -92,8 +92,8 @@ def m001_initial(db: Database) -> None:
         },
         pk="seq",
     )
-    db["audit"].create_index(["household_id"])
-    db["attachments"].create(
+    db.table("audit").create_index(["household_id"])
+    db.table("attachments").create(
         {
             "sha256": str,
             "name": str,
@@ -105,7 +105,7 @@ def m001_initial(db: Database) -> None:
         },
         pk="sha256",
     )
-    db["dibao_standards"].create(
+    db.table("dibao_standards").create(
         {
             "id": str,
             "county_code": str,
@@ -118,7 +118,7 @@ def m001_initial(db: Database) -> None:
         pk="id",
         not_null={"county_code", "effective_from", "amount_fen"},
     )
-    db["dibao_standards"].create_index(["county_code", "effective_from"])
+    db.table("dibao_standards").create_index(["county_code", "effective_from"])
     for table in APPEND_ONLY_TABLES:
         for verb in ("UPDATE", "DELETE"):
             db.execute(

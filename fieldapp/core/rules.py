@@ -96,12 +96,18 @@ def guarantee_checks(values: Values, on: date) -> list[Check]:
     else:
         status = NOT_MET
         reason = f"月人均收入 {format_yuan(income)} 元未超过低保标准 {format_yuan(standard)} 元"
-    checks += [Check("has_food", "有吃", status, reason), Check("has_clothing", "有穿", status, reason)]
+    checks += [
+        Check("has_food", "有吃", status, reason),
+        Check("has_clothing", "有穿", status, reason),
+    ]
 
     able = [
-        p for p in people
-        if (age := _age(p.get("birth_date"), on)) is not None and age in WORKING_AGES
-        and p.get("identity") not in UNABLE_TO_WORK and p.get("health") not in SERIOUS_HEALTH
+        p
+        for p in people
+        if (age := _age(p.get("birth_date"), on)) is not None
+        and age in WORKING_AGES
+        and p.get("identity") not in UNABLE_TO_WORK
+        and p.get("health") not in SERIOUS_HEALTH
     ]
     employed = [p for p in people if p.get("identity") in EMPLOYED]
     if employed:
@@ -109,30 +115,60 @@ def guarantee_checks(values: Values, on: date) -> list[Check]:
     elif not able:
         checks.append(Check("employment", "就业有保障", NOT_APPLICABLE, "家庭无有劳动能力的成员"))
     else:
-        checks.append(Check("employment", "就业有保障", NOT_MET,
-                            f"{len(able)} 名有劳动能力的成员均未就业（零就业家庭）"))
+        checks.append(
+            Check(
+                "employment",
+                "就业有保障",
+                NOT_MET,
+                f"{len(able)} 名有劳动能力的成员均未就业（零就业家庭）",
+            )
+        )
 
-    uninsured = [p.get("name") or "未填姓名" for p in people
-                 if p.get("medical_insurance") in (None, "", "未参保")]
+    uninsured = [
+        p.get("name") or "未填姓名"
+        for p in people
+        if p.get("medical_insurance") in (None, "", "未参保")
+    ]
     if uninsured:
-        checks.append(Check("medical", "就医有保障", NOT_MET,
-                            f"未参加基本医疗保险：{'、'.join(map(str, uninsured))}"))
+        checks.append(
+            Check(
+                "medical",
+                "就医有保障",
+                NOT_MET,
+                f"未参加基本医疗保险：{'、'.join(map(str, uninsured))}",
+            )
+        )
     elif a.get("serious_illness_insurance") != "是":
-        checks.append(Check("medical", "就医有保障", NOT_MET if a.get(
-            "serious_illness_insurance") == "否" else UNKNOWN, "职工未纳入大病保险或未填写"))
+        checks.append(
+            Check(
+                "medical",
+                "就医有保障",
+                NOT_MET if a.get("serious_illness_insurance") == "否" else UNKNOWN,
+                "职工未纳入大病保险或未填写",
+            )
+        )
     else:
         checks.append(Check("medical", "就医有保障", MET, "全部参加基本医疗保险，职工纳入大病保险"))
 
-    children = [p for p in people[1:]
-                if (age := _age(p.get("birth_date"), on)) is not None
-                and age in COMPULSORY_SCHOOL_AGES]
-    out_of_school = [p.get("name") or "未填姓名" for p in children
-                     if p.get("identity") not in IN_SCHOOL]
+    children = [
+        p
+        for p in people[1:]
+        if (age := _age(p.get("birth_date"), on)) is not None and age in COMPULSORY_SCHOOL_AGES
+    ]
+    out_of_school = [
+        p.get("name") or "未填姓名" for p in children if p.get("identity") not in IN_SCHOOL
+    ]
     if not children:
         checks.append(Check("education", "就学有保障", NOT_APPLICABLE, "无义务教育阶段子女"))
     elif out_of_school:
-        checks.append(Check("education", "就学有保障", NOT_MET,
-                            f"义务教育年龄未在学：{'、'.join(map(str, out_of_school))}"))
+        checks.append(
+            Check(
+                "education",
+                "就学有保障",
+                NOT_MET,
+                f"义务教育年龄未在学：{'、'.join(map(str, out_of_school))}",
+            )
+        )
     else:
         checks.append(Check("education", "就学有保障", MET, f"{len(children)} 名适龄子女均在学"))
 
@@ -193,7 +229,11 @@ def exit_assessment(
     if not county:
         return ExitAssessment(False, 0, reasons=["缺少居住地区县，无法确定低保标准"])
     usable = sorted(
-        (r for r in records if isinstance(r.get("month"), str) and isinstance(r.get("income"), int)),
+        (
+            r
+            for r in records
+            if isinstance(r.get("month"), str) and isinstance(r.get("income"), int)
+        ),
         key=lambda r: str(r["month"]),
     )
     if not usable:
@@ -202,8 +242,9 @@ def exit_assessment(
     for r in usable:
         year, mon = str(r["month"]).split("-")
         standard = dibao(county, date(int(year), int(mon), 1))
-        expense = r.get("expense") if isinstance(r.get("expense"), int) else 0
-        per_capita = monthly_per_capita(int(r["income"]) * 12, int(expense) * 12, population)
+        raw_expense = r.get("expense")
+        expense = raw_expense if isinstance(raw_expense, int) else 0
+        per_capita = monthly_per_capita(int(r["income"]) * 12, expense * 12, population)
         above = standard is not None and per_capita is not None and per_capita > standard
         months.append(MonthCheck(str(r["month"]), per_capita, standard, above))
     run = 0
@@ -230,8 +271,9 @@ def assess_household(values: Values, dibao: DibaoLookup, on: date) -> dict[str, 
     """Both rules for one household, shaped for the CLI's --json and the GUI."""
     a, b = values.get("A") or {}, values.get("B") or {}
     population = b.get("population") if isinstance(b.get("population"), int) else None
-    exit_ = exit_assessment(b.get("monthly_records") or [], population,
-                            a.get("residence_region"), dibao)
+    exit_ = exit_assessment(
+        b.get("monthly_records") or [], population, a.get("residence_region"), dibao
+    )
     return {
         "guarantees": [c.__dict__ for c in guarantee_checks(values, on)],
         "exit": {

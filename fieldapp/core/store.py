@@ -161,12 +161,16 @@ def open_store(
         tables = set(db.table_names())
         if tables and "_sqlite_migrations" not in tables:
             raise StoreError(f"{path} 不是户户清数据库（包含其他程序的数据），程序未作任何修改。")
-        applied = {
-            row["name"]
-            for row in db.query(
-                "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
-            )
-        } if tables else set()
+        applied = (
+            {
+                row["name"]
+                for row in db.query(
+                    "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
+                )
+            }
+            if tables
+            else set()
+        )
         unknown = applied - set(known_migration_names())
         if unknown:
             raise NewerDatabaseError(
@@ -211,17 +215,18 @@ class Store:
                 self.set_meta("created_at", now_iso())
                 self.set_meta("app_id", APP_ID)
                 self.set_meta("device_seq", "0")
-            if not self.db["dibao_standards"].count:
+            if not self.db.table("dibao_standards").count:
                 for county, since, fen, note in SEED_DIBAO:
-                    self.add_dibao_standard(county, since, fen, source=f"domain.md：{note}",
-                                            author="系统初始值")
+                    self.add_dibao_standard(
+                        county, since, fen, source=f"domain.md：{note}", author="系统初始值"
+                    )
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
         return None if row is None else str(row[0])
 
     def set_meta(self, key: str, value: str) -> None:
-        self.db["meta"].upsert({"key": key, "value": value}, pk="key")
+        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
 
     @property
     def device_id(self) -> str:
@@ -234,8 +239,9 @@ class Store:
 
     def engine(self, today: date | None = None) -> FormEngine:
         if today is not None:
-            return FormEngine(self.survey, regions=self.regions, dibao=self.dibao_standard,
-                              today=today)
+            return FormEngine(
+                self.survey, regions=self.regions, dibao=self.dibao_standard, today=today
+            )
         if self._engine is None:
             self._engine = FormEngine(self.survey, regions=self.regions, dibao=self.dibao_standard)
         return self._engine
@@ -255,7 +261,7 @@ class Store:
         revision_id: str | None = None,
         detail: Mapping[str, Any] | None = None,
     ) -> None:
-        self.db["audit"].insert(
+        self.db.table("audit").insert(
             {
                 "id": str(uuid.uuid4()),
                 "at": now_iso(),
@@ -271,7 +277,7 @@ class Store:
 
     def audit_log(self, household_id: str | None = None) -> list[dict[str, Any]]:
         where, args = ("household_id = ?", [household_id]) if household_id else (None, [])
-        rows = self.db["audit"].rows_where(where, args, order_by="seq")
+        rows = self.db.table("audit").rows_where(where, args, order_by="seq")
         return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
     # -- households -------------------------------------------------------------------------
@@ -281,7 +287,7 @@ class Store:
         uuid.UUID(hid)
         stamp = now_iso()
         with self.db.atomic():
-            self.db["households"].insert(
+            self.db.table("households").insert(
                 {
                     "id": hid,
                     "status": "在档",
@@ -300,7 +306,7 @@ class Store:
         """Find a household by UUID, 档案编号 or ID number; NotFound with a clear message."""
         ref = ref.strip()
         for column in ("id", "archive_no", "id_number"):
-            rows = list(self.db["households"].rows_where(f"{column} = ?", [ref], limit=2))
+            rows = list(self.db.table("households").rows_where(f"{column} = ?", [ref], limit=2))
             if len(rows) == 1:
                 return rows[0]
             if len(rows) > 1:
@@ -308,7 +314,7 @@ class Store:
         raise NotFound(f"找不到户“{ref}”（可用户 ID、档案编号或身份证号）")
 
     def count_households(self) -> int:
-        return self.db["households"].count
+        return self.db.table("households").count
 
     def search(
         self,
@@ -380,7 +386,7 @@ class Store:
         if form_id:
             where += " and form_id = ?"
             args.append(form_id)
-        rows = self.db["revisions"].rows_where(where, args, order_by="rowid")
+        rows = self.db.table("revisions").rows_where(where, args, order_by="rowid")
         return [Revision.from_row(row) for row in rows]
 
     def save_form(
@@ -419,8 +425,9 @@ class Store:
             if json.dumps(previous.data, ensure_ascii=False, sort_keys=True) == encoded:
                 return SaveResult(previous, result.problems, created=False)
         with self.db.atomic():
-            row = {
-                "id": str(uuid.uuid4()),
+            revision_id = str(uuid.uuid4())
+            row: dict[str, Any] = {
+                "id": revision_id,
                 "household_id": household_id,
                 "form_id": form_id,
                 "form_version": self.survey.version,
@@ -432,13 +439,13 @@ class Store:
                 "device_seq": self._next_device_seq(),
                 "parent_id": previous.id if previous else None,
             }
-            self.db["revisions"].insert(row)
+            self.db.table("revisions").insert(row)
             self.audit(
                 author,
                 "finalise_form" if final else "save_draft",
                 household_id=household_id,
                 form_id=form_id,
-                revision_id=row["id"],
+                revision_id=revision_id,
                 detail={"errors": len(result.errors), "warnings": len(result.warnings)},
             )
             self.reindex(household_id)
@@ -447,10 +454,11 @@ class Store:
     def reindex(self, household_id: str) -> None:
         """Rebuild the household's list entry from its newest revisions."""
         row = self.index_row(self.current(household_id), self.current_states(household_id))
-        self.db["households"].update(household_id, {**row, "updated_at": now_iso()})
+        self.db.table("households").update(household_id, {**row, "updated_at": now_iso()})
 
-    def index_row(self, data: Mapping[str, Mapping[str, Any]],
-                  states: Mapping[str, str]) -> dict[str, Any]:
+    def index_row(
+        self, data: Mapping[str, Mapping[str, Any]], states: Mapping[str, str]
+    ) -> dict[str, Any]:
         """The households-table columns derived from a household's data (list, search, 六清)."""
         index: dict[str, Any] = {}
         for key, (form_id, field_name) in self.survey.household_index.items():
@@ -460,8 +468,16 @@ class Store:
         region = index.get("region")
         region_name = self.regions.full_name(region) if region else ""
         search_text = " ".join(
-            str(v) for v in (index.get("name"), index.get("id_number"), index.get("archive_no"),
-                             index.get("worker_no"), index.get("phone"), region, region_name)
+            str(v)
+            for v in (
+                index.get("name"),
+                index.get("id_number"),
+                index.get("archive_no"),
+                index.get("worker_no"),
+                index.get("phone"),
+                region,
+                region_name,
+            )
             if v
         ).upper()
         return {
@@ -477,8 +493,9 @@ class Store:
             "search_text": search_text,
         }
 
-    def bulk_insert_households(self, households: Iterable[BulkHousehold], *, author: str,
-                               batch_size: int = 2000) -> int:
+    def bulk_insert_households(
+        self, households: Iterable[BulkHousehold], *, author: str, batch_size: int = 2000
+    ) -> int:
         """Insert many new households with one revision per form, fast (demo data, imports).
 
         The caller vouches that the data is already normalised (as FormEngine produces it);
@@ -493,10 +510,10 @@ class Store:
         batch_s: list[dict[str, Any]] = []
 
         def flush() -> None:
-            self.db["households"].insert_all(batch_h, batch_size=500)
-            self.db["revisions"].insert_all(batch_r, batch_size=500)
-            self.db["audit"].insert_all(batch_a, batch_size=500)
-            self.db["status_changes"].insert_all(batch_s, batch_size=500)
+            self.db.table("households").insert_all(batch_h, batch_size=500)
+            self.db.table("revisions").insert_all(batch_r, batch_size=500)
+            self.db.table("audit").insert_all(batch_a, batch_size=500)
+            self.db.table("status_changes").insert_all(batch_s, batch_size=500)
             batch_s.clear()
             batch_h.clear()
             batch_r.clear()
@@ -505,27 +522,57 @@ class Store:
         with self.db.atomic():
             for item in households:
                 states = {form_id: item.states.get(form_id, "draft") for form_id in item.forms}
-                batch_h.append({"id": item.id, "status": item.status, "created_at": item.created_at,
-                                "created_by": author, "updated_at": item.created_at,
-                                **self.index_row(item.forms, states)})
+                batch_h.append(
+                    {
+                        "id": item.id,
+                        "status": item.status,
+                        "created_at": item.created_at,
+                        "created_by": author,
+                        "updated_at": item.created_at,
+                        **self.index_row(item.forms, states),
+                    }
+                )
                 for form_id, values in item.forms.items():
                     seq += 1
-                    batch_r.append({
-                        "id": item.revision_ids.get(form_id) or str(uuid.uuid4()),
-                        "household_id": item.id, "form_id": form_id,
-                        "form_version": self.survey.version, "state": states[form_id],
-                        "data": json.dumps(values, ensure_ascii=False, sort_keys=True),
-                        "created_at": item.created_at, "author": author, "device_id": device,
-                        "device_seq": seq, "parent_id": None,
-                    })
-                batch_a.append({"id": str(uuid.uuid4()), "at": now_iso(), "actor": author,
-                                "device_id": device, "action": "bulk_insert_household",
-                                "household_id": item.id, "form_id": None, "revision_id": None,
-                                "detail": json.dumps({"forms": sorted(item.forms)})})
+                    batch_r.append(
+                        {
+                            "id": item.revision_ids.get(form_id) or str(uuid.uuid4()),
+                            "household_id": item.id,
+                            "form_id": form_id,
+                            "form_version": self.survey.version,
+                            "state": states[form_id],
+                            "data": json.dumps(values, ensure_ascii=False, sort_keys=True),
+                            "created_at": item.created_at,
+                            "author": author,
+                            "device_id": device,
+                            "device_seq": seq,
+                            "parent_id": None,
+                        }
+                    )
+                batch_a.append(
+                    {
+                        "id": str(uuid.uuid4()),
+                        "at": now_iso(),
+                        "actor": author,
+                        "device_id": device,
+                        "action": "bulk_insert_household",
+                        "household_id": item.id,
+                        "form_id": None,
+                        "revision_id": None,
+                        "detail": json.dumps({"forms": sorted(item.forms)}),
+                    }
+                )
                 if item.status != "在档":
-                    batch_s.append({"id": str(uuid.uuid4()), "household_id": item.id,
-                                    "status": item.status, "reason": item.status_reason,
-                                    "changed_at": item.created_at, "author": author})
+                    batch_s.append(
+                        {
+                            "id": str(uuid.uuid4()),
+                            "household_id": item.id,
+                            "status": item.status,
+                            "reason": item.status_reason,
+                            "changed_at": item.created_at,
+                            "author": author,
+                        }
+                    )
                 count += 1
                 if len(batch_h) >= batch_size:
                     flush()
@@ -550,7 +597,7 @@ class Store:
             raise StoreError("变更档案状态须填写原因")
         household = self.household(household_id)
         with self.db.atomic():
-            self.db["status_changes"].insert(
+            self.db.table("status_changes").insert(
                 {
                     "id": str(uuid.uuid4()),
                     "household_id": household["id"],
@@ -560,19 +607,28 @@ class Store:
                     "author": author,
                 }
             )
-            self.db["households"].update(household["id"], {"status": status,
-                                                           "updated_at": now_iso()})
-            self.audit(author, "set_status", household_id=household["id"],
-                       detail={"from": household["status"], "to": status, "reason": reason})
+            self.db.table("households").update(
+                household["id"], {"status": status, "updated_at": now_iso()}
+            )
+            self.audit(
+                author,
+                "set_status",
+                household_id=household["id"],
+                detail={"from": household["status"], "to": status, "reason": reason},
+            )
 
     def status_history(self, household_id: str) -> list[dict[str, Any]]:
-        return list(self.db["status_changes"].rows_where("household_id = ?", [household_id],
-                                                         order_by="rowid"))
+        return list(
+            self.db.table("status_changes").rows_where(
+                "household_id = ?", [household_id], order_by="rowid"
+            )
+        )
 
     # -- attachments ------------------------------------------------------------------------
 
-    def add_attachment(self, source: Path | str, *, author: str, kind: str | None = None,
-                       name: str | None = None) -> dict[str, Any]:
+    def add_attachment(
+        self, source: Path | str, *, author: str, kind: str | None = None, name: str | None = None
+    ) -> dict[str, Any]:
         """Store a file by content (SHA-256); returns the reference kept in an attachment field."""
         source = Path(source)
         if not source.is_file():
@@ -583,30 +639,44 @@ class Store:
         data = source.read_bytes()
         return self.add_attachment_bytes(data, name=name or source.name, author=author, kind=kind)
 
-    def add_attachment_bytes(self, data: bytes, *, name: str, author: str,
-                             kind: str | None = None, mime: str | None = None) -> dict[str, Any]:
+    def add_attachment_bytes(
+        self,
+        data: bytes,
+        *,
+        name: str,
+        author: str,
+        kind: str | None = None,
+        mime: str | None = None,
+    ) -> dict[str, Any]:
         digest = hashlib.sha256(data).hexdigest()
         mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
         with self.db.atomic():
-            if not list(self.db["attachments"].rows_where("sha256 = ?", [digest], limit=1)):
-                self.db["attachments"].insert(
-                    {"sha256": digest, "name": name, "mime": mime, "size": len(data), "data": data,
-                     "added_at": now_iso(), "added_by": author}
+            if not list(self.db.table("attachments").rows_where("sha256 = ?", [digest], limit=1)):
+                self.db.table("attachments").insert(
+                    {
+                        "sha256": digest,
+                        "name": name,
+                        "mime": mime,
+                        "size": len(data),
+                        "data": data,
+                        "added_at": now_iso(),
+                        "added_by": author,
+                    }
                 )
                 self.audit(author, "add_attachment", detail={"sha256": digest, "name": name})
         return {"sha256": digest, "name": name, "kind": kind, "mime": mime}
 
     def attachment_bytes(self, sha256: str) -> bytes:
-        row = self.db.execute("select data from attachments where sha256 = ?",
-                              [sha256]).fetchone()
+        row = self.db.execute("select data from attachments where sha256 = ?", [sha256]).fetchone()
         if row is None:
             raise NotFound(f"找不到附件 {sha256[:12]}…")
         return bytes(row[0])
 
     # -- 低保 standards ---------------------------------------------------------------------
 
-    def add_dibao_standard(self, county_code: str, effective_from: str, amount_fen: int, *,
-                           source: str, author: str) -> None:
+    def add_dibao_standard(
+        self, county_code: str, effective_from: str, amount_fen: int, *, source: str, author: str
+    ) -> None:
         """Record a local 低保 standard (元/人·月 as 分); a later entry for the same day wins."""
         if not self.regions.get(county_code):
             raise StoreError(f"行政区划代码 {county_code} 不存在")
@@ -617,13 +687,22 @@ class Store:
         if not isinstance(amount_fen, int) or not 0 < amount_fen < 10_000_000:
             raise StoreError("低保标准应为正数金额（元/人·月）")
         with self.db.atomic():
-            self.db["dibao_standards"].insert(
-                {"id": str(uuid.uuid4()), "county_code": county_code,
-                 "effective_from": effective_from, "amount_fen": amount_fen, "source": source,
-                 "entered_at": now_iso(), "entered_by": author}
+            self.db.table("dibao_standards").insert(
+                {
+                    "id": str(uuid.uuid4()),
+                    "county_code": county_code,
+                    "effective_from": effective_from,
+                    "amount_fen": amount_fen,
+                    "source": source,
+                    "entered_at": now_iso(),
+                    "entered_by": author,
+                }
             )
-            self.audit(author, "add_dibao_standard",
-                       detail={"county": county_code, "from": effective_from, "fen": amount_fen})
+            self.audit(
+                author,
+                "add_dibao_standard",
+                detail={"county": county_code, "from": effective_from, "fen": amount_fen},
+            )
 
     def dibao_standard(self, county_code: str, day: date) -> int | None:
         """Standard in force in the county on ``day`` (falls back to the city, then province)."""
@@ -639,7 +718,9 @@ class Store:
         return None
 
     def dibao_standards(self) -> list[dict[str, Any]]:
-        return list(self.db["dibao_standards"].rows_where(order_by="county_code, effective_from"))
+        return list(
+            self.db.table("dibao_standards").rows_where(order_by="county_code, effective_from")
+        )
 
 
 def default_db_path() -> Path:
