@@ -235,6 +235,8 @@ class FormEngine:
             if not f.has_value:
                 continue
             raw = data.get(f.name)
+            if f.name not in data and f.default is not None and not f.is_calculated:
+                raw = f.default  # a new record or row starts from the form's default
             if is_empty(raw):
                 values[f.name], view[f.name], valid[f.name] = None, None, True
                 if f.type == "repeat":

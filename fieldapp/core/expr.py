@@ -775,7 +775,7 @@ def _type_name(value: object) -> tuple[str, str]:
         return "null", "空值"
     if isinstance(value, bool):
         return "true/false", "布尔值"
-    if isinstance(value, Decimal):
+    if isinstance(value, Decimal | int | float):
         return "a number", "数字"
     if isinstance(value, str):
         return "text", "文本"
@@ -1084,15 +1084,15 @@ def _fn_max(*args: object) -> object:
     return _extreme(args, "max", want_max=True)
 
 
-def _fn_round(value: object, places: object = None) -> Decimal | None:
-    digits = Decimal(0) if places is None else _number(places, "round")
+def _fn_round(value: object, places: object = MISSING) -> Decimal | None:
+    if places is None or value is None:
+        return None
+    digits = Decimal(0) if places is MISSING else _number(places, "round")
     if digits != digits.to_integral_value() or not -100 <= digits <= 100:
         raise _fail(
             "round() places must be a whole number from -100 to 100",
             "round() 的位数应为 -100 到 100 的整数",
         )
-    if value is None:
-        return None
     number = _number(value, "round")
     try:
         return number.quantize(

@@ -411,6 +411,7 @@ class Store:
         if unknown:
             raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
         household = dict(self.current(household_id))
+        data = _carry_row_ids(household.get(form_id) or {}, data)
         household[form_id] = dict(data)
         result = self.engine(today).validate(household, form_id)
         if final and result.errors:
@@ -721,6 +722,25 @@ class Store:
         return list(
             self.db.table("dibao_standards").rows_where(order_by="county_code, effective_from")
         )
+
+
+def _carry_row_ids(previous: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
+    """Rows submitted without an ``_id`` (JSON from a script) keep the id of the row at the same
+    position in the previous revision, so re-submitting the same data is recognised as unchanged."""
+    out = dict(data)
+    for key, rows in data.items():
+        old_rows = previous.get(key)
+        if not isinstance(rows, list) or not isinstance(old_rows, list):
+            continue
+        carried = []
+        for i, row in enumerate(rows):
+            if isinstance(row, dict) and "_id" not in row and i < len(old_rows):
+                old = old_rows[i]
+                if isinstance(old, dict) and "_id" in old:
+                    row = {"_id": old["_id"], **row}
+            carried.append(row)
+        out[key] = carried
+    return out
 
 
 def default_db_path() -> Path:

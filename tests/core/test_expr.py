@@ -343,6 +343,7 @@ def test_type_error_message_and_column() -> None:
     assert "cannot subtract text and a number" in str(error)
     assert "文本和数字不能相减" in str(error)
     assert error.column == 10
+    assert "cannot take 'x' of a number in 'population.x'" in str(err("population.x"))
 
 
 # --------------------------------------------------------------------------- names
@@ -491,6 +492,7 @@ def test_names_and_functions_are_collected() -> None:
         ("round(1.005, 2)", Decimal("1.01")),
         ("round(1234.5, -2)", Decimal(1200)),
         ("round(nothing, 2)", None),
+        ("round(2.5, nothing)", None),
         ("round(10 / 3, 2)", Decimal("3.33")),
         ("abs(-3.5)", Decimal("3.5")),
         ("abs(2)", Decimal(2)),
