@@ -462,7 +462,17 @@ def build_parser() -> argparse.ArgumentParser:
     audit.add_argument("household", nargs="?")
     audit.add_argument("--json", action="store_true")
     audit.set_defaults(handler=cmd_audit)
+
+    for module_name in FEATURE_COMMANDS:
+        import importlib
+
+        importlib.import_module(module_name).register(sub)
     return parser
+
+
+# Each feature (ledgers, sync bundles, statistics) adds its sub-commands from its own module with a
+# ``register(subparsers)`` function, so this file does not grow with every feature.
+FEATURE_COMMANDS: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
