@@ -476,6 +476,7 @@ FEATURE_COMMANDS: tuple[str, ...] = ()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from fieldapp.cli_common import PassphraseMissing
     from fieldapp.core.store import StoreError
 
     parser = build_parser()
@@ -483,7 +484,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     handler: Handler = args.handler
     try:
         return handler(args)
-    except (CliError, StoreError) as exc:
+    except (CliError, StoreError, PassphraseMissing) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
