@@ -206,6 +206,14 @@ class FormEngine:
             out[form_id] = result.values
         return out
 
+    def expression_views(self, household: Household) -> dict[str, dict[str, Any]]:
+        """What expressions see for every form (money as 元, dates as dates, calculations done):
+        for conditions kept outside the forms, e.g. the policy catalog's "who qualifies"."""
+        views: dict[str, dict[str, Any]] = {}
+        for form_id, form in self.survey.forms.items():
+            self._compute(form, household.get(form_id) or {}, FormResult(form_id, {}), views)
+        return views
+
     def unknown_fields(self, form_id: str, data: Mapping[str, Any]) -> list[str]:
         """Keys in submitted data that the form does not define (typos in a JSON file)."""
         form = self.survey.form(form_id)

@@ -44,6 +44,15 @@ INDEX_KEYS = ("name", "id_number", "archive_no", "region", "category", "phone", 
 FORM_ID = re.compile(r"^[A-Z][A-Z0-9]*$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REGION_LEVELS = ("province", "city", "county")
+SIX_CLEARS = (
+    "家庭基本情况清",
+    "已享受政策和资金清",
+    "当前存在困难清",
+    "后续帮扶措施清",
+    "帮扶措施成效清",
+    "结对帮扶记录清",
+)
+"""The 六清 of the campaign, in the campaign's order (a form's ``clear`` names one of them)."""
 
 
 @dataclass(frozen=True)
@@ -117,8 +126,13 @@ class Form:
     id: str
     title: str
     sections: tuple[Section, ...]
-    clear: str = ""
+    clears: tuple[str, ...] = ()
     description: str = ""
+
+    @property
+    def clear(self) -> str:
+        """The main one of the 六清 this form evidences ('' if none)."""
+        return self.clears[0] if self.clears else ""
 
     @property
     def fields(self) -> tuple[Field, ...]:
@@ -405,6 +419,14 @@ def _check_cycles(form: Form, file: str, out: _Collector) -> None:
         out.add(file, "", str(exc))
 
 
+def _clears(raw: Any, file: str, out: _Collector) -> tuple[str, ...]:
+    names = [raw] if isinstance(raw, str) else list(raw or [])
+    for name in names:
+        if name not in SIX_CLEARS:
+            out.add(file, "clear", f"“{name}”不是六清之一（{'、'.join(SIX_CLEARS)}）")
+    return tuple(str(n) for n in names)
+
+
 def load_survey(directory: Path | str = FORMS_DIR) -> Survey:
     """Load and check every form; raise FormDefinitionError listing all problems."""
     survey, problems = _load(Path(directory))
@@ -462,7 +484,7 @@ def _load(directory: Path) -> tuple[Survey | None, list[FormProblem]]:
             id=form_id,
             title=str(doc["title"]),
             sections=sections,
-            clear=str(doc.get("clear", "")),
+            clears=_clears(doc.get("clear"), file, out),
             description=str(doc.get("description", "")),
         )
 

@@ -127,6 +127,69 @@ def m001_initial(db: Database) -> None:
             )
 
 
+
+@migrations()
+def m002_identity(db: Database) -> None:
+    """Keys and certificates (fieldapp.core.identity): ``keys`` on every store, ``devices`` at HQ.
+
+    ``keys`` is append-only: the newest row of a purpose is in force, older rows stay as history.
+    A ``devices`` row may only change once, from not revoked to revoked; it is never deleted.
+    """
+    db.table("keys").create(
+        {
+            "seq": int,
+            "purpose": str,
+            "kind": str,
+            "pem": str,
+            "fingerprint": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="seq",
+        not_null={"purpose", "kind", "pem", "created_at"},
+    )
+    db.table("keys").create_index(["purpose"])
+    db.table("devices").create(
+        {
+            "device_id": str,
+            "name": str,
+            "unit": str,
+            "role": str,
+            "cert_fingerprint": str,
+            "certificate": str,
+            "receive_public_key": str,
+            "enrolled_at": str,
+            "enrolled_by": str,
+            "revoked_at": str,
+            "revoked_by": str,
+            "revoke_reason": str,
+        },
+        pk="device_id",
+        not_null={"device_id", "name", "unit", "role", "cert_fingerprint", "certificate"},
+    )
+    db.table("devices").create_index(["cert_fingerprint"], unique=True)
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER keys_no_{verb.lower()} BEFORE {verb} ON keys "
+            "BEGIN SELECT RAISE(ABORT, 'keys is append-only'); END"
+        )
+    db.execute(
+        "CREATE TRIGGER devices_no_delete BEFORE DELETE ON devices "
+        "BEGIN SELECT RAISE(ABORT, 'devices are never deleted (revoke instead)'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER devices_revoke_only BEFORE UPDATE ON devices WHEN "
+        "OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL "
+        "OR NEW.device_id IS NOT OLD.device_id OR NEW.name IS NOT OLD.name "
+        "OR NEW.unit IS NOT OLD.unit OR NEW.role IS NOT OLD.role "
+        "OR NEW.cert_fingerprint IS NOT OLD.cert_fingerprint "
+        "OR NEW.certificate IS NOT OLD.certificate "
+        "OR NEW.receive_public_key IS NOT OLD.receive_public_key "
+        "OR NEW.enrolled_at IS NOT OLD.enrolled_at OR NEW.enrolled_by IS NOT OLD.enrolled_by "
+        "BEGIN SELECT RAISE(ABORT, 'a device can only be revoked, once'); END"
+    )
+
+
 def known_migration_names() -> list[str]:
     """Every migration this version of the app knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

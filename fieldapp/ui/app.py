@@ -7,22 +7,42 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from fieldapp.core.store import StoreError, open_store
+from fieldapp.core.store import Store, StoreError, open_store
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+
+WINDOW_SIZE = (1366, 768)
+
+
+def open_or_explain(db_path: Path) -> Store | None:
+    """The store, or a Chinese message box saying what is wrong and what to do."""
+    try:
+        return open_store(db_path)
+    except StoreError as exc:
+        QMessageBox.critical(None, "无法打开数据库", f"{exc}\n\n数据库文件：{db_path}")
+        return None
+
+
+def build_main_window(store: Store) -> object:
+    from fieldapp.ui.first_run import FirstRunWizard, needs_first_run
+    from fieldapp.ui.main_window import MainWindow
+
+    if needs_first_run(store) and not FirstRunWizard(store).exec():
+        return None
+    window = MainWindow(store, store.meta("profile.name") or "")
+    window.resize(*WINDOW_SIZE)
+    window.show()
+    window.reopen_after_crash()
+    return window
 
 
 def run(db_path: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("户户清")
     apply_app_font(app, register_bundled_font())
-    try:
-        store = open_store(db_path)
-    except StoreError as exc:
-        QMessageBox.critical(None, "无法打开数据库", str(exc))
+    store = open_or_explain(db_path)
+    if store is None:
         return 1
-    from fieldapp.ui.main_window import MainWindow
-
-    window = MainWindow(store)
-    window.resize(1366, 768)
-    window.show()
+    window = build_main_window(store)
+    if window is None:
+        return 0
     return int(app.exec())

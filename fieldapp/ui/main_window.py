@@ -1,61 +1,235 @@
-"""The main window: search and list households. The editor comes with the GUI issue (#3)."""
+"""The main window: the household list (search as you type, filters, sorting) and editor tabs."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
+from PySide6.QtCore import QModelIndex, Qt, QTimer
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QComboBox,
     QHBoxLayout,
     QHeaderView,
+    QInputDialog,
     QLabel,
     QLineEdit,
     QMainWindow,
+    QMessageBox,
+    QPushButton,
     QTableView,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
 from fieldapp.core.store import STATUSES, Store
+from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.household_model import HouseholdModel
+
+LAST_BUNDLE_KEY = "sync.last_export_at"
+SEARCH_DELAY_MS = 150
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, store: Store) -> None:
+    def __init__(self, store: Store, author: str = "") -> None:
         super().__init__()
         self.store = store
-        self.setWindowTitle(f"户户清 — {store.survey.title}（{store.path}）")
+        self.author = author or store.meta("profile.name") or "未登记"
+        self.setWindowTitle(f"户户清 — {store.survey.title}")
+        self.tabs = QTabWidget()
+        self.tabs.setTabsClosable(True)
+        self.tabs.tabCloseRequested.connect(self.close_tab)
+        self.setCentralWidget(self.tabs)
+        self.tabs.addTab(self._build_list(), "户列表")
+        self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self._build_menus()
+        self.statusBar().showMessage(f"操作人：{self.author}　数据库：{store.path}")
+        self.refresh()
+
+    # -- list ----------------------------------------------------------------------------------
+
+    def _build_list(self) -> QWidget:
         self.search = QLineEdit()
-        self.search.setPlaceholderText("搜索：姓名、身份证号、档案编号、地区、电话")
+        self.search.setPlaceholderText("搜索：姓名、身份证号、档案编号、地区、电话（Ctrl+F）")
+        self.search.setClearButtonEnabled(True)
         self.status = QComboBox()
         self.status.addItems(["全部状态", *STATUSES])
-        self.model = HouseholdModel(store)
+        self.category = QComboBox()
+        self.category.addItem("全部困难类别")
+        for option in self.store.survey.options.get("hardship_category", ()):
+            self.category.addItem(option.label, option.value)
+        self.clears = QComboBox()
+        self.clears.addItems(["六清：全部", "六清已完成", "六清未完成"])
+        self.changed = QComboBox()
+        self.changed.addItems(["改动：全部", "上次导出后有改动"])
+        self.new_button = QPushButton("新建户 (Ctrl+N)")
+        self.new_button.clicked.connect(self.new_household)
+
+        self.model = HouseholdModel(self.store)
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
-        self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
-        self.table.horizontalHeader().setStretchLastSection(True)
+        self.table.setSelectionMode(QTableView.SelectionMode.ExtendedSelection)
+        self.table.setSortingEnabled(True)
+        self.table.sortByColumn(0, Qt.SortOrder.AscendingOrder)
+        self.table.verticalHeader().setDefaultSectionSize(26)
+        header = self.table.horizontalHeader()
+        header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
+        for column, width in enumerate((170, 80, 160, 230, 90, 70, 60)):
+            self.table.setColumnWidth(column, width)
+        self.table.doubleClicked.connect(self._open_index)
         self.count_label = QLabel()
 
-        top = QHBoxLayout()
-        top.addWidget(self.search, 1)
-        top.addWidget(self.status)
-        layout = QVBoxLayout()
-        layout.addLayout(top)
+        filters = QHBoxLayout()
+        filters.addWidget(self.search, 3)
+        for combo in (self.status, self.category, self.clears, self.changed):
+            filters.addWidget(combo)
+            combo.currentIndexChanged.connect(self.refresh)
+        filters.addWidget(self.new_button)
+        page = QWidget()
+        layout = QVBoxLayout(page)
+        layout.addLayout(filters)
         layout.addWidget(self.table, 1)
         layout.addWidget(self.count_label)
-        central = QWidget()
-        central.setLayout(layout)
-        self.setCentralWidget(central)
 
-        self.search.textChanged.connect(self.refresh)
-        self.status.currentIndexChanged.connect(self.refresh)
-        self.refresh()
+        self._search_timer = QTimer(self)
+        self._search_timer.setSingleShot(True)
+        self._search_timer.setInterval(SEARCH_DELAY_MS)
+        self._search_timer.timeout.connect(self.refresh)
+        self.search.textChanged.connect(self._search_timer.start)
+        self.search.returnPressed.connect(self._open_first)
+        return page
+
+    def filters(self) -> dict[str, object]:
+        clears = {1: True, 2: False}.get(self.clears.currentIndex())
+        changed_since = None
+        if self.changed.currentIndex() == 1:
+            changed_since = self.store.meta(LAST_BUNDLE_KEY) or ""
+        return {
+            "status": self.status.currentText() if self.status.currentIndex() > 0 else None,
+            "category": self.category.currentData() if self.category.currentIndex() > 0 else None,
+            "clears_complete": clears,
+            "changed_since": changed_since,
+        }
 
     def refresh(self) -> None:
-        status = self.status.currentText() if self.status.currentIndex() > 0 else None
-        self.model.set_filter(self.search.text(), status)
+        self._search_timer.stop()
+        filters = self.filters()
+        self.model.set_filter(self.search.text(), **filters)
+        matching = self.store.count_matching(self.search.text(), **filters)
         total = self.store.count_households()
-        self.count_label.setText(
-            f"共 {total} 户，显示 {self.model.rowCount()} 户"
-            + ("（滚动加载更多）" if self.model.canFetchMore() else "")
-        )
-        self.table.resizeColumnsToContents()
+        self.count_label.setText(f"共 {total} 户，符合条件 {matching} 户。双击或回车打开。")
+
+    def _open_first(self) -> None:
+        if self.model.rowCount() == 1:
+            self.open_household(self.model.household_id(0))
+
+    def _open_index(self, index: QModelIndex) -> None:
+        self.open_household(self.model.household_id(index.row()))
+
+    # -- editors -------------------------------------------------------------------------------
+
+    def open_household(self, household_id: str) -> HouseholdEditor:
+        for i in range(1, self.tabs.count()):
+            editor = self.tabs.widget(i)
+            if isinstance(editor, HouseholdEditor) and editor.household_id == household_id:
+                self.tabs.setCurrentIndex(i)
+                return editor
+        editor = HouseholdEditor(self.store, household_id, self.author)
+        editor.saved.connect(lambda _: self.model.refresh_rows())
+        editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
+        name = self.store.household(household_id).get("name") or "新户"
+        self.tabs.setCurrentIndex(self.tabs.addTab(editor, name))
+        return editor
+
+    def new_household(self) -> HouseholdEditor:
+        household_id = self.store.create_household(self.author)
+        self.refresh()
+        return self.open_household(household_id)
+
+    def close_tab(self, index: int) -> None:
+        editor = self.tabs.widget(index)
+        if isinstance(editor, HouseholdEditor):
+            editor.close_editor()
+            self.tabs.removeTab(index)
+            editor.deleteLater()
+            self.refresh()
+
+    def reopen_after_crash(self) -> HouseholdEditor | None:
+        """The household that was open when the app last stopped without closing it."""
+        household_id = self.store.meta(OPEN_KEY)
+        if not household_id:
+            return None
+        try:
+            self.store.household(household_id)
+        except Exception:  # noqa: BLE001 - a stale marker is simply forgotten
+            self.store.set_meta(OPEN_KEY, "")
+            return None
+        editor = self.open_household(household_id)
+        self.statusBar().showMessage("已恢复上次未关闭的编辑（草稿均已保存）", 8000)
+        return editor
+
+    # -- menus ---------------------------------------------------------------------------------
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("文件(&F)")
+        self._action(file_menu, "新建户", "Ctrl+N", self.new_household)
+        self._action(file_menu, "搜索", "Ctrl+F", self._focus_search)
+        file_menu.addSeparator()
+        self._action(file_menu, "退出", "Ctrl+Q", self.close)
+        tools = self.menuBar().addMenu("工具(&T)")
+        self._action(tools, "生成演示数据…", None, self.generate_demo)
+        help_menu = self.menuBar().addMenu("帮助(&H)")
+        self._action(help_menu, "关于户户清", None, self._about)
+
+    def _action(self, menu: object, text: str, keys: str | None, slot: object) -> QAction:
+        action = QAction(text, self)
+        if keys:
+            action.setShortcut(QKeySequence(keys))
+        action.triggered.connect(slot)
+        menu.addAction(action)  # type: ignore[attr-defined]
+        return action
+
+    def _focus_search(self) -> None:
+        self.tabs.setCurrentIndex(0)
+        self.search.setFocus()
+        self.search.selectAll()
+
+    def _about(self) -> None:
+        from fieldapp import __version__
+
+        QMessageBox.about(self, "关于户户清",
+                          f"户户清 {__version__}\n困难职工入户走访“六清”调查（离线）\n"
+                          f"表册版本 {self.store.survey.version}\n数据库：{self.store.path}")
+
+    def generate_demo(self) -> None:
+        count, ok = QInputDialog.getInt(self, "生成演示数据", "户数（合成数据，不含真实个人信息）：",
+                                        1000, 1, 200_000, 1000)
+        if not ok:
+            return
+        from fieldapp.core.demo import generate_demo
+        from fieldapp.core.store import open_store
+        from fieldapp.ui.operations import BackgroundOp
+
+        path = Path(str(self.store.path))
+        author = self.author
+
+        def work(progress: object, cancelled: object) -> int:
+            store = open_store(path)
+            try:
+                return generate_demo(store, count, author=author, progress=progress)  # type: ignore[arg-type]
+            finally:
+                store.close()
+
+        self._op = BackgroundOp(self, "正在生成演示数据…", work,
+                                lambda n: (self.refresh(),
+                                           self.statusBar().showMessage(f"已生成 {n} 户", 5000)))
+        self._op.start()
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        for i in range(1, self.tabs.count()):
+            editor = self.tabs.widget(i)
+            if isinstance(editor, HouseholdEditor):
+                editor.close_editor()
+        event.accept()

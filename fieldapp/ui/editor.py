@@ -1,0 +1,241 @@
+"""The household editor: every form of one household, autosaved as drafts within a second.
+
+Cadres work on old laptops that lose power; so every edit is written to the store as a draft
+revision shortly after it is typed (``AUTOSAVE_MS``), validation runs on the same beat, and
+'定稿' (finalise) is only a state change that the engine must allow.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import (
+    QHBoxLayout,
+    QLabel,
+    QListWidget,
+    QListWidgetItem,
+    QMessageBox,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.core.engine import FormResult
+from fieldapp.core.store import Store, StoreError, ValidationFailed
+from fieldapp.ui.form_renderer import FormPage, RenderContext
+
+AUTOSAVE_MS = 400
+OPEN_KEY = "ui.open_household"
+
+
+class HouseholdEditor(QWidget):
+    """Forms A–E and the checklists of one household, with a problem summary."""
+
+    saved = Signal(str)
+    status_message = Signal(str)
+
+    def __init__(self, store: Store, household_id: str, author: str,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.store = store
+        self.household_id = household_id
+        self.author = author
+        self.dirty: set[str] = set()
+        self.results: dict[str, FormResult] = {}
+        ctx = RenderContext(store, author)
+
+        self.heading = QLabel()
+        self.heading.setTextFormat(Qt.TextFormat.RichText)
+        self.save_state = QLabel()
+        self.save_state.setStyleSheet("color: #555;")
+        self.finalise_button = QPushButton("定稿本表 (Ctrl+Enter)")
+        self.finalise_button.setToolTip("检查无误后定稿；有错误时不能定稿，但草稿始终已保存")
+        self.history_button = QPushButton("修订历史 (Ctrl+H)")
+        top = QHBoxLayout()
+        top.addWidget(self.heading, 1)
+        top.addWidget(self.save_state)
+        top.addWidget(self.history_button)
+        top.addWidget(self.finalise_button)
+
+        self.nav = QListWidget()
+        self.problems = QListWidget()
+        self.problems.setWordWrap(True)
+        self.problem_title = QLabel("<b>待处理的问题</b>")
+        left = QWidget()
+        left_layout = QVBoxLayout(left)
+        left_layout.setContentsMargins(0, 0, 0, 0)
+        left_layout.addWidget(QLabel("<b>表册</b>"))
+        left_layout.addWidget(self.nav, 2)
+        left_layout.addWidget(self.problem_title)
+        left_layout.addWidget(self.problems, 3)
+
+        self.stack = QStackedWidget()
+        self.pages: dict[str, FormPage] = {}
+        for form_id, form in store.survey.forms.items():
+            page = FormPage(form, ctx)
+            page.changed.connect(lambda fid=form_id: self._edited(fid))
+            self.pages[form_id] = page
+            self.stack.addWidget(page)
+            self.nav.addItem(QListWidgetItem(f"{form_id} {form.title}"))
+
+        splitter = QSplitter()
+        splitter.addWidget(left)
+        splitter.addWidget(self.stack)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([300, 1000])
+        layout = QVBoxLayout(self)
+        layout.addLayout(top)
+        layout.addWidget(splitter, 1)
+
+        self.timer = QTimer(self)
+        self.timer.setSingleShot(True)
+        self.timer.setInterval(AUTOSAVE_MS)
+        self.timer.timeout.connect(self.save_drafts)
+
+        self.nav.currentRowChanged.connect(self._show_form)
+        self.problems.itemActivated.connect(self._jump)
+        self.problems.itemClicked.connect(self._jump)
+        self.finalise_button.clicked.connect(self.finalise_current)
+        self.history_button.clicked.connect(self.show_history)
+        for keys, slot in (("Ctrl+Return", self.finalise_current), ("Ctrl+S", self.save_drafts),
+                           ("Ctrl+H", self.show_history), ("Ctrl+PgDown", self.next_form),
+                           ("Ctrl+PgUp", self.previous_form)):
+            QShortcut(QKeySequence(keys), self, activated=slot)
+
+        self._load()
+        self.nav.setCurrentRow(0)
+        store.set_meta(OPEN_KEY, household_id)
+
+    # -- loading and refreshing ----------------------------------------------------------------
+
+    def _load(self) -> None:
+        data = self.store.current(self.household_id)
+        self.results = self.store.engine().validate_all(data)
+        for form_id, page in self.pages.items():
+            page.load(self.results[form_id].values)
+        self._refresh(self.results)
+
+    def _refresh(self, results: dict[str, FormResult]) -> None:
+        self.results = results
+        states = self.store.current_states(self.household_id)
+        for i, (form_id, page) in enumerate(self.pages.items()):
+            page.apply(results[form_id])
+            errors = len(results[form_id].errors)
+            state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
+            label = f"{form_id} {page.form.title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
+            item = self.nav.item(i)
+            item.setText(label)
+            item.setForeground(Qt.GlobalColor.darkRed if errors and form_id in states
+                               else Qt.GlobalColor.black)
+        a = self.store.current(self.household_id).get("A") or {}
+        row = self.store.household(self.household_id)
+        self.heading.setText(
+            f"<span style='font-size:15pt'><b>{a.get('name') or '（未填姓名）'}</b></span>"
+            f"　档案编号 {row.get('archive_no') or '—'}　状态 {row.get('status')}"
+        )
+        self._fill_problems()
+
+    def _fill_problems(self) -> None:
+        self.problems.clear()
+        form_id = self.current_form_id()
+        result = self.results.get(form_id)
+        if result is None:
+            return
+        ordered = sorted(result.problems, key=lambda p: not p.blocking)
+        for problem in ordered:
+            kind = "错误" if problem.blocking else "提醒"
+            item = QListWidgetItem(f"[{kind}] {problem.label}：{problem.message}")
+            item.setData(Qt.ItemDataRole.UserRole, (problem.form, problem.path))
+            item.setForeground(Qt.GlobalColor.darkRed if problem.blocking
+                               else Qt.GlobalColor.darkYellow)
+            self.problems.addItem(item)
+        errors = len(result.errors)
+        self.problem_title.setText(
+            f"<b>待处理的问题</b>（{errors} 处错误，{len(result.warnings)} 处提醒）"
+            if result.problems else "<b>待处理的问题</b>：无"
+        )
+
+    # -- editing and saving --------------------------------------------------------------------
+
+    def current_form_id(self) -> str:
+        return list(self.pages)[max(self.nav.currentRow(), 0)]
+
+    def _show_form(self, row: int) -> None:
+        if row >= 0:
+            self.stack.setCurrentIndex(row)
+            self._fill_problems()
+
+    def next_form(self) -> None:
+        self.nav.setCurrentRow(min(self.nav.currentRow() + 1, self.nav.count() - 1))
+
+    def previous_form(self) -> None:
+        self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
+
+    def _edited(self, form_id: str) -> None:
+        self.dirty.add(form_id)
+        self.save_state.setText("正在保存…")
+        if not self.timer.isActive():
+            self.timer.start()
+
+    def save_drafts(self) -> None:
+        """Write every edited form as a draft revision (invalid values kept as typed)."""
+        self.timer.stop()
+        pending = sorted(self.dirty)
+        self.dirty.clear()
+        for form_id in pending:
+            values = self.pages[form_id].values()
+            try:
+                self.store.save_form(self.household_id, form_id, values, author=self.author)
+            except StoreError as exc:
+                self.dirty.add(form_id)
+                self.save_state.setText("保存失败")
+                QMessageBox.warning(self, "保存失败", str(exc))
+                return
+        data = self.store.current(self.household_id)
+        self._refresh(self.store.engine().validate_all(data))
+        if pending:
+            self.saved.emit(self.household_id)
+        self.save_state.setText("草稿已自动保存")
+
+    def finalise_current(self) -> None:
+        form_id = self.current_form_id()
+        self.dirty.add(form_id)
+        self.save_drafts()
+        values = self.store.current(self.household_id).get(form_id) or {}
+        try:
+            self.store.save_form(self.household_id, form_id, values, author=self.author,
+                                 final=True)
+        except ValidationFailed as exc:
+            self._fill_problems()
+            QMessageBox.information(self, "不能定稿",
+                                    f"{exc}\n\n左侧“待处理的问题”列出了全部错误，点击可跳到对应栏目。")
+            return
+        self._refresh(self.store.engine().validate_all(self.store.current(self.household_id)))
+        self.saved.emit(self.household_id)
+        self.status_message.emit(f"{self.pages[form_id].form.title}已定稿")
+        self.save_state.setText("已定稿")
+
+    def _jump(self, item: QListWidgetItem) -> None:
+        form_id, path = item.data(Qt.ItemDataRole.UserRole)
+        self.nav.setCurrentRow(list(self.pages).index(form_id))
+        self.pages[form_id].focus_path(path)
+
+    def show_history(self) -> None:
+        from fieldapp.ui.history_dialog import HistoryDialog
+
+        self.save_drafts()
+        HistoryDialog(self.store, self.household_id, self).exec()
+
+    def close_editor(self) -> None:
+        """Flush pending edits and forget the reopen marker: a clean close."""
+        self.save_drafts()
+        self.store.set_meta(OPEN_KEY, "")
+
+    def snapshot(self) -> dict[str, Any]:
+        """What the editor currently holds per form (tests, debugging)."""
+        return json.loads(json.dumps({fid: page.values() for fid, page in self.pages.items()}))

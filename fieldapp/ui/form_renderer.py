@@ -1,0 +1,442 @@
+"""The one generic renderer: builds an editable page for any form in forms/, repeats included.
+
+Nothing here knows a particular table. Fields are addressed by the same paths the engine uses in
+its problems (``phone``, ``members[2].id_number``), so a problem can be shown next to its field and
+a click in the summary can jump to it.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QKeyEvent
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QScrollArea,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.core.engine import FormResult, Problem
+from fieldapp.core.forms import Field, Form
+from fieldapp.core.money import format_yuan
+from fieldapp.core.regions import RegionTable
+from fieldapp.core.store import Store
+from fieldapp.ui.field_widgets import (
+    CalculatedWidget,
+    DateWidget,
+    FieldWidget,
+    LineWidget,
+    MoneyWidget,
+    MultilineWidget,
+    RegionWidget,
+    SelectMultipleWidget,
+    SelectOneWidget,
+    id_number_fills,
+)
+
+ERROR_STYLE = "color: #c01c28;"
+WIDE_TYPES = frozenset({"select_multiple", "signature", "attachment", "region"})
+WARNING_STYLE = "color: #9c6500;"
+
+
+@dataclass
+class RenderContext:
+    store: Store
+    author: str
+
+    @property
+    def regions(self) -> RegionTable:
+        return self.store.regions
+
+
+def display_value(field: Field, value: Any, regions: RegionTable) -> str:
+    """How a stored value reads to a person (calculated fields, summaries)."""
+    if value is None or value == "" or value == []:
+        return ""
+    if field.type == "money" and isinstance(value, int):
+        return f"{format_yuan(value)} 元"
+    if field.type == "region" and isinstance(value, str):
+        return regions.full_name(value)
+    if isinstance(value, list):
+        return "、".join(field.option_label(str(v)) for v in value)
+    if field.options:
+        return field.option_label(str(value))
+    return str(value)
+
+
+def make_widget(field: Field, ctx: RenderContext) -> FieldWidget:
+    """The editor for one field, chosen by its type."""
+    if field.is_calculated:
+        return CalculatedWidget(field, lambda v: display_value(field, v, ctx.regions))
+    kind = field.type
+    if kind == "text":
+        return MultilineWidget(field) if field.multiline else LineWidget(field)
+    if kind in ("integer", "phone", "id_number", "month"):
+        return LineWidget(field)
+    if kind == "money":
+        return MoneyWidget(field)
+    if kind == "date":
+        return DateWidget(field)
+    if kind == "select_one":
+        return SelectOneWidget(field)
+    if kind == "select_multiple":
+        return SelectMultipleWidget(field)
+    if kind == "region":
+        return RegionWidget(field, ctx.regions)
+    if kind == "signature":
+        from fieldapp.ui.signature_pad import SignatureWidget
+
+        return SignatureWidget(field)
+    if kind == "attachment":
+        from fieldapp.ui.attachments import AttachmentWidget
+
+        return AttachmentWidget(field, ctx.store, ctx.author)
+    raise ValueError(f"no widget for field type {kind}")
+
+
+class _EnterMovesOn(QObject):
+    """Enter in a one-line field moves to the next field, as on paper forms."""
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
+        if (event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit)
+                and isinstance(event, QKeyEvent)
+                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+            watched.focusNextChild()
+            return True
+        return False
+
+
+class FieldBlock(QWidget):
+    """A field's widget with its problem message underneath."""
+
+    def __init__(self, widget: FieldWidget) -> None:
+        super().__init__()
+        self.widget = widget
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.hide()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(1)
+        layout.addWidget(widget)
+        layout.addWidget(self.message)
+
+    def show_problems(self, problems: list[Problem]) -> None:
+        if not problems:
+            self.message.hide()
+            return
+        blocking = any(p.blocking for p in problems)
+        self.message.setStyleSheet(ERROR_STYLE if blocking else WARNING_STYLE)
+        self.message.setText("；".join(p.message for p in problems))
+        self.message.show()
+
+
+class FieldGrid(QWidget):
+    """Fields in a grid of label/editor pairs (a section, or one repeat row), ``columns`` wide."""
+
+    changed = Signal()
+
+    def __init__(self, fields: tuple[Field, ...], ctx: RenderContext, filter_: QObject,
+                 columns: int = 1) -> None:
+        super().__init__()
+        self.fields = fields
+        self.ctx = ctx
+        self.layout_ = QGridLayout(self)
+        self.layout_.setHorizontalSpacing(10)
+        self.layout_.setVerticalSpacing(6)
+        for c in range(columns):
+            self.layout_.setColumnStretch(2 * c + 1, 1)
+        self.blocks: dict[str, FieldBlock] = {}
+        self.repeats: dict[str, RepeatGroup] = {}
+        self.labels: dict[str, QLabel] = {}
+        row, column = 0, 0
+
+        def place(label: QWidget | None, widget: QWidget, full: bool = False) -> None:
+            nonlocal row, column
+            if full or (column and label is None):
+                if column:
+                    row, column = row + 1, 0
+                self.layout_.addWidget(widget, row, 0, 1, 2 * columns)
+                row += 1
+                return
+            self.layout_.addWidget(label, row, 2 * column,  # type: ignore[arg-type]
+                                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            self.layout_.addWidget(widget, row, 2 * column + 1)
+            column += 1
+            if column >= columns:
+                row, column = row + 1, 0
+
+        for field in fields:
+            if field.type == "note":
+                note = QLabel(field.label + (f"：{field.hint}" if field.hint else ""))
+                note.setWordWrap(True)
+                note.setStyleSheet("color: #555; background: #f6f5f4; padding: 4px;")
+                place(None, note, full=True)
+                continue
+            if field.type == "repeat":
+                group = RepeatGroup(field, ctx, filter_)
+                group.changed.connect(self.changed)
+                self.repeats[field.name] = group
+                place(None, group, full=True)
+                continue
+            widget = make_widget(field, ctx)
+            widget.changed.connect(self.changed)
+            if field.type == "id_number":
+                widget.changed.connect(lambda w=widget, f=field: self._fill_from_id(w, f))
+            for child in widget.findChildren(QLineEdit):
+                child.installEventFilter(filter_)
+            if field.hint:
+                widget.setToolTip(field.hint)
+            block = FieldBlock(widget)
+            self.blocks[field.name] = block
+            label = QLabel(field.label + ("＊" if field.required is True else ""))
+            label.setWordWrap(True)
+            label.setMinimumWidth(80)
+            label.setMaximumWidth(160)
+            self.labels[field.name] = label
+            wide = (field.type in WIDE_TYPES or field.multiline) and columns > 1
+            place(label, block, full=wide)
+            if wide:
+                # a wide field in a two-column row still needs its label: put it in the block
+                block.layout().insertWidget(0, label)  # type: ignore[union-attr]
+
+    def _fill_from_id(self, widget: FieldWidget, field: Field) -> None:
+        fills = id_number_fills(str(widget.value() or ""))
+        if not fills:
+            return
+        for key, target in (("birth_date", field.birth_date_field),
+                            ("gender", field.gender_field)):
+            block = self.blocks.get(target or "")
+            if block is not None and block.widget.value() in (None, ""):
+                block.widget.set_value(fills[key])
+                block.widget.changed.emit()
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for name, block in self.blocks.items():
+            if not block.widget.field.is_calculated:
+                out[name] = block.widget.value()
+        for name, group in self.repeats.items():
+            out[name] = group.values()
+        return out
+
+    def load(self, values: dict[str, Any]) -> None:
+        for name, block in self.blocks.items():
+            block.widget.set_value(values.get(name))
+        for name, group in self.repeats.items():
+            rows = values.get(name)
+            group.load(rows if isinstance(rows, list) else [])
+
+    def apply(self, values: dict[str, Any], hidden: set[str], problems: dict[str, list[Problem]],
+              prefix: str) -> None:
+        for name, block in self.blocks.items():
+            path = prefix + name
+            if block.widget.field.is_calculated:
+                block.widget.set_value(values.get(name))
+            shown = path not in hidden
+            block.setVisible(shown)
+            self.labels[name].setVisible(shown)
+            block.show_problems(problems.get(path, []))
+        for name, group in self.repeats.items():
+            path = prefix + name
+            group.setVisible(path not in hidden)
+            rows = values.get(name)
+            group.apply(rows if isinstance(rows, list) else [], hidden, problems, path,
+                        problems.get(path, []))
+
+    def widget_at(self, path: str) -> QWidget | None:
+        head, _, rest = path.partition(".")
+        name, _, index = head.partition("[")
+        if name in self.repeats:
+            return self.repeats[name].widget_at(index.rstrip("]"), rest)
+        block = self.blocks.get(name)
+        return block.widget.focus_target() if block is not None else None
+
+
+class RowCard(QGroupBox):
+    def __init__(self, group: RepeatGroup, row_id: str) -> None:
+        super().__init__()
+        self.row_id = row_id
+        self.grid = FieldGrid(group.field.fields, group.ctx, group.filter_, columns=2)
+        tools = QHBoxLayout()
+        tools.addStretch(1)
+        self.up, self.down, self.remove = QToolButton(), QToolButton(), QToolButton()
+        for button, text, tip in ((self.up, "↑", "上移"), (self.down, "↓", "下移"),
+                                  (self.remove, "删除此行", "删除此行")):
+            button.setText(text)
+            button.setToolTip(tip)
+            tools.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(tools)
+        layout.addWidget(self.grid)
+
+
+class RepeatGroup(QWidget):
+    """A repeat group as cards, one per row, with add, remove and reorder."""
+
+    changed = Signal()
+
+    def __init__(self, field: Field, ctx: RenderContext, filter_: QObject) -> None:
+        super().__init__()
+        self.field, self.ctx, self.filter_ = field, ctx, filter_
+        self.cards: list[RowCard] = []
+        self.title = QLabel(f"<b>{field.label}</b>")
+        self.message = QLabel()
+        self.message.setStyleSheet(ERROR_STYLE)
+        self.message.hide()
+        self.add_button = QPushButton(f"＋ 添加{field.label}")
+        self.add_button.clicked.connect(self.add_row)
+        self.rows_layout = QVBoxLayout()
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 6, 0, 6)
+        layout.addWidget(self.title)
+        layout.addWidget(self.message)
+        layout.addLayout(self.rows_layout)
+        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+
+    def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
+        card = RowCard(self, str((values or {}).get("_id") or uuid.uuid4()))
+        card.grid.changed.connect(self.changed)
+        card.up.clicked.connect(lambda: self.move(card, -1))
+        card.down.clicked.connect(lambda: self.move(card, 1))
+        card.remove.clicked.connect(lambda: self.remove(card))
+        if values:
+            card.grid.load(values)
+        self.cards.append(card)
+        self.rows_layout.addWidget(card)
+        self._retitle()
+        if emit:
+            self.changed.emit()
+            first = card.grid.widget_at(self.field.fields[0].name)
+            if first is not None:
+                first.setFocus()
+        return card
+
+    def move(self, card: RowCard, step: int) -> None:
+        i = self.cards.index(card)
+        j = i + step
+        if not 0 <= j < len(self.cards):
+            return
+        self.cards[i], self.cards[j] = self.cards[j], self.cards[i]
+        self.rows_layout.removeWidget(card)
+        self.rows_layout.insertWidget(j, card)
+        self._retitle()
+        self.changed.emit()
+
+    def remove(self, card: RowCard) -> None:
+        self.cards.remove(card)
+        self.rows_layout.removeWidget(card)
+        card.deleteLater()
+        self._retitle()
+        self.changed.emit()
+
+    def _retitle(self) -> None:
+        for i, card in enumerate(self.cards, 1):
+            title = f"{self.field.label} 第 {i} 行"
+            if self.field.row_title:
+                block = card.grid.blocks.get(self.field.row_title)
+                value = block.widget.value() if block is not None else None
+                if value:
+                    title += f"：{value}"
+            card.setTitle(title)
+            card.up.setEnabled(i > 1)
+            card.down.setEnabled(i < len(self.cards))
+
+    def values(self) -> list[dict[str, Any]]:
+        return [{"_id": card.row_id, **card.grid.values()} for card in self.cards]
+
+    def load(self, rows: list[dict[str, Any]]) -> None:
+        for card in self.cards:
+            self.rows_layout.removeWidget(card)
+            card.deleteLater()
+        self.cards = []
+        for row in rows:
+            if isinstance(row, dict):
+                self.add_row(row, emit=False)
+
+    def apply(self, rows: list[dict[str, Any]], hidden: set[str],
+              problems: dict[str, list[Problem]], path: str, own: list[Problem]) -> None:
+        if own:
+            self.message.setText("；".join(p.message for p in own))
+            self.message.show()
+        else:
+            self.message.hide()
+        for i, card in enumerate(self.cards):
+            row = rows[i] if i < len(rows) else {}
+            card.grid.apply(row, hidden, problems, f"{path}[{i + 1}].")
+        self._retitle()
+
+    def widget_at(self, index: str, rest: str) -> QWidget | None:
+        try:
+            card = self.cards[int(index) - 1]
+        except (ValueError, IndexError):
+            return self.add_button
+        return card.grid.widget_at(rest) if rest else card
+
+
+class FormPage(QScrollArea):
+    """An editable form: a group box per section; ``changed`` on every edit."""
+
+    changed = Signal()
+
+    def __init__(self, form: Form, ctx: RenderContext) -> None:
+        super().__init__()
+        self.form = form
+        self.setWidgetResizable(True)
+        self._filter = _EnterMovesOn(self)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        heading = QLabel(f"<h2>{form.id} {form.title}</h2>"
+                         + (f"<p style='color:#555'>{form.description}</p>"
+                            if form.description else ""))
+        heading.setWordWrap(True)
+        layout.addWidget(heading)
+        self.grids: list[FieldGrid] = []
+        for section in form.sections:
+            box = QGroupBox(section.title)
+            grid = FieldGrid(section.fields, ctx, self._filter)
+            grid.changed.connect(self.changed)
+            inner = QVBoxLayout(box)
+            inner.addWidget(grid)
+            layout.addWidget(box)
+            self.grids.append(grid)
+        layout.addStretch(1)
+        self.setWidget(body)
+
+    def values(self) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        for grid in self.grids:
+            out.update(grid.values())
+        return out
+
+    def load(self, values: dict[str, Any]) -> None:
+        for grid in self.grids:
+            grid.load(values)
+
+    def apply(self, result: FormResult) -> None:
+        by_path: dict[str, list[Problem]] = {}
+        for problem in result.problems:
+            by_path.setdefault(problem.path, []).append(problem)
+        for grid in self.grids:
+            grid.apply(result.values, result.hidden, by_path, "")
+
+    def focus_path(self, path: str) -> bool:
+        for grid in self.grids:
+            target = grid.widget_at(path)
+            if target is not None:
+                self.ensureWidgetVisible(target, 50, 80)
+                QTimer.singleShot(0, target.setFocus)
+                target.setFocus()
+                return True
+        return False
