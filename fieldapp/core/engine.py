@@ -90,7 +90,7 @@ def _dependencies(f: Field, local_names: set[str]) -> set[str]:
         parsed = expr.parse(f.calculate, KNOWN_FUNCTIONS)
     except expr.ExprError:
         return set()  # reported by the form checker as an expression error
-    return {path[0] for path in parsed.names() if path[0] in local_names and path[0] != f.name}
+    return {path[0] for path in parsed.names() if path[0] in local_names}
 
 
 def calculation_order(form_or_fields: Form | Sequence[Field]) -> list[Field]:

@@ -15,7 +15,7 @@ import unicodedata
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -24,7 +24,9 @@ from fieldapp.core.idcard import IdCardInfo, check_id_number
 from fieldapp.core.money import MoneyError, format_yuan, parse_yuan, yuan_to_fen
 from fieldapp.core.regions import RegionTable
 
-CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b-\u200f\u2028\u2029\ufeff]")
+CONTROL_CHARS = re.compile(
+    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]"
+)
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")
@@ -87,7 +89,9 @@ def _text(f: Field, value: Any, ctx: Context) -> Coerced:
     text = str(value).strip()
     result = Coerced(text)
     allowed_controls = text.replace("\n", "").replace("\t", "") if f.multiline else text
-    if CONTROL_CHARS.search(allowed_controls) or (not f.multiline and "\n" in text):
+    if CONTROL_CHARS.search(allowed_controls) or (
+        not f.multiline and ("\n" in text or "\r" in text)
+    ):
         result.fail("control_chars", "含有不可见的控制字符或换行，请删除后重新输入")
     if len(text) > f.max_length:
         result.fail("too_long", f"内容过长：{len(text)} 字，最多 {f.max_length} 字")
@@ -150,6 +154,8 @@ def parse_iso_date(text: str) -> date | None:
 
 
 def _date(f: Field, value: Any, ctx: Context) -> Coerced:
+    if isinstance(value, datetime):
+        value = value.date()
     if isinstance(value, date):
         day: date | None = value
         text = value.isoformat()
@@ -297,6 +303,7 @@ def _signature(f: Field, value: Any, ctx: Context) -> Coerced:
         and strokes
         and all(
             isinstance(stroke, list)
+            and len(stroke) > 0
             and all(
                 isinstance(p, list | tuple)
                 and len(p) == 2

@@ -188,7 +188,10 @@ class _Collector:
 
 def _read_yaml(path: Path, out: _Collector) -> Any:
     try:
-        return yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        if doc is None:
+            out.add(path.name, "", "文件为空 / file is empty")
+        return doc
     except FileNotFoundError:
         out.add(path.name, "", "文件不存在 / file not found")
     except UnicodeDecodeError:
@@ -371,7 +374,8 @@ def _expressions(f: Field) -> Iterator[tuple[str, str]]:
 
 
 def _check_expressions(
-    survey_forms: Mapping[str, Form], form: Form, file: str, out: _Collector
+    survey_forms: Mapping[str, Form], form: Form, file: str, out: _Collector,
+    broken: set[str] | None = None,
 ) -> None:
     from fieldapp.core.engine import KNOWN_FUNCTIONS
 
@@ -379,6 +383,8 @@ def _check_expressions(
 
     def name_exists(path: tuple[str, ...], row: Field | None) -> bool:
         head = path[0]
+        if broken and head in broken:
+            return True  # that form's own problems are reported; don't add echoes here
         if row is not None and row.child(head) is not None:
             return True
         if head in form_names:
@@ -413,10 +419,13 @@ def _check_expressions(
 def _check_cycles(form: Form, file: str, out: _Collector) -> None:
     from fieldapp.core.engine import calculation_order
 
-    try:
-        calculation_order(form)
-    except ValueError as exc:
-        out.add(file, "", str(exc))
+    groups: list[tuple[str, Sequence[Field]]] = [("", form.fields)]
+    groups += [(f.name, f.fields) for f in form.fields if f.type == "repeat"]
+    for where, fields in groups:
+        try:
+            calculation_order(fields)
+        except ValueError as exc:
+            out.add(file, where, str(exc))
 
 
 def _clears(raw: Any, file: str, out: _Collector) -> tuple[str, ...]:
@@ -464,10 +473,12 @@ def _load(directory: Path) -> tuple[Survey | None, list[FormProblem]]:
     option_lists = _load_option_lists(options_doc)
 
     forms: dict[str, Form] = {}
+    broken: set[str] = set()
     for form_id in manifest["forms"]:
         file = f"{form_id}.yaml"
         doc = _read_yaml(directory / file, out)
         if doc is None or not _schema_problems(doc, "form", file, out):
+            broken.add(form_id)
             continue
         if doc["id"] != form_id:
             out.add(file, "id", f"表单 id“{doc['id']}”与文件名不一致")
@@ -499,18 +510,20 @@ def _load(directory: Path) -> tuple[Survey | None, list[FormProblem]]:
                     walk(f.fields, f"{prefix}{f.name}.")
 
         walk(form.fields, "")
-        _check_expressions(forms, form, file, out)
+        _check_expressions(forms, form, file, out, broken)
         _check_cycles(form, file, out)
 
     index: dict[str, tuple[str, str]] = {}
     for key, target in (manifest.get("household_index") or {}).items():
         form_id, _, field_name = str(target).partition(".")
+        if form_id in broken:
+            continue
         if form_id not in forms or forms[form_id].field(field_name) is None:
             out.add("survey.yaml", f"household_index.{key}", f"“{target}”不是已有字段")
             continue
         index[key] = (form_id, field_name)
     for key in ("name", "region"):
-        if key not in index and not any(
+        if key not in index and not broken and not any(
             p.field.startswith("household_index") for p in out.problems
         ):
             out.add("survey.yaml", "household_index", f"缺少 {key} / missing {key}")

@@ -256,12 +256,26 @@ class FieldGrid(QWidget):
                         problems.get(path, []))
 
     def widget_at(self, path: str) -> QWidget | None:
+        block = self.block_at(path)
+        if block is not None:
+            return block.widget.focus_target()
         head, _, rest = path.partition(".")
         name, _, index = head.partition("[")
         if name in self.repeats:
             return self.repeats[name].widget_at(index.rstrip("]"), rest)
-        block = self.blocks.get(name)
-        return block.widget.focus_target() if block is not None else None
+        return None
+
+    def block_at(self, path: str) -> FieldBlock | None:
+        """The field at an engine path such as ``members[2].id_number``."""
+        head, _, rest = path.partition(".")
+        name, _, index = head.partition("[")
+        if name in self.repeats and rest:
+            try:
+                card = self.repeats[name].cards[int(index.rstrip("]")) - 1]
+            except (ValueError, IndexError):
+                return None
+            return card.grid.block_at(rest)
+        return self.blocks.get(name)
 
 
 class RowCard(QGroupBox):
@@ -296,7 +310,7 @@ class RepeatGroup(QWidget):
         self.message.setStyleSheet(ERROR_STYLE)
         self.message.hide()
         self.add_button = QPushButton(f"＋ 添加{field.label}")
-        self.add_button.clicked.connect(self.add_row)
+        self.add_button.clicked.connect(lambda: self.add_row())
         self.rows_layout = QVBoxLayout()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 6, 0, 6)
@@ -306,7 +320,10 @@ class RepeatGroup(QWidget):
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
 
     def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
-        card = RowCard(self, str((values or {}).get("_id") or uuid.uuid4()))
+        if values is None:  # a new row starts from the form's defaults, as a new record does
+            values = {f.name: f.default for f in self.field.fields
+                      if f.default is not None and not f.is_calculated}
+        card = RowCard(self, str(values.get("_id") or uuid.uuid4()))
         card.grid.changed.connect(self.changed)
         card.up.clicked.connect(lambda: self.move(card, -1))
         card.down.clicked.connect(lambda: self.move(card, 1))
@@ -430,6 +447,19 @@ class FormPage(QScrollArea):
             by_path.setdefault(problem.path, []).append(problem)
         for grid in self.grids:
             grid.apply(result.values, result.hidden, by_path, "")
+
+    def block_at(self, path: str) -> FieldBlock | None:
+        for grid in self.grids:
+            block = grid.block_at(path)
+            if block is not None:
+                return block
+        return None
+
+    def repeat(self, name: str) -> RepeatGroup:
+        for grid in self.grids:
+            if name in grid.repeats:
+                return grid.repeats[name]
+        raise KeyError(name)
 
     def focus_path(self, path: str) -> bool:
         for grid in self.grids:

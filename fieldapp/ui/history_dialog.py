@@ -437,6 +437,7 @@ class HistoryDialog(QDialog):
         self.diff_model = QStandardItemModel(0, 3, self)
         self.diff_model.setHorizontalHeaderLabels(["字段", "原值", "新值"])
         self.diff = self._tree(self.diff_model)
+        self.diff.setRootIsDecorated(False)
         diff_page = QWidget()
         diff_layout = QVBoxLayout(diff_page)
         diff_layout.setContentsMargins(0, 4, 0, 0)
@@ -485,7 +486,6 @@ class HistoryDialog(QDialog):
         view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         view.setAlternatingRowColors(True)
         view.setUniformRowHeights(True)
-        view.setWordWrap(True)
         view.header().setStretchLastSection(True)
         return view
 

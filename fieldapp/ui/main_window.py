@@ -228,6 +228,7 @@ class MainWindow(QMainWindow):
         self._op.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
+        self._search_timer.stop()
         for i in range(1, self.tabs.count()):
             editor = self.tabs.widget(i)
             if isinstance(editor, HouseholdEditor):

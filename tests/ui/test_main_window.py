@@ -35,15 +35,27 @@ def test_list_shows_and_filters_households(
     window.show()
     assert window.model.rowCount() == 2
     qtbot.keyClicks(window.search, "5301021980")  # typed like a cadre would (QtTest: ASCII only)
-    assert window.model.rowCount() == 1
+    qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=2000)  # debounced search
     window.search.setText("张建")  # Chinese arrives through the input method as a whole word
+    window.refresh()
     assert window.model.rowCount() == 1
     assert window.model.household_id(0) == hid
     assert window.model.index(0, 3).data() == "云南省 昆明市 五华区"
     assert window.model.headerData(1, Qt.Orientation.Horizontal) == "姓名"
     window.search.clear()
+    window.refresh()
     window.status.setCurrentText("在档")
     assert window.model.rowCount() == 2
+    window.category.setCurrentText("深度困难")
+    assert [window.model.household_id(0)] == [hid] and window.model.rowCount() == 1
+    window.category.setCurrentIndex(0)
+    window.table.sortByColumn(1, Qt.SortOrder.DescendingOrder)  # 姓名, descending
+    names = [window.model.index(r, 1).data() for r in range(2)]
+    assert names == sorted(names, reverse=True)
+    window.clears.setCurrentIndex(1)  # 六清已完成: none yet
+    assert window.model.rowCount() == 0
+    window.clears.setCurrentIndex(0)
     shot = tmp_path / "main.png"
     assert window.grab().save(str(shot))
+    window.close()
     assert shot.stat().st_size > 5000

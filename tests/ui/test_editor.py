@@ -1,0 +1,291 @@
+"""The household editor driven as a cadre would, asserting what lands in the store."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from PySide6.QtWidgets import QComboBox, QLineEdit
+from pytestqt.qtbot import QtBot
+
+from fieldapp.core.store import Store, open_store
+from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
+from fieldapp.ui.field_widgets import RegionWidget
+from fieldapp.ui.form_renderer import FormPage
+from fieldapp.ui.main_window import MainWindow
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+def type_into(page: FormPage, path: str, text: str) -> None:
+    block = page.block_at(path)
+    assert block is not None, path
+    target = block.widget.focus_target()
+    if isinstance(target, QLineEdit):
+        target.setText(text)
+    else:
+        block.widget.edit.setPlainText(text)  # type: ignore[attr-defined]
+
+
+def choose(page: FormPage, path: str, label: str) -> None:
+    block = page.block_at(path)
+    assert block is not None, path
+    combo = block.widget.focus_target()
+    assert isinstance(combo, QComboBox)
+    index = combo.findText(label)
+    assert index > 0, f"{label} not in {path}"
+    combo.setCurrentIndex(index)
+
+
+def choose_region(page: FormPage, path: str, *names: str) -> None:
+    block = page.block_at(path)
+    assert block is not None
+    widget = block.widget
+    assert isinstance(widget, RegionWidget)
+    for combo, name in zip((widget.province, widget.city, widget.county), names, strict=False):
+        combo.setCurrentIndex(combo.findText(name))
+
+
+def settle(qtbot: QtBot, editor: HouseholdEditor) -> None:
+    qtbot.wait(AUTOSAVE_MS + 150)
+    assert not editor.dirty
+
+
+@pytest.fixture(autouse=True)
+def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Message boxes are recorded instead of blocking the test."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+
+    def record(*args: Any, **kwargs: Any) -> int:
+        shown.append(str(args[2]) if len(args) > 2 else "")
+        return 0
+
+    for name in ("information", "warning", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(record))
+    return shown
+
+
+@pytest.fixture
+def window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
+    win = MainWindow(store, "李干事")
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    yield win
+    win.close()  # flush editors while the store is still open
+
+
+def fill_form_a(page: FormPage) -> None:
+    choose(page, "category", "深度困难")
+    type_into(page, "name", "赵红梅")
+    type_into(page, "id_number", "53040219751231002X")  # fills birth date and gender
+    choose(page, "ethnicity", "彝族")
+    choose(page, "political", "群众")
+    choose(page, "health", "良好")
+    choose(page, "work_status", "下(待)岗")
+    choose(page, "marital_status", "已婚")
+    type_into(page, "phone", "13912345678")
+    choose(page, "housing_type", "租房")
+    type_into(page, "address", "玉溪市红塔区玉兴街道某小区 5 栋 301 室")
+    choose_region(page, "residence_region", "云南省", "昆明市", "五华区")
+    choose(page, "main_cause", "下岗失业")
+    type_into(page, "created_by", "李干事")
+    members = page.repeat("members")
+    members.add_button.click()
+    type_into(page, "members[1].name", "赵小军")
+    choose(page, "members[1].relation", "子女")
+    type_into(page, "members[1].birth_date", "2014-09-01")
+    choose(page, "members[1].identity", "初中")
+
+
+def test_fill_a_complete_household_through_the_ui(qtbot: QtBot, window: MainWindow,
+                                                  store: Store, dialogs: list[str]) -> None:
+    editor = window.new_household()
+    a = editor.pages["A"]
+    fill_form_a(a)
+    block = a.block_at("birth_date")
+    assert block is not None and block.widget.value() == "1975-12-31"
+    settle(qtbot, editor)
+    editor.nav.setCurrentRow(0)
+    editor.finalise_current()
+    hid = editor.household_id
+    saved = store.current(hid)["A"]
+    assert saved["name"] == "赵红梅" and saved["gender"] == "女"
+    assert saved["residence_region"] == "530102"
+    assert saved["members"][0]["name"] == "赵小军" and saved["family_size"] == 2
+    assert store.current_states(hid)["A"] == "final"
+
+    b = editor.pages["B"]
+    editor.nav.setCurrentRow(1)
+    type_into(b, "survey_date", "2026-10-10")
+    type_into(b, "surveyor", "李干事")
+    b.repeat("incomes").add_button.click()
+    choose(b, "incomes[1].kind", "工资性收入")
+    type_into(b, "incomes[1].annual_amount", "12,000.60")
+    settle(qtbot, editor)
+    monthly = b.block_at("monthly_per_capita")
+    assert monthly is not None and monthly.widget.value() == 50003  # 12000.60 ÷ 2 ÷ 12 = 500.025 → 500.03
+    assert "500.03 元" in monthly.widget.label.text()  # type: ignore[attr-defined]
+    editor.finalise_current()
+    assert store.current(hid)["B"]["incomes"][0]["annual_amount"] == 1_200_060
+
+    e = editor.pages["E"]
+    editor.nav.setCurrentRow(4)
+    e.repeat("problems").add_button.click()
+    choose(e, "problems[1].category", "就业")
+    type_into(e, "problems[1].description", "本人下岗，希望找到稳定工作")
+    type_into(e, "problems[1].measure", "推荐公益性岗位")
+    settle(qtbot, editor)
+    editor.finalise_current()
+    assert dialogs == [], editor.results["E"].errors
+    problem = store.current(hid)["E"]["problems"][0]
+    assert problem["measure"] == "推荐公益性岗位" and problem["status"] == "待办"
+
+    d = editor.pages["D"]
+    editor.nav.setCurrentRow(3)
+    type_into(d, "helper_name", "李干事")
+    d.repeat("visits").add_button.click()
+    type_into(d, "visits[1].date", "2026-10-10")
+    choose(d, "visits[1].method", "入户走访")
+    signature = d.block_at("visits[1].worker_signature")
+    assert signature is not None
+    signature.widget.set_value({"strokes": [[[10, 10], [120, 60], [200, 30]]]})
+    signature.widget.changed.emit()
+    settle(qtbot, editor)
+    editor.finalise_current()
+    visit = store.current(hid)["D"]["visits"][0]
+    assert visit["worker_signature"] == {"strokes": [[[10, 10], [120, 60], [200, 30]]]}
+    assert set(store.current_states(hid).values()) == {"final"}
+    assert json.loads(store.household(hid)["clears"]) != []
+    window.close_tab(1)
+    assert store.meta(OPEN_KEY) == ""
+
+
+def test_validation_messages_summary_and_jump(qtbot: QtBot, window: MainWindow,
+                                              store: Store, dialogs: list[str]) -> None:
+    editor = window.new_household()
+    a = editor.pages["A"]
+    type_into(a, "phone", "12345")
+    type_into(a, "id_number", "532301199002290072")
+    settle(qtbot, editor)
+    phone = a.block_at("phone")
+    assert phone is not None and phone.message.isVisibleTo(a)
+    assert "不是有效电话号码" in phone.message.text()
+    summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
+    assert any("手机号码" in s and "不是有效电话号码" in s for s in summary)
+    assert any("必填项未填写" in s for s in summary)
+    # a draft with errors is saved as typed, but cannot be finalised
+    assert store.current(editor.household_id)["A"]["phone"] == "12345"
+    editor.finalise_current()
+    assert dialogs and "不能定稿" in dialogs[0]
+    assert store.current_states(editor.household_id)["A"] == "draft"
+    row = next(i for i, s in enumerate(summary) if "不是有效电话号码" in s)
+    editor._jump(editor.problems.item(row))
+    qtbot.waitUntil(lambda: phone.widget.focus_target().hasFocus(), timeout=2000)
+
+
+def test_relevance_shows_and_hides_fields_live(qtbot: QtBot, window: MainWindow) -> None:
+    editor = window.new_household()
+    a = editor.pages["A"]
+    disability = a.block_at("disability_type")
+    assert disability is not None
+    settle_after = AUTOSAVE_MS + 150
+    choose(a, "health", "良好")
+    qtbot.wait(settle_after)
+    assert not disability.isVisibleTo(a)
+    choose(a, "health", "残疾")
+    qtbot.wait(settle_after)
+    assert disability.isVisibleTo(a)
+    assert "必填项未填写" in disability.message.text()
+
+
+def test_members_can_be_reordered_and_removed(qtbot: QtBot, window: MainWindow,
+                                              store: Store) -> None:
+    editor = window.new_household()
+    a = editor.pages["A"]
+    members = a.repeat("members")
+    for name in ("甲", "乙", "丙"):
+        members.add_button.click()
+        type_into(a, f"members[{len(members.cards)}].name", name)
+    settle(qtbot, editor)
+    members.move(members.cards[2], -1)
+    members.remove(members.cards[0])
+    settle(qtbot, editor)
+    saved = store.current(editor.household_id)["A"]["members"]
+    assert [m["name"] for m in saved] == ["丙", "乙"]
+    assert len(store.history(editor.household_id, "A")) >= 2  # every autosave is a revision
+
+
+def test_reopens_what_was_being_edited(qtbot: QtBot, store: Store) -> None:
+    hid = store.create_household("甲")
+    store.set_meta(OPEN_KEY, hid)
+    win = MainWindow(store, "甲")
+    qtbot.addWidget(win)
+    editor = win.reopen_after_crash()
+    assert editor is not None and editor.household_id == hid
+    assert win.tabs.currentWidget() is editor
+    win.close()
+    assert store.meta(OPEN_KEY) == ""  # a clean close forgets the marker
+
+
+CHILD = r"""
+import sys, time
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from fieldapp.core.store import open_store
+from fieldapp.ui.main_window import MainWindow
+store = open_store(sys.argv[1])
+window = MainWindow(store, "测试员")
+window.show()
+editor = window.new_household()
+edit = editor.pages["A"].block_at("address").widget.edit
+text = ""
+start = time.monotonic()
+while True:
+    text += "路"
+    edit.setPlainText(text)
+    print(len(text), time.monotonic(), flush=True)
+    end = time.monotonic() + 0.05
+    while time.monotonic() < end:
+        app.processEvents()
+"""
+
+
+def test_autosave_survives_sigkill_losing_at_most_a_second(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
+    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
+                             env=env)
+    typed: list[tuple[int, float]] = []
+    assert child.stdout is not None
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        line = child.stdout.readline()
+        if not line:
+            break
+        count, stamp = line.split()
+        typed.append((int(count), float(stamp)))
+        if len(typed) >= 40:  # about two seconds of typing
+            break
+    killed_at = time.monotonic()
+    child.send_signal(signal.SIGKILL)
+    child.wait(timeout=10)
+    assert len(typed) >= 40, "the child did not start typing"
+    store = open_store(db)
+    households = list(store.iter_household_ids())
+    assert len(households) == 1
+    saved: Any = store.current(households[0]).get("A", {}).get("address") or ""
+    typed_a_second_before = max(n for n, stamp in typed if stamp <= killed_at - 1.0)
+    assert len(saved) >= typed_a_second_before
+    assert set(saved) == {"路"}
