@@ -39,8 +39,9 @@ class HouseholdEditor(QWidget):
     saved = Signal(str)
     status_message = Signal(str)
 
-    def __init__(self, store: Store, household_id: str, author: str,
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, store: Store, household_id: str, author: str, parent: QWidget | None = None
+    ) -> None:
         super().__init__(parent)
         self.store = store
         self.household_id = household_id
@@ -102,9 +103,13 @@ class HouseholdEditor(QWidget):
         self.problems.itemClicked.connect(self._jump)
         self.finalise_button.clicked.connect(self.finalise_current)
         self.history_button.clicked.connect(self.show_history)
-        for keys, slot in (("Ctrl+Return", self.finalise_current), ("Ctrl+S", self.save_drafts),
-                           ("Ctrl+H", self.show_history), ("Ctrl+PgDown", self.next_form),
-                           ("Ctrl+PgUp", self.previous_form)):
+        for keys, slot in (
+            ("Ctrl+Return", self.finalise_current),
+            ("Ctrl+S", self.save_drafts),
+            ("Ctrl+H", self.show_history),
+            ("Ctrl+PgDown", self.next_form),
+            ("Ctrl+PgUp", self.previous_form),
+        ):
             QShortcut(QKeySequence(keys), self, activated=slot)
 
         self._load()
@@ -127,11 +132,14 @@ class HouseholdEditor(QWidget):
             page.apply(results[form_id])
             errors = len(results[form_id].errors)
             state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
-            label = f"{form_id} {page.form.title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
+            label = f"{form_id} {page.form.title}\n    {state}" + (
+                f" · {errors} 处错误" if errors else ""
+            )
             item = self.nav.item(i)
             item.setText(label)
-            item.setForeground(Qt.GlobalColor.darkRed if errors and form_id in states
-                               else Qt.GlobalColor.black)
+            item.setForeground(
+                Qt.GlobalColor.darkRed if errors and form_id in states else Qt.GlobalColor.black
+            )
         a = self.store.current(self.household_id).get("A") or {}
         row = self.store.household(self.household_id)
         self.heading.setText(
@@ -151,13 +159,15 @@ class HouseholdEditor(QWidget):
             kind = "错误" if problem.blocking else "提醒"
             item = QListWidgetItem(f"[{kind}] {problem.label}：{problem.message}")
             item.setData(Qt.ItemDataRole.UserRole, (problem.form, problem.path))
-            item.setForeground(Qt.GlobalColor.darkRed if problem.blocking
-                               else Qt.GlobalColor.darkYellow)
+            item.setForeground(
+                Qt.GlobalColor.darkRed if problem.blocking else Qt.GlobalColor.darkYellow
+            )
             self.problems.addItem(item)
         errors = len(result.errors)
         self.problem_title.setText(
             f"<b>待处理的问题</b>（{errors} 处错误，{len(result.warnings)} 处提醒）"
-            if result.problems else "<b>待处理的问题</b>：无"
+            if result.problems
+            else "<b>待处理的问题</b>：无"
         )
 
     # -- editing and saving --------------------------------------------------------------------
@@ -208,12 +218,12 @@ class HouseholdEditor(QWidget):
         self.save_drafts()
         values = self.store.current(self.household_id).get(form_id) or {}
         try:
-            self.store.save_form(self.household_id, form_id, values, author=self.author,
-                                 final=True)
+            self.store.save_form(self.household_id, form_id, values, author=self.author, final=True)
         except ValidationFailed as exc:
             self._fill_problems()
-            QMessageBox.information(self, "不能定稿",
-                                    f"{exc}\n\n左侧“待处理的问题”列出了全部错误，点击可跳到对应栏目。")
+            QMessageBox.information(
+                self, "不能定稿", f"{exc}\n\n左侧“待处理的问题”列出了全部错误，点击可跳到对应栏目。"
+            )
             return
         self._refresh(self.store.engine().validate_all(self.store.current(self.household_id)))
         self.saved.emit(self.household_id)

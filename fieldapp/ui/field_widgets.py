@@ -80,8 +80,9 @@ class LineWidget(FieldWidget):
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
         self.edit = QLineEdit()
-        self.edit.setPlaceholderText(field.hint[:40] if field.hint else
-                                     self.PLACEHOLDERS.get(field.type, ""))
+        self.edit.setPlaceholderText(
+            field.hint[:40] if field.hint else self.PLACEHOLDERS.get(field.type, "")
+        )
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
@@ -286,8 +287,11 @@ class RegionWidget(FieldWidget):
     def _set(self, value: Any) -> None:
         path = self.regions.path(value) if isinstance(value, str) else []
         codes = [r.code for r in path]
-        for combo, refill in ((self.province, self._province_changed),
-                              (self.city, self._city_changed), (self.county, None)):
+        for combo, refill in (
+            (self.province, self._province_changed),
+            (self.city, self._city_changed),
+            (self.county, None),
+        ):
             index = next((combo.findData(c) for c in codes if combo.findData(c) >= 0), 0)
             combo.blockSignals(True)
             combo.setCurrentIndex(index)
@@ -302,8 +306,9 @@ class RegionWidget(FieldWidget):
 class CalculatedWidget(FieldWidget):
     """A calculated field: read-only, shows the engine's result."""
 
-    def __init__(self, field: Field, show: Callable[[Any], str],
-                 parent: QWidget | None = None) -> None:
+    def __init__(
+        self, field: Field, show: Callable[[Any], str], parent: QWidget | None = None
+    ) -> None:
         super().__init__(field, parent)
         self.label = QLabel("—")
         self.label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)

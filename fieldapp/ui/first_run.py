@@ -38,8 +38,9 @@ class ProfilePage(QWizardPage):
         self.unit = QLineEdit()
         self.unit.setPlaceholderText("如 昆明市五华区总工会")
         self.phone = QLineEdit()
-        self.region = RegionWidget(Field(name="region", label="地区", type="region",
-                                         level="county"), store.regions)
+        self.region = RegionWidget(
+            Field(name="region", label="地区", type="region", level="county"), store.regions
+        )
         self.message = QLabel()
         self.message.setStyleSheet("color: #c01c28;")
         form = QFormLayout(self)
@@ -76,14 +77,19 @@ class FirstRunWizard(QWizard):
 
     def accept(self) -> None:
         page = self.profile
-        values = (page.name.text().strip(), page.unit.text().strip(),
-                  page.region.value() or "", page.phone.text().strip())
+        values = (
+            page.name.text().strip(),
+            page.unit.text().strip(),
+            page.region.value() or "",
+            page.phone.text().strip(),
+        )
         try:
             with self.store.db.atomic():
                 for key, value in zip(PROFILE_KEYS, values, strict=True):
                     self.store.set_meta(key, value)
-                self.store.audit(values[0], "first_run_profile",
-                                 detail={"unit": values[1], "region": values[2]})
+                self.store.audit(
+                    values[0], "first_run_profile", detail={"unit": values[1], "region": values[2]}
+                )
         except Exception as exc:  # noqa: BLE001 - shown in Chinese, nothing half-saved
             QMessageBox.warning(self, "保存失败", str(exc))
             return

@@ -108,10 +108,13 @@ class _EnterMovesOn(QObject):
     """Enter in a one-line field moves to the next field, as on paper forms."""
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if (event.type() == QEvent.Type.KeyPress and isinstance(watched, QLineEdit)
-                and isinstance(event, QKeyEvent)
-                and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-                and event.modifiers() == Qt.KeyboardModifier.NoModifier):
+        if (
+            event.type() == QEvent.Type.KeyPress
+            and isinstance(watched, QLineEdit)
+            and isinstance(event, QKeyEvent)
+            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.modifiers() == Qt.KeyboardModifier.NoModifier
+        ):
             watched.focusNextChild()
             return True
         return False
@@ -147,8 +150,9 @@ class FieldGrid(QWidget):
 
     changed = Signal()
 
-    def __init__(self, fields: tuple[Field, ...], ctx: RenderContext, filter_: QObject,
-                 columns: int = 1) -> None:
+    def __init__(
+        self, fields: tuple[Field, ...], ctx: RenderContext, filter_: QObject, columns: int = 1
+    ) -> None:
         super().__init__()
         self.fields = fields
         self.ctx = ctx
@@ -170,8 +174,12 @@ class FieldGrid(QWidget):
                 self.layout_.addWidget(widget, row, 0, 1, 2 * columns)
                 row += 1
                 return
-            self.layout_.addWidget(label, row, 2 * column,  # type: ignore[arg-type]
-                                   Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop)
+            self.layout_.addWidget(
+                label,
+                row,
+                2 * column,  # type: ignore[arg-type]
+                Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignTop,
+            )
             self.layout_.addWidget(widget, row, 2 * column + 1)
             column += 1
             if column >= columns:
@@ -215,8 +223,7 @@ class FieldGrid(QWidget):
         fills = id_number_fills(str(widget.value() or ""))
         if not fills:
             return
-        for key, target in (("birth_date", field.birth_date_field),
-                            ("gender", field.gender_field)):
+        for key, target in (("birth_date", field.birth_date_field), ("gender", field.gender_field)):
             block = self.blocks.get(target or "")
             if block is not None and block.widget.value() in (None, ""):
                 block.widget.set_value(fills[key])
@@ -238,8 +245,13 @@ class FieldGrid(QWidget):
             rows = values.get(name)
             group.load(rows if isinstance(rows, list) else [])
 
-    def apply(self, values: dict[str, Any], hidden: set[str], problems: dict[str, list[Problem]],
-              prefix: str) -> None:
+    def apply(
+        self,
+        values: dict[str, Any],
+        hidden: set[str],
+        problems: dict[str, list[Problem]],
+        prefix: str,
+    ) -> None:
         for name, block in self.blocks.items():
             path = prefix + name
             if block.widget.field.is_calculated:
@@ -252,8 +264,13 @@ class FieldGrid(QWidget):
             path = prefix + name
             group.setVisible(path not in hidden)
             rows = values.get(name)
-            group.apply(rows if isinstance(rows, list) else [], hidden, problems, path,
-                        problems.get(path, []))
+            group.apply(
+                rows if isinstance(rows, list) else [],
+                hidden,
+                problems,
+                path,
+                problems.get(path, []),
+            )
 
     def widget_at(self, path: str) -> QWidget | None:
         block = self.block_at(path)
@@ -286,8 +303,11 @@ class RowCard(QGroupBox):
         tools = QHBoxLayout()
         tools.addStretch(1)
         self.up, self.down, self.remove = QToolButton(), QToolButton(), QToolButton()
-        for button, text, tip in ((self.up, "↑", "上移"), (self.down, "↓", "下移"),
-                                  (self.remove, "删除此行", "删除此行")):
+        for button, text, tip in (
+            (self.up, "↑", "上移"),
+            (self.down, "↓", "下移"),
+            (self.remove, "删除此行", "删除此行"),
+        ):
             button.setText(text)
             button.setToolTip(tip)
             tools.addWidget(button)
@@ -321,8 +341,11 @@ class RepeatGroup(QWidget):
 
     def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
         if values is None:  # a new row starts from the form's defaults, as a new record does
-            values = {f.name: f.default for f in self.field.fields
-                      if f.default is not None and not f.is_calculated}
+            values = {
+                f.name: f.default
+                for f in self.field.fields
+                if f.default is not None and not f.is_calculated
+            }
         card = RowCard(self, str(values.get("_id") or uuid.uuid4()))
         card.grid.changed.connect(self.changed)
         card.up.clicked.connect(lambda: self.move(card, -1))
@@ -382,8 +405,14 @@ class RepeatGroup(QWidget):
             if isinstance(row, dict):
                 self.add_row(row, emit=False)
 
-    def apply(self, rows: list[dict[str, Any]], hidden: set[str],
-              problems: dict[str, list[Problem]], path: str, own: list[Problem]) -> None:
+    def apply(
+        self,
+        rows: list[dict[str, Any]],
+        hidden: set[str],
+        problems: dict[str, list[Problem]],
+        path: str,
+        own: list[Problem],
+    ) -> None:
         if own:
             self.message.setText("；".join(p.message for p in own))
             self.message.show()
@@ -414,9 +443,10 @@ class FormPage(QScrollArea):
         self._filter = _EnterMovesOn(self)
         body = QWidget()
         layout = QVBoxLayout(body)
-        heading = QLabel(f"<h2>{form.id} {form.title}</h2>"
-                         + (f"<p style='color:#555'>{form.description}</p>"
-                            if form.description else ""))
+        heading = QLabel(
+            f"<h2>{form.id} {form.title}</h2>"
+            + (f"<p style='color:#555'>{form.description}</p>" if form.description else "")
+        )
         heading.setWordWrap(True)
         layout.addWidget(heading)
         self.grids: list[FieldGrid] = []

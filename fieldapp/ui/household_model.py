@@ -54,9 +54,14 @@ class HouseholdModel(QAbstractTableModel):
         self.endResetModel()
 
     def _fetch(self, count: int) -> list[dict[str, Any]]:
-        rows = self._store.search(self._query, **self._filters, order_by=self._order[0],
-                                  descending=self._order[1], limit=count,
-                                  offset=len(self._rows))
+        rows = self._store.search(
+            self._query,
+            **self._filters,
+            order_by=self._order[0],
+            descending=self._order[1],
+            limit=count,
+            offset=len(self._rows),
+        )
         self._exhausted = len(rows) < count
         return rows
 
@@ -104,8 +109,12 @@ class HouseholdModel(QAbstractTableModel):
             return f"{marks} {len(done)}/6"
         return row.get(key) or ""
 
-    def headerData(self, section: int, orientation: Qt.Orientation,  # noqa: N802
-                   role: int = Qt.ItemDataRole.DisplayRole) -> Any:
+    def headerData(
+        self,
+        section: int,
+        orientation: Qt.Orientation,  # noqa: N802
+        role: int = Qt.ItemDataRole.DisplayRole,
+    ) -> Any:
         if role == Qt.ItemDataRole.DisplayRole and orientation == Qt.Orientation.Horizontal:
             return COLUMNS[section][1]
         return None

@@ -199,13 +199,17 @@ class MainWindow(QMainWindow):
     def _about(self) -> None:
         from fieldapp import __version__
 
-        QMessageBox.about(self, "关于户户清",
-                          f"户户清 {__version__}\n困难职工入户走访“六清”调查（离线）\n"
-                          f"表册版本 {self.store.survey.version}\n数据库：{self.store.path}")
+        QMessageBox.about(
+            self,
+            "关于户户清",
+            f"户户清 {__version__}\n困难职工入户走访“六清”调查（离线）\n"
+            f"表册版本 {self.store.survey.version}\n数据库：{self.store.path}",
+        )
 
     def generate_demo(self) -> None:
-        count, ok = QInputDialog.getInt(self, "生成演示数据", "户数（合成数据，不含真实个人信息）：",
-                                        1000, 1, 200_000, 1000)
+        count, ok = QInputDialog.getInt(
+            self, "生成演示数据", "户数（合成数据，不含真实个人信息）：", 1000, 1, 200_000, 1000
+        )
         if not ok:
             return
         from fieldapp.core.demo import generate_demo
@@ -222,9 +226,12 @@ class MainWindow(QMainWindow):
             finally:
                 store.close()
 
-        self._op = BackgroundOp(self, "正在生成演示数据…", work,
-                                lambda n: (self.refresh(),
-                                           self.statusBar().showMessage(f"已生成 {n} 户", 5000)))
+        self._op = BackgroundOp(
+            self,
+            "正在生成演示数据…",
+            work,
+            lambda n: (self.refresh(), self.statusBar().showMessage(f"已生成 {n} 户", 5000)),
+        )
         self._op.start()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802

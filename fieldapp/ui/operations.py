@@ -43,8 +43,9 @@ class BackgroundOp(QObject):
 
     done = Signal(object)
 
-    def __init__(self, parent: QWidget, title: str, work: Work,
-                 on_done: Callable[[Any], None] | None = None) -> None:
+    def __init__(
+        self, parent: QWidget, title: str, work: Work, on_done: Callable[[Any], None] | None = None
+    ) -> None:
         super().__init__(parent)
         self.dialog = QProgressDialog(title, "取消", 0, 0, parent)
         self.dialog.setWindowTitle(title)

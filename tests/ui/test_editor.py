@@ -8,8 +8,8 @@ import signal
 import subprocess
 import sys
 import time
-from pathlib import Path
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -108,8 +108,9 @@ def fill_form_a(page: FormPage) -> None:
     choose(page, "members[1].identity", "初中")
 
 
-def test_fill_a_complete_household_through_the_ui(qtbot: QtBot, window: MainWindow,
-                                                  store: Store, dialogs: list[str]) -> None:
+def test_fill_a_complete_household_through_the_ui(
+    qtbot: QtBot, window: MainWindow, store: Store, dialogs: list[str]
+) -> None:
     editor = window.new_household()
     a = editor.pages["A"]
     fill_form_a(a)
@@ -134,7 +135,9 @@ def test_fill_a_complete_household_through_the_ui(qtbot: QtBot, window: MainWind
     type_into(b, "incomes[1].annual_amount", "12,000.60")
     settle(qtbot, editor)
     monthly = b.block_at("monthly_per_capita")
-    assert monthly is not None and monthly.widget.value() == 50003  # 12000.60 ÷ 2 ÷ 12 = 500.025 → 500.03
+    assert (
+        monthly is not None and monthly.widget.value() == 50003
+    )  # 12000.60 ÷ 2 ÷ 12 = 500.025 → 500.03
     assert "500.03 元" in monthly.widget.label.text()  # type: ignore[attr-defined]
     editor.finalise_current()
     assert store.current(hid)["B"]["incomes"][0]["annual_amount"] == 1_200_060
@@ -171,8 +174,9 @@ def test_fill_a_complete_household_through_the_ui(qtbot: QtBot, window: MainWind
     assert store.meta(OPEN_KEY) == ""
 
 
-def test_validation_messages_summary_and_jump(qtbot: QtBot, window: MainWindow,
-                                              store: Store, dialogs: list[str]) -> None:
+def test_validation_messages_summary_and_jump(
+    qtbot: QtBot, window: MainWindow, store: Store, dialogs: list[str]
+) -> None:
     editor = window.new_household()
     a = editor.pages["A"]
     type_into(a, "phone", "12345")
@@ -209,8 +213,9 @@ def test_relevance_shows_and_hides_fields_live(qtbot: QtBot, window: MainWindow)
     assert "必填项未填写" in disability.message.text()
 
 
-def test_members_can_be_reordered_and_removed(qtbot: QtBot, window: MainWindow,
-                                              store: Store) -> None:
+def test_members_can_be_reordered_and_removed(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
     editor = window.new_household()
     a = editor.pages["A"]
     members = a.repeat("members")
@@ -264,9 +269,14 @@ while True:
 def test_autosave_survives_sigkill_losing_at_most_a_second(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
     env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(db)], stdout=subprocess.PIPE,
-                             stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, text=True,
-                             env=env)
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        stdin=subprocess.DEVNULL,
+        text=True,
+        env=env,
+    )
     typed: list[tuple[int, float]] = []
     assert child.stdout is not None
     deadline = time.monotonic() + 60
