@@ -76,12 +76,12 @@ class HouseholdEditor(QWidget):
         left_layout.addWidget(self.problems, 3)
 
         self.stack = QStackedWidget()
-        self.pages: dict[str, FormPage] = {}
+        self._ctx = ctx
+        self.form_ids = list(store.survey.forms)
+        self.built: dict[str, FormPage] = {}  # pages are built when first shown (fast opening)
         for form_id, form in store.survey.forms.items():
-            page = FormPage(form, ctx)
-            page.changed.connect(lambda fid=form_id: self._edited(fid))
-            self.pages[form_id] = page
-            self.stack.addWidget(page)
+            placeholder = QLabel(f"{form_id} {form.title}")
+            self.stack.addWidget(placeholder)
             self.nav.addItem(QListWidgetItem(f"{form_id} {form.title}"))
 
         splitter = QSplitter()
@@ -118,23 +118,36 @@ class HouseholdEditor(QWidget):
 
     # -- loading and refreshing ----------------------------------------------------------------
 
+    def page(self, form_id: str) -> FormPage:
+        """The form's page, built from the form definition the first time it is needed."""
+        page = self.built.get(form_id)
+        if page is None:
+            page = FormPage(self.store.survey.form(form_id), self._ctx)
+            page.load(self.results[form_id].values)
+            page.apply(self.results[form_id])
+            page.changed.connect(lambda fid=form_id: self._edited(fid))
+            index = self.form_ids.index(form_id)
+            placeholder = self.stack.widget(index)
+            self.stack.insertWidget(index, page)
+            self.stack.removeWidget(placeholder)
+            placeholder.deleteLater()
+            self.built[form_id] = page
+        return page
+
     def _load(self) -> None:
         data = self.store.current(self.household_id)
-        self.results = self.store.engine().validate_all(data)
-        for form_id, page in self.pages.items():
-            page.load(self.results[form_id].values)
-        self._refresh(self.results)
+        self._refresh(self.store.engine().validate_all(data))
 
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
         states = self.store.current_states(self.household_id)
-        for i, (form_id, page) in enumerate(self.pages.items()):
+        for form_id, page in self.built.items():
             page.apply(results[form_id])
+        for i, form_id in enumerate(self.form_ids):
+            title = self.store.survey.form(form_id).title
             errors = len(results[form_id].errors)
             state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
-            label = f"{form_id} {page.form.title}\n    {state}" + (
-                f" · {errors} 处错误" if errors else ""
-            )
+            label = f"{form_id} {title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
             item = self.nav.item(i)
             item.setText(label)
             item.setForeground(
@@ -173,10 +186,11 @@ class HouseholdEditor(QWidget):
     # -- editing and saving --------------------------------------------------------------------
 
     def current_form_id(self) -> str:
-        return list(self.pages)[max(self.nav.currentRow(), 0)]
+        return self.form_ids[max(self.nav.currentRow(), 0)]
 
     def _show_form(self, row: int) -> None:
         if row >= 0:
+            self.page(self.form_ids[row])
             self.stack.setCurrentIndex(row)
             self._fill_problems()
 
@@ -198,7 +212,7 @@ class HouseholdEditor(QWidget):
         pending = sorted(self.dirty)
         self.dirty.clear()
         for form_id in pending:
-            values = self.pages[form_id].values()
+            values = self.page(form_id).values()
             try:
                 self.store.save_form(self.household_id, form_id, values, author=self.author)
             except StoreError as exc:
@@ -227,13 +241,13 @@ class HouseholdEditor(QWidget):
             return
         self._refresh(self.store.engine().validate_all(self.store.current(self.household_id)))
         self.saved.emit(self.household_id)
-        self.status_message.emit(f"{self.pages[form_id].form.title}已定稿")
+        self.status_message.emit(f"{self.store.survey.form(form_id).title}已定稿")
         self.save_state.setText("已定稿")
 
     def _jump(self, item: QListWidgetItem) -> None:
         form_id, path = item.data(Qt.ItemDataRole.UserRole)
-        self.nav.setCurrentRow(list(self.pages).index(form_id))
-        self.pages[form_id].focus_path(path)
+        self.nav.setCurrentRow(self.form_ids.index(form_id))
+        self.page(form_id).focus_path(path)
 
     def show_history(self) -> None:
         from fieldapp.ui.history_dialog import HistoryDialog
@@ -248,4 +262,4 @@ class HouseholdEditor(QWidget):
 
     def snapshot(self) -> dict[str, Any]:
         """What the editor currently holds per form (tests, debugging)."""
-        return json.loads(json.dumps({fid: page.values() for fid, page in self.pages.items()}))
+        return json.loads(json.dumps({fid: page.values() for fid, page in self.built.items()}))

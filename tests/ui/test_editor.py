@@ -112,7 +112,7 @@ def test_fill_a_complete_household_through_the_ui(
     qtbot: QtBot, window: MainWindow, store: Store, dialogs: list[str]
 ) -> None:
     editor = window.new_household()
-    a = editor.pages["A"]
+    a = editor.page("A")
     fill_form_a(a)
     block = a.block_at("birth_date")
     assert block is not None and block.widget.value() == "1975-12-31"
@@ -126,7 +126,7 @@ def test_fill_a_complete_household_through_the_ui(
     assert saved["members"][0]["name"] == "赵小军" and saved["family_size"] == 2
     assert store.current_states(hid)["A"] == "final"
 
-    b = editor.pages["B"]
+    b = editor.page("B")
     editor.nav.setCurrentRow(1)
     type_into(b, "survey_date", "2026-10-10")
     type_into(b, "surveyor", "李干事")
@@ -142,7 +142,7 @@ def test_fill_a_complete_household_through_the_ui(
     editor.finalise_current()
     assert store.current(hid)["B"]["incomes"][0]["annual_amount"] == 1_200_060
 
-    e = editor.pages["E"]
+    e = editor.page("E")
     editor.nav.setCurrentRow(4)
     e.repeat("problems").add_button.click()
     choose(e, "problems[1].category", "就业")
@@ -154,7 +154,7 @@ def test_fill_a_complete_household_through_the_ui(
     problem = store.current(hid)["E"]["problems"][0]
     assert problem["measure"] == "推荐公益性岗位" and problem["status"] == "待办"
 
-    d = editor.pages["D"]
+    d = editor.page("D")
     editor.nav.setCurrentRow(3)
     type_into(d, "helper_name", "李干事")
     d.repeat("visits").add_button.click()
@@ -178,7 +178,7 @@ def test_validation_messages_summary_and_jump(
     qtbot: QtBot, window: MainWindow, store: Store, dialogs: list[str]
 ) -> None:
     editor = window.new_household()
-    a = editor.pages["A"]
+    a = editor.page("A")
     type_into(a, "phone", "12345")
     type_into(a, "id_number", "532301199002290072")
     settle(qtbot, editor)
@@ -200,7 +200,7 @@ def test_validation_messages_summary_and_jump(
 
 def test_relevance_shows_and_hides_fields_live(qtbot: QtBot, window: MainWindow) -> None:
     editor = window.new_household()
-    a = editor.pages["A"]
+    a = editor.page("A")
     disability = a.block_at("disability_type")
     assert disability is not None
     settle_after = AUTOSAVE_MS + 150
@@ -217,7 +217,7 @@ def test_members_can_be_reordered_and_removed(
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
     editor = window.new_household()
-    a = editor.pages["A"]
+    a = editor.page("A")
     members = a.repeat("members")
     for name in ("甲", "乙", "丙"):
         members.add_button.click()
@@ -253,7 +253,7 @@ store = open_store(sys.argv[1])
 window = MainWindow(store, "测试员")
 window.show()
 editor = window.new_household()
-edit = editor.pages["A"].block_at("address").widget.edit
+edit = editor.page("A").block_at("address").widget.edit
 text = ""
 start = time.monotonic()
 while True:

@@ -1,0 +1,142 @@
+"""GUI speed at scale: start-up to the first window, opening a household, filtering the list.
+
+    python benchmarks/bench_gui.py [--households 100000] [--db PATH]
+
+With --db an existing database is reused (building 100,000 demo households takes minutes);
+otherwise a temporary one is filled first. Runs offscreen; prints figures, asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+STARTUP = r"""
+import sys, time
+t0 = time.perf_counter()
+from PySide6.QtWidgets import QApplication
+app = QApplication([])
+from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+apply_app_font(app, register_bundled_font())
+from fieldapp.core.store import open_store
+from fieldapp.ui.main_window import MainWindow
+store = open_store(sys.argv[1])
+window = MainWindow(store, "bench")
+window.resize(1366, 768)
+window.show()
+app.processEvents()
+print(time.perf_counter() - t0)
+"""
+
+
+def ms(values: list[float]) -> str:
+    return f"median {statistics.median(values) * 1000:.0f} ms, max {max(values) * 1000:.0f} ms"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--db", help="reuse this database (created with fieldapp demo)")
+    args = parser.parse_args()
+
+    from PySide6.QtWidgets import QApplication
+
+    from fieldapp.core.demo import generate_demo
+    from fieldapp.core.store import open_store
+
+    db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "bench_gui.db"
+    store = open_store(db)
+    if store.count_households() < args.households:
+        started = time.perf_counter()
+        generate_demo(store, args.households - store.count_households(), author="bench")
+        print(f"demo data: {args.households} households in {time.perf_counter() - started:.0f} s")
+    print(f"database: {db} ({store.count_households()} households)")
+
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    starts = []
+    for _ in range(3):
+        done = subprocess.run(
+            [sys.executable, "-c", STARTUP, str(db)],
+            env=env,
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        starts.append(float(done.stdout.strip().splitlines()[-1]))
+    wall = []
+    for _ in range(3):
+        t0 = time.perf_counter()
+        subprocess.run(
+            [sys.executable, "-c", STARTUP, str(db)], env=env, check=True, capture_output=True
+        )
+        wall.append(time.perf_counter() - t0)
+    print(f"start-up to first window (in process, imports included): {ms(starts)}")
+    print(f"start-up incl. interpreter launch and exit: {ms(wall)}")
+
+    app = QApplication.instance() or QApplication([])
+    from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+    from fieldapp.ui.main_window import MainWindow
+
+    apply_app_font(app, register_bundled_font())
+    window = MainWindow(store, "bench")
+    window.resize(1366, 768)
+    window.show()
+    app.processEvents()
+
+    ids = [row["id"] for row in store.search("", limit=2000)][::200]
+    opens = []
+    for household_id in ids:
+        t0 = time.perf_counter()
+        editor = window.open_household(household_id)
+        app.processEvents()
+        opens.append(time.perf_counter() - t0)
+        window.close_tab(window.tabs.indexOf(editor))
+    print(f"open a household in the editor ({len(opens)} households): {ms(opens)}")
+
+    sample = store.search("", limit=1, offset=store.count_households() // 2)[0]
+    queries = {
+        "surname (1 char)": "王",
+        "given name (2 chars)": (sample["name"] or "张三")[1:],
+        "full name": sample["name"] or "张三",
+        "ID number prefix": (sample["id_number"] or "5301")[:10],
+        "archive number": sample["archive_no"] or "YN",
+        "county name": "富源县",
+        "no match": "不存在的人",
+    }
+    for label, text in queries.items():
+        times = []
+        for _ in range(3):
+            window.search.setText(text)
+            t0 = time.perf_counter()
+            window.refresh()
+            app.processEvents()
+            times.append(time.perf_counter() - t0)
+        print(
+            f"filter list by {label} '{text}': {ms(times)} ({window.model.rowCount()} rows shown)"
+        )
+    window.search.setText("")
+    for status in ("已脱困", "在档"):
+        t0 = time.perf_counter()
+        window.status.setCurrentText(status)
+        app.processEvents()
+        print(f"filter by status {status}: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    t0 = time.perf_counter()
+    window.table.sortByColumn(1, __import__("PySide6.QtCore").QtCore.Qt.SortOrder.DescendingOrder)
+    app.processEvents()
+    print(f"sort by name: {(time.perf_counter() - t0) * 1000:.0f} ms")
+    window.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""Screenshots of what a cadre sees, at 1366×768 (a common laptop screen), for review and docs.
+
+    python tools/screenshots.py [--out out/screenshots]
+
+Runs offscreen on a fresh temporary database with demo households plus one complete household,
+and writes main.png, editor_<FORM>.png for every form, and signature.png. Open them and look:
+Chinese must render as Chinese (the app registers its bundled font).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import sys
+import tempfile
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from PySide6.QtWidgets import QApplication  # noqa: E402
+
+from fieldapp.core.demo import generate_demo  # noqa: E402
+from fieldapp.core.store import open_store  # noqa: E402
+from fieldapp.ui.fonts import apply_app_font, register_bundled_font  # noqa: E402
+from fieldapp.ui.main_window import MainWindow  # noqa: E402
+from fieldapp.ui.signature_pad import SignatureDialog  # noqa: E402
+
+SIZE = (1366, 768)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", default=str(REPO / "out" / "screenshots"))
+    parser.add_argument("--households", type=int, default=300)
+    args = parser.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    app = QApplication.instance() or QApplication([])
+    apply_app_font(app, register_bundled_font())
+    store = open_store(Path(tempfile.mkdtemp()) / "screens.db")
+    store.set_meta("profile.name", "李干事")
+    generate_demo(store, args.households, seed=7, author="李干事")
+    window = MainWindow(store, "李干事")
+    window.resize(*SIZE)
+    window.show()
+    app.processEvents()
+    window.grab().save(str(out / "main.png"))
+    household = store.search("", limit=1)[0]["id"]
+    editor = window.open_household(household)
+    for row, form_id in enumerate(store.survey.forms):
+        editor.nav.setCurrentRow(row)
+        app.processEvents()
+        window.grab().save(str(out / f"editor_{form_id}.png"))
+    dialog = SignatureDialog("职工签字")
+    wave = [[20 + i * 5, 110 + 40 * math.sin(i / 6)] for i in range(100)]
+    dialog.pad.set_strokes([wave, [[80, 60], [140, 150]], [[300, 70], [330, 150], [380, 80]]])
+    dialog.resize(760, 330)
+    dialog.show()
+    app.processEvents()
+    dialog.grab().save(str(out / "signature.png"))
+    window.close()
+    store.close()
+    for path in sorted(out.glob("*.png")):
+        print(path)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
