@@ -13,11 +13,16 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
+    QComboBox,
+    QDialog,
+    QDialogButtonBox,
+    QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
+    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
@@ -26,11 +31,50 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.engine import FormResult
-from fieldapp.core.store import Store, StoreError, ValidationFailed
+from fieldapp.core.store import STATUSES, Store, StoreError, ValidationFailed
 from fieldapp.ui.form_renderer import FormPage, RenderContext
 
 AUTOSAVE_MS = 400
 OPEN_KEY = "ui.open_household"
+
+
+class StatusDialog(QDialog):
+    """Pick the new 档案状态 and say why (the reason is required and kept)."""
+
+    def __init__(self, current: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setWindowTitle("变更档案状态")
+        self.status = QComboBox()
+        self.status.addItems([s for s in STATUSES if s != current])
+        self.reason = QPlainTextEdit()
+        self.reason.setPlaceholderText(
+            "如：连续 6 个月家庭人均收入超过当地低保标准，致困因素已消除（须写明依据）"
+        )
+        self.reason.setFixedHeight(80)
+        buttons = QDialogButtonBox(
+            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
+        )
+        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
+        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
+        buttons.accepted.connect(self._accept)
+        buttons.rejected.connect(self.reject)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #c01c28;")
+        form = QFormLayout(self)
+        form.addRow("当前状态", QLabel(current))
+        form.addRow("变更为", self.status)
+        form.addRow("原因＊", self.reason)
+        form.addRow(self.message)
+        form.addRow(buttons)
+
+    def _accept(self) -> None:
+        if not self.reason.toPlainText().strip():
+            self.message.setText("请填写变更原因")
+            return
+        self.accept()
+
+    def choice(self) -> tuple[str, str]:
+        return self.status.currentText(), self.reason.toPlainText().strip()
 
 
 class HouseholdEditor(QWidget):
@@ -57,9 +101,11 @@ class HouseholdEditor(QWidget):
         self.finalise_button = QPushButton("定稿本表 (Ctrl+Enter)")
         self.finalise_button.setToolTip("检查无误后定稿；有错误时不能定稿，但草稿始终已保存")
         self.history_button = QPushButton("修订历史 (Ctrl+H)")
+        self.status_button = QPushButton("变更档案状态…")
         top = QHBoxLayout()
         top.addWidget(self.heading, 1)
         top.addWidget(self.save_state)
+        top.addWidget(self.status_button)
         top.addWidget(self.history_button)
         top.addWidget(self.finalise_button)
 
@@ -103,6 +149,7 @@ class HouseholdEditor(QWidget):
         self.problems.itemClicked.connect(self._jump)
         self.finalise_button.clicked.connect(self.finalise_current)
         self.history_button.clicked.connect(self.show_history)
+        self.status_button.clicked.connect(self.change_status)
         for keys, slot in (
             ("Ctrl+Return", self.finalise_current),
             ("Ctrl+S", self.save_drafts),
@@ -254,6 +301,21 @@ class HouseholdEditor(QWidget):
 
         self.save_drafts()
         HistoryDialog(self.store, self.household_id, self).exec()
+
+    def change_status(self) -> None:
+        """在档 / 已脱困 / 已解困 / 注销, with the reason the rules require; kept in history."""
+        dialog = StatusDialog(self.store.household(self.household_id)["status"], self)
+        if not dialog.exec():
+            return
+        status, reason = dialog.choice()
+        try:
+            self.store.set_status(self.household_id, status, reason=reason, author=self.author)
+        except StoreError as exc:
+            QMessageBox.warning(self, "未能变更档案状态", str(exc))
+            return
+        self._refresh(self.results)
+        self.saved.emit(self.household_id)
+        self.status_message.emit(f"档案状态已变更为{status}")
 
     def close_editor(self) -> None:
         """Flush pending edits and forget the reopen marker: a clean close."""

@@ -299,3 +299,75 @@ def test_autosave_survives_sigkill_losing_at_most_a_second(tmp_path: Path) -> No
     typed_a_second_before = max(n for n, stamp in typed if stamp <= killed_at - 1.0)
     assert len(saved) >= typed_a_second_before
     assert set(saved) == {"路"}
+
+
+def test_enter_moves_to_the_next_field(qtbot: QtBot, window: MainWindow) -> None:
+    from PySide6.QtCore import Qt
+
+    editor = window.new_household()
+    a = editor.page("A")
+    first = a.block_at("archive_no")
+    second = a.block_at("worker_no")
+    assert first is not None and second is not None
+    first.widget.focus_target().setFocus()
+    qtbot.waitUntil(first.widget.focus_target().hasFocus, timeout=2000)
+    qtbot.keyClick(first.widget.focus_target(), Qt.Key.Key_Return)
+    qtbot.waitUntil(second.widget.focus_target().hasFocus, timeout=2000)
+
+
+def test_status_change_needs_a_reason_and_is_recorded(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    from fieldapp.ui.editor import StatusDialog
+
+    editor = window.new_household()
+    dialog = StatusDialog("在档")
+    dialog.status.setCurrentText("已脱困")
+    dialog._accept()
+    assert dialog.message.text() == "请填写变更原因" and dialog.result() == 0
+    dialog.reason.setPlainText("连续 6 个月人均收入超过低保标准")
+    dialog._accept()
+    assert dialog.result() == 1
+    assert dialog.choice() == ("已脱困", "连续 6 个月人均收入超过低保标准")
+    original = StatusDialog.exec
+    StatusDialog.exec = lambda self: (
+        self.status.setCurrentText("已解困"),  # type: ignore[method-assign]
+        self.reason.setPlainText("重病，常态化帮扶"),
+        1,
+    )[-1]
+    try:
+        editor.change_status()
+    finally:
+        StatusDialog.exec = original  # type: ignore[method-assign]
+    assert store.household(editor.household_id)["status"] == "已解困"
+    assert store.status_history(editor.household_id)[0]["reason"] == "重病，常态化帮扶"
+
+
+def test_unopenable_database_gets_a_chinese_message(tmp_path: Path, dialogs: list[str]) -> None:
+    from fieldapp.ui.app import open_or_explain
+
+    broken = tmp_path / "broken.db"
+    broken.write_bytes(b"not a database" * 200)
+    assert open_or_explain(broken) is None
+    assert dialogs and "已损坏或不是户户清数据库" in dialogs[0]
+    assert broken.read_bytes() == b"not a database" * 200
+
+
+def test_first_run_wizard_records_the_profile(qtbot: QtBot, store: Store) -> None:
+    from fieldapp.ui.first_run import FirstRunWizard, needs_first_run
+
+    assert needs_first_run(store)
+    wizard = FirstRunWizard(store)
+    qtbot.addWidget(wizard)
+    page = wizard.profile
+    assert not page.validatePage()
+    assert "请填写姓名" in page.message.text()
+    page.name.setText("李干事")
+    page.unit.setText("昆明市五华区总工会")
+    page.phone.setText("123")
+    assert not page.validatePage() and "11 位" in page.message.text()
+    page.phone.setText("13800138000")
+    assert page.validatePage()
+    wizard.accept()
+    assert not needs_first_run(store)
+    assert store.meta("profile.unit") == "昆明市五华区总工会"
