@@ -32,8 +32,14 @@ REPEATS = 3
 
 def fieldapp(*args: str) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
-    return subprocess.run([sys.executable, "-m", "fieldapp", *args], env=env, cwd=REPO,
-                          capture_output=True, text=True, check=True)
+    return subprocess.run(
+        [sys.executable, "-m", "fieldapp", *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
 
 
 def db_size(path: Path) -> int:
@@ -43,23 +49,32 @@ def db_size(path: Path) -> int:
 def pick_queries(store: Store) -> list[tuple[str, str]]:
     """20 queries drawn from the data: (what, query)."""
     total = store.count_households()
-    rows = [dict(r) for r in store.db.query(
-        "select name, id_number, archive_no, phone, region_code from households "
-        "where rowid in (?, ?, ?, ?, ?, ?, ?)",
-        [1, total // 7, 2 * total // 7, 3 * total // 7, 4 * total // 7, 5 * total // 7, total])]
+    rows = [
+        dict(r)
+        for r in store.db.query(
+            "select name, id_number, archive_no, phone, region_code from households "
+            "where rowid in (?, ?, ?, ?, ?, ?, ?)",
+            [1, total // 7, 2 * total // 7, 3 * total // 7, 4 * total // 7, 5 * total // 7, total],
+        )
+    ]
     names = [r["name"] for r in rows]
     region = store.regions.get(rows[1]["region_code"])
     queries = [("姓名", n) for n in names[:6]]
     queries += [("姓", "王"), ("姓", "杨")]
     queries += [("姓名（2字）", names[0][:2])]
-    queries += [("身份证号前10位", rows[2]["id_number"][:10]),
-                ("身份证号全号", rows[3]["id_number"]),
-                ("身份证号后6位", rows[4]["id_number"][-6:])]
-    queries += [("档案编号", rows[5]["archive_no"]),
-                ("档案编号前缀", rows[6]["archive_no"][:14])]
+    queries += [
+        ("身份证号前10位", rows[2]["id_number"][:10]),
+        ("身份证号全号", rows[3]["id_number"]),
+        ("身份证号后6位", rows[4]["id_number"][-6:]),
+    ]
+    queries += [("档案编号", rows[5]["archive_no"]), ("档案编号前缀", rows[6]["archive_no"][:14])]
     county = region.name if region else "五华区"
-    queries += [("区县名", county), ("州市名", "大理"), ("手机号", rows[0]["phone"]),
-                ("姓名 + 区县", f"{names[1]} {county}")]
+    queries += [
+        ("区县名", county),
+        ("州市名", "大理"),
+        ("手机号", rows[0]["phone"]),
+        ("姓名 + 区县", f"{names[1]} {county}"),
+    ]
     queries += [("无结果（中文）", "不存在的人"), ("无结果（编号）", "ZZ-999999")]
     return queries[:20]
 
@@ -92,15 +107,25 @@ def main() -> int:
             print(f"数据库已有 {existing} 户，跳过生成：{path}")
         else:
             start = time.perf_counter()
-            fieldapp("--db", str(path), "demo", "--households", str(args.households),
-                     "--seed", str(args.seed), "--quiet")
+            fieldapp(
+                "--db",
+                str(path),
+                "demo",
+                "--households",
+                str(args.households),
+                "--seed",
+                str(args.seed),
+                "--quiet",
+            )
             seconds = time.perf_counter() - start
             usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-            print(f"demo: {args.households} 户 {seconds:.1f} s "
-                  f"({seconds / args.households * 1e6:.0f} µs/户; 子进程 CPU "
-                  f"{usage.ru_utime + usage.ru_stime:.1f} s, "
-                  f"峰值内存 {usage.ru_maxrss / 1024:.0f} MB; "
-                  f"系统负载 {os.getloadavg()[0]:.1f}, {os.cpu_count()} 核)")
+            print(
+                f"demo: {args.households} 户 {seconds:.1f} s "
+                f"({seconds / args.households * 1e6:.0f} µs/户; 子进程 CPU "
+                f"{usage.ru_utime + usage.ru_stime:.1f} s, "
+                f"峰值内存 {usage.ru_maxrss / 1024:.0f} MB; "
+                f"系统负载 {os.getloadavg()[0]:.1f}, {os.cpu_count()} 核)"
+            )
         print(f"数据库大小: {db_size(path) / 1024 / 1024:.0f} MB ({path})")
 
         store = open_store(path)
@@ -112,8 +137,10 @@ def main() -> int:
             ms, hits = time_search(store, query)
             results.append(ms)
             print(f"{what:<14} {ms:8.1f} {hits:6d}  {query}")
-        print(f"\nStore.search（{len(results)} 个查询，各取 {REPEATS} 次中位数）: "
-              f"中位数 {statistics.median(results):.1f} ms, 最大 {max(results):.1f} ms")
+        print(
+            f"\nStore.search（{len(results)} 个查询，各取 {REPEATS} 次中位数）: "
+            f"中位数 {statistics.median(results):.1f} ms, 最大 {max(results):.1f} ms"
+        )
 
         query = store.search("", limit=1)[0]["name"]
         store.close()
@@ -123,8 +150,10 @@ def main() -> int:
             out = fieldapp("--db", str(path), "list", "--query", query, "--json")
             times.append((time.perf_counter() - start) * 1000)
         hits = out.stdout.count('"id":')
-        print(f"fieldapp list --query {query} --json（子进程，含启动）: "
-              f"中位数 {statistics.median(times):.0f} ms, 最大 {max(times):.0f} ms, {hits} 户")
+        print(
+            f"fieldapp list --query {query} --json（子进程，含启动）: "
+            f"中位数 {statistics.median(times):.0f} ms, 最大 {max(times):.0f} ms, {hits} 户"
+        )
     finally:
         if tmp is not None:
             shutil.rmtree(tmp, ignore_errors=True)

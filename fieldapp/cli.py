@@ -472,7 +472,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 # Each feature (ledgers, sync bundles, statistics) adds its sub-commands from its own module with a
 # ``register(subparsers)`` function, so this file does not grow with every feature.
-FEATURE_COMMANDS: tuple[str, ...] = ()
+FEATURE_COMMANDS: tuple[str, ...] = (
+    "fieldapp.cli_sync",
+    "fieldapp.cli_ledger",
+    "fieldapp.cli_stats",
+)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,9 +24,7 @@ from fieldapp.core.idcard import IdCardInfo, check_id_number
 from fieldapp.core.money import MoneyError, format_yuan, parse_yuan, yuan_to_fen
 from fieldapp.core.regions import RegionTable
 
-CONTROL_CHARS = re.compile(
-    r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]"
-)
+CONTROL_CHARS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u200b-\u200f\u2028\u2029\ufeff]")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
 LANDLINE = re.compile(r"^0\d{2,3}-?\d{7,8}(-\d{1,6})?$")
 SHA256 = re.compile(r"^[0-9a-f]{64}$")

@@ -374,7 +374,10 @@ def _expressions(f: Field) -> Iterator[tuple[str, str]]:
 
 
 def _check_expressions(
-    survey_forms: Mapping[str, Form], form: Form, file: str, out: _Collector,
+    survey_forms: Mapping[str, Form],
+    form: Form,
+    file: str,
+    out: _Collector,
     broken: set[str] | None = None,
 ) -> None:
     from fieldapp.core.engine import KNOWN_FUNCTIONS
@@ -523,8 +526,10 @@ def _load(directory: Path) -> tuple[Survey | None, list[FormProblem]]:
             continue
         index[key] = (form_id, field_name)
     for key in ("name", "region"):
-        if key not in index and not broken and not any(
-            p.field.startswith("household_index") for p in out.problems
+        if (
+            key not in index
+            and not broken
+            and not any(p.field.startswith("household_index") for p in out.problems)
         ):
             out.add("survey.yaml", "household_index", f"缺少 {key} / missing {key}")
 

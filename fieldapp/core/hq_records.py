@@ -15,7 +15,6 @@ at save time). ``final_only`` reads each form's newest *final* revision instead 
 from __future__ import annotations
 
 import json
-import sqlite3
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -40,8 +39,8 @@ A_FIELDS = (
     "employer",
     "main_cause",
     "family_size",
+    "secondary_causes",
 )
-A_LIST_FIELDS = ("secondary_causes",)
 MEMBER_FIELDS = (
     "_id",
     "name",
@@ -90,18 +89,23 @@ class HouseholdRecord:
     """(status, Beijing date) of every status change, oldest first."""
     first_recorded: dict[str, str] = field(default_factory=dict)
     """Form E problem row id -> Beijing date of the first revision that holds it."""
+    rowids: dict[str, int] = field(default_factory=dict)
+    """Form id -> rowid of the revision read (what the facts cache is keyed on)."""
 
 
-def _object(alias: str, fields: Sequence[str], lists: Sequence[str] = ()) -> str:
-    parts = [f"'{name}', json_extract({alias}.data, '$.{name}')" for name in fields]
-    parts += [f"'{name}', json(json_extract({alias}.data, '$.{name}'))" for name in lists]
-    return "json_object(" + ", ".join(parts) + ")"
+def _paths(names: Sequence[str]) -> str:
+    return ", ".join(f"'$.{name}'" for name in names)
 
 
-def _rows(alias: str, path: str, fields: Sequence[str]) -> str:
-    cells = ", ".join(f"'{name}', json_extract(x.value, '$.{name}')" for name in fields)
+def _values(alias: str, names: Sequence[str]) -> str:
+    """One JSON parse per revision: the listed top-level values as a JSON array."""
+    return f"json_extract({alias}.data, {_paths(names)})"
+
+
+def _rows(alias: str, path: str, names: Sequence[str]) -> str:
+    """The listed cells of every row of a repeat group, as a JSON array of arrays."""
     return (
-        f"(select json_group_array(json_object({cells})) "
+        f"(select json_group_array(json_extract(x.value, {_paths(names)})) "
         f"from json_each({alias}.data, '$.{path}') x)"
     )
 
@@ -133,77 +137,128 @@ def region_clause(region: str | None) -> tuple[str, list[str]]:
     return "h.region_code like ?", [region_prefix(region) + "%"]
 
 
-def build_query(*, final_only: bool, first_recorded: bool, region: str | None) -> tuple[str, list[str]]:
-    where, args = region_clause(region)
-    a = _object("fa", A_FIELDS, A_LIST_FIELDS)
-    b = _object("fb", B_FIELDS)
-    d = _object("fd", D_FIELDS)
-    e = _object("fe", E_FIELDS)
+FORM_PARTS: tuple[tuple[str, str, tuple[str, ...], str, tuple[str, ...], bool], ...] = (
+    ("A", "fa", A_FIELDS, "members", MEMBER_FIELDS, False),
+    ("B", "fb", B_FIELDS, "monthly_records", MONTH_FIELDS, False),
+    ("D", "fd", D_FIELDS, "visits", VISIT_FIELDS, True),
+    ("E", "fe", E_FIELDS, "problems", PROBLEM_FIELDS, False),
+)
+"""(form, SQL alias, top-level values, repeat group, its cells, trim) read for each household.
+Repeat rows come whole within the form's single JSON parse, except where ``trim`` asks SQLite to
+cut out the cells first (visit rows may carry signature images)."""
+FIRST = 11
+"""Index of the first form column in a row of build_query."""
+
+
+def build_query(*, final_only: bool, where: str = "1") -> str:
+    """The streaming statement; ``where`` filters ``households h``."""
+    columns = []
+    for _, alias, names, repeat, cells, trim in FORM_PARTS:
+        columns.append(f"{alias}.rowid")
+        if trim:
+            columns.append(_values(alias, names))
+            columns.append(_rows(alias, repeat, cells))
+        else:
+            columns.append(_values(alias, (*names, repeat)))
+            columns.append("null")
     status_changes = (
         "(select json_group_array(json_array(s.status, "
         f"date(s.changed_at, '{BEIJING}'))) from (select status, changed_at from status_changes "
         "where household_id = h.id order by rowid) s)"
     )
-    first = "null"
-    if first_recorded:
-        state = " and r.state = 'final'" if final_only else ""
-        first = (
-            "(select json_group_object(rid, day) from (select json_extract(p.value, '$._id') rid, "
-            f"date(min(r.created_at), '{BEIJING}') day from revisions r, "
-            "json_each(r.data, '$.problems') p where r.household_id = h.id and r.form_id = 'E'"
-            f"{state} group by rid))"
-        )
-    sql = f"""
-        select h.id, h.status, h.region_code, h.category, h.archive_no, h.name, h.id_number,
-            case when fa.rowid is null then null else json_set({a}, '$.members',
-                json({_rows("fa", "members", MEMBER_FIELDS)})) end,
-            case when fb.rowid is null then null else json_set({b}, '$.monthly_records',
-                json({_rows("fb", "monthly_records", MONTH_FIELDS)})) end,
-            case when fd.rowid is null then null else json_set({d}, '$.visits',
-                json({_rows("fd", "visits", VISIT_FIELDS)})) end,
-            case when fe.rowid is null then null else json_set({e}, '$.problems',
-                json({_rows("fe", "problems", PROBLEM_FIELDS)})) end,
-            {status_changes},
-            {first}
-        from households h
-        {_current("fa", "A", final_only)}
-        {_current("fb", "B", final_only)}
-        {_current("fd", "D", final_only)}
-        {_current("fe", "E", final_only)}
-        where {where}
-        order by h.rowid
-    """
-    return sql, args
+    state = " and state = 'final'" if final_only else ""
+    e_revisions = (
+        f"(select count(*) from revisions where household_id = h.id and form_id = 'E'{state})"
+    )
+    joins = "\n".join(_current(alias, form_id, final_only) for form_id, alias, *_ in FORM_PARTS)
+    return (
+        "select h.id, h.status, h.region_code, h.category, h.archive_no, h.name, h.id_number, "
+        f"{status_changes}, {e_revisions}, date(fe.created_at, '{BEIJING}'), null, "
+        + ", ".join(columns)
+        + f" from households h {joins} where {where} order by h.rowid"
+    )
+
+
+def _first_recorded_query(final_only: bool) -> str:
+    state = " and r.state = 'final'" if final_only else ""
+    return (
+        "select json_extract(p.value, '$._id'), "
+        f"date(min(r.created_at), '{BEIJING}') from revisions r, "
+        "json_each(r.data, '$.problems') p where r.household_id = ? and r.form_id = 'E'"
+        f"{state} group by 1"
+    )
+
+
+def _record(row: Sequence[Any]) -> HouseholdRecord:
+    loads = json.loads
+    forms: dict[str, dict[str, Any]] = {}
+    rowids: dict[str, int] = {}
+    for i, (form_id, _, names, repeat, cells, trim) in enumerate(FORM_PARTS):
+        rowid, values, rows = row[FIRST + 3 * i : FIRST + 3 + 3 * i]
+        if rowid is None:
+            continue
+        rowids[form_id] = rowid
+        if trim:
+            form = dict(zip(names, loads(values), strict=True))
+            form[repeat] = [dict(zip(cells, r, strict=True)) for r in loads(rows or "[]")]
+        else:
+            *top, whole = loads(values)
+            form = dict(zip(names, top, strict=True))
+            form[repeat] = [
+                {c: r.get(c) for c in cells} for r in whole or [] if isinstance(r, dict)
+            ]
+        forms[form_id] = form
+    return HouseholdRecord(
+        id=row[0],
+        status=row[1],
+        region_code=row[2],
+        category=row[3],
+        archive_no=row[4],
+        name=row[5],
+        id_number=row[6],
+        forms=forms,
+        status_changes=[(str(s), str(d)) for s, d in loads(row[7] or "[]")],
+        rowids=rowids,
+    )
+
+
+def _with_first_recorded(
+    store: Store, record: HouseholdRecord, row: Sequence[Any], final_only: bool
+) -> HouseholdRecord:
+    """When each Form E row was first saved: the day of the only E revision, or else the
+    earliest revision holding the row's id."""
+    e_revisions, e_day = row[8], row[9]
+    problems = (record.forms.get("E") or {}).get("problems") or []
+    if e_revisions == 1:
+        record.first_recorded = {str(p.get("_id")): str(e_day) for p in problems}
+    elif e_revisions and e_revisions > 1:
+        cursor = store.db.execute(_first_recorded_query(final_only), [record.id])
+        record.first_recorded = {str(rid): str(day) for rid, day in cursor}
+    return record
 
 
 def iter_records(
     store: Store,
     *,
     region: str | None = None,
+    ids: Sequence[str] | None = None,
     final_only: bool = False,
     first_recorded: bool = False,
 ) -> Iterator[HouseholdRecord]:
-    """Every household (optionally those whose region code starts with ``region``), in the order
-    they were added. ``first_recorded`` also reads when each Form E row was first saved."""
-    sql, args = build_query(final_only=final_only, first_recorded=first_recorded, region=region)
-    loads = json.loads
-    cursor: sqlite3.Cursor = store.db.execute(sql, args)
-    for row in cursor:
-        forms: dict[str, dict[str, Any]] = {}
-        for form_id, cell in (("A", row[7]), ("B", row[8]), ("D", row[9]), ("E", row[10])):
-            if cell is not None:
-                forms[form_id] = loads(cell)
-        changes = [(str(s), str(d)) for s, d in loads(row[11] or "[]")]
-        first = loads(row[12]) if row[12] else {}
-        yield HouseholdRecord(
-            id=row[0],
-            status=row[1],
-            region_code=row[2],
-            category=row[3],
-            archive_no=row[4],
-            name=row[5],
-            id_number=row[6],
-            forms=forms,
-            status_changes=changes,
-            first_recorded=first,
-        )
+    """Every household (or those whose region code starts with ``region``, or the given ``ids``),
+    in the order they were added. ``first_recorded`` also tells when each Form E row was first
+    saved (one more look at the household's Form E history when it has several revisions)."""
+    batches: list[tuple[str, list[str]]]
+    if ids is not None:
+        batches = []
+        for start in range(0, len(ids), 500):
+            batch = list(ids[start : start + 500])
+            batches.append((f"h.id in ({', '.join('?' * len(batch))})", batch))
+    else:
+        batches = [region_clause(region)]
+    for where, args in batches:
+        for row in store.db.execute(build_query(final_only=final_only, where=where), args):
+            record = _record(row)
+            if first_recorded:
+                record = _with_first_recorded(store, record, row, final_only)
+            yield record

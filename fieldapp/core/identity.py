@@ -107,10 +107,18 @@ def cert_pem(cert: x509.Certificate) -> str:
 
 
 def load_cert(pem: str | bytes) -> x509.Certificate:
+    """Load a PEM certificate and parse every part used later (cryptography parses lazily, so a
+    damaged certificate would otherwise fail at some later, unrelated step)."""
     try:
-        return x509.load_pem_x509_certificate(pem.encode("ascii") if isinstance(pem, str) else pem)
-    except (ValueError, UnicodeEncodeError) as exc:
+        cert = x509.load_pem_x509_certificate(pem.encode("ascii") if isinstance(pem, str) else pem)
+        cert.public_key()
+        for name in (cert.subject, cert.issuer):
+            name.rfc4514_string()
+        _ = cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc
+        cert.fingerprint(hashes.SHA256())
+    except (ValueError, TypeError, UnicodeError) as exc:
         raise IdentityError(f"证书格式不正确：{exc}") from None
+    return cert
 
 
 def _encrypt_pem(

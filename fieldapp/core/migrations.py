@@ -311,6 +311,7 @@ def m004_hq_facts(db: Database) -> None:
         not_null={"household_id", "variant", "key", "valid_from", "valid_to", "facts"},
     )
 
+
 def known_migration_names() -> list[str]:
     """Every migration this version of the app knows, in order."""
     return [m.name for m in migrations.pending(Database(memory=True))]

@@ -317,8 +317,16 @@ class Store:
     def count_households(self) -> int:
         return self.db.table("households").count
 
-    SORTABLE = ("archive_no", "name", "id_number", "region_code", "category", "status",
-                "clears", "updated_at")
+    SORTABLE = (
+        "archive_no",
+        "name",
+        "id_number",
+        "region_code",
+        "category",
+        "status",
+        "clears",
+        "updated_at",
+    )
 
     def search(
         self,
@@ -340,8 +348,9 @@ class Store:
         two-character name) scan the short ``search_text`` column. Sorting with ``+column``
         keeps SQLite from walking the sort index row by row for selective queries.
         """
-        clauses, args = self._search_clauses(query, status, region_prefix, category,
-                                             clears_complete, changed_since)
+        clauses, args = self._search_clauses(
+            query, status, region_prefix, category, clears_complete, changed_since
+        )
         sql = "select * from households"
         if clauses:
             sql += " where " + " and ".join(clauses)
@@ -355,25 +364,35 @@ class Store:
         return [dict(row) for row in self.db.query(sql, args)]
 
     def count_matching(self, query: str = "", **filters: Any) -> int:
-        clauses, args = self._search_clauses(query, filters.get("status"),
-                                             filters.get("region_prefix"),
-                                             filters.get("category"),
-                                             filters.get("clears_complete"),
-                                             filters.get("changed_since"))
+        clauses, args = self._search_clauses(
+            query,
+            filters.get("status"),
+            filters.get("region_prefix"),
+            filters.get("category"),
+            filters.get("clears_complete"),
+            filters.get("changed_since"),
+        )
         sql = "select count(*) from households"
         if clauses:
             sql += " where " + " and ".join(clauses)
         return int(self.db.execute(sql, args).fetchone()[0])
 
-    def _search_clauses(self, query: str, status: str | None, region_prefix: str | None,
-                        category: str | None, clears_complete: bool | None,
-                        changed_since: str | None) -> tuple[list[str], list[Any]]:
+    def _search_clauses(
+        self,
+        query: str,
+        status: str | None,
+        region_prefix: str | None,
+        category: str | None,
+        clears_complete: bool | None,
+        changed_since: str | None,
+    ) -> tuple[list[str], list[Any]]:
         clauses: list[str] = []
         args: list[Any] = []
         for term in query.strip().upper().split():
             if len(term) >= TRIGRAM:
-                clauses.append("rowid in (select rowid from households_fts "
-                               "where households_fts match ?)")
+                clauses.append(
+                    "rowid in (select rowid from households_fts where households_fts match ?)"
+                )
                 args.append('"' + term.replace('"', '""') + '"')
             clauses.append("instr(search_text, ?) > 0")
             args.append(term)

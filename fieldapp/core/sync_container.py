@@ -48,6 +48,7 @@ MAX_MANIFEST = 1 << 20
 MAX_SIGNATURE = 256
 MAX_RECORD = 96 << 20  # one JSON line (a 50 MB attachment in base64 fits)
 CHUNK = 1 << 20
+COMPRESSION = 6
 TAG_BYTES = 16
 WRAP_ALG = "X25519-HKDF-SHA256/A256GCM"
 PAYLOAD_ALG = "A256GCM"
@@ -129,7 +130,7 @@ def unwrap_key(wrap: dict[str, Any], private: x25519.X25519PrivateKey, bundle_id
 def write_bundle(
     out: Path,
     manifest: dict[str, Any],
-    records: Iterable[dict[str, Any]],
+    records: Iterable[dict[str, Any] | bytes],
     *,
     recipient: x25519.X25519PublicKey,
     signer: ec.EllipticCurvePrivateKey,
@@ -137,7 +138,8 @@ def write_bundle(
     """Encrypt ``records`` for ``recipient``, sign, and write ``out`` atomically.
 
     ``manifest`` must hold ``bundle_id``; this adds ``payload`` and ``key_wrap`` and returns the
-    final manifest.
+    final manifest. It is encoded only after every record is written, so values the records fill
+    in as they go (the counts) are complete. A record is a JSON object or an encoded line.
     """
     bundle_id = str(manifest["bundle_id"])
     key, nonce = os.urandom(32), os.urandom(12)
@@ -182,11 +184,15 @@ def write_bundle(
 
 
 def _encrypt_records(
-    fh: IO[bytes], records: Iterable[dict[str, Any]], key: bytes, nonce: bytes, bundle_id: str
+    fh: IO[bytes],
+    records: Iterable[dict[str, Any] | bytes],
+    key: bytes,
+    nonce: bytes,
+    bundle_id: str,
 ) -> tuple[int, str]:
     encryptor = Cipher(algorithms.AES(key), modes.GCM(nonce)).encryptor()
     encryptor.authenticate_additional_data(_aad(bundle_id))
-    compressor = zlib.compressobj(6)
+    compressor = zlib.compressobj(COMPRESSION)
     digest = hashlib.sha256()
     size = 0
     buffer: list[bytes] = []
@@ -200,7 +206,10 @@ def _encrypt_records(
             size += len(data)
 
     for record in records:
-        line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
+        if isinstance(record, bytes):
+            line = record + b"\n"
+        else:
+            line = json.dumps(record, ensure_ascii=False, separators=(",", ":")).encode() + b"\n"
         buffer.append(line)
         pending += len(line)
         if pending >= CHUNK:

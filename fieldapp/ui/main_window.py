@@ -178,6 +178,10 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "搜索", "Ctrl+F", self._focus_search)
         file_menu.addSeparator()
         self._action(file_menu, "退出", "Ctrl+Q", self.close)
+        ledger = self.menuBar().addMenu("台账(&L)")
+        self._action(
+            ledger, "预览/打印台账（当前户或所选各户）", "Ctrl+P", self.ledger_for_selection
+        )
         tools = self.menuBar().addMenu("工具(&T)")
         self._action(tools, "生成演示数据…", None, self.generate_demo)
         help_menu = self.menuBar().addMenu("帮助(&H)")
@@ -190,6 +194,29 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         return action
+
+    def selected_household_ids(self) -> list[str]:
+        """The household of the open editor tab, else the rows selected in the list."""
+        editor = self.tabs.currentWidget()
+        if isinstance(editor, HouseholdEditor):
+            return [editor.household_id]
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        return [self.model.household_id(row) for row in rows]
+
+    def ledger_for_selection(self) -> None:
+        ids = self.selected_household_ids()
+        if not ids:
+            QMessageBox.information(self, "台账", "请先在户列表中选择一户或多户，或打开一户。")
+            return
+        editor = self.tabs.currentWidget()
+        if isinstance(editor, HouseholdEditor):
+            editor.save_drafts()
+        from fieldapp.ui.ledger_view import build_ledger
+
+        title = (
+            self.store.household(ids[0]).get("name") or "" if len(ids) == 1 else f"{len(ids)} 户"
+        )
+        self._ledger_op = build_ledger(self, self.store, ids, str(title))
 
     def _focus_search(self) -> None:
         self.tabs.setCurrentIndex(0)

@@ -50,8 +50,9 @@ def new_household(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     return str(json.loads(capsys.readouterr().out)["household"])
 
 
-def test_record_new_show_list_history(db: Path, tmp_path: Path,
-                                      capsys: pytest.CaptureFixture[str]) -> None:
+def test_record_new_show_list_history(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hid = new_household(db, tmp_path, capsys)
     source = write_json(tmp_path, complete_household()["B"], "b.json")
     assert run(db, "record", hid, "--form", "B", "--json", str(source)) == 0
@@ -77,8 +78,9 @@ def test_record_new_show_list_history(db: Path, tmp_path: Path,
     assert [r["form_id"] for r in history["revisions"]] == ["A", "B"]
 
 
-def test_record_reads_stdin(db: Path, monkeypatch: pytest.MonkeyPatch,
-                            capsys: pytest.CaptureFixture[str]) -> None:
+def test_record_reads_stdin(
+    db: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     import io
 
     monkeypatch.setattr(sys, "stdin", io.StringIO(json.dumps(complete_household()["A"])))
@@ -101,8 +103,11 @@ BAD_A_VALUES = [
 
 @pytest.mark.parametrize(("change", "message"), BAD_A_VALUES)
 def test_bad_values_are_refused_and_nothing_changes(
-    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], change: dict[str, Any],
-    message: str
+    db: Path,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    change: dict[str, Any],
+    message: str,
 ) -> None:
     hid = new_household(db, tmp_path, capsys)
     before = db_digest(db)
@@ -116,8 +121,12 @@ def test_bad_values_are_refused_and_nothing_changes(
 def test_bad_money_is_refused(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     hid = new_household(db, tmp_path, capsys)
     before = db_digest(db)
-    for amount, message in ((-100, "金额不能为负数"), ("12.345", "小数超过两位"),
-                            (1.5, "金额请以“元”填写"), ("99999999999", "超出合理范围")):
+    for amount, message in (
+        (-100, "金额不能为负数"),
+        ("12.345", "小数超过两位"),
+        (1.5, "金额请以“元”填写"),
+        ("99999999999", "超出合理范围"),
+    ):
         b = complete_household()["B"]
         b["incomes"][0]["annual_amount"] = amount
         source = write_json(tmp_path, b)
@@ -135,8 +144,9 @@ def test_bad_money_is_refused(db: Path, tmp_path: Path, capsys: pytest.CaptureFi
         ("\udcff", None),
     ],
 )
-def test_broken_json_is_refused(db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str],
-                                content: str, message: str | None) -> None:
+def test_broken_json_is_refused(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], content: str, message: str | None
+) -> None:
     hid = new_household(db, tmp_path, capsys)
     before = db_digest(db)
     path = tmp_path / "bad.json"
@@ -150,8 +160,9 @@ def test_broken_json_is_refused(db: Path, tmp_path: Path, capsys: pytest.Capture
     assert db_digest(db) == before
 
 
-def test_unknown_form_household_and_file(db: Path, tmp_path: Path,
-                                         capsys: pytest.CaptureFixture[str]) -> None:
+def test_unknown_form_household_and_file(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hid = new_household(db, tmp_path, capsys)
     source = write_json(tmp_path, {})
     assert run(db, "record", hid, "--form", "Z", "--json", str(source)) == 1
@@ -163,8 +174,9 @@ def test_unknown_form_household_and_file(db: Path, tmp_path: Path,
     assert run(db, "show", "nobody") == 1
 
 
-def test_draft_keeps_invalid_input(db: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_draft_keeps_invalid_input(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     source = write_json(tmp_path, {"name": "李四", "phone": "138"})
     assert run(db, "record", "new", "--form", "A", "--json", str(source), "--draft") == 0
     out = capsys.readouterr()
@@ -175,8 +187,9 @@ def test_draft_keeps_invalid_input(db: Path, tmp_path: Path,
     assert json.loads(capsys.readouterr().out)["forms"]["A"]["phone"] == "138"
 
 
-def test_status_assess_dibao_audit(db: Path, tmp_path: Path,
-                                   capsys: pytest.CaptureFixture[str]) -> None:
+def test_status_assess_dibao_audit(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     hid = new_household(db, tmp_path, capsys)
     assert run(db, "status", hid, "已毕业", "--reason", "x") == 1
     assert "档案状态只能是" in capsys.readouterr().err
@@ -191,7 +204,9 @@ def test_status_assess_dibao_audit(db: Path, tmp_path: Path,
     assert {g["label"] for g in report["guarantees"]} >= {"有吃", "就业有保障", "住房有保障"}
     assert run(db, "dibao", "add", "530102", "2026-01-01", "六百", "--source", "x") == 1
     assert "不是有效金额" in capsys.readouterr().err
-    assert run(db, "dibao", "add", "530102", "2026-01-01", "620", "--source", "昆民发〔2026〕1号") == 0
+    assert (
+        run(db, "dibao", "add", "530102", "2026-01-01", "620", "--source", "昆民发〔2026〕1号") == 0
+    )
     capsys.readouterr()
     assert run(db, "dibao", "list", "--json") == 0
     assert any(r["amount_fen"] == 62000 for r in json.loads(capsys.readouterr().out))
@@ -200,7 +215,9 @@ def test_status_assess_dibao_audit(db: Path, tmp_path: Path,
     assert actions[:2] == ["create_household", "finalise_form"] and "set_status" in actions
 
 
-def test_newer_database_is_refused_with_exit_1(db: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_newer_database_is_refused_with_exit_1(
+    db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     open_store(db).db.execute(
         "insert into _sqlite_migrations (migration_set, name, applied_at) "
         "values ('fieldapp', 'm999_future', 'x')"
@@ -211,11 +228,23 @@ def test_newer_database_is_refused_with_exit_1(db: Path, capsys: pytest.CaptureF
 
 def test_db_from_environment_and_python_dash_m(tmp_path: Path) -> None:
     env = {**os.environ, "FIELDAPP_DB": str(tmp_path / "env.db"), "PYTHONPATH": str(REPO)}
-    done = subprocess.run([sys.executable, "-m", "fieldapp", "list", "--json"], env=env,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-m", "fieldapp", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == []
     assert (tmp_path / "env.db").exists()
-    usage = subprocess.run([sys.executable, "-m", "fieldapp", "record"], env=env,
-                           capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=60)
+    usage = subprocess.run(
+        [sys.executable, "-m", "fieldapp", "record"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
     assert usage.returncode == 2

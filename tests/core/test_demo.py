@@ -33,8 +33,10 @@ def make_store(path: Path, households: int = N, seed: int = 1) -> Store:
 
 
 def snapshot(store: Store) -> list[tuple[str, str, dict[str, Any], dict[str, str]]]:
-    return [(hid, store.household(hid)["status"], store.current(hid), store.current_states(hid))
-            for hid in store.iter_household_ids()]
+    return [
+        (hid, store.household(hid)["status"], store.current(hid), store.current_states(hid))
+        for hid in store.iter_household_ids()
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +91,10 @@ def test_mix_of_statuses_states_and_forms(store: Store, data: list[Any]) -> None
     assert store.status_history(changed[0])[0]["status"] != "在档"
     bands = Counter(forms["B"]["hardship_band"] for _, _, forms, _ in data)
     assert bands["低于低保标准"] > 0 and bands["低保1–1.5倍"] > 0
-    six_above = [all(r["above_dibao"] == "是" for r in forms["B"]["monthly_records"][-6:])
-                 for _, _, forms, _ in data]
+    six_above = [
+        all(r["above_dibao"] == "是" for r in forms["B"]["monthly_records"][-6:])
+        for _, _, forms, _ in data
+    ]
     assert 0 < sum(six_above) < N
 
 
@@ -100,8 +104,9 @@ def test_people_have_valid_consistent_id_numbers(store: Store, data: list[Any]) 
         people = [a, *a["members"]]
         assert len(a["members"]) <= 5
         for person in people:
-            info, problems = check_id_number(person["id_number"], regions=store.regions,
-                                             today=DEMO_TODAY)
+            info, problems = check_id_number(
+                person["id_number"], regions=store.regions, today=DEMO_TODAY
+            )
             assert info is not None and problems == [], (hid, person["id_number"], problems)
             assert info.gender == person["gender"]
             assert info.birth_date.isoformat() == person["birth_date"]
@@ -129,8 +134,9 @@ def test_demo_dibao_only_where_no_standard_applies(store: Store) -> None:
     demo_rows = [r for r in rows if r["source"] == DEMO_DIBAO_SOURCE]
     real_codes = {r["county_code"] for r in rows if r["source"] != DEMO_DIBAO_SOURCE}
     assert demo_rows
-    assert all(r["county_code"].endswith("00") and r["county_code"] not in real_codes
-               for r in demo_rows)
+    assert all(
+        r["county_code"].endswith("00") and r["county_code"] not in real_codes for r in demo_rows
+    )
     assert all(50000 <= r["amount_fen"] <= 60000 for r in demo_rows)
     assert len({r["county_code"] for r in demo_rows}) == len(demo_rows)
     assert store.dibao_standard("530102", DEMO_TODAY) == 59000  # the real value stays
@@ -149,8 +155,12 @@ def test_second_batch_adds_without_clashes(tmp_path: Path) -> None:
 def test_progress_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(demo, "PROGRESS_EVERY", 10)
     calls: list[tuple[int, int]] = []
-    generate_demo(open_store(tmp_path / "p.db"), 35, author="测试",
-                  progress=lambda done, total: calls.append((done, total)))
+    generate_demo(
+        open_store(tmp_path / "p.db"),
+        35,
+        author="测试",
+        progress=lambda done, total: calls.append((done, total)),
+    )
     assert calls == [(10, 35), (20, 35), (30, 35), (35, 35)]
 
 

@@ -200,8 +200,17 @@ DATE = Field("d", "日期", "date")
 
 @pytest.mark.parametrize(
     "value",
-    ["2024-03-05", "2024年3月5日", "2024年03月05日", "2024/3/5", "2024.3.5", "2024-3-5",
-     "２０２４-０３-０５", " 2024-03-05 ", date(2024, 3, 5)],
+    [
+        "2024-03-05",
+        "2024年3月5日",
+        "2024年03月05日",
+        "2024/3/5",
+        "2024.3.5",
+        "2024-3-5",
+        "２０２４-０３-０５",
+        " 2024-03-05 ",
+        date(2024, 3, 5),
+    ],
 )
 def test_date_formats(value: Any) -> None:
     assert ok(DATE, value) == "2024-03-05"
@@ -213,8 +222,9 @@ def test_date_today_and_leap_day_are_fine() -> None:
     assert ok(DATE, "1900-01-01") == "1900-01-01"
 
 
-@pytest.mark.parametrize("value", ["2023-02-29", "2024-13-01", "2024-04-31", "abc", "20240305",
-                                   20240305, "2024年3月"])
+@pytest.mark.parametrize(
+    "value", ["2023-02-29", "2024-13-01", "2024-04-31", "abc", "20240305", 20240305, "2024年3月"]
+)
 def test_date_refuses_nonexistent_or_garbled(value: Any) -> None:
     result = refused(DATE, value, "type")
     assert message(result) == f"“{value}”不是有效日期，请按 2024-03-05 格式填写"
@@ -250,8 +260,9 @@ def test_date_accepts_a_datetime_without_raising() -> None:
 MONTH = Field("mo", "月份", "month")
 
 
-@pytest.mark.parametrize("value", ["2024-03", "2024-3", "2024年3月", "2024年03月", "2024/03",
-                                   "２０２４-０３"])
+@pytest.mark.parametrize(
+    "value", ["2024-03", "2024-3", "2024年3月", "2024年03月", "2024/03", "２０２４-０３"]
+)
 def test_month_formats(value: str) -> None:
     assert ok(MONTH, value) == "2024-03"
 
@@ -274,8 +285,11 @@ def test_month_before_1900() -> None:
 
 # -- select_one / select_multiple ----------------------------------------------------------------
 
-OPTIONS = (Option("national", "全国劳动模范"), Option("provincial", "省部级劳动模范"),
-           Option("none", "非劳模"))
+OPTIONS = (
+    Option("national", "全国劳动模范"),
+    Option("provincial", "省部级劳动模范"),
+    Option("none", "非劳模"),
+)
 ONE = Field("s", "劳模类型", "select_one", options=OPTIONS)
 MANY = Field("s", "致困原因", "select_multiple", options=OPTIONS, max_selected=2)
 
@@ -406,8 +420,10 @@ def test_phone_accepts(value: Any, stored: str) -> None:
     assert ok(PHONE, value) == stored
 
 
-@pytest.mark.parametrize("value", ["12812345678", "1381234567", "138123456789", "65123456",
-                                   "abc", "0086 13812345678", "110"])
+@pytest.mark.parametrize(
+    "value",
+    ["12812345678", "1381234567", "138123456789", "65123456", "abc", "0086 13812345678", "110"],
+)
 def test_phone_refuses_garbage(value: str) -> None:
     result = refused(PHONE, value, "phone")
     assert message(result) == f"“{value}”不是有效电话号码（手机 11 位，座机带区号）"
@@ -460,7 +476,9 @@ def test_region_within() -> None:
     result = refused(yunnan, "110101", "region_outside")
     assert message(result) == "北京市 东城区 不在本表适用范围内"
     kunming = Field("r", "居住地", "region", within="5301")
-    assert "曲靖市 麒麟区 不在本表适用范围内" in message(refused(kunming, "530302", "region_outside"))
+    assert "曲靖市 麒麟区 不在本表适用范围内" in message(
+        refused(kunming, "530302", "region_outside")
+    )
 
 
 # -- signature -----------------------------------------------------------------------------------
@@ -474,8 +492,12 @@ def tiny_png() -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
 
     header = struct.pack(">IIBBBBB", 1, 1, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header)
-            + chunk(b"IDAT", zlib.compress(b"\x00\x80")) + chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(b"\x00\x80"))
+        + chunk(b"IEND", b"")
+    )
 
 
 SIGN = Field("sig", "职工签字", "signature")
@@ -497,8 +519,12 @@ def test_signature_garbage() -> None:
     gif = base64.b64encode(b"GIF89a\x01\x00\x01\x00").decode()
     assert message(refused(SIGN, {"png": gif}, "signature")) == "签名图片不是 PNG 格式"
     bad_values: list[dict[str, Any]] = [
-        {"strokes": []}, {"strokes": [[[0]]]}, {"strokes": [[[True, 1]]]},
-        {"strokes": [[["1", "2"]]]}, {"strokes": "x"}, {},
+        {"strokes": []},
+        {"strokes": [[[0]]]},
+        {"strokes": [[[True, 1]]]},
+        {"strokes": [[["1", "2"]]]},
+        {"strokes": "x"},
+        {},
     ]
     for bad in bad_values:
         assert message(refused(SIGN, bad, "signature")) == "签名数据无效"
@@ -522,8 +548,16 @@ def test_attachment_valid() -> None:
     assert ok(ATTACH, {"sha256": SHA}) == [{"sha256": SHA}]  # one record on its own
 
 
-@pytest.mark.parametrize("bad", [[{"sha256": SHA.upper()}], [{"sha256": "abc"}], [{"name": "x"}],
-                                 ["x"], [{"sha256": SHA + "0"}]])
+@pytest.mark.parametrize(
+    "bad",
+    [
+        [{"sha256": SHA.upper()}],
+        [{"sha256": "abc"}],
+        [{"name": "x"}],
+        ["x"],
+        [{"sha256": SHA + "0"}],
+    ],
+)
 def test_attachment_bad_reference(bad: Any) -> None:
     result = refused(ATTACH, bad, "attachment")
     assert message(result) == "附件记录无效（缺少文件摘要）"
@@ -582,16 +616,31 @@ def test_is_empty() -> None:
 # -- never raises --------------------------------------------------------------------------------
 
 ALL_FIELDS = [
-    Field("x", "X", t, options=OPTIONS if t.startswith("select") else (), kinds=KINDS,
-          fields=ROWS.fields if t == "repeat" else (), max_selected=1, max_files=1, within="53",
-          min=1, max=100)
+    Field(
+        "x",
+        "X",
+        t,
+        options=OPTIONS if t.startswith("select") else (),
+        kinds=KINDS,
+        fields=ROWS.fields if t == "repeat" else (),
+        max_selected=1,
+        max_files=1,
+        within="53",
+        min=1,
+        max=100,
+    )
     for t in sorted(FIELD_TYPES)
 ]
 JSON_VALUES = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats() | st.text() | st.dates(),
-    lambda inner: st.lists(inner, max_size=3)
-    | st.dictionaries(st.sampled_from(["png", "strokes", "sha256", "kind", "_id"]) | st.text(),
-                      inner, max_size=3),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(["png", "strokes", "sha256", "kind", "_id"]) | st.text(),
+            inner,
+            max_size=3,
+        )
+    ),
     max_leaves=6,
 )
 
@@ -634,11 +683,22 @@ def engine() -> FormEngine:
 def complete_a(**changes: Any) -> dict[str, Any]:
     """Form A with every required field filled in correctly."""
     data: dict[str, Any] = {
-        "category": "深度困难", "name": "张三", "gender": "男", "ethnicity": "汉族",
-        "political": "群众", "id_number": VALID_ID, "birth_date": "1980-01-01",
-        "health": "良好", "work_status": "下(待)岗", "marital_status": "已婚",
-        "phone": "13812345678", "housing_type": "租房", "address": "昆明市五华区华山南路1号",
-        "residence_region": "530102", "main_cause": "下岗失业", "created_by": "李四",
+        "category": "深度困难",
+        "name": "张三",
+        "gender": "男",
+        "ethnicity": "汉族",
+        "political": "群众",
+        "id_number": VALID_ID,
+        "birth_date": "1980-01-01",
+        "health": "良好",
+        "work_status": "下(待)岗",
+        "marital_status": "已婚",
+        "phone": "13812345678",
+        "housing_type": "租房",
+        "address": "昆明市五华区华山南路1号",
+        "residence_region": "530102",
+        "main_cause": "下岗失业",
+        "created_by": "李四",
     }
     data.update(changes)
     return data
@@ -648,9 +708,24 @@ def codes(problems: list[Problem]) -> list[tuple[str, str]]:
     return [(p.path, p.code) for p in problems]
 
 
-A_REQUIRED = ["category", "name", "gender", "ethnicity", "political", "id_number", "birth_date",
-              "health", "work_status", "marital_status", "phone", "housing_type", "address",
-              "residence_region", "main_cause", "created_by"]
+A_REQUIRED = [
+    "category",
+    "name",
+    "gender",
+    "ethnicity",
+    "political",
+    "id_number",
+    "birth_date",
+    "health",
+    "work_status",
+    "marital_status",
+    "phone",
+    "housing_type",
+    "address",
+    "residence_region",
+    "main_cause",
+    "created_by",
+]
 
 
 def test_empty_form_a_lists_every_required_field(engine: FormEngine) -> None:
@@ -681,8 +756,10 @@ def test_blank_strings_count_as_missing(engine: FormEngine) -> None:
 
 def test_id_number_disagreeing_with_birth_date_and_gender(engine: FormEngine) -> None:
     result = engine.validate({"A": complete_a(birth_date="1980-01-02", gender="女")}, "A")
-    assert sorted(codes(result.problems)) == [("birth_date", "id_birth_mismatch"),
-                                              ("gender", "id_gender_mismatch")]
+    assert sorted(codes(result.problems)) == [
+        ("birth_date", "id_birth_mismatch"),
+        ("gender", "id_gender_mismatch"),
+    ]
     by_path = {p.path: p for p in result.problems}
     assert by_path["birth_date"].message == "出生日期与身份证号不一致（身份证号为 1980-01-01）"
     assert by_path["birth_date"].label == "出生日期"
@@ -693,8 +770,14 @@ def test_id_number_disagreeing_with_birth_date_and_gender(engine: FormEngine) ->
 def test_member_rows_are_addressed_by_index(engine: FormEngine) -> None:
     wife = make_id_number("530102", date(1982, 5, 6), 2)
     members = [
-        {"name": "王芳", "relation": "配偶", "id_number": wife, "gender": "男",
-         "birth_date": "1982-05-07", "cohabiting": "是"},
+        {
+            "name": "王芳",
+            "relation": "配偶",
+            "id_number": wife,
+            "gender": "男",
+            "birth_date": "1982-05-07",
+            "cohabiting": "是",
+        },
         {"name": "张小明", "relation": "子女", "id_number": "530102201001010016"},
     ]
     result = engine.validate({"A": complete_a(members=members)}, "A")
@@ -728,14 +811,17 @@ def test_disability_fields_hidden_unless_disabled(engine: FormEngine) -> None:
     assert {"disability_type", "disability_grade"} <= hidden.hidden
 
     shown = engine.validate({"A": complete_a(health="残疾")}, "A")
-    assert codes(shown.problems) == [("disability_type", "required"),
-                                     ("disability_grade", "required")]
+    assert codes(shown.problems) == [
+        ("disability_type", "required"),
+        ("disability_grade", "required"),
+    ]
     assert "disability_type" not in shown.hidden
     assert shown.problems[0].message == "必填项未填写"
     assert shown.problems[0].label == "残疾类别"
 
     filled = engine.validate(
-        {"A": complete_a(health="残疾", disability_type="肢体残疾", disability_grade="二级")}, "A")
+        {"A": complete_a(health="残疾", disability_type="肢体残疾", disability_grade="二级")}, "A"
+    )
     assert filled.problems == []
 
 
@@ -763,12 +849,15 @@ def test_family_size_counts_cohabiting_members(engine: FormEngine) -> None:
     assert all(row["_id"] for row in result.values["members"])
 
 
-def household_b(annual_incomes: list[str], annual_expenses: list[str], cohabiting: int,
-                **changes: Any) -> dict[str, Any]:
-    members = [{"name": f"成员{i}", "relation": "子女", "cohabiting": "是"}
-               for i in range(cohabiting)]
+def household_b(
+    annual_incomes: list[str], annual_expenses: list[str], cohabiting: int, **changes: Any
+) -> dict[str, Any]:
+    members = [
+        {"name": f"成员{i}", "relation": "子女", "cohabiting": "是"} for i in range(cohabiting)
+    ]
     b: dict[str, Any] = {
-        "survey_date": "2026-10-15", "surveyor": "李四",
+        "survey_date": "2026-10-15",
+        "surveyor": "李四",
         "incomes": [{"kind": "工资性收入", "annual_amount": a} for a in annual_incomes],
         "expenses": [{"kind": "自付医疗费", "annual_amount": a} for a in annual_expenses],
     }
@@ -833,8 +922,10 @@ def test_engine_without_dibao_lookup(engine: FormEngine) -> None:
 
 def test_form_b_money_rows_are_checked(engine: FormEngine) -> None:
     result = engine.validate(household_b(["-5", "1.234", "10"], [], 0), "B")
-    assert codes(result.problems) == [("incomes[1].annual_amount", "too_small"),
-                                      ("incomes[2].annual_amount", "type")]
+    assert codes(result.problems) == [
+        ("incomes[1].annual_amount", "too_small"),
+        ("incomes[2].annual_amount", "type"),
+    ]
     assert result.problems[0].message == "金额不能为负数"
     assert result.problems[0].label == "年收入（元）"
     # invalid amounts do not take part in the sum; what was typed is kept for the draft

@@ -97,7 +97,11 @@ def test_shipped_forms_load() -> None:
     assert survey.household_index["name"] == ("A", "name")
     assert survey.household_index["region"] == ("A", "residence_region")
     # the alias resolves to the 2021 set
-    assert [o.value for o in survey.options["hardship_category"]] == ["深度困难", "相对困难", "意外致困"]
+    assert [o.value for o in survey.options["hardship_category"]] == [
+        "深度困难",
+        "相对困难",
+        "意外致困",
+    ]
     category = survey.form("A").field("category")
     assert category is not None and category.options == survey.options["hardship_category"]
 
@@ -116,95 +120,248 @@ class Mistake(NamedTuple):
 DISABILITY_RELEVANT = "options: disability_type\n        relevant: \"health == '残疾'\""
 
 MISTAKES = [
-    Mistake("yaml_syntax", "C.yaml", "title: 已享受帮扶", "title: 错误: 已享受帮扶", (
-        "C.yaml: 第 2 行: YAML 格式错误 / YAML syntax error: mapping values are not allowed here",)),
-    Mistake("unknown_field_type", "E.yaml", "type: repeat\n        row_title: category",
-            "type: table\n        row_title: category", (
-                f"E.yaml: problems: 结构错误 / schema: 'table' is not one of {FIELD_TYPES_IN_SCHEMA}",)),
-    Mistake("bad_field_name", "LQ.yaml", "name: basics_clear_note", "name: BasicsNote", (
-        "LQ.yaml: BasicsNote: 结构错误 / schema: 'BasicsNote' does not match '^[a-z][a-z0-9_]*$'",)),
-    Mistake("form_id_not_file_name", "D.yaml", "id: D\n", "id: DD\n", (
-        "D.yaml: id: 表单 id“DD”与文件名不一致",)),
-    Mistake("duplicate_child_name", "A.yaml", "          - name: relation", "          - name: name", (
-        "A.yaml: members.name: 字段名重复 / duplicate field name",)),
-    Mistake("unknown_option_list", "A.yaml", "options: disability_grade", "options: disability_level", (
-        "A.yaml: disability_grade: 选项表“disability_level”不存在 / unknown option list",
-        "A.yaml: disability_grade: 单选/多选题需要选项 / select needs options")),
-    Mistake("relevant_syntax", "A.yaml", DISABILITY_RELEVANT, DISABILITY_RELEVANT.replace("==", "="), (
-        # the example line printed in forms/README.md
-        "A.yaml: disability_type: relevant 表达式错误 / expression error: unexpected '=', use '==' "
-        "to compare / 意外的 '='，比较请用 '==' (column 8 / 第 8 列)",)),
-    Mistake("required_syntax", "A.yaml", "required: true\n        hint: 以《残疾人证》",
-            "required: \"health ==\"\n        hint: 以《残疾人证》", (
-                "A.yaml: disability_type: required 表达式错误 / expression error: unexpected end of "
-                "expression / 表达式不完整 (column 10 / 第 10 列)",)),
-    Mistake("constraint_syntax", "A.yaml", 'constraint: "age(birth_date) >= 16"',
-            'constraint: "age(birth_date) >="', (
-                "A.yaml: birth_date: constraint 表达式错误 / expression error: unexpected end of "
-                "expression / 表达式不完整 (column 19 / 第 19 列)",)),
-    Mistake("calculate_syntax", "A.yaml", 'calculate: "1 + sum(members.lives_together)"',
-            'calculate: "1 + sum(members.lives_together"', (
-                "A.yaml: family_size: calculate 表达式错误 / expression error: expected ',' or ')' but "
-                "found end of expression / 此处应为 ',' 或 ')' (column 31 / 第 31 列)",)),
-    Mistake("full_width_quote", "A.yaml", "relevant: \"main_cause == '其他' or",
-            "relevant: \"main_cause == ‘其他’ or", (
-                "A.yaml: cause_other: relevant 表达式错误 / expression error: full-width character "
-                "'‘', use ASCII ''' / 全角字符“‘”，请改用半角 ''' (column 15 / 第 15 列)",)),
-    Mistake("unknown_function", "A.yaml", "not empty(number(bank_account))",
-            "not empty(numbr(bank_account))", (
-                "A.yaml: bank_account: constraint 表达式错误 / expression error: unknown function "
-                "'numbr' / 未知函数 numbr (column 11 / 第 11 列)",)),
-    Mistake("wrong_arity", "A.yaml", "calculate: \"if(cohabiting == '否', 0, 1)\"",
-            "calculate: \"if(cohabiting == '否', 0)\"", (
-                "A.yaml: members.lives_together: calculate 表达式错误 / expression error: function "
-                "'if' takes 3 argument(s), got 2 / 函数 if 需要 3 个参数，实际 2 个 (column 1 / 第 1 列)",)),
-    Mistake("unknown_field", "A.yaml", "relevant: \"housing_type != '无房'\"",
-            "relevant: \"housing_kind != '无房'\"", (
-                "A.yaml: floor_area: relevant 引用了不存在的字段“housing_kind” / unknown name",)),
-    Mistake("repeat_column_outside_its_row", "A.yaml",
-            "name: zero_employment\n        label: 是否零就业家庭\n",
-            "name: zero_employment\n        label: 是否零就业家庭\n        relevant: \"identity == '学生'\"\n", (
-                "A.yaml: zero_employment: relevant 引用了不存在的字段“identity” / unknown name",)),
-    Mistake("unknown_repeat_column", "B.yaml", 'calculate: "sum(incomes.annual_amount)"',
-            'calculate: "sum(incomes.amount)"', (
-                "B.yaml: annual_income: calculate 引用了不存在的字段“incomes.amount” / unknown name",)),
-    Mistake("other_forms_unknown_field", "B.yaml", 'calculate: "A.family_size"',
-            'calculate: "A.family_count"', (
-                "B.yaml: population: calculate 引用了不存在的字段“A.family_count” / unknown name",)),
-    Mistake("unknown_form", "B.yaml", 'calculate: "dibao(A.residence_region, month)"',
-            'calculate: "dibao(Z.residence_region, month)"', (
-                "B.yaml: monthly_records.month_dibao: calculate 引用了不存在的字段“Z.residence_region” "
-                "/ unknown name",)),
-    Mistake("row_title", "A.yaml", "row_title: name", "row_title: nom", (
-        "A.yaml: members: row_title 指向不存在的子字段“nom”",)),
-    Mistake("default_not_an_option", "A.yaml", "default: 非劳模", "default: 劳模", (
-        "A.yaml: model_worker: 默认值“劳模”不在选项中 / default not an option",)),
-    Mistake("birth_date_field", "A.yaml", "birth_date_field: birth_date\n            gender_field",
-            "birth_date_field: dob\n            gender_field", (
-                "A.yaml: members.id_number: birth_date_field 指向不存在的字段“dob” / unknown field",)),
-    Mistake("region_within", "A.yaml", "level: county\n        hint: 户口本",
-            "level: county\n        within: \"5x\"\n        hint: 户口本", (
-                "A.yaml: hukou_region: within 应为 2–6 位行政区划代码前缀",)),
-    Mistake("date_min", "A.yaml", "min: \"1900-01-01\"\n        hint: 可由身份证号自动带出。",
-            "min: \"1900/01/01\"\n        hint: 可由身份证号自动带出。", (
-                "A.yaml: birth_date: min 应为 YYYY-MM-DD 日期",)),
-    Mistake("money_min", "B.yaml", "min: 0\n            constraint: \"income <= 100000\"",
-            "min: abc\n            constraint: \"income <= 100000\"", (
-                "B.yaml: monthly_records.income: min 应为数字（元）",)),
-    Mistake("missing_form_file", "survey.yaml", "  - BZ ", "  - ZZ\n  - BZ ", (
-        "ZZ.yaml: -: 文件不存在 / file not found",)),
-    Mistake("household_index_field", "survey.yaml", "phone: A.phone", "phone: A.mobile", (
-        "survey.yaml: household_index.phone: “A.mobile”不是已有字段",)),
-    Mistake("household_index_form", "survey.yaml", "worker_no: A.worker_no", "worker_no: Q.worker_no", (
-        "survey.yaml: household_index.worker_no: “Q.worker_no”不是已有字段",)),
-    Mistake("alias_to_missing_list", "options.yaml", "hardship_category: hardship_category_2021",
-            "hardship_category: hardship_category_2030", (
-                "options.yaml: hardship_category: 别名指向不存在的选项表“hardship_category_2030”",
-                "A.yaml: category: 选项表“hardship_category”不存在 / unknown option list",
-                "A.yaml: category: 单选/多选题需要选项 / select needs options")),
-    Mistake("duplicate_option_values", "options.yaml", "    - 男\n    - 女\n", "    - 男\n    - 男\n", (
-        "A.yaml: gender: 选项值重复 / duplicate option values",
-        "A.yaml: members.gender: 选项值重复 / duplicate option values")),
+    Mistake(
+        "yaml_syntax",
+        "C.yaml",
+        "title: 已享受帮扶",
+        "title: 错误: 已享受帮扶",
+        (
+            "C.yaml: 第 2 行: YAML 格式错误 / YAML syntax error: mapping values are not allowed here",
+        ),
+    ),
+    Mistake(
+        "unknown_field_type",
+        "E.yaml",
+        "type: repeat\n        row_title: category",
+        "type: table\n        row_title: category",
+        (f"E.yaml: problems: 结构错误 / schema: 'table' is not one of {FIELD_TYPES_IN_SCHEMA}",),
+    ),
+    Mistake(
+        "bad_field_name",
+        "LQ.yaml",
+        "name: basics_clear_note",
+        "name: BasicsNote",
+        (
+            "LQ.yaml: BasicsNote: 结构错误 / schema: 'BasicsNote' does not match '^[a-z][a-z0-9_]*$'",
+        ),
+    ),
+    Mistake(
+        "form_id_not_file_name",
+        "D.yaml",
+        "id: D\n",
+        "id: DD\n",
+        ("D.yaml: id: 表单 id“DD”与文件名不一致",),
+    ),
+    Mistake(
+        "duplicate_child_name",
+        "A.yaml",
+        "          - name: relation",
+        "          - name: name",
+        ("A.yaml: members.name: 字段名重复 / duplicate field name",),
+    ),
+    Mistake(
+        "unknown_option_list",
+        "A.yaml",
+        "options: disability_grade",
+        "options: disability_level",
+        (
+            "A.yaml: disability_grade: 选项表“disability_level”不存在 / unknown option list",
+            "A.yaml: disability_grade: 单选/多选题需要选项 / select needs options",
+        ),
+    ),
+    Mistake(
+        "relevant_syntax",
+        "A.yaml",
+        DISABILITY_RELEVANT,
+        DISABILITY_RELEVANT.replace("==", "="),
+        (
+            # the example line printed in forms/README.md
+            "A.yaml: disability_type: relevant 表达式错误 / expression error: unexpected '=', use '==' "
+            "to compare / 意外的 '='，比较请用 '==' (column 8 / 第 8 列)",
+        ),
+    ),
+    Mistake(
+        "required_syntax",
+        "A.yaml",
+        "required: true\n        hint: 以《残疾人证》",
+        'required: "health =="\n        hint: 以《残疾人证》',
+        (
+            "A.yaml: disability_type: required 表达式错误 / expression error: unexpected end of "
+            "expression / 表达式不完整 (column 10 / 第 10 列)",
+        ),
+    ),
+    Mistake(
+        "constraint_syntax",
+        "A.yaml",
+        'constraint: "age(birth_date) >= 16"',
+        'constraint: "age(birth_date) >="',
+        (
+            "A.yaml: birth_date: constraint 表达式错误 / expression error: unexpected end of "
+            "expression / 表达式不完整 (column 19 / 第 19 列)",
+        ),
+    ),
+    Mistake(
+        "calculate_syntax",
+        "A.yaml",
+        'calculate: "1 + sum(members.lives_together)"',
+        'calculate: "1 + sum(members.lives_together"',
+        (
+            "A.yaml: family_size: calculate 表达式错误 / expression error: expected ',' or ')' but "
+            "found end of expression / 此处应为 ',' 或 ')' (column 31 / 第 31 列)",
+        ),
+    ),
+    Mistake(
+        "full_width_quote",
+        "A.yaml",
+        "relevant: \"main_cause == '其他' or",
+        'relevant: "main_cause == ‘其他’ or',
+        (
+            "A.yaml: cause_other: relevant 表达式错误 / expression error: full-width character "
+            "'‘', use ASCII ''' / 全角字符“‘”，请改用半角 ''' (column 15 / 第 15 列)",
+        ),
+    ),
+    Mistake(
+        "unknown_function",
+        "A.yaml",
+        "not empty(number(bank_account))",
+        "not empty(numbr(bank_account))",
+        (
+            "A.yaml: bank_account: constraint 表达式错误 / expression error: unknown function "
+            "'numbr' / 未知函数 numbr (column 11 / 第 11 列)",
+        ),
+    ),
+    Mistake(
+        "wrong_arity",
+        "A.yaml",
+        "calculate: \"if(cohabiting == '否', 0, 1)\"",
+        "calculate: \"if(cohabiting == '否', 0)\"",
+        (
+            "A.yaml: members.lives_together: calculate 表达式错误 / expression error: function "
+            "'if' takes 3 argument(s), got 2 / 函数 if 需要 3 个参数，实际 2 个 (column 1 / 第 1 列)",
+        ),
+    ),
+    Mistake(
+        "unknown_field",
+        "A.yaml",
+        "relevant: \"housing_type != '无房'\"",
+        "relevant: \"housing_kind != '无房'\"",
+        ("A.yaml: floor_area: relevant 引用了不存在的字段“housing_kind” / unknown name",),
+    ),
+    Mistake(
+        "repeat_column_outside_its_row",
+        "A.yaml",
+        "name: zero_employment\n        label: 是否零就业家庭\n",
+        "name: zero_employment\n        label: 是否零就业家庭\n        relevant: \"identity == '学生'\"\n",
+        ("A.yaml: zero_employment: relevant 引用了不存在的字段“identity” / unknown name",),
+    ),
+    Mistake(
+        "unknown_repeat_column",
+        "B.yaml",
+        'calculate: "sum(incomes.annual_amount)"',
+        'calculate: "sum(incomes.amount)"',
+        ("B.yaml: annual_income: calculate 引用了不存在的字段“incomes.amount” / unknown name",),
+    ),
+    Mistake(
+        "other_forms_unknown_field",
+        "B.yaml",
+        'calculate: "A.family_size"',
+        'calculate: "A.family_count"',
+        ("B.yaml: population: calculate 引用了不存在的字段“A.family_count” / unknown name",),
+    ),
+    Mistake(
+        "unknown_form",
+        "B.yaml",
+        'calculate: "dibao(A.residence_region, month)"',
+        'calculate: "dibao(Z.residence_region, month)"',
+        (
+            "B.yaml: monthly_records.month_dibao: calculate 引用了不存在的字段“Z.residence_region” "
+            "/ unknown name",
+        ),
+    ),
+    Mistake(
+        "row_title",
+        "A.yaml",
+        "row_title: name",
+        "row_title: nom",
+        ("A.yaml: members: row_title 指向不存在的子字段“nom”",),
+    ),
+    Mistake(
+        "default_not_an_option",
+        "A.yaml",
+        "default: 非劳模",
+        "default: 劳模",
+        ("A.yaml: model_worker: 默认值“劳模”不在选项中 / default not an option",),
+    ),
+    Mistake(
+        "birth_date_field",
+        "A.yaml",
+        "birth_date_field: birth_date\n            gender_field",
+        "birth_date_field: dob\n            gender_field",
+        ("A.yaml: members.id_number: birth_date_field 指向不存在的字段“dob” / unknown field",),
+    ),
+    Mistake(
+        "region_within",
+        "A.yaml",
+        "level: county\n        hint: 户口本",
+        'level: county\n        within: "5x"\n        hint: 户口本',
+        ("A.yaml: hukou_region: within 应为 2–6 位行政区划代码前缀",),
+    ),
+    Mistake(
+        "date_min",
+        "A.yaml",
+        'min: "1900-01-01"\n        hint: 可由身份证号自动带出。',
+        'min: "1900/01/01"\n        hint: 可由身份证号自动带出。',
+        ("A.yaml: birth_date: min 应为 YYYY-MM-DD 日期",),
+    ),
+    Mistake(
+        "money_min",
+        "B.yaml",
+        'min: 0\n            constraint: "income <= 100000"',
+        'min: abc\n            constraint: "income <= 100000"',
+        ("B.yaml: monthly_records.income: min 应为数字（元）",),
+    ),
+    Mistake(
+        "missing_form_file",
+        "survey.yaml",
+        "  - BZ ",
+        "  - ZZ\n  - BZ ",
+        ("ZZ.yaml: -: 文件不存在 / file not found",),
+    ),
+    Mistake(
+        "household_index_field",
+        "survey.yaml",
+        "phone: A.phone",
+        "phone: A.mobile",
+        ("survey.yaml: household_index.phone: “A.mobile”不是已有字段",),
+    ),
+    Mistake(
+        "household_index_form",
+        "survey.yaml",
+        "worker_no: A.worker_no",
+        "worker_no: Q.worker_no",
+        ("survey.yaml: household_index.worker_no: “Q.worker_no”不是已有字段",),
+    ),
+    Mistake(
+        "alias_to_missing_list",
+        "options.yaml",
+        "hardship_category: hardship_category_2021",
+        "hardship_category: hardship_category_2030",
+        (
+            "options.yaml: hardship_category: 别名指向不存在的选项表“hardship_category_2030”",
+            "A.yaml: category: 选项表“hardship_category”不存在 / unknown option list",
+            "A.yaml: category: 单选/多选题需要选项 / select needs options",
+        ),
+    ),
+    Mistake(
+        "duplicate_option_values",
+        "options.yaml",
+        "    - 男\n    - 女\n",
+        "    - 男\n    - 男\n",
+        (
+            "A.yaml: gender: 选项值重复 / duplicate option values",
+            "A.yaml: members.gender: 选项值重复 / duplicate option values",
+        ),
+    ),
 ]
 
 
@@ -258,7 +415,10 @@ def test_non_utf8_file(forms: Path) -> None:
 def test_unknown_field_type_in_a_referenced_form(forms: Path) -> None:
     edit(forms, "A.yaml", "type: phone", "type: telephone")
     found = lines(forms)
-    assert f"A.yaml: phone: 结构错误 / schema: 'telephone' is not one of {FIELD_TYPES_IN_SCHEMA}" in found
+    assert (
+        f"A.yaml: phone: 结构错误 / schema: 'telephone' is not one of {FIELD_TYPES_IN_SCHEMA}"
+        in found
+    )
 
 
 def test_one_mistake_gives_one_line(forms: Path) -> None:
@@ -269,25 +429,39 @@ def test_one_mistake_gives_one_line(forms: Path) -> None:
 def test_duplicate_field_name(forms: Path) -> None:
     edit(forms, "A.yaml", "      - name: worker_no", "      - name: archive_no")
     # the index entry that pointed at the renamed field is reported too
-    assert lines(forms) == ["A.yaml: archive_no: 字段名重复 / duplicate field name",
-                            "survey.yaml: household_index.worker_no: “A.worker_no”不是已有字段"]
+    assert lines(forms) == [
+        "A.yaml: archive_no: 字段名重复 / duplicate field name",
+        "survey.yaml: household_index.worker_no: “A.worker_no”不是已有字段",
+    ]
 
 
 def test_select_without_options(forms: Path) -> None:
     edit(forms, "A.yaml", "        options: disability_grade\n", "")
     assert "A.yaml: disability_grade: 结构错误 / schema: 'options' is a required property" in lines(
-        forms)
+        forms
+    )
 
 
 def test_bad_region_level(forms: Path) -> None:
-    edit(forms, "A.yaml", "level: county\n        required: true", "level: town\n        required: true")
-    assert ("A.yaml: residence_region: 结构错误 / schema: 'town' is not one of "
-            "['province', 'city', 'county']") in lines(forms)
+    edit(
+        forms,
+        "A.yaml",
+        "level: county\n        required: true",
+        "level: town\n        required: true",
+    )
+    assert (
+        "A.yaml: residence_region: 结构错误 / schema: 'town' is not one of "
+        "['province', 'city', 'county']"
+    ) in lines(forms)
 
 
 def test_calculation_cycle(forms: Path) -> None:
-    edit(forms, "B.yaml", 'calculate: "sum(expenses.annual_amount)"',
-         'calculate: "sum(expenses.annual_amount) + monthly_per_capita"')
+    edit(
+        forms,
+        "B.yaml",
+        'calculate: "sum(expenses.annual_amount)"',
+        'calculate: "sum(expenses.annual_amount) + monthly_per_capita"',
+    )
     [problem] = check_survey(forms)
     assert (problem.file, problem.field) == ("B.yaml", "")
     assert problem.message.startswith("计算字段循环引用 / calculation cycle: ")
@@ -299,12 +473,17 @@ def test_calculation_cycle(forms: Path) -> None:
 
 def test_calculation_cycle_inside_a_repeat(forms: Path) -> None:
     edit(forms, "A.yaml", 'calculate: "age(birth_date)"', 'calculate: "lives_together + 1"')
-    edit(forms, "A.yaml", 'calculate: "if(cohabiting == \'否\', 0, 1)"', 'calculate: "age - 1"')
+    edit(forms, "A.yaml", "calculate: \"if(cohabiting == '否', 0, 1)\"", 'calculate: "age - 1"')
     assert any("计算字段循环引用" in line for line in lines(forms))
 
 
 def test_calculation_reading_itself(forms: Path) -> None:
-    edit(forms, "B.yaml", 'calculate: "sum(expenses.annual_amount)"', 'calculate: "rigid_expense + 1"')
+    edit(
+        forms,
+        "B.yaml",
+        'calculate: "sum(expenses.annual_amount)"',
+        'calculate: "rigid_expense + 1"',
+    )
     assert any("计算字段循环引用" in line and "rigid_expense" in line for line in lines(forms))
 
 
@@ -319,7 +498,9 @@ def test_invalid_version_string(forms: Path, version: str) -> None:
 
 def test_unquoted_version_is_a_number(forms: Path) -> None:
     edit(forms, "survey.yaml", 'version: "2026.1"', "version: 2026.1")
-    assert lines(forms) == ["survey.yaml: version: 结构错误 / schema: 2026.1 is not of type 'string'"]
+    assert lines(forms) == [
+        "survey.yaml: version: 结构错误 / schema: 2026.1 is not of type 'string'"
+    ]
 
 
 def test_household_index_malformed(forms: Path) -> None:
@@ -343,10 +524,18 @@ def test_duplicate_form_in_survey(forms: Path) -> None:
 
 
 def test_switching_alias_to_the_2016_set_is_clean(forms: Path) -> None:
-    edit(forms, "options.yaml", "hardship_category: hardship_category_2021",
-         "hardship_category: hardship_category_2016")
+    edit(
+        forms,
+        "options.yaml",
+        "hardship_category: hardship_category_2021",
+        "hardship_category: hardship_category_2016",
+    )
     survey = load_survey(forms)
-    assert [o.value for o in survey.options["hardship_category"]] == ["低保户", "低保边缘户", "意外致困户"]
+    assert [o.value for o in survey.options["hardship_category"]] == [
+        "低保户",
+        "低保边缘户",
+        "意外致困户",
+    ]
 
 
 def test_not_a_directory(tmp_path: Path) -> None:
@@ -383,14 +572,20 @@ def test_form_problem_str() -> None:
 
 def test_added_field_is_used_by_the_engine(forms: Path) -> None:
     """The README's example (add 是否退役军人) loads and is validated, with no code change."""
-    edit(forms, "A.yaml", "      - name: serious_illness_insurance\n",
-         "      - name: veteran\n        label: 是否退役军人\n        type: select_one\n"
-         "        options: yes_no\n        required: true\n"
-         "      - name: serious_illness_insurance\n")
+    edit(
+        forms,
+        "A.yaml",
+        "      - name: serious_illness_insurance\n",
+        "      - name: veteran\n        label: 是否退役军人\n        type: select_one\n"
+        "        options: yes_no\n        required: true\n"
+        "      - name: serious_illness_insurance\n",
+    )
     survey = load_survey(forms)
     result = FormEngine(survey, today=TODAY).validate({}, "A")
     veteran = [p for p in result.problems if p.path == "veteran"]
-    assert [(p.code, p.label, p.message) for p in veteran] == [("required", "是否退役军人", "必填项未填写")]
+    assert [(p.code, p.label, p.message) for p in veteran] == [
+        ("required", "是否退役军人", "必填项未填写")
+    ]
     assert default_survey().form("A").field("veteran") is None  # the shipped survey is untouched
 
 
@@ -431,8 +626,11 @@ def test_cli_json_broken(forms: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert cli.main(["forms", "check", "--json", str(forms)]) == 1
     assert json.loads(capsys.readouterr().out) == [
         {"file": "D.yaml", "field": "id", "message": "表单 id“DD”与文件名不一致"},
-        {"file": "survey.yaml", "field": "household_index.phone",
-         "message": "“A.mobile”不是已有字段"},
+        {
+            "file": "survey.yaml",
+            "field": "household_index.phone",
+            "message": "“A.mobile”不是已有字段",
+        },
     ]
 
 

@@ -47,8 +47,26 @@ def test_parse_yuan_is_exact_where_floats_are_not() -> None:
     assert parse_yuan("4.35") == 435  # float(4.35) * 100 == 434.99999999999994
 
 
-@pytest.mark.parametrize("text", ["abc", "", "   ", "1e5", "1E5", "--1", "+-1", "1.2.3", "1_000",
-                                  "NaN", "Infinity", "一百", "12块", "0x10", "."])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "abc",
+        "",
+        "   ",
+        "1e5",
+        "1E5",
+        "--1",
+        "+-1",
+        "1.2.3",
+        "1_000",
+        "NaN",
+        "Infinity",
+        "一百",
+        "12块",
+        "0x10",
+        ".",
+    ],
+)
 def test_parse_yuan_refuses_non_numbers(text: str) -> None:
     with pytest.raises(MoneyError) as caught:
         parse_yuan(text)

@@ -98,8 +98,13 @@ def test_guarantees_change_with_the_data() -> None:
 
 
 def test_guarantees_unknown_and_not_applicable() -> None:
-    values = _values(A__members=[], A__housing_safe=None, A__pension_insurance=None,
-                     A__health="癌症/恶性肿瘤", A__work_status="病休")
+    values = _values(
+        A__members=[],
+        A__housing_safe=None,
+        A__pension_insurance=None,
+        A__health="癌症/恶性肿瘤",
+        A__work_status="病休",
+    )
     checks = _by_key(values)
     assert checks["employment"][0] == NOT_APPLICABLE
     assert checks["education"][0] == NOT_APPLICABLE
@@ -123,8 +128,9 @@ def test_exit_needs_six_consecutive_months_above_the_standard() -> None:
 
 
 def test_exit_run_is_broken_by_a_low_month_a_gap_or_a_rise_of_the_standard() -> None:
-    low = months(("2026-01", 180_000), ("2026-02", 170_000),
-                 *[(f"2026-0{m}", 180_000) for m in range(3, 7)])
+    low = months(
+        ("2026-01", 180_000), ("2026-02", 170_000), *[(f"2026-0{m}", 180_000) for m in range(3, 7)]
+    )
     assert exit_assessment(low, 3, "530102", kunming).consecutive_months == 4
     gap = months(*[(f"2026-0{m}", 180_000) for m in (1, 2, 3, 5, 6)], ("2026-07", 190_000))
     result = exit_assessment(gap, 3, "530102", kunming)

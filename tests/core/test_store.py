@@ -216,8 +216,11 @@ def test_dibao_standards_by_county_and_date(store: Store) -> None:
     assert store.dibao_standard("530102", date(2026, 1, 1)) == 62000
     store.add_dibao_standard("530400", "2019-01-01", 55000, source="玉溪市", author="甲")
     assert store.dibao_standard("530402", date(2020, 1, 1)) == 55000  # falls back to the city
-    for bad in (("999999", "2020-01-01", 100), ("530102", "2020-13-01", 100),
-                ("530102", "2020-01-01", -5)):
+    for bad in (
+        ("999999", "2020-01-01", 100),
+        ("530102", "2020-13-01", 100),
+        ("530102", "2020-01-01", -5),
+    ):
         with pytest.raises(StoreError):
             store.add_dibao_standard(*bad, source="x", author="甲")
 

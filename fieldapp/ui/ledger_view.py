@@ -1,0 +1,137 @@
+"""Ledgers in the GUI: build in the background, preview with Qt's PDF view, print or save.
+
+The PDF itself comes from the core (fieldapp.core.ledger), the same file the CLI writes, so what
+is previewed is exactly what is printed, archived and signed.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtPdf import QPdfDocument
+from PySide6.QtPdfWidgets import QPdfView
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import (
+    QDialog,
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from fieldapp.core.store import Store, open_store
+from fieldapp.ui.operations import BackgroundOp
+
+
+class LedgerPreview(QDialog):
+    """A finished ledger PDF: page view, 打印…, 另存为…."""
+
+    def __init__(self, pdf: Path, title: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.pdf = pdf
+        self.setWindowTitle(f"台账预览 — {title}")
+        self.document = QPdfDocument(self)
+        self.document.load(str(pdf))
+        self.view = QPdfView(self)
+        self.view.setDocument(self.document)
+        self.view.setPageMode(QPdfView.PageMode.MultiPage)
+        self.view.setZoomMode(QPdfView.ZoomMode.FitToWidth)
+        self.info = QLabel(f"共 {self.document.pageCount()} 页　{pdf.name}")
+        self.print_button = QPushButton("打印… (Ctrl+P)")
+        self.print_button.setShortcut("Ctrl+P")
+        self.save_button = QPushButton("另存为…")
+        close = QPushButton("关闭")
+        self.print_button.clicked.connect(self.print_ledger)
+        self.save_button.clicked.connect(self.save_as)
+        close.clicked.connect(self.accept)
+        bar = QHBoxLayout()
+        bar.addWidget(self.info, 1)
+        for button in (self.print_button, self.save_button, close):
+            bar.addWidget(button)
+        layout = QVBoxLayout(self)
+        layout.addLayout(bar)
+        layout.addWidget(self.view, 1)
+        self.resize(900, 700)
+
+    def print_ledger(self, printer: QPrinter | None = None) -> int:
+        """Print through the system print dialog; returns the pages sent (tests pass a printer)."""
+        if printer is None:
+            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+            dialog = QPrintDialog(printer, self)
+            dialog.setWindowTitle("打印台账")
+            dialog.setMinMax(1, self.document.pageCount())
+            if dialog.exec() != QDialog.DialogCode.Accepted:
+                return 0
+        first = max(printer.fromPage(), 1) - 1
+        last = (printer.toPage() or self.document.pageCount()) - 1
+        painter = QPainter()
+        if not painter.begin(printer):
+            QMessageBox.warning(self, "无法打印", "打印机无法开始打印，请检查打印机设置。")
+            return 0
+        sent = 0
+        try:
+            for index in range(first, last + 1):
+                if sent:
+                    printer.newPage()
+                area = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
+                image = self.document.render(index, QSize(area.width(), area.height()))
+                painter.drawImage(QPointF(0, 0), image)
+                sent += 1
+        finally:
+            painter.end()
+        return sent
+
+    def save_as(self) -> None:
+        target, _ = QFileDialog.getSaveFileName(self, "保存台账", self.pdf.name, "PDF 文件 (*.pdf)")
+        if not target:
+            return
+        try:
+            shutil.copyfile(self.pdf, target)
+        except OSError as exc:
+            QMessageBox.warning(self, "保存失败", f"无法保存到 {target}：{exc.strerror or exc}")
+
+
+def build_ledger(
+    parent: QWidget, store: Store, household_ids: list[str], title: str
+) -> BackgroundOp:
+    """Render the ledger of one household or a batch in the background, then preview it."""
+    from fieldapp.core.ledger import LedgerCancelled, render_batch_ledger, render_household_ledger
+
+    db_path = Path(str(store.path))
+    out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"
+
+    def work(progress: object, cancelled: object) -> Path:
+        own = open_store(db_path)  # SQLite connections stay in their own thread
+        try:
+            if len(household_ids) == 1:
+                render_household_ledger(own, household_ids[0], out)
+            else:
+                render_batch_ledger(
+                    own,
+                    household_ids,
+                    out,
+                    progress=progress,  # type: ignore[arg-type]
+                    cancelled=cancelled,
+                )  # type: ignore[arg-type]
+        except LedgerCancelled:
+            return Path()
+        finally:
+            own.close()
+        return out
+
+    def show(path: Path) -> None:
+        if path and path.is_file():
+            preview = LedgerPreview(path, title, parent)
+            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+            preview.show()
+
+    op = BackgroundOp(parent, "正在生成台账…", work, show)
+    op.start()
+    return op
