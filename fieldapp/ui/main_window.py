@@ -26,7 +26,6 @@ from fieldapp.core.store import STATUSES, Store
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.household_model import HouseholdModel
 
-LAST_BUNDLE_KEY = "sync.last_export_at"
 SEARCH_DELAY_MS = 150
 
 
@@ -105,7 +104,9 @@ class MainWindow(QMainWindow):
         clears = {1: True, 2: False}.get(self.clears.currentIndex())
         changed_since = None
         if self.changed.currentIndex() == 1:
-            changed_since = self.store.meta(LAST_BUNDLE_KEY) or ""
+            from fieldapp.ui.sync_actions import last_export_at
+
+            changed_since = last_export_at(self.store)
         return {
             "status": self.status.currentText() if self.status.currentIndex() > 0 else None,
             "category": self.category.currentData() if self.category.currentIndex() > 0 else None,
@@ -182,6 +183,9 @@ class MainWindow(QMainWindow):
         self._action(
             ledger, "预览/打印台账（当前户或所选各户）", "Ctrl+P", self.ledger_for_selection
         )
+        sync = self.menuBar().addMenu("数据包(&B)")
+        self._action(sync, "导出上报数据包…", None, self.export_bundle)
+        self._action(sync, "导入数据包…", None, self.import_bundles)
         tools = self.menuBar().addMenu("工具(&T)")
         self._action(tools, "生成演示数据…", None, self.generate_demo)
         help_menu = self.menuBar().addMenu("帮助(&H)")
@@ -194,6 +198,20 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         return action
+
+    def export_bundle(self) -> None:
+        from fieldapp.ui.sync_actions import export_bundle_gui
+
+        self._sync_op = export_bundle_gui(
+            self, self.store, self.author, on_done=lambda _: self.refresh()
+        )
+
+    def import_bundles(self) -> None:
+        from fieldapp.ui.sync_actions import import_bundles_gui
+
+        self._sync_op = import_bundles_gui(
+            self, self.store, self.author, on_done=lambda _: self.refresh()
+        )
 
     def selected_household_ids(self) -> list[str]:
         """The household of the open editor tab, else the rows selected in the list."""

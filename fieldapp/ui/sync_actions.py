@@ -1,0 +1,143 @@
+"""Sync bundles from the GUI: export this laptop's work, import bundles, with progress and a report.
+
+The work is the core's (fieldapp.core.bundle); this module only asks for the file and the
+passphrase, runs it in the background on its own store connection, and reports in Chinese.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+
+from fieldapp.core.store import Store, open_store
+from fieldapp.ui.operations import BackgroundOp
+
+
+def ask_passphrase(parent: QWidget) -> bytes | None:
+    text, ok = QInputDialog.getText(
+        parent, "口令", "请输入本机密钥口令：", QLineEdit.EchoMode.Password
+    )
+    return text.encode("utf-8") if ok and text else None
+
+
+def last_export_at(store: Store) -> str:
+    """When this laptop last exported a bundle ('' if never): the list's 'changed since' filter."""
+    from fieldapp.core.bundle import last_export
+
+    row = last_export(store)
+    return str(row["at"]) if row else ""
+
+
+def report_text(report: dict[str, Any]) -> str:
+    if report.get("rejected"):
+        return f"{report['file']}：已拒绝（{report['rejected']}），数据库未作任何修改"
+    if report.get("already_imported"):
+        return f"{report['file']}：此前已导入，无变化"
+    return (
+        f"{report['file']}：新增 {report['new']} 户，更新 {report['updated']} 户，"
+        f"未变 {report['unchanged']} 户，冲突 {report['conflicts']} 处"
+    )
+
+
+def export_bundle_gui(
+    parent: QWidget,
+    store: Store,
+    author: str,
+    *,
+    choose: Callable[[], str] | None = None,
+    passphrase: Callable[[], bytes | None] | None = None,
+    on_done: Callable[[Any], None] | None = None,
+) -> BackgroundOp | None:
+    target = (
+        choose
+        or (
+            lambda: QFileDialog.getSaveFileName(
+                parent, "导出上报数据包", "上报数据包.hhq", "户户清数据包 (*.hhq)"
+            )[0]
+        )
+    )()
+    if not target:
+        return None
+    secret = (passphrase or (lambda: ask_passphrase(parent)))()
+    if secret is None:
+        return None
+    db_path = Path(str(store.path))
+
+    def work(progress: object, cancelled: object) -> Any:
+        from fieldapp.core.bundle import export_bundle
+
+        own = open_store(db_path)
+        try:
+            return export_bundle(own, Path(target), secret, author=author).to_dict()
+        finally:
+            own.close()
+
+    def done(result: Any) -> None:
+        if result:
+            QMessageBox.information(
+                parent,
+                "已导出",
+                f"数据包已写入 {result['file']}（{result['size'] // 1024} KB）。"
+                "请将此文件交给上级工会导入。",
+            )
+        if on_done is not None:
+            on_done(result)
+
+    op = BackgroundOp(parent, "正在导出数据包…", work, done)
+    op.start()
+    return op
+
+
+def import_bundles_gui(
+    parent: QWidget,
+    store: Store,
+    author: str,
+    *,
+    choose: Callable[[], list[str]] | None = None,
+    passphrase: Callable[[], bytes | None] | None = None,
+    on_done: Callable[[Any], None] | None = None,
+) -> BackgroundOp | None:
+    files = (
+        choose
+        or (
+            lambda: QFileDialog.getOpenFileNames(parent, "导入数据包", "", "户户清数据包 (*.hhq)")[
+                0
+            ]
+        )
+    )()
+    if not files:
+        return None
+    secret = (passphrase or (lambda: ask_passphrase(parent)))()
+    if secret is None:
+        return None
+    db_path = Path(str(store.path))
+
+    def work(progress: Callable[[int, int], None], cancelled: object) -> Any:
+        from fieldapp.core.bundle import BundleError, import_bundle
+
+        own = open_store(db_path)
+        reports = []
+        try:
+            for i, name in enumerate(files):
+                progress(i, len(files))
+                try:
+                    reports.append(import_bundle(own, name, secret, author=author).to_dict())
+                except BundleError as exc:
+                    reports.append({"file": name, "rejected": str(exc)})
+            progress(len(files), len(files))
+        finally:
+            own.close()
+        return reports
+
+    def done(reports: Any) -> None:
+        if reports:
+            QMessageBox.information(parent, "导入结果", "\n".join(report_text(r) for r in reports))
+        if on_done is not None:
+            on_done(reports)
+
+    op = BackgroundOp(parent, "正在导入数据包…", work, done)  # type: ignore[arg-type]
+    op.start()
+    return op
