@@ -7,12 +7,16 @@ headquarters (the file it issues) is offered here too, once the identity module 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from PySide6.QtWidgets import (
+    QFileDialog,
     QFormLayout,
+    QHBoxLayout,
     QLabel,
     QLineEdit,
     QMessageBox,
+    QPushButton,
     QWizard,
     QWizardPage,
 )
@@ -63,6 +67,73 @@ class ProfilePage(QWizardPage):
         return not problems
 
 
+class EnrollPage(QWizardPage):
+    """Optional: take in the enrollment file headquarters issued for this laptop."""
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.setTitle("设备登记（可选）")
+        self.setSubTitle(
+            "如已收到上级工会签发的登记文件（.enroll），请选择该文件并输入口令；"
+            "也可以以后再登记（命令：fieldapp enroll 文件）。"
+        )
+        self.file = QLineEdit()
+        self.file.setPlaceholderText("登记文件路径")
+        browse = QPushButton("选择文件…")
+        browse.clicked.connect(self._browse)
+        self.passphrase = QLineEdit()
+        self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.message = QLabel()
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet("color: #c01c28;")
+        row = QHBoxLayout()
+        row.addWidget(self.file, 1)
+        row.addWidget(browse)
+        form = QFormLayout(self)
+        form.addRow("登记文件", row)
+        form.addRow("口令", self.passphrase)
+        form.addRow(self.message)
+        self.enrolled_as = ""
+
+    def _browse(self) -> None:
+        name, _ = QFileDialog.getOpenFileName(self, "选择登记文件", "", "登记文件 (*.enroll *)")
+        if name:
+            self.file.setText(name)
+
+    def validatePage(self) -> bool:  # noqa: N802
+        path = self.file.text().strip()
+        if not path:
+            return True  # enrol later
+        from fieldapp.core.identity import take_enrollment
+        from fieldapp.core.store import StoreError
+
+        try:
+            data = Path(path).read_bytes()
+        except OSError as exc:
+            self.message.setText(f"无法读取登记文件：{exc.strerror or exc}")
+            return False
+        if not self.passphrase.text():
+            self.message.setText("请输入口令")
+            return False
+        author = self.field_name()
+        try:
+            info = take_enrollment(
+                self.store, data, self.passphrase.text().encode("utf-8"), author=author
+            )
+        except StoreError as exc:
+            self.message.setText(str(exc))
+            return False
+        self.enrolled_as = getattr(info, "name", "") or author
+        return True
+
+    def field_name(self) -> str:
+        wizard = self.wizard()
+        if isinstance(wizard, FirstRunWizard):
+            return wizard.profile.name.text().strip() or "未登记"
+        return "未登记"
+
+
 class FirstRunWizard(QWizard):
     def __init__(self, store: Store) -> None:
         super().__init__()
@@ -70,6 +141,8 @@ class FirstRunWizard(QWizard):
         self.setWindowTitle("户户清 — 首次使用")
         self.profile = ProfilePage(store)
         self.addPage(self.profile)
+        self.enroll = EnrollPage(store)
+        self.addPage(self.enroll)
         self.setButtonText(QWizard.WizardButton.FinishButton, "完成")
         self.setButtonText(QWizard.WizardButton.CancelButton, "取消")
         self.setButtonText(QWizard.WizardButton.NextButton, "下一步")

@@ -91,3 +91,30 @@ def test_export_on_laptop_and_import_at_headquarters(
     assert "已拒绝" in shown[-1] and "未作任何修改" in shown[-1]
     window.close()
     hq_window.close()
+
+
+def test_first_run_wizard_enrolls_the_laptop(qtbot: QtBot, tmp_path: Path) -> None:
+    from fieldapp.ui.first_run import FirstRunWizard
+
+    hq = open_store(tmp_path / "hq.db")
+    identity.hq_init(hq, HQ_PASS, unit="昆明市总工会", author="办公室")
+    data, _ = identity.enroll_staff(
+        hq, HQ_PASS, STAFF_PASS, name="李干事", unit="五华区总工会", author="办公室"
+    )
+    enrollment = tmp_path / "李干事.enroll"
+    enrollment.write_bytes(data)
+    laptop = open_store(tmp_path / "laptop.db")
+    wizard = FirstRunWizard(laptop)
+    qtbot.addWidget(wizard)
+    wizard.profile.name.setText("李干事")
+    page = wizard.enroll
+    assert page.validatePage()  # no file: enrol later
+    page.file.setText(str(enrollment))
+    page.passphrase.setText("wrong")
+    assert not page.validatePage() and page.message.text()
+    assert identity.identity_mode(laptop) != identity.MODE_LAPTOP
+    page.passphrase.setText(STAFF_PASS.decode())
+    assert page.validatePage(), page.message.text()
+    assert identity.identity_mode(laptop) == identity.MODE_LAPTOP
+    page.file.setText(str(tmp_path / "missing.enroll"))
+    assert not page.validatePage() and "无法读取登记文件" in page.message.text()
