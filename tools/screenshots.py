@@ -3,7 +3,7 @@
     python tools/screenshots.py [--out out/screenshots]
 
 Runs offscreen on a fresh temporary database with demo households plus one complete household,
-and writes main.png, editor_<FORM>.png for every form, and signature.png. Open them and look:
+and writes main.png, editor_<FORM>.png for every form, dashboard.png and signature.png. Open them and look:
 Chinese must render as Chinese (the app registers its bundled font).
 """
 
@@ -54,6 +54,12 @@ def main() -> int:
         editor.nav.setCurrentRow(row)
         app.processEvents()
         window.grab().save(str(out / f"editor_{form_id}.png"))
+    dashboard = window.show_dashboard()
+    dashboard.refresh()  # type: ignore[attr-defined]
+    while dashboard.stats is None:  # type: ignore[attr-defined]
+        app.processEvents()
+    app.processEvents()
+    window.grab().save(str(out / "dashboard.png"))
     dialog = SignatureDialog("职工签字")
     wave = [[20 + i * 5, 110 + 40 * math.sin(i / 6)] for i in range(100)]
     dialog.pad.set_strokes([wave, [[80, 60], [140, 150]], [[300, 70], [330, 150], [380, 80]]])

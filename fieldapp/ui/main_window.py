@@ -153,6 +153,7 @@ class MainWindow(QMainWindow):
         editor = self.tabs.widget(index)
         if isinstance(editor, HouseholdEditor):
             editor.close_editor()
+        if index > 0:
             self.tabs.removeTab(index)
             editor.deleteLater()
             self.refresh()
@@ -186,6 +187,8 @@ class MainWindow(QMainWindow):
         sync = self.menuBar().addMenu("数据包(&B)")
         self._action(sync, "导出上报数据包…", None, self.export_bundle)
         self._action(sync, "导入数据包…", None, self.import_bundles)
+        report = self.menuBar().addMenu("统计(&S)")
+        self._action(report, "统计看板", "Ctrl+T", self.show_dashboard)
         tools = self.menuBar().addMenu("工具(&T)")
         self._action(tools, "生成演示数据…", None, self.generate_demo)
         help_menu = self.menuBar().addMenu("帮助(&H)")
@@ -198,6 +201,17 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         return action
+
+    def show_dashboard(self) -> object:
+        from fieldapp.ui.dashboard import Dashboard
+
+        for i in range(1, self.tabs.count()):
+            if isinstance(self.tabs.widget(i), Dashboard):
+                self.tabs.setCurrentIndex(i)
+                return self.tabs.widget(i)
+        dashboard = Dashboard(self.store, self.open_household)
+        self.tabs.setCurrentIndex(self.tabs.addTab(dashboard, "统计看板"))
+        return dashboard
 
     def export_bundle(self) -> None:
         from fieldapp.ui.sync_actions import export_bundle_gui
