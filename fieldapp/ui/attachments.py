@@ -35,7 +35,6 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QHeaderView,
     QLabel,
-    QMessageBox,
     QPushButton,
     QTableWidget,
     QTableWidgetItem,
@@ -45,35 +44,13 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms import Field
 from fieldapp.core.store import MAX_ATTACHMENT_BYTES, NotFound, Store, StoreError
+from fieldapp.ui.dialogs import ask, show_error
 from fieldapp.ui.field_widgets import FieldWidget
 
 IMAGE_SUFFIXES = frozenset({".jpg", ".jpeg", ".png", ".bmp", ".gif", ".webp", ".tif", ".tiff"})
 PDF_SUFFIXES = frozenset({".pdf"})
 FILE_FILTER = "图片或 PDF (*.jpg *.jpeg *.png *.bmp *.gif *.webp *.tif *.tiff *.pdf)"
 PREVIEW_MAX = QSize(960, 620)  # fits a 1366 × 768 laptop screen with the dialog frame
-
-
-# -- small Chinese message boxes (module functions, so tests can replace them) ---------------------
-
-
-def show_error(parent: QWidget | None, title: str, text: str) -> None:
-    box = QMessageBox(
-        QMessageBox.Icon.Warning, title, text, QMessageBox.StandardButton.NoButton, parent
-    )
-    box.addButton("确定", QMessageBox.ButtonRole.AcceptRole)
-    box.exec()
-
-
-def ask(parent: QWidget | None, title: str, text: str, yes: str, no: str) -> bool:
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
-    )
-    yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(no_button)
-    box.setEscapeButton(no_button)
-    box.exec()
-    return box.clickedButton() is yes_button
 
 
 # -- helpers --------------------------------------------------------------------------------------

@@ -45,7 +45,6 @@ from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
     QLabel,
-    QMessageBox,
     QPushButton,
     QSizePolicy,
     QVBoxLayout,
@@ -53,6 +52,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms import Field
+from fieldapp.ui.dialogs import ask
 from fieldapp.ui.field_widgets import FieldWidget
 
 CANVAS_WIDTH = 600.0
@@ -182,22 +182,6 @@ def signature_pixmap(value: Any, size: QSize = THUMB_SIZE) -> QPixmap | None:
             size, Qt.AspectRatioMode.KeepAspectRatio, Qt.TransformationMode.SmoothTransformation
         )
     return None
-
-
-# -- small Chinese message boxes (module functions, so tests can replace them) ---------------------
-
-
-def ask(parent: QWidget | None, title: str, text: str, yes: str, no: str) -> bool:
-    """A question with two plainly named buttons; True for ``yes``."""
-    box = QMessageBox(
-        QMessageBox.Icon.Question, title, text, QMessageBox.StandardButton.NoButton, parent
-    )
-    yes_button = box.addButton(yes, QMessageBox.ButtonRole.AcceptRole)
-    no_button = box.addButton(no, QMessageBox.ButtonRole.RejectRole)
-    box.setDefaultButton(no_button)
-    box.setEscapeButton(no_button)
-    box.exec()
-    return box.clickedButton() is yes_button
 
 
 # -- the pad ------------------------------------------------------------------------------------------
