@@ -22,6 +22,7 @@ from fieldapp.core.bundle import export_bundle
 from fieldapp.core.store import StoreError, open_store
 from fieldapp.core.sync_container import BundleError, write_bundle
 from fieldapp.core.sync_import import import_bundle
+from fieldapp.core.sync_merge import REVISION_COLUMNS
 from tests.core.test_sync import (
     HQ_PASS,
     LI_PASS,
@@ -418,25 +419,7 @@ json_values = st.recursive(
 )
 @given(
     which=st.sampled_from(["household", "revision"]),
-    key=st.sampled_from(
-        [
-            "id",
-            "household_id",
-            "form_id",
-            "form_version",
-            "state",
-            "data",
-            "created_at",
-            "author",
-            "device_id",
-            "device_seq",
-            "parent_id",
-            "clock",
-            "merged_from",
-            "created_by",
-            "t",
-        ]
-    ),
+    key=st.sampled_from([*REVISION_COLUMNS, "clock", "merged_from", "created_by", "t"]),
     value=json_values,
 )
 def test_validly_signed_bundles_with_odd_records_never_crash(
