@@ -32,15 +32,15 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fieldapp.core import identity  # noqa: E402
-from fieldapp.core.store import open_store  # noqa: E402
+from fieldapp.core.store.store import open_store  # noqa: E402
+from fieldapp.core.trust import identity  # noqa: E402
 
 HQ_PASS = "bench-hq-passphrase"
 STAFF_PASS = "bench-staff-passphrase"
 
 CHILD = """
 import json, resource, sys, time
-from fieldapp.cli import main
+from fieldapp.cli.main import main
 start, cpu = time.perf_counter(), time.process_time()
 code = main(sys.argv[1:])
 seconds, cpu = time.perf_counter() - start, time.process_time() - cpu

@@ -30,8 +30,8 @@ def _peak_mb() -> float:
 
 
 def _singles(db: str, out: str, count: int, queue: Any) -> None:
-    from fieldapp.core.ledger import household_ids_for, render_household_ledger
-    from fieldapp.core.store import open_store
+    from fieldapp.core.ledger.render import household_ids_for, render_household_ledger
+    from fieldapp.core.store.store import open_store
 
     store = open_store(db)
     ids = household_ids_for(store)[:count]
@@ -45,8 +45,8 @@ def _singles(db: str, out: str, count: int, queue: Any) -> None:
 
 
 def _batch(db: str, out: str, queue: Any) -> None:
-    from fieldapp.core.ledger import household_ids_for, render_batch_ledger
-    from fieldapp.core.store import open_store
+    from fieldapp.core.ledger.render import household_ids_for, render_batch_ledger
+    from fieldapp.core.store.store import open_store
 
     store = open_store(db)
     ids = household_ids_for(store)
@@ -60,10 +60,10 @@ def _batch(db: str, out: str, queue: Any) -> None:
 def _plain(db: str, out: str, queue: Any) -> None:
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
-    from fieldapp.core import ledger_style as st
-    from fieldapp.core.ledger import household_ids_for
-    from fieldapp.core.ledger_layout import LedgerLayout, load_household
-    from fieldapp.core.store import open_store
+    from fieldapp.core.ledger import style as st
+    from fieldapp.core.ledger.layout import LedgerLayout, load_household
+    from fieldapp.core.ledger.render import household_ids_for
+    from fieldapp.core.store.store import open_store
 
     store = open_store(db)
     ids = household_ids_for(store)
@@ -114,8 +114,8 @@ def main() -> int:
     parser.add_argument("--skip-plain", action="store_true", help="no plain-reportlab baseline")
     args = parser.parse_args()
 
-    from fieldapp.core.demo import generate_demo
-    from fieldapp.core.store import open_store
+    from fieldapp.core.demo.generate import generate_demo
+    from fieldapp.core.store.store import open_store
 
     with tempfile.TemporaryDirectory(prefix="bench-ledger-") as folder:
         db = str(Path(folder) / "demo.db")

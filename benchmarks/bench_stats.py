@@ -30,12 +30,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fieldapp.core.hq_facts import clear_cache  # noqa: E402
-from fieldapp.core.store import open_store  # noqa: E402
+from fieldapp.core.reports.facts import clear_cache  # noqa: E402
+from fieldapp.core.store.store import open_store  # noqa: E402
 
 CHILD = """
 import json, resource, sys, time
-from fieldapp.cli import main
+from fieldapp.cli.main import main
 start, cpu = time.perf_counter(), time.process_time()
 code = main(sys.argv[1:])
 print(json.dumps({"code": code, "seconds": time.perf_counter() - start,

@@ -2,6 +2,6 @@
 
 import sys
 
-from fieldapp.cli import main
+from fieldapp.cli.main import main
 
 sys.exit(main())

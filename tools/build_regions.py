@@ -13,7 +13,7 @@ same bytes, so the committed files can be checked against a rebuild):
   The rows are copied as published: nothing is synthesized. Some revisions (including the
   newest) omit the ``XX0100 市辖区`` / ``XX0200 县`` / ``XX9000 省直辖县级行政区划`` rows;
   the counties under such a missing prefecture simply hang directly under their province
-  (``fieldapp.core.regions`` does that at load time).
+  (``fieldapp.core.values.regions`` does that at load time).
 - ``gb2260-historic.txt``: sorted unique codes found in any revision, MCA and NBS ("stats")
   alike, one per line.
 - ``README.md``: provenance and how to rebuild.
@@ -131,7 +131,7 @@ def readme_text(
         orphans = (
             f"This revision has no prefecture row for {', '.join(missing)}\n"
             "(the `市辖区` / `县` / `省直辖县级行政区划` groupings); the application hangs the\n"
-            "counties below them directly under their province (see `fieldapp/core/regions.py`)."
+            "counties below them directly under their province (see `fieldapp/core/values/regions.py`)."
         )
     else:
         orphans = "Every county-level code has its prefecture row."

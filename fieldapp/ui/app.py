@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from fieldapp.core.store import Store, StoreError, open_store
+from fieldapp.core.store.store import Store, StoreError, open_store
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
 
 WINDOW_SIZE = (1366, 768)

@@ -42,8 +42,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms import Field
-from fieldapp.core.store import MAX_ATTACHMENT_BYTES, NotFound, Store, StoreError
+from fieldapp.core.forms.model import Field
+from fieldapp.core.store.store import MAX_ATTACHMENT_BYTES, NotFound, Store, StoreError
 from fieldapp.ui.dialogs import ask, show_error
 from fieldapp.ui.field_widgets import FieldWidget
 

@@ -1,6 +1,6 @@
 """The headquarters dashboard: the campaign's figures, a chart, a table per region, click-through.
 
-Figures come from fieldapp.core.stats (the same numbers as `fieldapp stats`, defined in
+Figures come from fieldapp.core.reports.stats (the same numbers as `fieldapp stats`, defined in
 docs/statistics.md); they are computed in the background on the dashboard's own connection.
 Clicking a number lists the households behind it; double-clicking one opens it.
 """
@@ -31,8 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
-from fieldapp.core.store import Store, open_store
+from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
+from fieldapp.core.store.store import Store, open_store
 from fieldapp.ui.operations import BackgroundOp
 
 TILES = (

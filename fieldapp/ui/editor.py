@@ -30,8 +30,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.engine import FormResult
-from fieldapp.core.store import STATUSES, Store, StoreError, ValidationFailed
+from fieldapp.core.forms.engine import FormResult
+from fieldapp.core.store.store import STATUSES, Store, StoreError, ValidationFailed
 from fieldapp.ui.form_renderer import FormPage, RenderContext
 
 AUTOSAVE_MS = 400

@@ -27,10 +27,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms import Field
-from fieldapp.core.idcard import check_id_number
-from fieldapp.core.money import format_yuan
-from fieldapp.core.regions import RegionTable
+from fieldapp.core.forms.model import Field
+from fieldapp.core.values.idcard import check_id_number
+from fieldapp.core.values.money import format_yuan
+from fieldapp.core.values.regions import RegionTable
 
 
 class FieldWidget(QWidget):

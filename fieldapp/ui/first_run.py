@@ -21,8 +21,8 @@ from PySide6.QtWidgets import (
     QWizardPage,
 )
 
-from fieldapp.core.forms import Field
-from fieldapp.core.store import Store
+from fieldapp.core.forms.model import Field
+from fieldapp.core.store.store import Store
 from fieldapp.ui.field_widgets import RegionWidget
 
 PROFILE_KEYS = ("profile.name", "profile.unit", "profile.region", "profile.phone")
@@ -105,8 +105,8 @@ class EnrollPage(QWizardPage):
         path = self.file.text().strip()
         if not path:
             return True  # enrol later
-        from fieldapp.core.identity import take_enrollment
-        from fieldapp.core.store import StoreError
+        from fieldapp.core.store.store import StoreError
+        from fieldapp.core.trust.identity import take_enrollment
 
         try:
             data = Path(path).read_bytes()

@@ -26,11 +26,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.engine import FormResult, Problem
-from fieldapp.core.forms import Field, Form
-from fieldapp.core.money import format_yuan
-from fieldapp.core.regions import RegionTable
-from fieldapp.core.store import Store
+from fieldapp.core.forms.engine import FormResult, Problem
+from fieldapp.core.forms.model import Field, Form
+from fieldapp.core.store.store import Store
+from fieldapp.core.values.money import format_yuan
+from fieldapp.core.values.regions import RegionTable
 from fieldapp.ui.field_widgets import (
     CalculatedWidget,
     DateWidget,

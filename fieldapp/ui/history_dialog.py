@@ -28,11 +28,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.fieldtypes import is_empty
-from fieldapp.core.forms import Field, Form, Survey
-from fieldapp.core.money import format_yuan
-from fieldapp.core.regions import RegionTable
-from fieldapp.core.store import Revision, Store
+from fieldapp.core.forms.fieldtypes import is_empty
+from fieldapp.core.forms.model import Field, Form, Survey
+from fieldapp.core.store.store import Revision, Store
+from fieldapp.core.values.money import format_yuan
+from fieldapp.core.values.regions import RegionTable
 
 STATE_LABELS = {"draft": "草稿", "final": "定稿"}
 STATUS_FORM = "__status__"

@@ -11,8 +11,8 @@ from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
 
-from fieldapp.core.forms import SIX_CLEARS
-from fieldapp.core.store import Store
+from fieldapp.core.forms.model import SIX_CLEARS
+from fieldapp.core.store.store import Store
 
 COLUMNS = (
     ("archive_no", "档案编号"),

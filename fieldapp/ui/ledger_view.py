@@ -1,6 +1,6 @@
 """Ledgers in the GUI: build in the background, preview with Qt's PDF view, print or save.
 
-The PDF itself comes from the core (fieldapp.core.ledger), the same file the CLI writes, so what
+The PDF itself comes from the core (fieldapp.core.ledger.render), the same file the CLI writes, so what
 is previewed is exactly what is printed, archived and signed.
 """
 
@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.store import Store, open_store
+from fieldapp.core.store.store import Store, open_store
 from fieldapp.ui.operations import BackgroundOp
 
 
@@ -102,7 +102,11 @@ def build_ledger(
     parent: QWidget, store: Store, household_ids: list[str], title: str
 ) -> BackgroundOp:
     """Render the ledger of one household or a batch in the background, then preview it."""
-    from fieldapp.core.ledger import LedgerCancelled, render_batch_ledger, render_household_ledger
+    from fieldapp.core.ledger.render import (
+        LedgerCancelled,
+        render_batch_ledger,
+        render_household_ledger,
+    )
 
     db_path = Path(str(store.path))
     out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"

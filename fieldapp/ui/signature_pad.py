@@ -51,7 +51,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms import Field
+from fieldapp.core.forms.model import Field
 from fieldapp.ui.dialogs import ask
 from fieldapp.ui.field_widgets import FieldWidget
 

@@ -1,6 +1,6 @@
 """Sync bundles from the GUI: export this laptop's work, import bundles, with progress and a report.
 
-The work is the core's (fieldapp.core.bundle); this module only asks for the file and the
+The work is the core's (fieldapp.core.sync.bundle); this module only asks for the file and the
 passphrase, runs it in the background on its own store connection, and reports in Chinese.
 """
 
@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from fieldapp.core.store import Store, open_store
+from fieldapp.core.store.store import Store, open_store
 from fieldapp.ui.operations import BackgroundOp
 
 
@@ -25,7 +25,7 @@ def ask_passphrase(parent: QWidget) -> bytes | None:
 
 def last_export_at(store: Store) -> str:
     """When this laptop last exported a bundle ('' if never): the list's 'changed since' filter."""
-    from fieldapp.core.bundle import last_export
+    from fieldapp.core.sync.bundle import last_export
 
     row = last_export(store)
     return str(row["at"]) if row else ""
@@ -67,7 +67,7 @@ def export_bundle_gui(
     db_path = Path(str(store.path))
 
     def work(progress: object, cancelled: object) -> Any:
-        from fieldapp.core.bundle import export_bundle
+        from fieldapp.core.sync.bundle import export_bundle
 
         own = open_store(db_path)
         try:
@@ -116,7 +116,7 @@ def import_bundles_gui(
     db_path = Path(str(store.path))
 
     def work(progress: Callable[[int, int], None], cancelled: object) -> Any:
-        from fieldapp.core.bundle import BundleError, import_bundle
+        from fieldapp.core.sync.bundle import BundleError, import_bundle
 
         own = open_store(db_path)
         reports = []

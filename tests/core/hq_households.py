@@ -23,9 +23,9 @@ from typing import Any
 
 import pytest
 
-from fieldapp.core import store as store_module
-from fieldapp.core.idcard import make_id_number
-from fieldapp.core.store import Store
+from fieldapp.core.store import store as store_module
+from fieldapp.core.store.store import Store
+from fieldapp.core.values.idcard import make_id_number
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 

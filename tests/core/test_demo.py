@@ -14,11 +14,16 @@ from typing import Any
 
 import pytest
 
-from fieldapp.cli import main
-from fieldapp.core import demo
-from fieldapp.core.demo import DEMO_DIBAO_SOURCE, DEMO_TODAY, DemoDataWarning, generate_demo
-from fieldapp.core.idcard import check_id_number
-from fieldapp.core.store import Store, open_store
+from fieldapp.cli.main import main
+from fieldapp.core.demo import generate as demo
+from fieldapp.core.demo.generate import (
+    DEMO_DIBAO_SOURCE,
+    DEMO_TODAY,
+    DemoDataWarning,
+    generate_demo,
+)
+from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.values.idcard import check_id_number
 
 N = 200
 ARCHIVE_NO = re.compile(r"^YN-53\d{4}-20\d\d-\d{6}$")

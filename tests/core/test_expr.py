@@ -1,4 +1,4 @@
-"""Tests for the form expression language (fieldapp.core.expr)."""
+"""Tests for the form expression language (fieldapp.core.forms.expr)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.core import expr as expr_module
-from fieldapp.core.expr import (
+from fieldapp.core.forms import expr as expr_module
+from fieldapp.core.forms.expr import (
     DEFAULT_FUNCTIONS,
     MAX_DEPTH,
     MAX_LENGTH,
@@ -838,7 +838,7 @@ def test_parse_is_cached_and_expressions_compare_by_source() -> None:
 
 def test_core_does_not_import_qt() -> None:
     code = (
-        "import sys, fieldapp.core.expr; "
+        "import sys, fieldapp.core.forms.expr; "
         "sys.exit(any(m.split('.')[0] in ('PySide6', 'PyQt5', 'PyQt6') for m in sys.modules))"
     )
     root = Path(expr_module.__file__).resolve().parents[2]

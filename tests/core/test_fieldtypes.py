@@ -17,11 +17,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.core.engine import FormEngine, Problem
-from fieldapp.core.fieldtypes import Coerced, Context, coerce, is_empty
-from fieldapp.core.forms import FIELD_TYPES, Field, Option, default_survey
-from fieldapp.core.idcard import make_id_number
-from fieldapp.core.regions import load_regions
+from fieldapp.core.forms.engine import FormEngine, Problem
+from fieldapp.core.forms.fieldtypes import Coerced, Context, coerce, is_empty
+from fieldapp.core.forms.loader import default_survey
+from fieldapp.core.forms.model import FIELD_TYPES, Field, Option
+from fieldapp.core.values.idcard import make_id_number
+from fieldapp.core.values.regions import load_regions
 from tests.conftest import TODAY
 
 CTX = Context(today=TODAY, regions=load_regions())

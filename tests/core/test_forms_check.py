@@ -22,8 +22,8 @@ import pytest
 import yaml
 
 from fieldapp import cli
-from fieldapp.core.engine import FormEngine
-from fieldapp.core.forms import (
+from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.forms.loader import (
     FormDefinitionError,
     FormProblem,
     check_survey,

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fieldapp.core.idcard import (
+from fieldapp.core.values.idcard import (
     IdCardInfo,
     IdProblem,
     check_digit,
@@ -17,7 +17,7 @@ from fieldapp.core.idcard import (
     make_id_number,
     normalize_id_number,
 )
-from fieldapp.core.regions import Region, RegionTable, load_regions
+from fieldapp.core.values.regions import Region, RegionTable, load_regions
 
 TODAY = date(2025, 6, 1)
 REGIONS = load_regions()

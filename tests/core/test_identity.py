@@ -13,10 +13,10 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from fieldapp.cli import main
-from fieldapp.core import identity
-from fieldapp.core.identity import IdentityError
-from fieldapp.core.store import Store, open_store
+from fieldapp.cli.main import main
+from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.trust import identity
+from fieldapp.core.trust.identity import IdentityError
 
 HQ_PASS = b"hq-passphrase-1"
 STAFF_PASS = b"staff-passphrase-1"

@@ -14,18 +14,19 @@ from typing import Any
 import pytest
 from pypdf import PdfReader
 
-from fieldapp.core import ledger_style as st
-from fieldapp.core.forms import Field, load_survey
-from fieldapp.core.ledger import (
+from fieldapp.core.forms.loader import load_survey
+from fieldapp.core.forms.model import Field
+from fieldapp.core.ledger import style as st
+from fieldapp.core.ledger.render import (
     LedgerCancelled,
     LedgerError,
     household_ids_for,
     render_batch_ledger,
     render_household_ledger,
 )
-from fieldapp.core.ledger_values import format_value
+from fieldapp.core.ledger.values import format_value
 from fieldapp.core.paths import FORMS_DIR
-from fieldapp.core.store import NotFound, Store, open_store
+from fieldapp.core.store.store import NotFound, Store, open_store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 
@@ -213,7 +214,7 @@ def test_reproducible_output_is_byte_identical(rich: Any, tmp_path: Path) -> Non
 
 
 def test_demo_households_print_every_filled_field(store: Store, tmp_path: Path) -> None:
-    demo = pytest.importorskip("fieldapp.core.demo")
+    demo = pytest.importorskip("fieldapp.core.demo.generate")
     demo.generate_demo(store, 3, seed=7, author="测试")
     day = date(2026, 11, 1)
     for hid in household_ids_for(store)[:2]:

@@ -17,16 +17,16 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from fieldapp.cli import main
-from fieldapp.core.ledger import (
+from fieldapp.cli.main import main
+from fieldapp.core.ledger.render import (
     LedgerError,
     countersign_ledger,
     render_batch_ledger,
     render_household_ledger,
     verify_ledger,
 )
-from fieldapp.core.ledger_sign import SigningError
-from fieldapp.core.store import Store, open_store
+from fieldapp.core.ledger.sign import SigningError
+from fieldapp.core.store.store import Store, open_store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 
@@ -35,7 +35,7 @@ REPO = Path(__file__).resolve().parents[2]
 
 @dataclass(frozen=True)
 class Identity:
-    """The shape of fieldapp.core.identity.SigningIdentity."""
+    """The shape of fieldapp.core.trust.identity.SigningIdentity."""
 
     private_key: ec.EllipticCurvePrivateKey
     certificate: x509.Certificate
@@ -327,10 +327,10 @@ def test_independent_script_checks_the_chain_to_the_ca(
 
 def _has_identity_commands() -> bool:
     try:
-        from fieldapp.core import identity  # noqa: F401
+        from fieldapp.core.trust import identity  # noqa: F401
     except ImportError:
         return False
-    from fieldapp.cli import build_parser
+    from fieldapp.cli.main import build_parser
 
     help_text = build_parser().format_help()
     return "hq" in help_text and "enroll" in help_text

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from fieldapp.core.money import MoneyError, fen_to_yuan, format_yuan, parse_yuan, yuan_to_fen
+from fieldapp.core.values.money import MoneyError, fen_to_yuan, format_yuan, parse_yuan, yuan_to_fen
 
 
 @pytest.mark.parametrize(

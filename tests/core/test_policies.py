@@ -15,10 +15,9 @@ from typing import Any
 import pytest
 import yaml
 
-from fieldapp.core.engine import FormEngine
-from fieldapp.core.forms import default_survey
-from fieldapp.core.idcard import make_id_number
-from fieldapp.core.policies import (
+from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.forms.loader import default_survey
+from fieldapp.core.rules.policies import (
     CatalogError,
     append_row,
     catalog_for,
@@ -29,6 +28,7 @@ from fieldapp.core.policies import (
     parse_catalog,
     unclaimed_policies,
 )
+from fieldapp.core.values.idcard import make_id_number
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.core.paths import RESOURCES_DIR
-from fieldapp.core.regions import Region, RegionTable, load_regions
+from fieldapp.core.values.regions import Region, RegionTable, load_regions
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SOURCE_DIR = REPO_ROOT.parent / "shared" / "data" / "gb2260"

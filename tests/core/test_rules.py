@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from fieldapp.core.engine import FormEngine
-from fieldapp.core.forms import default_survey
-from fieldapp.core.rules import (
+from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.forms.loader import default_survey
+from fieldapp.core.rules.assessment import (
     MET,
     NOT_APPLICABLE,
     NOT_MET,

@@ -12,10 +12,10 @@ from typing import Any
 
 import pytest
 
-from fieldapp.core import hq_facts
-from fieldapp.core.hq_facts import clear_cache, iter_household_facts
-from fieldapp.core.stats import Figures, compute_stats, figure_households
-from fieldapp.core.store import Store
+from fieldapp.core.reports import facts as hq_facts
+from fieldapp.core.reports.facts import clear_cache, iter_household_facts
+from fieldapp.core.reports.stats import Figures, compute_stats, figure_households
+from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.hq_households import Built, build, clock
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.cli import main
-from fieldapp.core.store import Store
+from fieldapp.cli.main import main
+from fieldapp.core.store.store import Store
 from tests.core.hq_households import Built, build
 
 

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 
-from fieldapp.core.engine import FormEngine
-from fieldapp.core.exit_review import review_exits
-from fieldapp.core.exit_rules import (
+from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.forms.loader import default_survey
+from fieldapp.core.reports.exit_review import review_exits
+from fieldapp.core.rules.exits import (
     EXIT,
     MISSED_EXIT,
     NEITHER,
@@ -19,8 +20,7 @@ from fieldapp.core.exit_rules import (
     assess_exit,
     exit_flag,
 )
-from fieldapp.core.forms import default_survey
-from fieldapp.core.store import Store
+from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 from tests.core.hq_households import Built, build

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.core.migrations import known_migration_names
-from fieldapp.core.store import (
+from fieldapp.core.store.migrations import known_migration_names
+from fieldapp.core.store.store import (
     NewerDatabaseError,
     NotFound,
     Store,

@@ -15,13 +15,13 @@ from typing import Any
 
 import pytest
 
-from fieldapp.cli import main
-from fieldapp.core import identity
-from fieldapp.core.bundle import assign_bundle, export_bundle, inspect_bundle
-from fieldapp.core.store import Store, open_store
-from fieldapp.core.sync_container import BundleError
-from fieldapp.core.sync_import import import_bundle
-from fieldapp.core.sync_merge import AFTER, list_conflicts, resolve_conflict
+from fieldapp.cli.main import main
+from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.sync.bundle import assign_bundle, export_bundle, inspect_bundle
+from fieldapp.core.sync.container import BundleError
+from fieldapp.core.sync.importer import import_bundle
+from fieldapp.core.sync.merge import AFTER, list_conflicts, resolve_conflict
+from fieldapp.core.trust import identity
 from tests.conftest import TODAY
 from tests.core.households import SPOUSE_ID, complete_household
 
@@ -346,7 +346,7 @@ def test_assign_brings_households_and_dibao_standards(world: World) -> None:
 
 
 def test_conflict_clock_of_resolution_descends_from_both(world: World) -> None:
-    from fieldapp.core.sync_merge import Clocks, compare
+    from fieldapp.core.sync.merge import Clocks, compare
 
     li, hq = world.li, world.hq
     hid = new_household(li)

@@ -17,12 +17,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.core import identity, sync_records
-from fieldapp.core.bundle import export_bundle
-from fieldapp.core.store import StoreError, open_store
-from fieldapp.core.sync_container import BundleError, write_bundle
-from fieldapp.core.sync_import import import_bundle
-from fieldapp.core.sync_merge import REVISION_COLUMNS
+from fieldapp.core.store.store import StoreError, open_store
+from fieldapp.core.sync import records as sync_records
+from fieldapp.core.sync.bundle import export_bundle
+from fieldapp.core.sync.container import BundleError, write_bundle
+from fieldapp.core.sync.importer import import_bundle
+from fieldapp.core.sync.merge import REVISION_COLUMNS
+from fieldapp.core.trust import identity
 from tests.core.test_sync import (
     HQ_PASS,
     LI_PASS,

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.core.demo import generate_demo
-from fieldapp.core.store import open_store
-from fieldapp.core.sync_import import import_bundle
+from fieldapp.core.demo.generate import generate_demo
+from fieldapp.core.store.store import open_store
+from fieldapp.core.sync.importer import import_bundle
 from tests.core.test_sync import HQ_PASS, digest, make_world
 
 REPO = Path(__file__).resolve().parents[2]

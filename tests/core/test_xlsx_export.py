@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from fieldapp.cli import main
-from fieldapp.core.store import Store
-from fieldapp.core.xlsx_export import export_xlsx
+from fieldapp.cli.main import main
+from fieldapp.core.reports.xlsx_export import export_xlsx
+from fieldapp.core.store.store import Store
 from tests.core.hq_households import Built, build
 
 

@@ -11,11 +11,9 @@ from typing import Any
 import pytest
 from openpyxl import load_workbook
 
-from fieldapp.cli import main
-from fieldapp.core.forms import default_survey
-from fieldapp.core.idcard import make_id_number
-from fieldapp.core.store import Store
-from fieldapp.core.xlsx_import import (
+from fieldapp.cli.main import main
+from fieldapp.core.forms.loader import default_survey
+from fieldapp.core.reports.xlsx_import import (
     HOUSEHOLD_SHEET,
     MEMBER_SHEET,
     NOTES_SHEET,
@@ -24,6 +22,8 @@ from fieldapp.core.xlsx_import import (
     write_report,
     write_template,
 )
+from fieldapp.core.store.store import Store
+from fieldapp.core.values.idcard import make_id_number
 from tests.conftest import TODAY
 
 FORM_A = default_survey().form("A")

@@ -9,9 +9,9 @@ import pytest
 from PySide6.QtGui import QColor, QImage
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.fieldtypes import Context, coerce
-from fieldapp.core.forms import Field
-from fieldapp.core.store import Store
+from fieldapp.core.forms.fieldtypes import Context, coerce
+from fieldapp.core.forms.model import Field
+from fieldapp.core.store.store import Store
 from fieldapp.ui import attachments
 from fieldapp.ui.attachments import AttachmentWidget, KindDialog, format_size
 from tests.conftest import TODAY

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.demo import generate_demo
-from fieldapp.core.stats import compute_stats
-from fieldapp.core.store import Store
+from fieldapp.core.demo.generate import generate_demo
+from fieldapp.core.reports.stats import compute_stats
+from fieldapp.core.store.store import Store
 from fieldapp.ui.dashboard import Dashboard, HouseholdListDialog
 from fieldapp.ui.main_window import MainWindow
 

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QStandardItem, QStandardItemModel
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.forms import Field, Option
-from fieldapp.core.store import Store
+from fieldapp.core.forms.model import Field, Option
+from fieldapp.core.store.store import Store
 from fieldapp.ui.history_dialog import (
     STATUS_FORM,
     Change,

@@ -7,8 +7,8 @@ from pathlib import Path
 from PySide6.QtPrintSupport import QPrinter
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.ledger import render_household_ledger
-from fieldapp.core.store import Store
+from fieldapp.core.ledger.render import render_household_ledger
+from fieldapp.core.store.store import Store
 from fieldapp.ui.ledger_view import LedgerPreview
 from fieldapp.ui.main_window import MainWindow
 from tests.conftest import TODAY

@@ -8,7 +8,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QFontDatabase
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store import Store
+from fieldapp.core.store.store import Store
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
 from fieldapp.ui.main_window import MainWindow
 from tests.conftest import TODAY

@@ -13,8 +13,8 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QDialog
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.fieldtypes import PNG_MAGIC, Context, coerce
-from fieldapp.core.store import Store
+from fieldapp.core.forms.fieldtypes import PNG_MAGIC, Context, coerce
+from fieldapp.core.store.store import Store
 from fieldapp.ui import signature_pad
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
 from fieldapp.ui.signature_pad import (

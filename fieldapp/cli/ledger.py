@@ -1,0 +1,258 @@
+"""Sub-commands for printed ledgers and their signatures (registered by fieldapp.cli.main).
+
+    fieldapp ledger HOUSEHOLD --out FILE.pdf [--sign] [--passphrase-file F] [--reproducible]
+    fieldapp ledger --all | --region CODE | --status S --out FILE.pdf [--sign] [--quiet]
+    fieldapp ledger countersign FILE.pdf --out OUT.pdf [--passphrase-file F]
+        (also: fieldapp ledger --countersign FILE.pdf --out OUT.pdf)
+    fieldapp verify FILE.pdf [--trust CA.pem …] [--json]
+
+Signing uses this database's enrolled identity (fieldapp enroll / fieldapp hq init), unlocked
+with --passphrase-file or $FIELDAPP_PASSPHRASE. ``verify`` trusts the certificates given with
+--trust, else the headquarters CA this database knows; it exits 0 only when every signature is
+intact, valid and trusted and nothing but further signatures was added after it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fieldapp.cli.common import CliError, open_db, print_json, read_passphrase
+
+ROLE_NAMES = {"cadre": "入户干部", "office": "机关工作人员", "reviewer": "审核人"}
+
+
+def _identity(args: argparse.Namespace, store: Any) -> Any:
+    """The signing identity of this database, unlocked with the passphrase."""
+    from fieldapp.core.trust import identity
+
+    passphrase = read_passphrase(args.passphrase_file, prompt="签名私钥口令：")
+    try:
+        return identity.signing_identity(store, passphrase)
+    except identity.IdentityError as exc:
+        raise CliError(f"无法使用签名身份：{exc}") from None
+
+
+def _progress(quiet: bool) -> Any:
+    if quiet or not sys.stderr.isatty():
+        return None
+
+    def show(done: int, total: int) -> None:
+        end = "\n" if done >= total else ""
+        print(f"\r生成台账 {done}/{total} 户", end=end, file=sys.stderr, flush=True)
+
+    return show
+
+
+def cmd_ledger(args: argparse.Namespace) -> int:
+    from fieldapp.core.ledger import render as ledger
+    from fieldapp.core.store.store import STATUSES
+
+    targets: list[str] = list(args.target)
+    if args.countersign or (targets and targets[0] == "countersign"):
+        return _countersign(args, targets)
+    batch = args.all or args.region or args.status
+    if batch and targets:
+        raise CliError("指定了户就不能同时用 --all / --region / --status")
+    if not batch and len(targets) != 1:
+        raise CliError("请指定一户（户 ID、档案编号或身份证号），或用 --all / --region / --status")
+    if args.status and args.status not in STATUSES:
+        raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
+    store = open_db(args, create=False)
+    signer = _identity(args, store) if args.sign else None
+    if not batch:
+        info = ledger.render_household_ledger(
+            store, targets[0], args.out, reproducible=args.reproducible, signer=signer
+        )
+    else:
+        ids = ledger.household_ids_for(store, region=args.region, status=args.status)
+        if not ids:
+            raise CliError("没有符合条件的户，未生成台账")
+        info = ledger.render_batch_ledger(
+            store,
+            ids,
+            args.out,
+            progress=_progress(args.quiet),
+            reproducible=args.reproducible,
+            signer=signer,
+            scope=_scope(store, args),
+        )
+    signed = f"，已由 {signer.name} 签章" if signer is not None else ""
+    print(f"已生成台账：{info.path}（{info.households} 户，{info.pages} 页{signed}）")
+    return 0
+
+
+def _scope(store: Any, args: argparse.Namespace) -> str:
+    parts = []
+    if args.region:
+        try:
+            name = store.regions.full_name(args.region).replace(" ", "")
+        except KeyError:
+            name = ""
+        parts.append(f"行政区划 {args.region} {name}".strip())
+    if args.status:
+        parts.append(f"档案状态 {args.status}")
+    return "，".join(parts) or "全部户"
+
+
+def _countersign(args: argparse.Namespace, targets: list[str]) -> int:
+    from fieldapp.core.ledger import render as ledger
+
+    if args.countersign:
+        if targets:
+            raise CliError("--countersign 不能再指定户")
+        source = args.countersign
+    elif len(targets) == 2:
+        source = targets[1]
+    else:
+        raise CliError("用法：fieldapp ledger countersign 文件.pdf --out 输出.pdf")
+    if args.sign or args.all or args.region or args.status:
+        raise CliError("会签不能与 --sign / --all / --region / --status 同用")
+    if not Path(source).is_file():
+        raise CliError(f"文件不存在：{source}")
+    store = open_db(args, create=False)
+    signer = _identity(args, store)
+    field = ledger.countersign_ledger(source, args.out, signer)
+    print(f"已会签：{args.out}（{signer.name}，签章位置 {field}）")
+    return 0
+
+
+def _load_certificates(paths: list[str]) -> list[Any]:
+    from cryptography import x509
+
+    certs = []
+    for name in paths:
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise CliError(f"无法读取根证书文件 {name}：{exc.strerror or exc}") from None
+        try:
+            if b"-----BEGIN" in data:
+                certs += x509.load_pem_x509_certificates(data)
+            else:
+                certs.append(x509.load_der_x509_certificate(data))
+        except ValueError:
+            raise CliError(f"{name} 不是证书文件（应为 PEM 或 DER 格式的 X.509 证书）") from None
+    return certs
+
+
+def _store_ca(args: argparse.Namespace) -> tuple[list[Any], str]:
+    """The headquarters CA this database trusts, or a note why there is none."""
+    from fieldapp.core.store.store import StoreError
+
+    try:
+        store = open_db(args, create=False)
+    except StoreError as exc:
+        return [], f"未指定 --trust，且无法打开数据库（{exc}）"
+    try:
+        from fieldapp.core.trust import identity
+
+        return [identity.ca_certificate(store)], ""
+    except Exception as exc:  # noqa: BLE001 - IdentityError or a database without identities
+        return [], f"未指定 --trust，本数据库也没有总部根证书（{exc}）"
+
+
+def _when(moment: datetime | None) -> str:
+    if moment is None:
+        return "未知"
+    local = moment.astimezone()
+    return (
+        f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}（签名人电脑时间，无时间戳）"
+    )
+
+
+def _yes(flag: bool) -> str:
+    return "是" if flag else "否"
+
+
+def cmd_verify(args: argparse.Namespace) -> int:
+    from fieldapp.core.ledger.render import verify_ledger
+    from fieldapp.core.ledger.sign import MODIFICATION_TEXT
+
+    if not Path(args.file).is_file():
+        raise CliError(f"文件不存在：{args.file}")
+    note = ""
+    if args.trust:
+        trust = _load_certificates(args.trust)
+        source = "、".join(args.trust)
+    else:
+        trust, note = _store_ca(args)
+        source = "本数据库的总部根证书"
+    report = verify_ledger(args.file, trust)
+    if args.json:
+        print_json({**report.to_dict(), "trust": source if trust else None, "note": note})
+    else:
+        print(f"文件：{args.file}")
+        print(f"信任的根证书：{source if trust else '无'}")
+        for problem in report.problems:
+            print(f"  {problem}")
+        for n, sig in enumerate(report.signatures, 1):
+            verdict = "通过" if sig.ok else "未通过"
+            print(f"签名 {n}（{sig.field}）：{verdict}")
+            role = ROLE_NAMES.get(sig.role, sig.role)
+            who = "，".join(p for p in (sig.unit, role) if p)
+            print(f"  签名人：{sig.signer}" + (f"（{who}）" if who else ""))
+            print(f"  签名时间：{_when(sig.signed_at)}")
+            print(f"  内容完整：{_yes(sig.intact)}")
+            print(f"  签名有效：{_yes(sig.valid)}")
+            print(f"  证书可信：{_yes(sig.trusted)}")
+            print(f"  签名后修改：{MODIFICATION_TEXT.get(sig.modification, sig.modification)}")
+            for problem in sig.problems:
+                print(f"  问题：{problem}")
+    if note:
+        print(note, file=sys.stderr)
+    if report.ok:
+        if not args.json:
+            print(f"结论：全部 {len(report.signatures)} 个签名完好、有效，且由所信任的根证书签发。")
+        return 0
+    failed = report.problems + [
+        f"签名 {n}（{s.signer or s.field}）：{'；'.join(s.problems)}"
+        for n, s in enumerate(report.signatures, 1)
+        if not s.ok
+    ]
+    raise CliError("验证未通过——" + "；".join(failed))
+
+
+def register(sub: Any) -> None:
+    ledger = sub.add_parser(
+        "ledger",
+        help="生成户户清表册 PDF（一户或批量），可电子签章、会签",
+        description="生成户户清表册 PDF。一户：fieldapp ledger 户 --out 文件.pdf；批量：--all、"
+        "--region 或 --status；会签：fieldapp ledger countersign 文件.pdf --out 输出.pdf",
+    )
+    ledger.add_argument(
+        "target",
+        nargs="*",
+        metavar="HOUSEHOLD",
+        help="户 ID、档案编号或身份证号；或 countersign 文件.pdf",
+    )
+    ledger.add_argument("--out", required=True, help="输出的 PDF 文件")
+    ledger.add_argument("--all", action="store_true", help="批量：全部户")
+    ledger.add_argument("--region", help="批量：行政区划代码前缀，如 5301")
+    ledger.add_argument("--status", help="批量：档案状态（在档/已脱困/已解困/注销）")
+    ledger.add_argument("--sign", action="store_true", help="以本机登记的身份电子签章（经办人）")
+    ledger.add_argument("--countersign", metavar="FILE", help="对已签章的表册会签（审核人）")
+    ledger.add_argument(
+        "--passphrase-file", help="签名私钥口令文件（默认环境变量 FIELDAPP_PASSPHRASE）"
+    )
+    ledger.add_argument(
+        "--reproducible", action="store_true", help="固定打印日期、输出逐字节相同（测试用）"
+    )
+    ledger.add_argument("--quiet", action="store_true", help="不显示进度")
+    ledger.set_defaults(handler=cmd_ledger)
+
+    verify = sub.add_parser(
+        "verify", help="核验表册 PDF 的电子签名（是否被改动、谁签的、是否可信）"
+    )
+    verify.add_argument("file", help="PDF 文件")
+    verify.add_argument(
+        "--trust",
+        action="append",
+        metavar="CA.pem",
+        help="信任的根证书（可多次指定；默认本数据库的总部根证书）",
+    )
+    verify.add_argument("--json", action="store_true")
+    verify.set_defaults(handler=cmd_verify)

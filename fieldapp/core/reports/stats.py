@@ -1,0 +1,478 @@
+"""The campaign's figures, as headquarters reports them upward (docs/statistics.md defines each).
+
+Every figure is a sum over households of what each household contributes (0 or more), so a
+figure of a group is the sum of its households, a city is the sum of its counties, and the
+households behind any number are the ones contributing to it (``figure_households``: the GUI's
+click-through). Per-household facts come from ``fieldapp.core.reports.facts`` (cached, recomputed when
+stale); the rules are ``fieldapp.core.rules.assessment`` and ``fieldapp.core.rules.exits``.
+
+API for the GUI: ``compute_stats(store, by=..., date_from=..., date_to=...) -> Stats`` (plain
+dataclasses; ``Stats.to_dict()`` is JSON-serialisable) and ``figure_households(store, figure,
+group=..., ...) -> list[str]``.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from fieldapp.core.reports.facts import HouseholdFacts, canonical, iter_household_facts
+from fieldapp.core.reports.figures import (
+    IN_ARCHIVE,
+    Period,
+    activity_contributions,
+    base_contributions,
+    contributions,
+    coverage_contributions,
+)
+from fieldapp.core.rules.assessment import GUARANTEE_ITEMS, MET, NOT_APPLICABLE, NOT_MET, UNKNOWN
+from fieldapp.core.store.store import STATUSES, Store, now_iso
+from fieldapp.core.values.regions import RegionTable
+
+GUARANTEE_STATUSES = (MET, NOT_MET, NOT_APPLICABLE, UNKNOWN)
+BY_CHOICES = ("region", "unit", "staff")
+NO_REGION = "（未填居住地）"
+STANDING_ONLY = "S:"  # tally marker: standing contributions without the all-time coverage
+COVERAGE_KEYS = frozenset({"paired_visited", "coverage_gap"})
+NO_UNIT = "（未填工作单位）"
+NO_STAFF = "（未确定帮扶责任人）"
+
+FIGURE_LABELS: dict[str, str] = {
+    "households": "户数（全部档案状态）",
+    "in_archive": "在档户数",
+    "visits": "走访帮扶人次",
+    "home_visits": "其中入户走访人次",
+    "households_visited": "走访户数",
+    "needs_found": "困难需求数",
+    "measures": "帮扶措施数",
+    "needs_solved": "已解决困难数",
+    "all_guarantees_met": "两有五保障全部达标户数",
+    "exit_income_met": "人均收入连续6个月超过低保标准户数",
+    "exit_qualified": "符合脱困标准的在档户数",
+    "resolve_qualified": "符合解困标准的在档户数",
+    "exited": "脱困户数",
+    "resolved": "解困户数",
+    "cancelled": "注销户数",
+    "paired": "有结对帮扶责任人的在档户数",
+    "paired_visited": "结对帮扶覆盖户数",
+    "coverage_gap": "未覆盖结对帮扶的在档户数",
+}
+"""Chinese labels of the flat figure keys (plus status.X, category.X, guarantee.K.S,
+guarantee_met.K)."""
+
+
+@dataclass
+class GuaranteeFigure:
+    key: str
+    label: str
+    met: int
+    """在档 households with 达标 or 不适用."""
+    counts: dict[str, int]
+    """达标 / 未达标 / 不适用 / 待核实 -> 在档 households."""
+
+
+@dataclass
+class Figures:
+    """Every figure of one group (or of the whole selection). See docs/statistics.md."""
+
+    households: int
+    by_status: dict[str, int]
+    in_archive: int
+    by_category: dict[str, int]
+    visits: int
+    home_visits: int
+    households_visited: int
+    needs_found: int
+    measures: int
+    needs_solved: int
+    guarantees: list[GuaranteeFigure]
+    all_guarantees_met: int
+    exit_income_met: int
+    exit_qualified: int
+    resolve_qualified: int
+    exited: int
+    resolved: int
+    cancelled: int
+    paired: int
+    paired_visited: int
+    coverage_gap: int
+    pairing_coverage: float | None
+    """paired_visited ÷ in_archive (None when there is no 在档 household)."""
+
+    @classmethod
+    def from_counts(cls, counts: Mapping[str, int], categories: Iterable[str]) -> Figures:
+        get = counts.get
+        in_archive = get("in_archive", 0)
+        by_category = {c: get(f"category.{c}", 0) for c in categories}
+        for key, value in counts.items():
+            if key.startswith("category.") and key[9:] not in by_category:
+                by_category[key[9:]] = value
+        guarantees = [
+            GuaranteeFigure(
+                key=key,
+                label=label,
+                met=get(f"guarantee_met.{key}", 0),
+                counts={s: get(f"guarantee.{key}.{s}", 0) for s in GUARANTEE_STATUSES},
+            )
+            for key, label in GUARANTEE_ITEMS
+        ]
+        return cls(
+            households=get("households", 0),
+            by_status={s: get(f"status.{s}", 0) for s in STATUSES},
+            in_archive=in_archive,
+            by_category=by_category,
+            visits=get("visits", 0),
+            home_visits=get("home_visits", 0),
+            households_visited=get("households_visited", 0),
+            needs_found=get("needs_found", 0),
+            measures=get("measures", 0),
+            needs_solved=get("needs_solved", 0),
+            guarantees=guarantees,
+            all_guarantees_met=get("all_guarantees_met", 0),
+            exit_income_met=get("exit_income_met", 0),
+            exit_qualified=get("exit_qualified", 0),
+            resolve_qualified=get("resolve_qualified", 0),
+            exited=get("exited", 0),
+            resolved=get("resolved", 0),
+            cancelled=get("cancelled", 0),
+            paired=get("paired", 0),
+            paired_visited=get("paired_visited", 0),
+            coverage_gap=get("coverage_gap", 0),
+            pairing_coverage=(get("paired_visited", 0) / in_archive) if in_archive else None,
+        )
+
+
+@dataclass
+class Group:
+    """One row of a breakdown: a 州市 or county (by region), a unit, or a helper (staff)."""
+
+    key: str
+    label: str
+    level: str
+    """city / county (by region), unit, staff."""
+    parent: str | None
+    figures: Figures
+
+
+@dataclass
+class Stats:
+    generated_at: str
+    as_of: str
+    """Evaluation day for ages in the 两有五保障 checks (the end of the period, else today)."""
+    date_from: str | None
+    date_to: str | None
+    by: str | None
+    region: str | None
+    region_label: str
+    final_only: bool
+    total: Figures
+    groups: list[Group] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def group(self, key: str) -> Group | None:
+        return next((g for g in self.groups if g.key == key), None)
+
+
+# -- grouping ---------------------------------------------------------------------------------
+
+
+def city_of(code: str | None, regions: RegionTable) -> str:
+    """The 州市 a county belongs to: its prefecture in the GB/T 2260 cascade (a county directly
+    under its province stands for itself; an unknown code falls back to its first four digits)."""
+    if not code:
+        return ""
+    path = regions.path(code)
+    if len(path) >= 2:
+        return path[1].code
+    return code[:4] + "00"
+
+
+def region_label(code: str, regions: RegionTable) -> str:
+    if not code:
+        return NO_REGION
+    region = regions.get(code)
+    return region.name if region is not None else f"{code}（代码已撤销或未知）"
+
+
+def _finest_key(h: HouseholdFacts, by: str | None) -> str:
+    if by == "region":
+        return h.region_code or ""
+    if by == "unit":
+        return h.unit or NO_UNIT
+    if by == "staff":
+        return h.staff or NO_STAFF
+    return ""
+
+
+def household_contributions(
+    h: HouseholdFacts, period: Period, status_changes: Iterable[tuple[str, str]] = ()
+) -> dict[str, int]:
+    """Everything one household adds to the figures (figures.contributions)."""
+    return contributions(h.facts, h.status, h.category, period, status_changes)
+
+
+def _status_changes(store: Store) -> dict[str, list[tuple[str, str]]]:
+    out: dict[str, list[tuple[str, str]]] = {}
+    rows = store.db.execute(
+        "select household_id, status, date(changed_at, '+8 hours') from status_changes "
+        "order by rowid"
+    )
+    for hid, status, day in rows:
+        out.setdefault(hid, []).append((status, day))
+    return out
+
+
+def _iso(value: date | str | None) -> str | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, date):
+        return value.isoformat()
+    return date.fromisoformat(value).isoformat()
+
+
+def _categories(store: Store) -> list[str]:
+    a = store.survey.forms.get("A")
+    f = a.field("category") if a is not None else None
+    return [o.value for o in f.options] if f is not None else []
+
+
+def _add(target: dict[str, int], amounts: Mapping[str, int]) -> None:
+    for key, value in amounts.items():
+        target[key] = target.get(key, 0) + value
+
+
+def compute_stats(
+    store: Store,
+    *,
+    by: str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    region: str | None = None,
+    final_only: bool = False,
+    on: date | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Stats:
+    """Every figure for the households of ``region`` (a code or code prefix; all if None),
+    broken down ``by`` region (州市 and county), unit (工作单位) or staff (帮扶责任人)."""
+    if by is not None and by not in BY_CHOICES:
+        raise ValueError(f"分组方式只能是：{'、'.join(BY_CHOICES)}（收到“{by}”）")
+    period = Period(_iso(date_from), _iso(date_to))
+    if period.start and period.end and period.start > period.end:
+        raise ValueError(f"统计期间起始日期 {period.start} 晚于结束日期 {period.end}")
+    evaluation_day = on or (date.fromisoformat(period.end) if period.end else date.today())
+    changes = _status_changes(store) if period.bounded else {}
+    # Households with the same contributions share the same cached text: count texts per group
+    # and parse each distinct text once (figures.contributions, summed; see hq_facts).
+    tally: dict[tuple[str, str], int] = {}
+    shapes: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
+    finest: dict[str, dict[str, int]] = {}
+    base_texts: dict[tuple[str, str | None], str] = {}
+    for h in iter_household_facts(
+        store,
+        on=evaluation_day,
+        region=region,
+        final_only=final_only,
+        details=period.bounded,
+        progress=progress,
+    ):
+        key = _finest_key(h, by)
+        in_archive = h.status == IN_ARCHIVE
+        if not period.bounded:
+            base = base_texts.get((h.status, h.category))
+            if base is None:
+                base = base_texts[(h.status, h.category)] = canonical(
+                    base_contributions(h.status, h.category)
+                )
+            for text in (base, h.activity, h.standing) if in_archive else (base, h.activity):
+                tally[(key, text)] = tally.get((key, text), 0) + 1
+            continue
+        facts = h.facts
+        amounts = base_contributions(h.status, h.category, period, changes.get(h.id, ()))
+        amounts.update(activity_contributions(facts, period))
+        if in_archive:
+            amounts.update(coverage_contributions(facts, period))
+            tally[(key, STANDING_ONLY + h.standing)] = (
+                tally.get((key, STANDING_ONLY + h.standing), 0) + 1
+            )
+        shape = (key, tuple(sorted(amounts.items())))
+        shapes[shape] = shapes.get(shape, 0) + 1
+    for (key, items), households in shapes.items():
+        bucket = finest.setdefault(key, {})
+        for name, value in items:
+            bucket[name] = bucket.get(name, 0) + value * households
+    parsed: dict[str, dict[str, int]] = {}
+    for (key, text), households in tally.items():
+        known = parsed.get(text)
+        if known is None:
+            if text.startswith(STANDING_ONLY):
+                doc = json.loads(text[len(STANDING_ONLY) :])
+                known = {k: v for k, v in doc.items() if k not in COVERAGE_KEYS}
+            else:
+                known = json.loads(text)
+            parsed[text] = known
+        bucket = finest.setdefault(key, {})
+        for name, value in known.items():
+            bucket[name] = bucket.get(name, 0) + value * households
+    categories = _categories(store)
+    total: dict[str, int] = {}
+    for counts in finest.values():
+        _add(total, counts)
+    groups: list[Group] = []
+    regions = store.regions
+    if by == "region":
+        cities: dict[str, dict[str, int]] = {}
+        for code, counts in finest.items():
+            _add(cities.setdefault(city_of(code, regions), {}), counts)
+        for city in sorted(cities):
+            groups.append(
+                Group(
+                    city,
+                    region_label(city, regions),
+                    "city",
+                    None,
+                    Figures.from_counts(cities[city], categories),
+                )
+            )
+            for code in sorted(c for c in finest if city_of(c, regions) == city):
+                if code == city:
+                    continue
+                groups.append(
+                    Group(
+                        code,
+                        region_label(code, regions),
+                        "county",
+                        city,
+                        Figures.from_counts(finest[code], categories),
+                    )
+                )
+    elif by is not None:
+        for key in sorted(finest, key=lambda k: (-finest[k].get("households", 0), k)):
+            groups.append(Group(key, key, by, None, Figures.from_counts(finest[key], categories)))
+    label = ""
+    if region:
+        label = region_label(region, regions) if len(region) == 6 else region
+    return Stats(
+        generated_at=now_iso(),
+        as_of=evaluation_day.isoformat(),
+        date_from=period.start,
+        date_to=period.end,
+        by=by,
+        region=region,
+        region_label=label,
+        final_only=final_only,
+        total=Figures.from_counts(total, categories),
+        groups=groups,
+    )
+
+
+def figure_households(
+    store: Store,
+    figure: str,
+    *,
+    group: str | None = None,
+    by: str | None = None,
+    date_from: date | str | None = None,
+    date_to: date | str | None = None,
+    region: str | None = None,
+    final_only: bool = False,
+    on: date | None = None,
+) -> list[str]:
+    """The ids of the households behind a number: those contributing to ``figure`` (a key of
+    FIGURE_LABELS, or status.X, category.X, guarantee.KEY.STATUS, guarantee_met.KEY) in
+    ``group`` (a Group.key of the same ``by``; None for the total)."""
+    period = Period(_iso(date_from), _iso(date_to))
+    evaluation_day = on or (date.fromisoformat(period.end) if period.end else date.today())
+    changes = _status_changes(store) if period.bounded else {}
+    regions = store.regions
+    parsed: dict[str, dict[str, int]] = {}
+
+    def amount(text: str) -> int:
+        doc = parsed.get(text)
+        if doc is None:
+            doc = parsed[text] = json.loads(text)
+        return doc.get(figure, 0)
+
+    out: list[str] = []
+    for h in iter_household_facts(
+        store,
+        on=evaluation_day,
+        region=region,
+        final_only=final_only,
+        details=period.bounded,
+    ):
+        if group is not None:
+            key = _finest_key(h, by)
+            if by == "region":
+                if group not in (key, city_of(key, regions)):
+                    continue
+            elif key != group:
+                continue
+        if period.bounded:
+            found = household_contributions(h, period, changes.get(h.id, ())).get(figure, 0)
+        else:
+            # The same contributions, read from the cached texts (each distinct one parsed once).
+            found = base_contributions(h.status, h.category).get(figure, 0) + amount(h.activity)
+            if h.status == IN_ARCHIVE:
+                found += amount(h.standing)
+        if found > 0:
+            out.append(h.id)
+    return out
+
+
+# -- report layout (CLI text, Excel sheet, GUI tables) ------------------------------------------
+
+REGION_TABLE: list[tuple[str, str, Callable[[Figures], Any]]] = [
+    ("在档户数", "int", lambda f: f.in_archive),
+    ("已脱困", "int", lambda f: f.by_status.get("已脱困", 0)),
+    ("已解困", "int", lambda f: f.by_status.get("已解困", 0)),
+    ("注销", "int", lambda f: f.by_status.get("注销", 0)),
+    ("走访人次", "int", lambda f: f.visits),
+    ("走访户数", "int", lambda f: f.households_visited),
+    ("困难需求数", "int", lambda f: f.needs_found),
+    ("帮扶措施数", "int", lambda f: f.measures),
+    ("已解决数", "int", lambda f: f.needs_solved),
+    ("两有五保障全部达标户", "int", lambda f: f.all_guarantees_met),
+    ("连续6个月超低保户", "int", lambda f: f.exit_income_met),
+    ("符合脱困（在档）", "int", lambda f: f.exit_qualified),
+    ("符合解困（在档）", "int", lambda f: f.resolve_qualified),
+    ("脱困户数", "int", lambda f: f.exited),
+    ("解困户数", "int", lambda f: f.resolved),
+    ("结对帮扶覆盖率", "percent", lambda f: f.pairing_coverage),
+]
+"""Columns of a breakdown table (by region, unit or staff): (header, int or percent, value)."""
+
+
+def summary_lines(figures: Figures) -> list[tuple[str, Any, str]]:
+    """(指标, 数值, kind) of the main figures, in report order."""
+    lines: list[tuple[str, Any, str]] = [
+        ("建档户数（全部档案状态）", figures.households, "int"),
+    ]
+    lines += [(f"  其中 {status}", n, "int") for status, n in figures.by_status.items()]
+    lines += [(f"在档户中 {category}", n, "int") for category, n in figures.by_category.items()]
+    lines += [
+        (FIGURE_LABELS["visits"], figures.visits, "int"),
+        (FIGURE_LABELS["home_visits"], figures.home_visits, "int"),
+        (FIGURE_LABELS["households_visited"], figures.households_visited, "int"),
+        (FIGURE_LABELS["needs_found"], figures.needs_found, "int"),
+        (FIGURE_LABELS["measures"], figures.measures, "int"),
+        (FIGURE_LABELS["needs_solved"], figures.needs_solved, "int"),
+    ]
+    lines += [(f"{g.label}（达标或不适用户数）", g.met, "int") for g in figures.guarantees]
+    lines += [
+        (FIGURE_LABELS["all_guarantees_met"], figures.all_guarantees_met, "int"),
+        (FIGURE_LABELS["exit_income_met"], figures.exit_income_met, "int"),
+        (FIGURE_LABELS["exit_qualified"], figures.exit_qualified, "int"),
+        (FIGURE_LABELS["resolve_qualified"], figures.resolve_qualified, "int"),
+        (FIGURE_LABELS["exited"], figures.exited, "int"),
+        (FIGURE_LABELS["resolved"], figures.resolved, "int"),
+        (FIGURE_LABELS["cancelled"], figures.cancelled, "int"),
+        (FIGURE_LABELS["paired"], figures.paired, "int"),
+        (FIGURE_LABELS["paired_visited"], figures.paired_visited, "int"),
+        ("结对帮扶覆盖率", figures.pairing_coverage, "percent"),
+    ]
+    return lines

@@ -1,0 +1,343 @@
+"""Schema of the local store, created and upgraded with sqlite-utils' Migrations.
+
+Each schema change is a new decorated function appended at the end; never edit one that shipped.
+A database that has applied a migration this list does not know was written by a newer version of
+the app and is refused (see store.open_store), so an old laptop never damages newer data.
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+MIGRATION_SET = "fieldapp"
+migrations = Migrations(MIGRATION_SET)
+
+APPEND_ONLY_TABLES = ("revisions", "audit", "status_changes", "dibao_standards")
+
+
+@migrations()
+def m001_initial(db: Database) -> None:
+    db.table("meta").create({"key": str, "value": str}, pk="key")
+    db.table("households").create(
+        {
+            "id": str,
+            "archive_no": str,
+            "name": str,
+            "id_number": str,
+            "region_code": str,
+            "category": str,
+            "phone": str,
+            "worker_no": str,
+            "status": str,
+            "clears": str,
+            "final_forms": str,
+            "search_text": str,
+            "created_at": str,
+            "created_by": str,
+            "updated_at": str,
+        },
+        pk="id",
+        not_null={"id", "status", "created_at", "updated_at"},
+    )
+    db.table("households").create_index(["archive_no"])
+    db.table("households").create_index(["id_number"])
+    db.table("households").create_index(["region_code"])
+    db.table("households").create_index(["status"])
+    db.table("households").create_index(["updated_at"])
+    db.table("revisions").create(
+        {
+            "id": str,
+            "household_id": str,
+            "form_id": str,
+            "form_version": str,
+            "state": str,
+            "data": str,
+            "created_at": str,
+            "author": str,
+            "device_id": str,
+            "device_seq": int,
+            "parent_id": str,
+        },
+        pk="id",
+        not_null={"id", "household_id", "form_id", "state", "data", "created_at"},
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db.table("revisions").create_index(["household_id", "form_id"])
+    db.table("status_changes").create(
+        {
+            "id": str,
+            "household_id": str,
+            "status": str,
+            "reason": str,
+            "changed_at": str,
+            "author": str,
+        },
+        pk="id",
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db.table("status_changes").create_index(["household_id"])
+    db.table("audit").create(
+        {
+            "seq": int,
+            "id": str,
+            "at": str,
+            "actor": str,
+            "device_id": str,
+            "action": str,
+            "household_id": str,
+            "form_id": str,
+            "revision_id": str,
+            "detail": str,
+        },
+        pk="seq",
+    )
+    db.table("audit").create_index(["household_id"])
+    db.table("attachments").create(
+        {
+            "sha256": str,
+            "name": str,
+            "mime": str,
+            "size": int,
+            "data": bytes,
+            "added_at": str,
+            "added_by": str,
+        },
+        pk="sha256",
+    )
+    db.table("dibao_standards").create(
+        {
+            "id": str,
+            "county_code": str,
+            "effective_from": str,
+            "amount_fen": int,
+            "source": str,
+            "entered_at": str,
+            "entered_by": str,
+        },
+        pk="id",
+        not_null={"county_code", "effective_from", "amount_fen"},
+    )
+    db.table("dibao_standards").create_index(["county_code", "effective_from"])
+    for table in APPEND_ONLY_TABLES:
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
+@migrations()
+def m002_identity(db: Database) -> None:
+    """Keys and certificates (fieldapp.core.trust.identity): ``keys`` on every store, ``devices`` at HQ.
+
+    ``keys`` is append-only: the newest row of a purpose is in force, older rows stay as history.
+    A ``devices`` row may only change once, from not revoked to revoked; it is never deleted.
+    """
+    db.table("keys").create(
+        {
+            "seq": int,
+            "purpose": str,
+            "kind": str,
+            "pem": str,
+            "fingerprint": str,
+            "created_at": str,
+            "created_by": str,
+        },
+        pk="seq",
+        not_null={"purpose", "kind", "pem", "created_at"},
+    )
+    db.table("keys").create_index(["purpose"])
+    db.table("devices").create(
+        {
+            "device_id": str,
+            "name": str,
+            "unit": str,
+            "role": str,
+            "cert_fingerprint": str,
+            "certificate": str,
+            "receive_public_key": str,
+            "enrolled_at": str,
+            "enrolled_by": str,
+            "revoked_at": str,
+            "revoked_by": str,
+            "revoke_reason": str,
+        },
+        pk="device_id",
+        not_null={"device_id", "name", "unit", "role", "cert_fingerprint", "certificate"},
+    )
+    db.table("devices").create_index(["cert_fingerprint"], unique=True)
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER keys_no_{verb.lower()} BEFORE {verb} ON keys "
+            "BEGIN SELECT RAISE(ABORT, 'keys is append-only'); END"
+        )
+    db.execute(
+        "CREATE TRIGGER devices_no_delete BEFORE DELETE ON devices "
+        "BEGIN SELECT RAISE(ABORT, 'devices are never deleted (revoke instead)'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER devices_revoke_only BEFORE UPDATE ON devices WHEN "
+        "OLD.revoked_at IS NOT NULL OR NEW.revoked_at IS NULL "
+        "OR NEW.device_id IS NOT OLD.device_id OR NEW.name IS NOT OLD.name "
+        "OR NEW.unit IS NOT OLD.unit OR NEW.role IS NOT OLD.role "
+        "OR NEW.cert_fingerprint IS NOT OLD.cert_fingerprint "
+        "OR NEW.certificate IS NOT OLD.certificate "
+        "OR NEW.receive_public_key IS NOT OLD.receive_public_key "
+        "OR NEW.enrolled_at IS NOT OLD.enrolled_at OR NEW.enrolled_by IS NOT OLD.enrolled_by "
+        "BEGIN SELECT RAISE(ABORT, 'a device can only be revoked, once'); END"
+    )
+
+
+@migrations()
+def m003_sync(db: Database) -> None:
+    """Sync bundles (fieldapp.core.sync.bundle): version clocks, held revisions, conflicts, bundle log.
+
+    ``revisions`` stays the line of current data (its newest row per household and form is the
+    current version, as before). Received revisions that are not current here are kept, never
+    dropped, in ``held_revisions``: late ancestors (``stale``) and concurrent edits (``conflict``,
+    with a row in ``conflicts``).
+    """
+    db.table("revision_clocks").create(
+        {"revision_id": str, "clock": str, "merged_from": str}, pk="revision_id"
+    )
+    db.table("held_revisions").create(
+        {
+            "id": str,
+            "household_id": str,
+            "form_id": str,
+            "form_version": str,
+            "state": str,
+            "data": str,
+            "created_at": str,
+            "author": str,
+            "device_id": str,
+            "device_seq": int,
+            "parent_id": str,
+            "clock": str,
+            "merged_from": str,
+            "reason": str,
+            "held_at": str,
+            "bundle_id": str,
+        },
+        pk="id",
+        not_null={"id", "household_id", "form_id", "state", "data", "clock", "reason"},
+    )
+    db.table("held_revisions").create_index(["household_id", "form_id"])
+    db.table("conflicts").create(
+        {
+            "id": str,
+            "household_id": str,
+            "form_id": str,
+            "current_id": str,
+            "incoming_id": str,
+            "bundle_id": str,
+            "detected_at": str,
+            "status": str,
+            "resolved_at": str,
+            "resolved_by": str,
+            "resolution_id": str,
+            "note": str,
+        },
+        pk="id",
+        not_null={"id", "household_id", "form_id", "current_id", "incoming_id", "status"},
+    )
+    db.table("conflicts").create_index(["household_id", "form_id"])
+    db.table("conflicts").create_index(["status"])
+    db.table("bundle_log").create(
+        {
+            "seq": int,
+            "bundle_id": str,
+            "direction": str,
+            "kind": str,
+            "at": str,
+            "actor": str,
+            "peer": str,
+            "device_id": str,
+            "file_sha256": str,
+            "full": int,
+            "marks": str,
+            "counts": str,
+        },
+        pk="seq",
+        not_null={"bundle_id", "direction", "kind", "at"},
+    )
+    db.table("bundle_log").create_index(["bundle_id", "direction"], unique=True)
+    db.table("audit").create_index(["id"])
+    for table in ("revision_clocks", "held_revisions", "bundle_log"):
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+    db.execute(
+        "CREATE TRIGGER conflicts_no_delete BEFORE DELETE ON conflicts "
+        "BEGIN SELECT RAISE(ABORT, 'conflicts are never deleted'); END"
+    )
+    db.execute(
+        "CREATE TRIGGER conflicts_close_once BEFORE UPDATE ON conflicts WHEN "
+        "OLD.status != 'open' OR NEW.status = 'open' "
+        "OR NEW.id IS NOT OLD.id OR NEW.household_id IS NOT OLD.household_id "
+        "OR NEW.form_id IS NOT OLD.form_id OR NEW.current_id IS NOT OLD.current_id "
+        "OR NEW.incoming_id IS NOT OLD.incoming_id OR NEW.bundle_id IS NOT OLD.bundle_id "
+        "OR NEW.detected_at IS NOT OLD.detected_at "
+        "BEGIN SELECT RAISE(ABORT, 'a conflict can only be closed, once'); END"
+    )
+
+
+@migrations()
+def m004_hq_facts(db: Database) -> None:
+    """Cache of per-household facts for headquarters statistics (fieldapp.core.reports.facts).
+
+    Derived data, rebuilt on demand and safe to empty: per household and variant ("all" = newest
+    revisions, "final" = newest final revisions) the key it was computed for, the days between
+    which its people's ages stay the same, its unit and helper, and JSON documents of its
+    contributions to the figures. Not append-only, never part of a sync bundle.
+    """
+    db.table("hq_facts").create(
+        {
+            "household_id": str,
+            "variant": str,
+            "key": str,
+            "valid_from": str,
+            "valid_to": str,
+            "unit": str,
+            "staff": str,
+            "activity": str,
+            "standing": str,
+            "facts": str,
+        },
+        pk=("household_id", "variant"),
+        not_null={"household_id", "variant", "key", "valid_from", "valid_to", "facts"},
+    )
+
+
+def known_migration_names() -> list[str]:
+    """Every migration this version of the app knows, in order."""
+    return [m.name for m in migrations.pending(Database(memory=True))]
+
+
+@migrations()
+def m005_search_trigram(db: Database) -> None:
+    """Substring search over 100,000 households in milliseconds: an FTS5 trigram index kept in
+    step with ``households.search_text`` by triggers (terms of 3+ characters use it)."""
+    db.execute(
+        "CREATE VIRTUAL TABLE households_fts USING fts5(search_text, content='households', "
+        "content_rowid='rowid', tokenize='trigram')"
+    )
+    db.execute(
+        "CREATE TRIGGER households_fts_insert AFTER INSERT ON households BEGIN "
+        "INSERT INTO households_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER households_fts_delete AFTER DELETE ON households BEGIN "
+        "INSERT INTO households_fts(households_fts, rowid, search_text) "
+        "VALUES ('delete', old.rowid, old.search_text); END"
+    )
+    db.execute(
+        "CREATE TRIGGER households_fts_update AFTER UPDATE OF search_text ON households BEGIN "
+        "INSERT INTO households_fts(households_fts, rowid, search_text) "
+        "VALUES ('delete', old.rowid, old.search_text); "
+        "INSERT INTO households_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END"
+    )
+    db.execute("INSERT INTO households_fts(households_fts) VALUES ('rebuild')")

@@ -1,0 +1,184 @@
+"""Importing a bundle: every check first, then everything in ONE transaction (or nothing).
+
+Checks, in order, each refusing with a message that names the reason:
+container structure (magic, lengths, truncation) → manifest format and version (newer → upgrade)
+→ signature over the whole file with the sender's certificate (tampering) → ``hq_id`` (another
+headquarters) → direction and recipient → certificate issued by this HQ's CA → sender enrolled and
+not revoked (at HQ) or an office identity (on a laptop) → survey and form versions known → the
+payload key opens with this store's receiving key. Only then is the payload decrypted and applied,
+record by record, inside one transaction; any malformed record, a count that does not match the
+manifest or a failed GCM tag rolls it all back. Nothing is written when nothing is new.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from cryptography.hazmat.primitives.asymmetric import ec
+
+from fieldapp.core.store.store import Store
+from fieldapp.core.sync.apply import Applier, ImportReport, Progress, check_uuid, fail
+from fieldapp.core.sync.container import (
+    Envelope,
+    read_envelope,
+    read_records,
+    recipient_matches,
+    unwrap_key,
+    verify_signature,
+)
+from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP
+from fieldapp.core.trust import identity
+
+IMPORT_CACHE_KIB = 128 * 1024
+
+
+def known_form_version(store: Store, version: str) -> bool:
+    """The current survey version, one stored here already, or an older dotted number."""
+    current = store.survey.version
+    if version == current:
+        return True
+    for table in ("revisions", "held_revisions"):
+        row = store.db.execute(
+            f"select 1 from {table} where form_version = ? limit 1", [version]
+        ).fetchone()
+        if row is not None:
+            return True
+
+    def parse(text: str) -> tuple[int, ...] | None:
+        parts = text.split(".")
+        return tuple(int(p) for p in parts) if all(p.isdigit() for p in parts) else None
+
+    old, new = parse(version), parse(current)
+    return old is not None and new is not None and old < new
+
+
+# -- the checks before anything is decrypted ------------------------------------------------------
+
+
+def check_envelope(store: Store, env: Envelope) -> tuple[identity.StaffInfo, str]:
+    """Every check that needs no key; returns the sender and the bundle kind."""
+    m = env.manifest
+    name = env.path.name
+    sender = m.get("sender")
+    if not isinstance(sender, dict) or not isinstance(sender.get("certificate"), str):
+        raise fail(f"{name} 已损坏或被改动（缺少发送者证书）")
+    try:
+        cert = identity.load_cert(sender["certificate"])
+    except identity.IdentityError:
+        raise fail(f"{name} 已损坏或被改动（发送者证书无法读取）") from None
+    public = cert.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        raise fail(f"{name} 的发送者证书不是户户清签发的证书")
+    verify_signature(env, public)
+    for key in ("bundle_id", "hq_id", "kind", "created_at"):
+        if not isinstance(m.get(key), str):
+            raise fail(f"{name} 的清单缺少 {key}")
+    check_uuid(m["bundle_id"], "bundle_id")
+    mode = identity.identity_mode(store)
+    if mode is None:
+        raise fail(
+            "本数据库尚未设置身份（总部：fieldapp hq init；笔记本：fieldapp enroll），不能导入"
+        )
+    ours = identity.hq_id(store)
+    if m["hq_id"] != ours:
+        raise fail(f"{name} 是发给另一个总部的（hq_id {m['hq_id']}，本总部 {ours}），拒绝导入")
+    kind = m["kind"]
+    if mode == identity.MODE_HQ and kind != KIND_UP:
+        raise fail(f"{name} 是总部发给笔记本的分配数据包，只能在笔记本上导入")
+    if mode == identity.MODE_LAPTOP and kind != KIND_ASSIGN:
+        raise fail(f"{name} 是笔记本上报的数据包，只能在总部导入")
+    info = identity.staff_info(cert)
+    try:
+        identity.verify_issued_by(cert, identity.ca_certificate(store))
+    except identity.IdentityError as exc:
+        raise fail(f"{name}：发送者不是本总部登记的设备（{exc}）") from None
+    if info.staff_id != sender.get("staff_id") or not isinstance(sender.get("device_id"), str):
+        raise fail(f"{name} 的发送者信息与证书不符")
+    if mode == identity.MODE_HQ:
+        row = store.db.execute(
+            "select cert_fingerprint, revoked_at from devices where device_id = ?",
+            [info.staff_id],
+        ).fetchone()
+        if row is None:
+            raise fail(f"{name} 来自未登记的设备（{info.label()}），拒绝导入")
+        if row[1]:
+            raise fail(f"{name} 来自已吊销的设备（{info.label()}，{row[1]} 吊销），拒绝导入")
+        if row[0] != info.fingerprint:
+            raise fail(f"{name} 的发送者证书与总部登记的不符（{info.label()}），拒绝导入")
+    else:
+        recipient = m.get("recipient")
+        if not isinstance(recipient, dict) or recipient.get("staff_id") != identity.staff_id(store):
+            raise fail(f"{name} 是分配给另一台笔记本的，不是本机")
+        if info.role != "office":
+            raise fail(f"{name} 不是总部机关身份签发的分配数据包")
+    survey = m.get("survey")
+    if not isinstance(survey, dict) or survey.get("id") != store.survey.id:
+        raise fail(f"{name} 的调查表（{survey}）不是本软件的“{store.survey.id}”")
+    versions = m.get("form_versions")
+    if not isinstance(versions, list) or not all(isinstance(v, str) for v in versions):
+        raise fail(f"{name} 的清单缺少表单版本")
+    unknown = [
+        v for v in [str(survey.get("version")), *versions] if not known_form_version(store, v)
+    ]
+    if unknown:
+        raise fail(
+            f"{name} 使用本软件不认识的表单版本 {', '.join(sorted(set(unknown)))}"
+            f"（本机为 {store.survey.version}），请先升级户户清"
+        )
+    counts = m.get("counts")
+    if not isinstance(counts, dict) or any(
+        not isinstance(counts.get(k), int) or isinstance(counts.get(k), bool) for k in COUNTED
+    ):
+        raise fail(f"{name} 的清单缺少计数")
+    if not isinstance(m.get("key_wrap"), dict):
+        raise fail(f"{name} 的清单缺少密钥封装")
+    return info, kind
+
+
+def import_bundle(
+    store: Store,
+    path: Path | str,
+    passphrase: bytes,
+    *,
+    author: str,
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Check and apply one bundle; BundleError (nothing changed) if it is refused."""
+    path = Path(path)
+    env = read_envelope(path)
+    info, kind = check_envelope(store, env)
+    m = env.manifest
+    private = identity.receiving_private_key(store, passphrase)
+    if not recipient_matches(m["key_wrap"], private.public_key()):
+        raise fail(f"{path.name} 不是加密给本机的（接收密钥不符）")
+    key = unwrap_key(m["key_wrap"], private, m["bundle_id"])
+    report = ImportReport(str(path), m["bundle_id"], kind, info.label())
+    report.already_imported = (
+        store.db.execute(
+            "select 1 from bundle_log where bundle_id = ? and direction = 'import'",
+            [m["bundle_id"]],
+        ).fetchone()
+        is not None
+    )
+    applier = Applier(store, env, info, kind, author, report, progress)
+    cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
+    store.db.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")  # random UUID keys: big B-trees
+    try:
+        with store.db.atomic():
+            for record in read_records(env, key):
+                applier.handle(record)
+            applier.finish()
+    finally:
+        store.db.execute(f"PRAGMA cache_size = {int(cache)}")
+    return report
+
+
+def reject_report(path: Path | str, reason: str) -> ImportReport:
+    report = ImportReport(str(path))
+    report.rejected = reason
+    return report
+
+
+def read_manifest(path: Path | str) -> dict[str, Any]:
+    return read_envelope(Path(path)).manifest
