@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
     QApplication,
     QComboBox,
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -44,6 +43,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.model import Field
 from fieldapp.core.store.store import MAX_ATTACHMENT_BYTES, NotFound, Store, StoreError
+from fieldapp.ui import file_dialogs
 from fieldapp.ui.dialogs import ask, show_error
 from fieldapp.ui.field_widgets import FieldWidget
 
@@ -419,7 +419,7 @@ class AttachmentWidget(FieldWidget):
     # -- adding -------------------------------------------------------------------------------
 
     def _file_dialog(self, parent: QWidget) -> list[str]:
-        paths, _ = QFileDialog.getOpenFileNames(
+        paths = file_dialogs.open_file_names(
             parent, f"添加{self.field.label}", AttachmentWidget.last_directory, FILE_FILTER
         )
         if paths:

@@ -10,7 +10,6 @@ import re
 from pathlib import Path
 
 from PySide6.QtWidgets import (
-    QFileDialog,
     QFormLayout,
     QHBoxLayout,
     QLabel,
@@ -23,6 +22,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.model import Field
 from fieldapp.core.store.store import Store
+from fieldapp.ui import file_dialogs
 from fieldapp.ui.field_widgets import RegionWidget
 
 PROFILE_KEYS = ("profile.name", "profile.unit", "profile.region", "profile.phone")
@@ -97,7 +97,9 @@ class EnrollPage(QWizardPage):
         self.enrolled_as = ""
 
     def _browse(self) -> None:
-        name, _ = QFileDialog.getOpenFileName(self, "选择登记文件", "", "登记文件 (*.enroll *)")
+        name = file_dialogs.open_file_name(
+            self, "选择登记文件", "", "登记文件 (*.hhqe *.enroll);;所有文件 (*)"
+        )
         if name:
             self.file.setText(name)
 

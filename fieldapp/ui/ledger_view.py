@@ -17,7 +17,6 @@ from PySide6.QtPdfWidgets import QPdfView
 from PySide6.QtPrintSupport import QPrintDialog, QPrinter
 from PySide6.QtWidgets import (
     QDialog,
-    QFileDialog,
     QHBoxLayout,
     QLabel,
     QMessageBox,
@@ -27,6 +26,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.store.store import Store, open_store
+from fieldapp.ui import file_dialogs
 from fieldapp.ui.operations import BackgroundOp
 
 
@@ -89,7 +89,7 @@ class LedgerPreview(QDialog):
         return sent
 
     def save_as(self) -> None:
-        target, _ = QFileDialog.getSaveFileName(self, "保存台账", self.pdf.name, "PDF 文件 (*.pdf)")
+        target = file_dialogs.save_file_name(self, "保存台账", self.pdf.name, "PDF 文件 (*.pdf)")
         if not target:
             return
         try:

@@ -10,9 +10,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QFileDialog, QInputDialog, QLineEdit, QMessageBox, QWidget
+from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
 from fieldapp.core.store.store import Store, open_store
+from fieldapp.ui import file_dialogs
 from fieldapp.ui.operations import BackgroundOp
 
 
@@ -54,9 +55,9 @@ def export_bundle_gui(
     target = (
         choose
         or (
-            lambda: QFileDialog.getSaveFileName(
+            lambda: file_dialogs.save_file_name(
                 parent, "导出上报数据包", "上报数据包.hhq", "户户清数据包 (*.hhq)"
-            )[0]
+            )
         )
     )()
     if not target:
@@ -102,11 +103,7 @@ def import_bundles_gui(
 ) -> BackgroundOp | None:
     files = (
         choose
-        or (
-            lambda: QFileDialog.getOpenFileNames(parent, "导入数据包", "", "户户清数据包 (*.hhq)")[
-                0
-            ]
-        )
+        or (lambda: file_dialogs.open_file_names(parent, "导入数据包", "", "户户清数据包 (*.hhq)"))
     )()
     if not files:
         return None
