@@ -95,7 +95,7 @@ def test_file_dialog_then_another_program_then_kill_loses_no_autosave(tmp_path: 
     try:
         assert child.stdout.readline().strip() == "READY"
         other = subprocess.run(
-            [sys.executable, "-m", "fieldapp.cli.main", "--db", str(db), "list"],
+            [sys.executable, "-m", "fieldapp", "--db", str(db), "list"],
             capture_output=True,
             text=True,
             env=env,
