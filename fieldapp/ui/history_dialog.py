@@ -30,7 +30,8 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.fieldtypes import is_empty
 from fieldapp.core.forms.model import Field, Form, Survey
-from fieldapp.core.store.store import Revision, Store
+from fieldapp.core.store.records import Revision
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
 

@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from fieldapp.ui.operations import BackgroundOp
 
 

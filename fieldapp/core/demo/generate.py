@@ -34,7 +34,8 @@ from typing import Any, Generic, TypeVar
 
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.store import BulkHousehold, Store
+from fieldapp.core.store.records import BulkHousehold
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.idcard import make_id_number
 
 DEMO_TODAY = date(2026, 11, 1)

@@ -34,7 +34,9 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.x509.oid import NameOID
 
-from fieldapp.core.store.store import Store, StoreError, now_iso
+from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.records import now_iso
+from fieldapp.core.store.store import Store
 
 ENROLLMENT_FORMAT = "huhuqing-enrollment"
 ENROLLMENT_VERSION = 1
