@@ -6,5 +6,5 @@ overwritten: each save is a new revision. May import: ``forms``, ``values``, ``p
 Modules: ``database`` (open_store, default_db_path), ``store`` (the Store: households, saves,
 status), with its parts ``base`` (meta, audit), ``search``, ``index`` (list rows, bulk insert),
 ``attachments`` and ``standards`` (低保); ``records`` and ``errors`` (what callers pass around and
-catch); ``migrations``.
+catch); ``history`` (a household's saves and their differences, read for people); ``migrations``.
 """
