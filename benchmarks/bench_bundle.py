@@ -32,7 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fieldapp.core.store.store import open_store  # noqa: E402
+from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.core.trust import identity  # noqa: E402
 
 HQ_PASS = "bench-hq-passphrase"

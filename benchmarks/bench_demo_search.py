@@ -25,7 +25,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fieldapp.core.store.store import Store, open_store  # noqa: E402
+from fieldapp.core.store.database import open_store  # noqa: E402
+from fieldapp.core.store.store import Store  # noqa: E402
 
 REPEATS = 3
 

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
 apply_app_font(app, register_bundled_font())
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 from fieldapp.ui.main_window import MainWindow
 store = open_store(sys.argv[1])
 window = MainWindow(store, "bench")
@@ -52,7 +52,7 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from fieldapp.core.demo.generate import generate_demo
-    from fieldapp.core.store.store import open_store
+    from fieldapp.core.store.database import open_store
 
     db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "bench_gui.db"
     store = open_store(db)

@@ -31,7 +31,7 @@ def _peak_mb() -> float:
 
 def _singles(db: str, out: str, count: int, queue: Any) -> None:
     from fieldapp.core.ledger.render import household_ids_for, render_household_ledger
-    from fieldapp.core.store.store import open_store
+    from fieldapp.core.store.database import open_store
 
     store = open_store(db)
     ids = household_ids_for(store)[:count]
@@ -46,7 +46,7 @@ def _singles(db: str, out: str, count: int, queue: Any) -> None:
 
 def _batch(db: str, out: str, queue: Any) -> None:
     from fieldapp.core.ledger.render import household_ids_for, render_batch_ledger
-    from fieldapp.core.store.store import open_store
+    from fieldapp.core.store.database import open_store
 
     store = open_store(db)
     ids = household_ids_for(store)
@@ -63,7 +63,7 @@ def _plain(db: str, out: str, queue: Any) -> None:
     from fieldapp.core.ledger import style as st
     from fieldapp.core.ledger.layout import LedgerLayout, load_household
     from fieldapp.core.ledger.render import household_ids_for
-    from fieldapp.core.store.store import open_store
+    from fieldapp.core.store.database import open_store
 
     store = open_store(db)
     ids = household_ids_for(store)
@@ -115,7 +115,7 @@ def main() -> int:
     args = parser.parse_args()
 
     from fieldapp.core.demo.generate import generate_demo
-    from fieldapp.core.store.store import open_store
+    from fieldapp.core.store.database import open_store
 
     with tempfile.TemporaryDirectory(prefix="bench-ledger-") as folder:
         db = str(Path(folder) / "demo.db")

@@ -31,7 +31,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from fieldapp.core.reports.facts import clear_cache  # noqa: E402
-from fieldapp.core.store.store import open_store  # noqa: E402
+from fieldapp.core.store.database import open_store  # noqa: E402
 
 CHILD = """
 import json, resource, sys, time

@@ -11,7 +11,8 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from fieldapp.core.store.store import Store, open_store  # noqa: E402
+from fieldapp.core.store.database import open_store  # noqa: E402
+from fieldapp.core.store.store import Store  # noqa: E402
 
 TODAY = date(2026, 11, 1)
 

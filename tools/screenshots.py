@@ -23,7 +23,7 @@ sys.path.insert(0, str(REPO))
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from fieldapp.core.demo.generate import generate_demo  # noqa: E402
-from fieldapp.core.store.store import open_store  # noqa: E402
+from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font  # noqa: E402
 from fieldapp.ui.main_window import MainWindow  # noqa: E402
 from fieldapp.ui.signature_pad import SignatureDialog  # noqa: E402

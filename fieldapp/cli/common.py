@@ -36,13 +36,13 @@ def acting_user(args: argparse.Namespace) -> str:
 
 
 def db_path(args: argparse.Namespace) -> Path:
-    from fieldapp.core.store.store import default_db_path
+    from fieldapp.core.store.database import default_db_path
 
     return Path(args.db) if args.db else default_db_path()
 
 
 def open_db(args: argparse.Namespace, create: bool = True) -> Any:
-    from fieldapp.core.store.store import open_store
+    from fieldapp.core.store.database import open_store
 
     return open_store(db_path(args), create=create)
 

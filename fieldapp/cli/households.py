@@ -28,7 +28,7 @@ def _household_summary(row: dict[str, Any], regions: Any) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    from fieldapp.core.store.store import STATUSES
+    from fieldapp.core.store.records import STATUSES
 
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
@@ -116,7 +116,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_record(args: argparse.Namespace) -> int:
-    from fieldapp.core.store.store import ValidationFailed
+    from fieldapp.core.store.errors import ValidationFailed
 
     data = read_json(args.json_file)
     if not isinstance(data, dict):

@@ -49,7 +49,7 @@ def _progress(quiet: bool) -> Any:
 
 def cmd_ledger(args: argparse.Namespace) -> int:
     from fieldapp.core.ledger import render as ledger
-    from fieldapp.core.store.store import STATUSES
+    from fieldapp.core.store.records import STATUSES
 
     targets: list[str] = list(args.target)
     if args.countersign or (targets and targets[0] == "countersign"):
@@ -141,7 +141,7 @@ def _load_certificates(paths: list[str]) -> list[Any]:
 
 def _store_ca(args: argparse.Namespace) -> tuple[list[Any], str]:
     """The headquarters CA this database trusts, or a note why there is none."""
-    from fieldapp.core.store.store import StoreError
+    from fieldapp.core.store.errors import StoreError
 
     try:
         store = open_db(args, create=False)

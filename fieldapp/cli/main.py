@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from fieldapp.core.store.store import StoreError
+    from fieldapp.core.store.errors import StoreError
 
     parser = build_parser()
     args = parser.parse_args(argv)

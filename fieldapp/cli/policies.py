@@ -96,7 +96,7 @@ def cmd_policies_hints(args: argparse.Namespace) -> int:
 
 def cmd_policies_add(args: argparse.Namespace) -> int:
     from fieldapp.core.rules.policies import append_row, form_c_row, form_e_row
-    from fieldapp.core.store.store import ValidationFailed
+    from fieldapp.core.store.errors import ValidationFailed
 
     store, hid, hints, on = _hints(args)
     chosen = [

@@ -316,7 +316,7 @@ def _report_lines(r: dict[str, Any]) -> list[str]:
 
 
 def cmd_bundle_import(args: argparse.Namespace) -> int:
-    from fieldapp.core.store.store import StoreError
+    from fieldapp.core.store.errors import StoreError
     from fieldapp.core.sync.importer import import_bundle, reject_report
     from fieldapp.core.trust.identity import receiving_private_key
 
@@ -428,7 +428,7 @@ def cmd_conflicts_show(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
-    from fieldapp.core.store.store import ValidationFailed
+    from fieldapp.core.store.errors import ValidationFailed
     from fieldapp.core.sync.merge import resolve_conflict
 
     if (args.pick is None) == (args.merge is None):

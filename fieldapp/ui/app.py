@@ -7,7 +7,9 @@ from pathlib import Path
 
 from PySide6.QtWidgets import QApplication, QMessageBox
 
-from fieldapp.core.store.store import Store, StoreError, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.store import Store
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
 
 WINDOW_SIZE = (1366, 768)

@@ -42,7 +42,9 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms.model import Field
-from fieldapp.core.store.store import MAX_ATTACHMENT_BYTES, NotFound, Store, StoreError
+from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
+from fieldapp.core.store.errors import NotFound, StoreError
+from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.dialogs import ask, show_error
 from fieldapp.ui.field_widgets import FieldWidget

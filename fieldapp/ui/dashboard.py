@@ -32,7 +32,8 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from fieldapp.ui.operations import BackgroundOp
 
 TILES = (

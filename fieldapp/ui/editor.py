@@ -31,7 +31,9 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms.engine import FormResult
-from fieldapp.core.store.store import STATUSES, Store, StoreError, ValidationFailed
+from fieldapp.core.store.errors import StoreError, ValidationFailed
+from fieldapp.core.store.records import STATUSES
+from fieldapp.core.store.store import Store
 from fieldapp.ui.form_renderer import FormPage, RenderContext
 
 AUTOSAVE_MS = 400

@@ -107,7 +107,7 @@ class EnrollPage(QWizardPage):
         path = self.file.text().strip()
         if not path:
             return True  # enrol later
-        from fieldapp.core.store.store import StoreError
+        from fieldapp.core.store.errors import StoreError
         from fieldapp.core.trust.identity import take_enrollment
 
         try:

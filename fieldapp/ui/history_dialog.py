@@ -1,13 +1,13 @@
 """The revision history of one household: every save of every form and every status change.
 
 Nothing is ever overwritten in the store, so this dialog can show exactly what was recorded at
-each save (read-only, in the words of the form) and what changed since the save before it.
+each save (read-only, in the words of the form) and what changed since the save before it. The
+formatting and the comparison are Qt-free, in ``fieldapp.core.store.history``; here are the
+table model and the widgets.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
@@ -29,227 +29,28 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms.fieldtypes import is_empty
-from fieldapp.core.forms.model import Field, Form, Survey
-from fieldapp.core.store.store import Revision, Store
-from fieldapp.core.values.money import format_yuan
-from fieldapp.core.values.regions import RegionTable
+from fieldapp.core.forms.model import Form, Survey
+from fieldapp.core.store.history import (
+    STATE_LABELS,
+    STATUS_FORM,
+    Change,
+    HistoryEntry,
+    diff_data,
+    extra_names,
+    fields_with_sections,
+    format_value,
+    history_entries,
+    local_time,
+    previous_revision,
+    row_title,
+)
+from fieldapp.core.store.records import Revision
+from fieldapp.core.store.store import Store
 
-STATE_LABELS = {"draft": "草稿", "final": "定稿"}
-STATUS_FORM = "__status__"
-EMPTY = "—"
 Index = QModelIndex | QPersistentModelIndex
 
 
-def local_time(stamp: str) -> str:
-    """'2026-11-23T01:15:00.000+00:00' -> '2026-11-23 09:15' in the laptop's time zone."""
-    try:
-        moment = datetime.fromisoformat(stamp)
-    except (TypeError, ValueError):
-        return str(stamp)
-    if moment.tzinfo is not None:
-        moment = moment.astimezone()
-    return moment.strftime("%Y-%m-%d %H:%M")
-
-
-# -- values in the words of the form ----------------------------------------------------------------
-
-
-def format_value(field: Field | None, value: Any, regions: RegionTable | None = None) -> str:
-    """One stored value as a cadre reads it: 元 with two decimals, option labels, region names."""
-    if is_empty(value):
-        return ""
-    kind = field.type if field is not None else ""
-    if kind == "money":
-        return f"{format_yuan(value, grouping=True)} 元" if _is_int(value) else str(value)
-    if kind == "select_one" and field is not None:
-        return field.option_label(str(value))
-    if kind == "select_multiple" and field is not None:
-        if isinstance(value, list):
-            return "、".join(field.option_label(str(v)) for v in value)
-        return str(value)
-    if kind == "region" and regions is not None:
-        try:
-            return regions.full_name(str(value))
-        except KeyError:
-            return f"{value}（代码不存在）"
-    if kind == "signature":
-        if isinstance(value, dict) and isinstance(value.get("strokes"), list):
-            return f"已签名（{len(value['strokes'])} 笔）"
-        if isinstance(value, dict) and "png" in value:
-            return "已签名（图片）"
-        return "签名数据无效"
-    if kind == "attachment":
-        items = value if isinstance(value, list) else [value]
-        names = []
-        for item in items:
-            if isinstance(item, dict):
-                kind_text = f"（{item['kind']}）" if item.get("kind") else ""
-                names.append(f"{item.get('name') or '附件'}{kind_text}")
-            else:
-                names.append("无效附件记录")
-        return f"{len(items)} 个：" + "、".join(names)
-    if kind == "repeat":
-        return f"{len(value)} 行" if isinstance(value, list) else str(value)
-    if isinstance(value, list):
-        return "、".join(str(v) for v in value)
-    if isinstance(value, dict):
-        return "、".join(f"{k}: {v}" for k, v in value.items())
-    return str(value)
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def row_title(field: Field, row: Any, number: int, regions: RegionTable | None = None) -> str:
-    """'第 2 行（王秀英）': the row number and its title field, as the editor shows it."""
-    text = f"第 {number} 行"
-    if isinstance(row, dict) and field.row_title:
-        child = field.child(field.row_title)
-        title = format_value(child, row.get(field.row_title), regions)
-        if title:
-            text += f"（{title}）"
-    return text
-
-
-def _fields_with_sections(form: Form) -> list[tuple[str, Field]]:
-    return [(section.title, f) for section in form.sections for f in section.fields if f.has_value]
-
-
-def _extra_names(form: Form, data: dict[str, Any]) -> list[str]:
-    known = {f.name for f in form.fields}
-    return sorted(k for k in data if k not in known and not k.startswith("_"))
-
-
-def _same(a: Any, b: Any) -> bool:
-    if is_empty(a) and is_empty(b):
-        return True
-    return bool(a == b)
-
-
-@dataclass(frozen=True)
-class Change:
-    """One difference between two saves, shown as ``where: old → new``."""
-
-    where: str
-    old: str
-    new: str
-
-
-def diff_data(
-    form: Form,
-    old: dict[str, Any] | None,
-    new: dict[str, Any],
-    regions: RegionTable | None = None,
-) -> list[Change]:
-    """What changed from ``old`` to ``new`` (field by field; repeat rows matched by their id)."""
-    old = old or {}
-    changes: list[Change] = []
-    fields = [f for _, f in _fields_with_sections(form)]
-    for field in fields:
-        before, after = old.get(field.name), new.get(field.name)
-        if _same(before, after):
-            continue
-        if (
-            field.type == "repeat"
-            and isinstance(before or [], list)
-            and isinstance(after or [], list)
-        ):
-            changes.extend(_diff_rows(field, before or [], after or [], regions))
-            continue
-        changes.append(
-            Change(
-                field.label,
-                format_value(field, before, regions) or EMPTY,
-                format_value(field, after, regions) or EMPTY,
-            )
-        )
-    for name in sorted(set(_extra_names(form, old)) | set(_extra_names(form, new))):
-        if not _same(old.get(name), new.get(name)):
-            changes.append(
-                Change(
-                    name,
-                    format_value(None, old.get(name)) or EMPTY,
-                    format_value(None, new.get(name)) or EMPTY,
-                )
-            )
-    return changes
-
-
-def _diff_rows(
-    field: Field, before: list[Any], after: list[Any], regions: RegionTable | None
-) -> list[Change]:
-    def key(row: Any, index: int) -> str:
-        if isinstance(row, dict) and row.get("_id"):
-            return str(row["_id"])
-        return f"#{index}"
-
-    old_rows = {key(row, i): (i, row) for i, row in enumerate(before)}
-    new_keys = [key(row, i) for i, row in enumerate(after)]
-    changes: list[Change] = []
-    for i, row in enumerate(after):
-        k = new_keys[i]
-        where = f"{field.label} {row_title(field, row, i + 1, regions)}"
-        if k not in old_rows:
-            changes.append(Change(where, EMPTY, "新增：" + _row_summary(field, row, regions)))
-            continue
-        _, old_row = old_rows[k]
-        old_row = old_row if isinstance(old_row, dict) else {}
-        new_row = row if isinstance(row, dict) else {}
-        for child in field.fields:
-            if not child.has_value or _same(old_row.get(child.name), new_row.get(child.name)):
-                continue
-            changes.append(
-                Change(
-                    f"{where} · {child.label}",
-                    format_value(child, old_row.get(child.name), regions) or EMPTY,
-                    format_value(child, new_row.get(child.name), regions) or EMPTY,
-                )
-            )
-    for k, (i, row) in old_rows.items():
-        if k not in new_keys:
-            changes.append(
-                Change(
-                    f"{field.label} {row_title(field, row, i + 1, regions)}",
-                    _row_summary(field, row, regions),
-                    "已删除",
-                )
-            )
-    kept_old = [k for k in (key(r, i) for i, r in enumerate(before)) if k in new_keys]
-    kept_new = [k for k in new_keys if k in old_rows]
-    if kept_old != kept_new:
-        changes.append(Change(field.label, "原顺序", "行顺序已调整"))
-    return changes
-
-
-def _row_summary(field: Field, row: Any, regions: RegionTable | None) -> str:
-    if not isinstance(row, dict):
-        return str(row)
-    parts = []
-    for child in field.fields:
-        text = format_value(child, row.get(child.name), regions)
-        if text and child.has_value:
-            parts.append(f"{child.label} {text}")
-    return "，".join(parts[:4]) + ("……" if len(parts) > 4 else "") if parts else "（空行）"
-
-
 # -- the table of revisions and status changes --------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class HistoryEntry:
-    at: str  # ISO timestamp as stored (UTC)
-    form_id: str  # a form id, or STATUS_FORM for a status change
-    what: str
-    state: str
-    author: str
-    revision: Revision | None = None
-    status: dict[str, Any] | None = None
-    previous_status: str = ""
-
-    @property
-    def time(self) -> str:
-        return local_time(self.at)
 
 
 class HistoryModel(QAbstractTableModel):
@@ -268,44 +69,7 @@ class HistoryModel(QAbstractTableModel):
         self.reload()
 
     def reload(self) -> None:
-        survey = self.store.survey
-        entries: list[tuple[str, int, HistoryEntry]] = []
-        for order, revision in enumerate(self.store.history(self.household_id)):
-            title = survey.forms[revision.form_id].title if revision.form_id in survey.forms else ""
-            entries.append(
-                (
-                    revision.created_at,
-                    order,
-                    HistoryEntry(
-                        at=revision.created_at,
-                        form_id=revision.form_id,
-                        what=f"{revision.form_id} {title}".strip(),
-                        state=STATE_LABELS.get(revision.state, revision.state),
-                        author=revision.author,
-                        revision=revision,
-                    ),
-                )
-            )
-        previous = "在档"
-        for order, change in enumerate(self.store.status_history(self.household_id)):
-            entries.append(
-                (
-                    str(change["changed_at"]),
-                    order,
-                    HistoryEntry(
-                        at=str(change["changed_at"]),
-                        form_id=STATUS_FORM,
-                        what=f"档案状态：{previous} → {change['status']}",
-                        state="状态变更",
-                        author=str(change.get("author") or ""),
-                        status=dict(change),
-                        previous_status=previous,
-                    ),
-                )
-            )
-            previous = str(change["status"])
-        entries.sort(key=lambda e: (e[0], e[2].form_id != STATUS_FORM, e[1]), reverse=True)
-        self._all = [entry for _, _, entry in entries]
+        self._all = history_entries(self.store, self.household_id)
         self._apply_filter()
 
     def set_form_filter(self, form_id: str | None) -> None:
@@ -326,19 +90,7 @@ class HistoryModel(QAbstractTableModel):
 
     def previous_revision(self, revision: Revision) -> Revision | None:
         """The save this one replaced (its parent; else the one before it of the same form)."""
-        same_form = [
-            e.revision
-            for e in self._all
-            if e.revision is not None and e.revision.form_id == revision.form_id
-        ]
-        by_id = {r.id: r for r in same_form if r is not None}
-        if revision.parent_id and revision.parent_id in by_id:
-            return by_id[revision.parent_id]
-        ordered = [r for r in reversed(same_form) if r is not None]  # oldest first
-        for i, candidate in enumerate(ordered):
-            if candidate.id == revision.id:
-                return ordered[i - 1] if i > 0 else None
-        return None
+        return previous_revision(self._all, revision)
 
     def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
         return 0 if parent.isValid() else len(self._rows)
@@ -589,7 +341,7 @@ class HistoryDialog(QDialog):
         regions = self.store.regions
         sections: dict[str, QStandardItem] = {}
         shown = 0
-        for title, field in _fields_with_sections(form):
+        for title, field in fields_with_sections(form):
             value = data.get(field.name)
             if is_empty(value):
                 continue
@@ -612,7 +364,7 @@ class HistoryDialog(QDialog):
             else:
                 self._content_row(parent, field.label, format_value(field, value, regions))
             shown += 1
-        extra = [n for n in _extra_names(form, data) if not is_empty(data.get(n))]
+        extra = [n for n in extra_names(form, data) if not is_empty(data.get(n))]
         if extra:
             head = self._section_item("（当前表单中已没有的字段）")
             self.content_model.appendRow([head, QStandardItem("")])

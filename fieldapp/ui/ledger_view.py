@@ -25,7 +25,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.operations import BackgroundOp
 

@@ -22,7 +22,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.store.store import STATUSES, Store
+from fieldapp.core.store.records import STATUSES
+from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.household_model import HouseholdModel
 
@@ -272,7 +273,7 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         from fieldapp.core.demo.generate import generate_demo
-        from fieldapp.core.store.store import open_store
+        from fieldapp.core.store.database import open_store
         from fieldapp.ui.operations import BackgroundOp
 
         path = Path(str(self.store.path))

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 from tests.core.households import WORKER_ID, complete_household
 
 REPO = Path(__file__).resolve().parents[2]

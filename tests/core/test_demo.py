@@ -22,7 +22,8 @@ from fieldapp.core.demo.generate import (
     DemoDataWarning,
     generate_demo,
 )
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.idcard import check_id_number
 
 N = 200

@@ -26,7 +26,9 @@ from fieldapp.core.ledger.render import (
 )
 from fieldapp.core.ledger.values import format_value
 from fieldapp.core.paths import FORMS_DIR
-from fieldapp.core.store.store import NotFound, Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.errors import NotFound
+from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 

@@ -26,7 +26,8 @@ from fieldapp.core.ledger.render import (
     verify_ledger,
 )
 from fieldapp.core.ledger.sign import SigningError
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 

@@ -9,15 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.errors import NewerDatabaseError, NotFound, StoreError, ValidationFailed
 from fieldapp.core.store.migrations import known_migration_names
-from fieldapp.core.store.store import (
-    NewerDatabaseError,
-    NotFound,
-    Store,
-    StoreError,
-    ValidationFailed,
-    open_store,
-)
+from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import SPOUSE_ID, WORKER_ID, complete_household
 

@@ -16,7 +16,8 @@ from typing import Any
 import pytest
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from fieldapp.core.sync.bundle import assign_bundle, export_bundle, inspect_bundle
 from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.importer import import_bundle

@@ -17,7 +17,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.core.store.store import StoreError, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.errors import StoreError
 from fieldapp.core.sync import records as sync_records
 from fieldapp.core.sync.bundle import export_bundle
 from fieldapp.core.sync.container import BundleError, write_bundle

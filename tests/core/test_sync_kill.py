@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.core.demo.generate import generate_demo
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.importer import import_bundle
 from tests.core.test_sync import HQ_PASS, digest, make_world
 

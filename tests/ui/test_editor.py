@@ -16,7 +16,8 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store.store import Store, open_store
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
 from fieldapp.ui.field_widgets import RegionWidget
 from fieldapp.ui.form_renderer import FormPage
@@ -247,7 +248,7 @@ CHILD = r"""
 import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 from fieldapp.ui.main_window import MainWindow
 store = open_store(sys.argv[1])
 window = MainWindow(store, "测试员")

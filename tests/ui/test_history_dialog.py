@@ -12,15 +12,9 @@ from PySide6.QtGui import QStandardItem, QStandardItemModel
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.forms.model import Field, Option
+from fieldapp.core.store.history import STATUS_FORM, Change, diff_data, format_value, local_time
 from fieldapp.core.store.store import Store
-from fieldapp.ui.history_dialog import (
-    STATUS_FORM,
-    Change,
-    HistoryDialog,
-    diff_data,
-    format_value,
-    local_time,
-)
+from fieldapp.ui.history_dialog import HistoryDialog
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 

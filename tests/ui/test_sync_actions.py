@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 from fieldapp.core.trust import identity
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.sync_actions import export_bundle_gui, import_bundles_gui, last_export_at

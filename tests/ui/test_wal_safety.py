@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "fieldapp" / "ui"
@@ -27,7 +27,7 @@ import os, sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 app = QApplication([])
-from fieldapp.core.store.store import open_store
+from fieldapp.core.store.database import open_store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.main_window import MainWindow
 db = sys.argv[1]

@@ -25,7 +25,7 @@ from fieldapp.core.demo.policies import PolicyMixin
 from fieldapp.core.demo.problems import ProblemMixin
 from fieldapp.core.demo.shared import Values, _Weighted
 from fieldapp.core.demo.visits import VisitMixin
-from fieldapp.core.store.store import BulkHousehold
+from fieldapp.core.store.records import BulkHousehold
 
 STATUSES = _Weighted([("在档", 82.0), ("已脱困", 10.0), ("已解困", 5.0), ("注销", 3.0)])
 STATUS_REASONS = {

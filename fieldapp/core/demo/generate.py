@@ -37,7 +37,8 @@ from datetime import date, timedelta
 from fieldapp.core.demo.factory import _Factory
 from fieldapp.core.demo.shared import _month_first
 from fieldapp.core.forms.engine import FormEngine
-from fieldapp.core.store.store import BulkHousehold, Store
+from fieldapp.core.store.records import BulkHousehold
+from fieldapp.core.store.store import Store
 
 DEMO_TODAY = date(2026, 11, 1)
 """Default reference day: every generated date is on or before it (deadlines may be later)."""

@@ -31,7 +31,8 @@ from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
 from fieldapp.core.ledger.doc import Anchor, GroupEnd, GroupStart, PageGroup, PageRef, SignatureSlot
 from fieldapp.core.rules.assessment import UNKNOWN, assess_household, guarantee_checks
-from fieldapp.core.store.store import Revision, Store
+from fieldapp.core.store.records import Revision
+from fieldapp.core.store.store import Store
 
 STAFF_FIELD = "staff_signature"
 REVIEWER_FIELD = "reviewer_signature"

@@ -51,7 +51,8 @@ from fieldapp.core.ledger.sign import (
     sign_pdf,
     verify_ledger,
 )
-from fieldapp.core.store.store import Store, StoreError
+from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
 
 __all__ = [

@@ -31,7 +31,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger.doc import SignatureBox
-from fieldapp.core.store.store import StoreError
+from fieldapp.core.store.errors import StoreError
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.content import PdfContent

@@ -65,7 +65,7 @@ def ensure_fonts() -> str:
     with _lock:
         if not _ready:
             if not FONT_FILE.is_file():
-                from fieldapp.core.store.store import StoreError
+                from fieldapp.core.store.errors import StoreError
 
                 raise StoreError(f"找不到随程序安装的字体文件 {FONT_FILE}，无法生成台账")
             pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=0))

@@ -16,7 +16,8 @@ from typing import Any
 from fieldapp.core.reports.facts import CachedDibao, iter_household_facts
 from fieldapp.core.reports.records import iter_records
 from fieldapp.core.rules import exits as exit_rules
-from fieldapp.core.store.store import STATUSES, Store, now_iso
+from fieldapp.core.store.records import STATUSES, now_iso
+from fieldapp.core.store.store import Store
 
 IN_ARCHIVE, EXITED, RESOLVED, CANCELLED = STATUSES
 

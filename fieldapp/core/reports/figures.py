@@ -18,7 +18,7 @@ from typing import Any
 
 from fieldapp.core.rules import exits as exit_rules
 from fieldapp.core.rules.assessment import MET, NOT_APPLICABLE
-from fieldapp.core.store.store import STATUSES
+from fieldapp.core.store.records import STATUSES
 
 IN_ARCHIVE, EXITED, RESOLVED, CANCELLED = STATUSES
 HOME_VISIT = "入户走访"

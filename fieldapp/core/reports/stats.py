@@ -29,7 +29,8 @@ from fieldapp.core.reports.figures import (
     coverage_contributions,
 )
 from fieldapp.core.rules.assessment import GUARANTEE_ITEMS, MET, NOT_APPLICABLE, NOT_MET, UNKNOWN
-from fieldapp.core.store.store import STATUSES, Store, now_iso
+from fieldapp.core.store.records import STATUSES, now_iso
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.regions import RegionTable
 
 GUARANTEE_STATUSES = (MET, NOT_MET, NOT_APPLICABLE, UNKNOWN)

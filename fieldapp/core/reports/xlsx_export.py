@@ -36,7 +36,8 @@ from fieldapp.core.reports.stats import (
     region_label,
     summary_lines,
 )
-from fieldapp.core.store.store import Store, now_iso
+from fieldapp.core.store.records import now_iso
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import fen_to_yuan
 from fieldapp.core.values.regions import RegionTable
 

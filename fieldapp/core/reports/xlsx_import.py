@@ -28,7 +28,9 @@ from openpyxl.utils import get_column_letter
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.store import STATUSES, BulkHousehold, Store, StoreError, now_iso
+from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.records import STATUSES, BulkHousehold, now_iso
+from fieldapp.core.store.store import Store
 
 HOUSEHOLD_SHEET = "户信息"
 MEMBER_SHEET = "家庭成员"

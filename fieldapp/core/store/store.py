@@ -3,210 +3,33 @@
 Nothing a user saved is overwritten: every save of a form is a new row in ``revisions`` (triggers
 make revisions, the audit log, status changes and 低保 standards append-only). The ``households``
 table is only an index derived from the newest revisions, so the list and search stay fast.
+
+This module holds the Store itself: households, their revisions and saves, and status changes.
+Search, index rows, attachments and 低保 standards are mixins from their own modules; opening a
+file is ``database.open_store``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-import mimetypes
-import os
-import sqlite3
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
-from pathlib import Path
+from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
-from sqlite_utils import Database
+from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.store.attachments import AttachmentsMixin
+from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
+from fieldapp.core.store.index import IndexMixin
+from fieldapp.core.store.records import STATUSES, Revision, SaveResult, now_iso
+from fieldapp.core.store.search import SearchMixin
+from fieldapp.core.store.standards import StandardsMixin
 
-from fieldapp.core.forms.engine import FormEngine, Problem
-from fieldapp.core.forms.loader import default_survey
-from fieldapp.core.forms.model import Survey
-from fieldapp.core.store.migrations import MIGRATION_SET, known_migration_names, migrations
-from fieldapp.core.values.regions import RegionTable, load_regions
-
-STATUSES = ("在档", "已脱困", "已解困", "注销")
-TRIGRAM = 3
-STATES = ("draft", "final")
 APP_ID = "fieldapp-huhuqing"
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
-
-# Seed values from shared/domain.md (昆明 主城 590 元/人·月 from 2018-07-01; 东川/禄劝/寻甸 570;
-# 曲靖 麒麟 557). The brief gives one effective date; it is applied to all of them.
-SEED_DIBAO: tuple[tuple[str, str, int, str], ...] = (
-    ("530102", "2018-07-01", 59000, "昆明主城（五华区）"),
-    ("530103", "2018-07-01", 59000, "昆明主城（盘龙区）"),
-    ("530111", "2018-07-01", 59000, "昆明主城（官渡区）"),
-    ("530112", "2018-07-01", 59000, "昆明主城（西山区）"),
-    ("530114", "2018-07-01", 59000, "昆明主城（呈贡区）"),
-    ("530113", "2018-07-01", 57000, "昆明东川区"),
-    ("530128", "2018-07-01", 57000, "昆明禄劝县"),
-    ("530129", "2018-07-01", 57000, "昆明寻甸县"),
-    ("530302", "2018-07-01", 55700, "曲靖麒麟区"),
-)
 
 
-class StoreError(Exception):
-    """A refusal the user must understand: the message is Chinese and says what to do."""
-
-
-class NewerDatabaseError(StoreError):
-    pass
-
-
-class NotFound(StoreError):
-    pass
-
-
-class ValidationFailed(StoreError):
-    def __init__(self, message: str, problems: list[Problem]) -> None:
-        super().__init__(message)
-        self.problems = problems
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
-
-
-@dataclass(frozen=True)
-class Revision:
-    id: str
-    household_id: str
-    form_id: str
-    form_version: str
-    state: str
-    data: dict[str, Any]
-    created_at: str
-    author: str
-    device_id: str
-    device_seq: int
-    parent_id: str | None
-
-    @classmethod
-    def from_row(cls, row: Mapping[str, Any]) -> Revision:
-        return cls(
-            id=row["id"],
-            household_id=row["household_id"],
-            form_id=row["form_id"],
-            form_version=row["form_version"] or "",
-            state=row["state"],
-            data=json.loads(row["data"]),
-            created_at=row["created_at"],
-            author=row["author"] or "",
-            device_id=row["device_id"] or "",
-            device_seq=row["device_seq"] or 0,
-            parent_id=row["parent_id"],
-        )
-
-
-@dataclass
-class BulkHousehold:
-    """A new household for bulk_insert_households: its id, data per form and form states."""
-
-    id: str
-    forms: dict[str, dict[str, Any]]
-    states: dict[str, str]
-    created_at: str
-    status: str = "在档"
-    status_reason: str = "批量导入"
-    revision_ids: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class SaveResult:
-    revision: Revision
-    problems: list[Problem]
-    created: bool
-
-
-def _connect(path: Path) -> Database:
-    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
-    db = Database(conn)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 5000")
-    return db
-
-
-def _explain_sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
-    text = str(exc).lower()
-    if "locked" in text or "busy" in text:
-        return StoreError(f"数据库 {path} 正被另一个程序使用，请关闭其他户户清窗口后重试。({exc})")
-    if "not a database" in text or "malformed" in text or "encrypted" in text:
-        return StoreError(
-            f"数据库文件 {path} 已损坏或不是户户清数据库，程序未作任何修改。"
-            f"请从备份恢复或联系上级工会。({exc})"
-        )
-    if "unable to open" in text or "readonly" in text:
-        return StoreError(f"无法打开数据库 {path}：没有权限或目录不存在。({exc})")
-    return StoreError(f"无法打开数据库 {path}：{exc}")
-
-
-def open_store(
-    path: Path | str,
-    *,
-    survey: Survey | None = None,
-    regions: RegionTable | None = None,
-    create: bool = True,
-) -> Store:
-    """Open (and create or upgrade) the store; refuse newer, foreign or damaged files untouched."""
-    path = Path(path)
-    if path.is_dir():
-        raise StoreError(f"{path} 是一个目录，请指定数据库文件")
-    if not path.exists() and not create:
-        raise StoreError(f"数据库 {path} 不存在")
-    if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        db = _connect(path)
-        tables = set(db.table_names())
-        if tables and "_sqlite_migrations" not in tables:
-            raise StoreError(f"{path} 不是户户清数据库（包含其他程序的数据），程序未作任何修改。")
-        applied = (
-            {
-                row["name"]
-                for row in db.query(
-                    "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
-                )
-            }
-            if tables
-            else set()
-        )
-        unknown = applied - set(known_migration_names())
-        if unknown:
-            raise NewerDatabaseError(
-                f"数据库 {path} 由更新版本的户户清写入（结构 {', '.join(sorted(unknown))}），"
-                "本版本无法安全打开，也未作任何修改。请先升级户户清软件。"
-            )
-        if tables and not applied:
-            raise StoreError(f"{path} 不是户户清数据库，程序未作任何修改。")
-        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            db.execute("PRAGMA journal_mode = WAL")
-        migrations.apply(db)
-        store = Store(db, path, survey=survey, regions=regions)
-        store._initialise()
-        return store
-    except sqlite3.Error as exc:
-        raise _explain_sqlite_error(path, exc) from exc
-
-
-class Store:
+class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
     """Households, their revisions, the audit log, attachments and 低保 standards."""
-
-    def __init__(
-        self,
-        db: Database,
-        path: Path | None = None,
-        *,
-        survey: Survey | None = None,
-        regions: RegionTable | None = None,
-    ) -> None:
-        self.db = db
-        self.path = path
-        self.survey = survey or default_survey()
-        self.regions = regions or load_regions()
-        self._engine: FormEngine | None = None
 
     # -- set-up ---------------------------------------------------------------------------
 
@@ -217,27 +40,7 @@ class Store:
                 self.set_meta("created_at", now_iso())
                 self.set_meta("app_id", APP_ID)
                 self.set_meta("device_seq", "0")
-            if not self.db.table("dibao_standards").count:
-                for county, since, fen, note in SEED_DIBAO:
-                    self.add_dibao_standard(
-                        county, since, fen, source=f"domain.md：{note}", author="系统初始值"
-                    )
-
-    def meta(self, key: str) -> str | None:
-        row = self.db.execute("select value from meta where key = ?", [key]).fetchone()
-        return None if row is None else str(row[0])
-
-    def set_meta(self, key: str, value: str) -> None:
-        self.db.table("meta").upsert({"key": key, "value": value}, pk="key")
-
-    @property
-    def device_id(self) -> str:
-        return self.meta("device_id") or ""
-
-    def _next_device_seq(self) -> int:
-        seq = int(self.meta("device_seq") or "0") + 1
-        self.set_meta("device_seq", str(seq))
-        return seq
+            self._seed_dibao_standards()
 
     def engine(self, today: date | None = None) -> FormEngine:
         if today is not None:
@@ -247,40 +50,6 @@ class Store:
         if self._engine is None:
             self._engine = FormEngine(self.survey, regions=self.regions, dibao=self.dibao_standard)
         return self._engine
-
-    def close(self) -> None:
-        self.db.close()
-
-    # -- audit ----------------------------------------------------------------------------
-
-    def audit(
-        self,
-        actor: str,
-        action: str,
-        *,
-        household_id: str | None = None,
-        form_id: str | None = None,
-        revision_id: str | None = None,
-        detail: Mapping[str, Any] | None = None,
-    ) -> None:
-        self.db.table("audit").insert(
-            {
-                "id": str(uuid.uuid4()),
-                "at": now_iso(),
-                "actor": actor,
-                "device_id": self.device_id,
-                "action": action,
-                "household_id": household_id,
-                "form_id": form_id,
-                "revision_id": revision_id,
-                "detail": json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
-            }
-        )
-
-    def audit_log(self, household_id: str | None = None) -> list[dict[str, Any]]:
-        where, args = ("household_id = ?", [household_id]) if household_id else (None, [])
-        rows = self.db.table("audit").rows_where(where, args, order_by="seq")
-        return [{**row, "detail": json.loads(row["detail"] or "{}")} for row in rows]
 
     # -- households -------------------------------------------------------------------------
 
@@ -317,101 +86,6 @@ class Store:
 
     def count_households(self) -> int:
         return self.db.table("households").count
-
-    SORTABLE = (
-        "archive_no",
-        "name",
-        "id_number",
-        "region_code",
-        "category",
-        "status",
-        "clears",
-        "updated_at",
-    )
-
-    def search(
-        self,
-        query: str = "",
-        *,
-        status: str | None = None,
-        region_prefix: str | None = None,
-        category: str | None = None,
-        clears_complete: bool | None = None,
-        changed_since: str | None = None,
-        order_by: str = "archive_no",
-        descending: bool = False,
-        limit: int | None = 200,
-        offset: int = 0,
-    ) -> list[dict[str, Any]]:
-        """Households whose name, ID number, 档案编号, region or phone contains ``query``.
-
-        Terms of three or more characters go through the FTS5 trigram index; shorter ones (a
-        two-character name) scan the short ``search_text`` column. Sorting with ``+column``
-        keeps SQLite from walking the sort index row by row for selective queries.
-        """
-        clauses, args = self._search_clauses(
-            query, status, region_prefix, category, clears_complete, changed_since
-        )
-        sql = "select * from households"
-        if clauses:
-            sql += " where " + " and ".join(clauses)
-        column = order_by if order_by in self.SORTABLE else "archive_no"
-        if column == "clears":
-            column = "json_array_length(clears)"
-        direction = "desc" if descending else "asc"
-        sql += f" order by +{column} {direction}, name, id"
-        if limit is not None:
-            sql += f" limit {int(limit)} offset {int(offset)}"
-        return [dict(row) for row in self.db.query(sql, args)]
-
-    def count_matching(self, query: str = "", **filters: Any) -> int:
-        clauses, args = self._search_clauses(
-            query,
-            filters.get("status"),
-            filters.get("region_prefix"),
-            filters.get("category"),
-            filters.get("clears_complete"),
-            filters.get("changed_since"),
-        )
-        sql = "select count(*) from households"
-        if clauses:
-            sql += " where " + " and ".join(clauses)
-        return int(self.db.execute(sql, args).fetchone()[0])
-
-    def _search_clauses(
-        self,
-        query: str,
-        status: str | None,
-        region_prefix: str | None,
-        category: str | None,
-        clears_complete: bool | None,
-        changed_since: str | None,
-    ) -> tuple[list[str], list[Any]]:
-        clauses: list[str] = []
-        args: list[Any] = []
-        for term in query.strip().upper().split():
-            if len(term) >= TRIGRAM:
-                clauses.append(
-                    "rowid in (select rowid from households_fts where households_fts match ?)"
-                )
-                args.append('"' + term.replace('"', '""') + '"')
-            clauses.append("instr(search_text, ?) > 0")
-            args.append(term)
-        if status:
-            clauses.append("status = ?")
-            args.append(status)
-        if region_prefix:
-            clauses.append("region_code like ?")
-            args.append(region_prefix.rstrip("0") + "%")
-        if category:
-            clauses.append("category = ?")
-            args.append(category)
-        if clears_complete is not None:
-            clauses.append("json_array_length(clears) " + ("= 6" if clears_complete else "< 6"))
-        if changed_since:
-            clauses.append("updated_at > ?")
-            args.append(changed_since)
-        return clauses, args
 
     def iter_household_ids(self) -> Iterator[str]:
         for row in self.db.execute("select id from households order by rowid"):
@@ -526,138 +200,6 @@ class Store:
         row = self.index_row(self.current(household_id), self.current_states(household_id))
         self.db.table("households").update(household_id, {**row, "updated_at": now_iso()})
 
-    def index_row(
-        self, data: Mapping[str, Mapping[str, Any]], states: Mapping[str, str]
-    ) -> dict[str, Any]:
-        """The households-table columns derived from a household's data (list, search, 六清)."""
-        index: dict[str, Any] = {}
-        for key, (form_id, field_name) in self.survey.household_index.items():
-            value = (data.get(form_id) or {}).get(field_name)
-            index[key] = value if isinstance(value, str) else None
-        final_forms = sorted(f for f, s in states.items() if s == "final")
-        region = index.get("region")
-        region_name = self.regions.full_name(region) if region else ""
-        search_text = " ".join(
-            str(v)
-            for v in (
-                index.get("name"),
-                index.get("id_number"),
-                index.get("archive_no"),
-                index.get("worker_no"),
-                index.get("phone"),
-                region,
-                region_name,
-            )
-            if v
-        ).upper()
-        return {
-            "archive_no": index.get("archive_no"),
-            "name": index.get("name"),
-            "id_number": index.get("id_number"),
-            "region_code": region,
-            "category": index.get("category"),
-            "phone": index.get("phone"),
-            "worker_no": index.get("worker_no"),
-            "final_forms": json.dumps(final_forms),
-            "clears": json.dumps(self.complete_clears(final_forms), ensure_ascii=False),
-            "search_text": search_text,
-        }
-
-    def bulk_insert_households(
-        self, households: Iterable[BulkHousehold], *, author: str, batch_size: int = 2000
-    ) -> int:
-        """Insert many new households with one revision per form, fast (demo data, imports).
-
-        The caller vouches that the data is already normalised (as FormEngine produces it);
-        each household still gets its audit entry and revisions, exactly as a save would.
-        """
-        count = 0
-        device = self.device_id
-        seq = int(self.meta("device_seq") or "0")
-        batch_h: list[dict[str, Any]] = []
-        batch_r: list[dict[str, Any]] = []
-        batch_a: list[dict[str, Any]] = []
-        batch_s: list[dict[str, Any]] = []
-
-        def flush() -> None:
-            self.db.table("households").insert_all(batch_h, batch_size=500)
-            self.db.table("revisions").insert_all(batch_r, batch_size=500)
-            self.db.table("audit").insert_all(batch_a, batch_size=500)
-            self.db.table("status_changes").insert_all(batch_s, batch_size=500)
-            batch_s.clear()
-            batch_h.clear()
-            batch_r.clear()
-            batch_a.clear()
-
-        with self.db.atomic():
-            for item in households:
-                states = {form_id: item.states.get(form_id, "draft") for form_id in item.forms}
-                batch_h.append(
-                    {
-                        "id": item.id,
-                        "status": item.status,
-                        "created_at": item.created_at,
-                        "created_by": author,
-                        "updated_at": item.created_at,
-                        **self.index_row(item.forms, states),
-                    }
-                )
-                for form_id, values in item.forms.items():
-                    seq += 1
-                    batch_r.append(
-                        {
-                            "id": item.revision_ids.get(form_id) or str(uuid.uuid4()),
-                            "household_id": item.id,
-                            "form_id": form_id,
-                            "form_version": self.survey.version,
-                            "state": states[form_id],
-                            "data": json.dumps(values, ensure_ascii=False, sort_keys=True),
-                            "created_at": item.created_at,
-                            "author": author,
-                            "device_id": device,
-                            "device_seq": seq,
-                            "parent_id": None,
-                        }
-                    )
-                batch_a.append(
-                    {
-                        "id": str(uuid.uuid4()),
-                        "at": now_iso(),
-                        "actor": author,
-                        "device_id": device,
-                        "action": "bulk_insert_household",
-                        "household_id": item.id,
-                        "form_id": None,
-                        "revision_id": None,
-                        "detail": json.dumps({"forms": sorted(item.forms)}),
-                    }
-                )
-                if item.status != "在档":
-                    batch_s.append(
-                        {
-                            "id": str(uuid.uuid4()),
-                            "household_id": item.id,
-                            "status": item.status,
-                            "reason": item.status_reason,
-                            "changed_at": item.created_at,
-                            "author": author,
-                        }
-                    )
-                count += 1
-                if len(batch_h) >= batch_size:
-                    flush()
-            flush()
-            self.set_meta("device_seq", str(seq))
-        return count
-
-    def complete_clears(self, final_forms: list[str]) -> list[str]:
-        """Which of the 六清 are evidenced by finalised forms (a clear needs all its forms)."""
-        by_clear: dict[str, list[str]] = {}
-        for form_id, form in self.survey.forms.items():
-            for clear in form.clears:
-                by_clear.setdefault(clear, []).append(form_id)
-        return [c for c, ids in by_clear.items() if all(i in final_forms for i in ids)]
-
     # -- status ---------------------------------------------------------------------------
 
     def set_status(self, household_id: str, status: str, *, reason: str, author: str) -> None:
@@ -694,104 +236,6 @@ class Store:
             )
         )
 
-    # -- attachments ------------------------------------------------------------------------
-
-    def add_attachment(
-        self, source: Path | str, *, author: str, kind: str | None = None, name: str | None = None
-    ) -> dict[str, Any]:
-        """Store a file by content (SHA-256); returns the reference kept in an attachment field."""
-        source = Path(source)
-        if not source.is_file():
-            raise StoreError(f"附件文件不存在：{source}")
-        size = source.stat().st_size
-        if size > MAX_ATTACHMENT_BYTES:
-            raise StoreError(f"附件过大（{size // 1024 // 1024} MB），单个附件最多 50 MB")
-        data = source.read_bytes()
-        return self.add_attachment_bytes(data, name=name or source.name, author=author, kind=kind)
-
-    def add_attachment_bytes(
-        self,
-        data: bytes,
-        *,
-        name: str,
-        author: str,
-        kind: str | None = None,
-        mime: str | None = None,
-    ) -> dict[str, Any]:
-        digest = hashlib.sha256(data).hexdigest()
-        mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
-        with self.db.atomic():
-            if not list(self.db.table("attachments").rows_where("sha256 = ?", [digest], limit=1)):
-                self.db.table("attachments").insert(
-                    {
-                        "sha256": digest,
-                        "name": name,
-                        "mime": mime,
-                        "size": len(data),
-                        "data": data,
-                        "added_at": now_iso(),
-                        "added_by": author,
-                    }
-                )
-                self.audit(author, "add_attachment", detail={"sha256": digest, "name": name})
-        return {"sha256": digest, "name": name, "kind": kind, "mime": mime}
-
-    def attachment_bytes(self, sha256: str) -> bytes:
-        row = self.db.execute("select data from attachments where sha256 = ?", [sha256]).fetchone()
-        if row is None:
-            raise NotFound(f"找不到附件 {sha256[:12]}…")
-        return bytes(row[0])
-
-    # -- 低保 standards ---------------------------------------------------------------------
-
-    def add_dibao_standard(
-        self, county_code: str, effective_from: str, amount_fen: int, *, source: str, author: str
-    ) -> None:
-        """Record a local 低保 standard (元/人·月 as 分); a later entry for the same day wins."""
-        if not self.regions.get(county_code):
-            raise StoreError(f"行政区划代码 {county_code} 不存在")
-        try:
-            date.fromisoformat(effective_from)
-        except ValueError:
-            raise StoreError(f"生效日期“{effective_from}”应为 YYYY-MM-DD") from None
-        if not isinstance(amount_fen, int) or not 0 < amount_fen < 10_000_000:
-            raise StoreError("低保标准应为正数金额（元/人·月）")
-        with self.db.atomic():
-            self.db.table("dibao_standards").insert(
-                {
-                    "id": str(uuid.uuid4()),
-                    "county_code": county_code,
-                    "effective_from": effective_from,
-                    "amount_fen": amount_fen,
-                    "source": source,
-                    "entered_at": now_iso(),
-                    "entered_by": author,
-                }
-            )
-            self.audit(
-                author,
-                "add_dibao_standard",
-                detail={"county": county_code, "from": effective_from, "fen": amount_fen},
-            )
-
-    def dibao_standard(self, county_code: str, day: date) -> int | None:
-        """Standard in force in the county on ``day`` (falls back to the city, then province)."""
-        candidates = [county_code, county_code[:4] + "00", county_code[:2] + "0000"]
-        for code in dict.fromkeys(candidates):
-            row = self.db.execute(
-                "select amount_fen from dibao_standards where county_code = ? and "
-                "effective_from <= ? order by effective_from desc, rowid desc limit 1",
-                [code, day.isoformat()],
-            ).fetchone()
-            if row is not None:
-                return int(row[0])
-        return None
-
-    def dibao_standards(self) -> list[dict[str, Any]]:
-        return list(
-            self.db.table("dibao_standards").rows_where(order_by="county_code, effective_from")
-        )
-
 
 def _carry_row_ids(previous: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:
     """Rows submitted without an ``_id`` (JSON from a script) keep the id of the row at the same
@@ -810,13 +254,3 @@ def _carry_row_ids(previous: Mapping[str, Any], data: Mapping[str, Any]) -> dict
             carried.append(row)
         out[key] = carried
     return out
-
-
-def default_db_path() -> Path:
-    """--db, else $FIELDAPP_DB, else a file in the user's data directory."""
-    env = os.environ.get("FIELDAPP_DB")
-    if env:
-        return Path(env)
-    import platformdirs
-
-    return Path(platformdirs.user_data_dir("fieldapp", appauthor=False)) / "huhuqing.db"

@@ -18,7 +18,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fieldapp.core.store.store import MAX_ATTACHMENT_BYTES, STATES, STATUSES, Store, now_iso
+from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
+from fieldapp.core.store.records import STATES, STATUSES, now_iso
+from fieldapp.core.store.store import Store
 from fieldapp.core.sync.container import BundleError, Envelope
 from fieldapp.core.sync.merge import Clocks, is_known, receive_revision
 from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, log_bundle

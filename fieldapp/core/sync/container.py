@@ -39,7 +39,7 @@ from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
-from fieldapp.core.store.store import StoreError
+from fieldapp.core.store.errors import StoreError
 
 MAGIC = b"\x89HHQ\r\n\x1a\n"
 FORMAT_NAME = "huhuqing-bundle"

@@ -27,7 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldapp.core.store.store import Revision, Store, StoreError, ValidationFailed, now_iso
+from fieldapp.core.store.errors import StoreError, ValidationFailed
+from fieldapp.core.store.records import Revision, now_iso
+from fieldapp.core.store.store import Store
 
 Clock = dict[str, int]
 

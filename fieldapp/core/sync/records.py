@@ -12,7 +12,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from fieldapp import __version__
-from fieldapp.core.store.store import Store, now_iso
+from fieldapp.core.store.records import now_iso
+from fieldapp.core.store.store import Store
 from fieldapp.core.sync.container import FORMAT_NAME, FORMAT_VERSION
 from fieldapp.core.sync.merge import Clocks
 from fieldapp.core.trust import identity

@@ -2,4 +2,8 @@
 
 Owns: creating, storing (encrypted) and checking identities; bundles and ledgers sign with them.
 May import: ``store`` and below.
+
+Callers use ``identity``, which re-exports the public names of ``certificates`` (x509 and keys,
+no database), ``keystore`` (the keys table, unlocking keys) and ``enrollment`` (hq init, enroll,
+take an enrollment, devices, revocation).
 """

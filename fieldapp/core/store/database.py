@@ -1,0 +1,100 @@
+"""Opening the database file: where it is, how it is connected, and what is refused untouched.
+
+``open_store`` checks a file before anything is written (a foreign, damaged or newer database is
+left as it is), applies the migrations and hands back a ready Store; the Store itself only ever
+works on an open connection.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from pathlib import Path
+
+from sqlite_utils import Database
+
+from fieldapp.core.forms.model import Survey
+from fieldapp.core.store.errors import NewerDatabaseError, StoreError
+from fieldapp.core.store.migrations import MIGRATION_SET, known_migration_names, migrations
+from fieldapp.core.store.store import Store
+from fieldapp.core.values.regions import RegionTable
+
+
+def connect(path: Path) -> Database:
+    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
+    db = Database(conn)
+    db.execute("PRAGMA foreign_keys = ON")
+    db.execute("PRAGMA busy_timeout = 5000")
+    return db
+
+
+def _explain_sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
+    text = str(exc).lower()
+    if "locked" in text or "busy" in text:
+        return StoreError(f"数据库 {path} 正被另一个程序使用，请关闭其他户户清窗口后重试。({exc})")
+    if "not a database" in text or "malformed" in text or "encrypted" in text:
+        return StoreError(
+            f"数据库文件 {path} 已损坏或不是户户清数据库，程序未作任何修改。"
+            f"请从备份恢复或联系上级工会。({exc})"
+        )
+    if "unable to open" in text or "readonly" in text:
+        return StoreError(f"无法打开数据库 {path}：没有权限或目录不存在。({exc})")
+    return StoreError(f"无法打开数据库 {path}：{exc}")
+
+
+def open_store(
+    path: Path | str,
+    *,
+    survey: Survey | None = None,
+    regions: RegionTable | None = None,
+    create: bool = True,
+) -> Store:
+    """Open (and create or upgrade) the store; refuse newer, foreign or damaged files untouched."""
+    path = Path(path)
+    if path.is_dir():
+        raise StoreError(f"{path} 是一个目录，请指定数据库文件")
+    if not path.exists() and not create:
+        raise StoreError(f"数据库 {path} 不存在")
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        db = connect(path)
+        tables = set(db.table_names())
+        if tables and "_sqlite_migrations" not in tables:
+            raise StoreError(f"{path} 不是户户清数据库（包含其他程序的数据），程序未作任何修改。")
+        applied = (
+            {
+                row["name"]
+                for row in db.query(
+                    "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
+                )
+            }
+            if tables
+            else set()
+        )
+        unknown = applied - set(known_migration_names())
+        if unknown:
+            raise NewerDatabaseError(
+                f"数据库 {path} 由更新版本的户户清写入（结构 {', '.join(sorted(unknown))}），"
+                "本版本无法安全打开，也未作任何修改。请先升级户户清软件。"
+            )
+        if tables and not applied:
+            raise StoreError(f"{path} 不是户户清数据库，程序未作任何修改。")
+        if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            db.execute("PRAGMA journal_mode = WAL")
+        migrations.apply(db)
+        store = Store(db, path, survey=survey, regions=regions)
+        store._initialise()
+        return store
+    except sqlite3.Error as exc:
+        raise _explain_sqlite_error(path, exc) from exc
+
+
+def default_db_path() -> Path:
+    """--db, else $FIELDAPP_DB, else a file in the user's data directory."""
+    env = os.environ.get("FIELDAPP_DB")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("fieldapp", appauthor=False)) / "huhuqing.db"
