@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -22,6 +19,7 @@ from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
 from fieldapp.ui.field_widgets import RegionWidget
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.main_window import MainWindow
+from tests.ui.qt_child import spawn
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -269,15 +267,7 @@ while True:
 
 def test_autosave_survives_sigkill_losing_at_most_a_second(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.DEVNULL,
-        text=True,
-        env=env,
-    )
+    child = spawn(CHILD, str(db))
     typed: list[tuple[int, float]] = []
     assert child.stdout is not None
     deadline = time.monotonic() + 60

@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from fieldapp.core.store.database import open_store
+from tests.ui.qt_child import ENV, spawn
 
 REPO = Path(__file__).resolve().parents[2]
 UI = REPO / "fieldapp" / "ui"
@@ -82,15 +83,7 @@ def _deleted_wal(pid: int) -> list[str]:
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="POSIX lock semantics, /proc")
 def test_file_dialog_then_another_program_then_kill_loses_no_autosave(tmp_path: Path) -> None:
     db = tmp_path / "huhuqing.db"
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "PYTHONPATH": str(REPO)}
-    child = subprocess.Popen(
-        [sys.executable, "-c", CHILD, str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.DEVNULL,
-        stdin=subprocess.PIPE,
-        text=True,
-        env=env,
-    )
+    child = spawn(CHILD, str(db), talk=True)
     assert child.stdout is not None and child.stdin is not None
     try:
         assert child.stdout.readline().strip() == "READY"
@@ -98,7 +91,7 @@ def test_file_dialog_then_another_program_then_kill_loses_no_autosave(tmp_path: 
             [sys.executable, "-m", "fieldapp", "--db", str(db), "list"],
             capture_output=True,
             text=True,
-            env=env,
+            env=ENV,
             timeout=60,
         )
         assert other.returncode == 0, other.stderr
