@@ -18,6 +18,7 @@ from sqlite_utils import Database
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.loader import default_survey
 from fieldapp.core.forms.model import Survey
+from fieldapp.core.store.connection import DEFAULT_WAIT, StoreDatabase
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.values.regions import RegionTable, load_regions
 
@@ -38,6 +39,16 @@ class StoreBase:
         self.survey = survey or default_survey()
         self.regions = regions or load_regions()
         self._engine: FormEngine | None = None
+
+    @property
+    def readonly(self) -> bool:
+        """Opened read-only (``mode=ro``): every write is refused with a message."""
+        return isinstance(self.db, StoreDatabase) and self.db.readonly
+
+    @property
+    def wait(self) -> float:
+        """Seconds a write waits while another program writes."""
+        return self.db.wait if isinstance(self.db, StoreDatabase) else DEFAULT_WAIT
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("select value from meta where key = ?", [key]).fetchone()

@@ -11,21 +11,12 @@ import os
 import sqlite3
 from pathlib import Path
 
-from sqlite_utils import Database
-
 from fieldapp.core.forms.model import Survey
-from fieldapp.core.store.errors import NewerDatabaseError, StoreError
+from fieldapp.core.store.connection import DEFAULT_WAIT, StoreDatabase, connect
+from fieldapp.core.store.errors import NewerDatabaseError, StoreError, UpgradeNeeded
 from fieldapp.core.store.migrations import MIGRATION_SET, known_migration_names, migrations
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.regions import RegionTable
-
-
-def connect(path: Path) -> Database:
-    conn = sqlite3.connect(str(path), timeout=5.0, isolation_level=None)
-    db = Database(conn)
-    db.execute("PRAGMA foreign_keys = ON")
-    db.execute("PRAGMA busy_timeout = 5000")
-    return db
 
 
 def _explain_sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
@@ -48,38 +39,31 @@ def open_store(
     survey: Survey | None = None,
     regions: RegionTable | None = None,
     create: bool = True,
+    readonly: bool = False,
+    wait: float = DEFAULT_WAIT,
 ) -> Store:
-    """Open (and create or upgrade) the store; refuse newer, foreign or damaged files untouched."""
+    """Open (and create or upgrade) the store; refuse newer, foreign or damaged files untouched.
+
+    ``readonly``: connect with ``mode=ro`` — nothing is created, upgraded or written, and closing
+    never checkpoints or deletes the WAL; a database that needs upgrading is refused
+    (``UpgradeNeeded``). ``wait``: seconds a write waits while another program writes.
+    """
     path = Path(path)
     if path.is_dir():
         raise StoreError(f"{path} 是一个目录，请指定数据库文件")
-    if not path.exists() and not create:
+    if not path.exists() and (readonly or not create):
         raise StoreError(f"数据库 {path} 不存在")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = connect(path)
-        tables = set(db.table_names())
-        if tables and "_sqlite_migrations" not in tables:
-            raise StoreError(f"{path} 不是户户清数据库（包含其他程序的数据），程序未作任何修改。")
-        applied = (
-            {
-                row["name"]
-                for row in db.query(
-                    "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
+        db = connect(path, readonly=readonly, wait=wait)
+        pending = _check_schema(db, path)
+        if readonly:
+            if pending:
+                raise UpgradeNeeded(
+                    f"数据库 {path} 需要升级结构，只读打开时不能升级；请先以可写方式打开一次。"
                 )
-            }
-            if tables
-            else set()
-        )
-        unknown = applied - set(known_migration_names())
-        if unknown:
-            raise NewerDatabaseError(
-                f"数据库 {path} 由更新版本的户户清写入（结构 {', '.join(sorted(unknown))}），"
-                "本版本无法安全打开，也未作任何修改。请先升级户户清软件。"
-            )
-        if tables and not applied:
-            raise StoreError(f"{path} 不是户户清数据库，程序未作任何修改。")
+            return Store(db, path, survey=survey, regions=regions)
         if db.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             db.execute("PRAGMA journal_mode = WAL")
         migrations.apply(db)
@@ -88,6 +72,47 @@ def open_store(
         return store
     except sqlite3.Error as exc:
         raise _explain_sqlite_error(path, exc) from exc
+
+
+def _check_schema(db: StoreDatabase, path: Path) -> bool:
+    """Refuse a foreign or newer database; whether migrations are still to be applied."""
+    tables = set(db.table_names())
+    if tables and "_sqlite_migrations" not in tables:
+        raise StoreError(f"{path} 不是户户清数据库（包含其他程序的数据），程序未作任何修改。")
+    applied = (
+        {
+            row["name"]
+            for row in db.query(
+                "select name from _sqlite_migrations where migration_set = ?", [MIGRATION_SET]
+            )
+        }
+        if tables
+        else set()
+    )
+    known = set(known_migration_names())
+    unknown = applied - known
+    if unknown:
+        raise NewerDatabaseError(
+            f"数据库 {path} 由更新版本的户户清写入（结构 {', '.join(sorted(unknown))}），"
+            "本版本无法安全打开，也未作任何修改。请先升级户户清软件。"
+        )
+    if tables and not applied:
+        raise StoreError(f"{path} 不是户户清数据库，程序未作任何修改。")
+    return bool(known - applied)
+
+
+def reopen(store: Store) -> Store:
+    """Another connection to the same file in the same mode (for work in another thread)."""
+    if store.path is None:
+        raise StoreError("内存数据库不能重新打开")
+    return open_store(
+        store.path,
+        survey=store.survey,
+        regions=store.regions,
+        create=False,
+        readonly=store.readonly,
+        wait=store.wait,
+    )
 
 
 def default_db_path() -> Path:

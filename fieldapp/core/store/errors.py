@@ -21,6 +21,18 @@ class NotFound(StoreError):
     pass
 
 
+class BusyError(StoreError):
+    """Another program kept the database busy writing for longer than this one would wait."""
+
+
+class ReadOnlyError(StoreError):
+    """A write on a database opened read-only (another program holds it for writing)."""
+
+
+class UpgradeNeeded(StoreError):
+    """The database needs a migration, which a read-only connection cannot apply."""
+
+
 class ValidationFailed(StoreError):
     def __init__(self, message: str, problems: list[Problem]) -> None:
         super().__init__(message)

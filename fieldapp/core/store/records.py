@@ -10,6 +10,7 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any
 
 from fieldapp.core.forms.engine import Problem
@@ -66,8 +67,24 @@ class BulkHousehold:
     revision_ids: dict[str, str] = field(default_factory=dict)
 
 
+class BasedOn(Enum):
+    """A save based on whatever revision is current when it is written (no concurrency check)."""
+
+    HEAD = "head"
+
+
+HEAD = BasedOn.HEAD
+
+
 @dataclass(frozen=True)
 class SaveResult:
+    """What a save did. ``created`` is False when nothing new was kept (identical data).
+
+    ``conflict_id`` is set when the save was based on a revision that was no longer current: the
+    data is kept (``revision``, held, not current) and the conflict must be resolved by a person.
+    """
+
     revision: Revision
     problems: list[Problem]
     created: bool
+    conflict_id: str | None = None

@@ -3,6 +3,8 @@
 Nothing a user saved is overwritten: every save of a form is a new row in ``revisions`` (triggers
 make revisions, the audit log, status changes and 低保 standards append-only). The ``households``
 table is only an index derived from the newest revisions, so the list and search stay fast.
+Every save names the revision it was based on and is checked against the current one inside its
+write transaction, so a save made from stale data never replaces a newer one (``save_form``).
 
 This module holds the Store itself: households, their revisions and saves, and status changes.
 Search, index rows, attachments and 低保 standards are mixins from their own modules; opening a
@@ -21,11 +23,13 @@ from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.store.attachments import AttachmentsMixin
 from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
 from fieldapp.core.store.index import IndexMixin
-from fieldapp.core.store.records import STATUSES, Revision, SaveResult, now_iso
+from fieldapp.core.store.records import HEAD, STATUSES, BasedOn, Revision, SaveResult, now_iso
 from fieldapp.core.store.search import SearchMixin
 from fieldapp.core.store.standards import StandardsMixin
+from fieldapp.core.store.versions import Clocks, branch_clock, hold, open_conflict
 
 APP_ID = "fieldapp-huhuqing"
+LOCAL_CONFLICT_NOTE = "本机并发保存：保存时该表已被其他窗口或程序修改"
 
 
 class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
@@ -105,15 +109,17 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
 
     def current(self, household_id: str) -> dict[str, dict[str, Any]]:
         """The household's newest data per form (form id -> values)."""
-        out: dict[str, dict[str, Any]] = {}
+        return {form: r.data for form, r in self.current_revisions(household_id).items()}
+
+    def current_revisions(self, household_id: str) -> dict[str, Revision]:
+        """The household's current revision per form, read in one statement: the data and the
+        revision ids that a later save names as its base belong together."""
         rows = self.db.query(
             "select r.* from revisions r join (select form_id, max(rowid) as top from revisions "
             "where household_id = ? group by form_id) t on r.rowid = t.top",
             [household_id],
         )
-        for row in rows:
-            out[row["form_id"]] = json.loads(row["data"])
-        return out
+        return {row["form_id"]: Revision.from_row(row) for row in rows}
 
     def current_states(self, household_id: str) -> dict[str, str]:
         rows = self.db.query(
@@ -140,38 +146,46 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
         author: str,
         final: bool = False,
         today: date | None = None,
+        base_revision_id: str | None | BasedOn = HEAD,
     ) -> SaveResult:
         """Validate and keep a new revision; a final save with errors is refused, a draft never is.
 
-        Saving identical data in the same state again adds nothing (autosave calls this often).
+        ``base_revision_id`` is the revision the caller's data was based on (None: the form was
+        empty then; by default whatever is current). It is compared with the current revision
+        inside the write transaction (``BEGIN IMMEDIATE``): if another save came in between, this
+        one is never written over it but kept as a concurrent revision with an open conflict
+        (``SaveResult.conflict_id``), as a concurrent revision from a bundle is. Saving identical
+        data in the same state again adds nothing (autosave calls this often).
         """
-        self.household(household_id)
         form = self.survey.form(form_id)
         if not isinstance(data, Mapping):
             raise StoreError("表单数据应为 JSON 对象（字段名: 值）")
         unknown = self.engine(today).unknown_fields(form_id, data)
         if unknown:
             raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
-        household = dict(self.current(household_id))
-        data = _carry_row_ids(household.get(form_id) or {}, data)
-        household[form_id] = dict(data)
-        result = self.engine(today).validate(household, form_id)
-        if final and result.errors:
-            raise ValidationFailed(
-                f"{form.title}有 {len(result.errors)} 处错误，不能定稿（可先保存为草稿）",
-                result.problems,
-            )
-        state = "final" if final else "draft"
-        encoded = json.dumps(result.values, ensure_ascii=False, sort_keys=True)
-        previous = self.current_revision(household_id, form_id)
-        if previous is not None and (previous.state == state or not final):
-            # Unchanged data adds nothing; a draft save of an unchanged final form keeps it final.
-            if json.dumps(previous.data, ensure_ascii=False, sort_keys=True) == encoded:
-                return SaveResult(previous, result.problems, created=False)
         with self.db.atomic():
-            revision_id = str(uuid.uuid4())
+            self.household(household_id)
+            head = self.current_revision(household_id, form_id)
+            base = self._base(head, household_id, form_id, base_revision_id)
+            household = dict(self.current(household_id))
+            data = _carry_row_ids(base.data if base else {}, data)
+            household[form_id] = dict(data)
+            result = self.engine(today).validate(household, form_id)
+            if final and result.errors:
+                raise ValidationFailed(
+                    f"{form.title}有 {len(result.errors)} 处错误，不能定稿（可先保存为草稿）",
+                    result.problems,
+                )
+            state = "final" if final else "draft"
+            encoded = json.dumps(result.values, ensure_ascii=False, sort_keys=True)
+            moved = head is not None and (base is None or base.id != head.id)
+            if head is not None and _same(head, encoded, final):
+                return SaveResult(head, result.problems, created=False)
+            if moved and base is not None and _same(base, encoded, final):
+                assert head is not None  # nothing new from this caller: the newer one stays
+                return SaveResult(head, result.problems, created=False)
             row: dict[str, Any] = {
-                "id": revision_id,
+                "id": str(uuid.uuid4()),
                 "household_id": household_id,
                 "form_id": form_id,
                 "form_version": self.survey.version,
@@ -181,19 +195,55 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
                 "author": author,
                 "device_id": self.device_id,
                 "device_seq": self._next_device_seq(),
-                "parent_id": previous.id if previous else None,
+                "parent_id": base.id if base else None,
             }
+            if moved:
+                assert head is not None
+                conflict_id = self._keep_concurrent(row, head, base)
+                return SaveResult(Revision.from_row(row), result.problems, True, conflict_id)
             self.db.table("revisions").insert(row)
             self.audit(
                 author,
                 "finalise_form" if final else "save_draft",
                 household_id=household_id,
                 form_id=form_id,
-                revision_id=revision_id,
+                revision_id=row["id"],
                 detail={"errors": len(result.errors), "warnings": len(result.warnings)},
             )
             self.reindex(household_id)
         return SaveResult(Revision.from_row(row), result.problems, created=True)
+
+    def _base(
+        self, head: Revision | None, household_id: str, form_id: str, ref: str | None | BasedOn
+    ) -> Revision | None:
+        """The revision a save is based on (the current one unless the caller names another)."""
+        if ref is HEAD or (head is not None and ref == head.id):
+            return head
+        if ref is None:
+            return None
+        rows = list(
+            self.db.query(
+                "select * from revisions where id = ? and household_id = ? and form_id = ?",
+                [ref, household_id, form_id],
+            )
+        )
+        if not rows:
+            raise StoreError(f"版本 {ref} 不是该户{self.survey.form(form_id).title}的已保存版本")
+        return Revision.from_row(rows[0])
+
+    def _keep_concurrent(self, row: dict[str, Any], head: Revision, base: Revision | None) -> str:
+        """Hold a save whose base is no longer current, with a conflict naming both versions."""
+        clock = branch_clock(Clocks(self).of(base.id if base else None), row["id"])
+        hold(self, row, clock, [], "conflict", None)
+        return open_conflict(
+            self,
+            household_id=row["household_id"],
+            form_id=row["form_id"],
+            current_id=head.id,
+            incoming_id=row["id"],
+            actor=row["author"],
+            note=LOCAL_CONFLICT_NOTE,
+        )
 
     def reindex(self, household_id: str) -> None:
         """Rebuild the household's list entry from its newest revisions."""
@@ -235,6 +285,13 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
                 "household_id = ?", [household_id], order_by="rowid"
             )
         )
+
+
+def _same(revision: Revision, encoded: str, final: bool) -> bool:
+    """Saving ``encoded`` over ``revision`` would add nothing (a draft save of unchanged data
+    keeps a final form final)."""
+    state_kept = revision.state == ("final" if final else "draft") or not final
+    return state_kept and json.dumps(revision.data, ensure_ascii=False, sort_keys=True) == encoded
 
 
 def _carry_row_ids(previous: Mapping[str, Any], data: Mapping[str, Any]) -> dict[str, Any]:

@@ -16,7 +16,9 @@ Receiving a revision R for a household and form whose current version here is C:
   names C and R; the current data stays C until someone resolves it.
 
 Resolving writes a new current revision whose parent is the current one and which merges the
-incoming one, so it descends from both and every later comparison sees that.
+incoming one, so it descends from both and every later comparison sees that. A save here whose
+base was no longer current is held and conflicted the same way (``Store.save_form``); the clocks,
+holding and conflict rows are the store's (``fieldapp.core.store.versions``), used by both.
 """
 
 from __future__ import annotations
@@ -30,105 +32,29 @@ from typing import Any
 from fieldapp.core.store.errors import StoreError, ValidationFailed
 from fieldapp.core.store.records import Revision, now_iso
 from fieldapp.core.store.store import Store
-
-Clock = dict[str, int]
-
-BEFORE, AFTER, EQUAL, CONCURRENT = "before", "after", "equal", "concurrent"
-REVISION_COLUMNS = (
-    "id",
-    "household_id",
-    "form_id",
-    "form_version",
-    "state",
-    "data",
-    "created_at",
-    "author",
-    "device_id",
-    "device_seq",
-    "parent_id",
+from fieldapp.core.store.versions import (
+    AFTER,
+    BEFORE,
+    EQUAL,
+    REVISION_COLUMNS,
+    Clock,
+    Clocks,
+    close_conflict,
+    compare,
+    head_id,
+    hold,
+    insert_clock,
+    insert_revision,
+    join,
+    open_conflict,
+    open_conflicts,
 )
+
+__all__ = ["AFTER", "REVISION_COLUMNS", "Clocks", "compare", "join"]
 
 
 class ConflictError(StoreError):
     pass
-
-
-def join(*clocks: Mapping[str, int]) -> Clock:
-    out: Clock = {}
-    for clock in clocks:
-        for device, seq in clock.items():
-            if seq > out.get(device, 0):
-                out[device] = seq
-    return out
-
-
-def compare(a: Mapping[str, int], b: Mapping[str, int]) -> str:
-    """``before`` if a ≤ b, ``after`` if a ≥ b, ``equal``, or ``concurrent``."""
-    a_le = all(seq <= b.get(d, 0) for d, seq in a.items())
-    b_le = all(seq <= a.get(d, 0) for d, seq in b.items())
-    if a_le and b_le:
-        return EQUAL
-    if a_le:
-        return BEFORE
-    if b_le:
-        return AFTER
-    return CONCURRENT
-
-
-def encode_clock(clock: Mapping[str, int]) -> str:
-    return json.dumps(dict(sorted(clock.items())), separators=(",", ":"))
-
-
-class Clocks:
-    """Clock lookups for one store, with a bounded cache (export and import walk many chains)."""
-
-    LIMIT = 50_000
-
-    def __init__(self, store: Store) -> None:
-        self.store = store
-        self.cache: dict[str, Clock] = {}
-
-    def remember(self, revision_id: str, clock: Clock) -> None:
-        if len(self.cache) >= self.LIMIT:
-            self.cache.clear()
-        self.cache[revision_id] = clock
-
-    def of(self, revision_id: str | None) -> Clock:
-        """The clock of a revision here (current line or held); {} if unknown."""
-        own: list[tuple[str, int]] = []
-        base: Clock = {}
-        seen: set[str] = set()
-        execute = self.store.db.conn.execute
-        while revision_id and revision_id not in seen:
-            seen.add(revision_id)
-            cached = self.cache.get(revision_id)
-            if cached is not None:
-                base = cached
-                break
-            stored = execute(
-                "select clock from revision_clocks where revision_id = ?", [revision_id]
-            ).fetchone()
-            if stored is None:
-                stored = execute(
-                    "select clock from held_revisions where id = ?", [revision_id]
-                ).fetchone()
-            if stored is not None:
-                base = json.loads(stored[0])
-                break
-            row = execute(
-                "select device_id, device_seq, parent_id from revisions where id = ?",
-                [revision_id],
-            ).fetchone()
-            if row is None:
-                break
-            if row[0]:
-                own.append((str(row[0]), int(row[1] or 0)))
-            revision_id = row[2]
-        clock = dict(base)
-        for device, seq in own:
-            if seq > clock.get(device, 0):
-                clock[device] = seq
-        return clock
 
 
 # -- receiving ------------------------------------------------------------------------------------
@@ -152,70 +78,6 @@ def is_known(store: Store, revision_id: str) -> bool:
     return row is not None
 
 
-def _head(store: Store, household_id: str, form_id: str) -> str | None:
-    row = store.db.conn.execute(
-        "select id from revisions where household_id = ? and form_id = ? "
-        "order by rowid desc limit 1",
-        [household_id, form_id],
-    ).fetchone()
-    return None if row is None else str(row[0])
-
-
-def _open_conflicts(store: Store, household_id: str, form_id: str) -> list[dict[str, str]]:
-    rows = store.db.conn.execute(
-        "select id, incoming_id from conflicts where household_id = ? and form_id = ? "
-        "and status = 'open' order by rowid",
-        [household_id, form_id],
-    )
-    return [{"id": r[0], "incoming_id": r[1]} for r in rows]
-
-
-def _close(store: Store, conflict_id: str, status: str, by: str, resolution: str) -> None:
-    store.db.execute(
-        "update conflicts set status = ?, resolved_at = ?, resolved_by = ?, resolution_id = ? "
-        "where id = ?",
-        [status, now_iso(), by, resolution, conflict_id],
-    )
-
-
-def _insert_revision(store: Store, row: Mapping[str, Any]) -> None:
-    store.db.conn.execute(
-        f"insert into revisions ({', '.join(REVISION_COLUMNS)}) "
-        f"values ({', '.join('?' for _ in REVISION_COLUMNS)})",
-        [row[c] for c in REVISION_COLUMNS],
-    )
-
-
-def _insert_clock(store: Store, revision_id: str, clock: Clock, merged_from: list[str]) -> None:
-    store.db.conn.execute(
-        "insert into revision_clocks (revision_id, clock, merged_from) values (?, ?, ?)",
-        [revision_id, encode_clock(clock), json.dumps(merged_from) if merged_from else None],
-    )
-
-
-def _hold(
-    store: Store,
-    row: Mapping[str, Any],
-    clock: Clock,
-    merged_from: list[str],
-    reason: str,
-    bundle_id: str,
-) -> None:
-    columns = (*REVISION_COLUMNS, "clock", "merged_from", "reason", "held_at", "bundle_id")
-    values = [row[c] for c in REVISION_COLUMNS] + [
-        encode_clock(clock),
-        json.dumps(merged_from) if merged_from else None,
-        reason,
-        now_iso(),
-        bundle_id,
-    ]
-    store.db.conn.execute(
-        f"insert into held_revisions ({', '.join(columns)}) "
-        f"values ({', '.join('?' for _ in columns)})",
-        values,
-    )
-
-
 def receive_revision(
     store: Store,
     clocks: Clocks,
@@ -235,53 +97,37 @@ def receive_revision(
     if not checked_unknown and is_known(store, rid):
         return Outcome("known")
     hid, form_id = str(row["household_id"]), str(row["form_id"])
-    head = _head(store, hid, form_id)
+    head = head_id(store, hid, form_id)
     relation = AFTER if head is None else compare(clock, clocks.of(head))
     if relation == AFTER:
-        _insert_revision(store, row)
-        _insert_clock(store, rid, clock, merged_from)
+        insert_revision(store, row)
+        insert_clock(store, rid, clock, merged_from)
         clocks.remember(rid, clock)
-        for open_ in _open_conflicts(store, hid, form_id) if head is not None else []:
+        for open_ in open_conflicts(store, hid, form_id) if head is not None else []:
             if compare(clocks.of(open_["incoming_id"]), clock) in (BEFORE, EQUAL):
-                _close(store, open_["id"], "resolved", f"数据包 {bundle_id}", rid)
+                close_conflict(store, open_["id"], "resolved", f"数据包 {bundle_id}", rid)
         return Outcome("current")
     if relation in (BEFORE, EQUAL):
-        _hold(store, row, clock, merged_from, "stale", bundle_id)
+        hold(store, row, clock, merged_from, "stale", bundle_id)
         return Outcome("stale")
-    open_conflicts = _open_conflicts(store, hid, form_id)
-    for open_ in open_conflicts:
+    pending = open_conflicts(store, hid, form_id)
+    for open_ in pending:
         if compare(clock, clocks.of(open_["incoming_id"])) in (BEFORE, EQUAL):
-            _hold(store, row, clock, merged_from, "stale", bundle_id)
+            hold(store, row, clock, merged_from, "stale", bundle_id)
             return Outcome("stale")
-    _hold(store, row, clock, merged_from, "conflict", bundle_id)
-    conflict_id = str(uuid.uuid4())
-    store.db.table("conflicts").insert(
-        {
-            "id": conflict_id,
-            "household_id": hid,
-            "form_id": form_id,
-            "current_id": head,
-            "incoming_id": rid,
-            "bundle_id": bundle_id,
-            "detected_at": now_iso(),
-            "status": "open",
-            "resolved_at": None,
-            "resolved_by": None,
-            "resolution_id": None,
-            "note": None,
-        }
-    )
-    for open_ in open_conflicts:
-        if compare(clocks.of(open_["incoming_id"]), clock) == BEFORE:
-            _close(store, open_["id"], "superseded", f"数据包 {bundle_id}", rid)
-    store.audit(
-        actor,
-        "conflict_detected",
+    hold(store, row, clock, merged_from, "conflict", bundle_id)
+    conflict_id = open_conflict(
+        store,
         household_id=hid,
         form_id=form_id,
-        revision_id=rid,
-        detail={"conflict": conflict_id, "current": head, "incoming": rid, "bundle": bundle_id},
+        current_id=head,
+        incoming_id=rid,
+        actor=actor,
+        bundle_id=bundle_id,
     )
+    for open_ in pending:
+        if compare(clocks.of(open_["incoming_id"]), clock) == BEFORE:
+            close_conflict(store, open_["id"], "superseded", f"数据包 {bundle_id}", rid)
     return Outcome("conflict", conflict_id)
 
 
@@ -363,8 +209,22 @@ def resolve_conflict(
 
     ``pick`` names one of the two revisions (full id or a prefix of at least 6 characters, or
     ``current``/``incoming``); ``merged`` is the form's data put together field by field, validated
-    like any save (refused if it has errors, unless ``draft``).
+    like any save (refused if it has errors, unless ``draft``). The conflict and the current
+    version are read inside the write transaction, so a save in between cannot be passed over.
     """
+    with store.db.atomic():
+        return _resolve(store, ref, author=author, pick=pick, merged=merged, draft=draft)
+
+
+def _resolve(
+    store: Store,
+    ref: str,
+    *,
+    author: str,
+    pick: str | None,
+    merged: Mapping[str, Any] | None,
+    draft: bool,
+) -> Revision:
     conflict = find_conflict(store, ref)
     if conflict["status"] != "open":
         raise ConflictError(f"冲突 {conflict['id'][:8]} 已处理（{conflict['status']}）")
@@ -398,39 +258,38 @@ def resolve_conflict(
         data, state = result.values, "draft" if draft or result.errors else "final"
         how = {"merge": True}
     clocks = Clocks(store)
-    with store.db.atomic():
-        rid = str(uuid.uuid4())
-        seq = store._next_device_seq()
-        clock = join(clocks.of(head.id if head else None), clocks.of(incoming.id))
-        clock[store.device_id] = max(seq, clock.get(store.device_id, 0))
-        row = {
-            "id": rid,
-            "household_id": hid,
-            "form_id": form_id,
-            "form_version": store.survey.version,
-            "state": state,
-            "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
-            "created_at": now_iso(),
-            "author": author,
-            "device_id": store.device_id,
-            "device_seq": seq,
-            "parent_id": head.id if head else None,
-        }
-        _insert_revision(store, row)
-        _insert_clock(store, rid, clock, [incoming.id])
-        _close(store, conflict["id"], "resolved", author, rid)
-        for other in _open_conflicts(store, hid, form_id):
-            if compare(clocks.of(other["incoming_id"]), clock) in (BEFORE, EQUAL):
-                _close(store, other["id"], "resolved", author, rid)
-        store.audit(
-            author,
-            "resolve_conflict",
-            household_id=hid,
-            form_id=form_id,
-            revision_id=rid,
-            detail={"conflict": conflict["id"], **how, "incoming": incoming.id},
-        )
-        store.reindex(hid)
+    rid = str(uuid.uuid4())
+    seq = store._next_device_seq()
+    clock = join(clocks.of(head.id if head else None), clocks.of(incoming.id))
+    clock[store.device_id] = max(seq, clock.get(store.device_id, 0))
+    row = {
+        "id": rid,
+        "household_id": hid,
+        "form_id": form_id,
+        "form_version": store.survey.version,
+        "state": state,
+        "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
+        "created_at": now_iso(),
+        "author": author,
+        "device_id": store.device_id,
+        "device_seq": seq,
+        "parent_id": head.id if head else None,
+    }
+    insert_revision(store, row)
+    insert_clock(store, rid, clock, [incoming.id])
+    close_conflict(store, conflict["id"], "resolved", author, rid)
+    for other in open_conflicts(store, hid, form_id):
+        if compare(clocks.of(other["incoming_id"]), clock) in (BEFORE, EQUAL):
+            close_conflict(store, other["id"], "resolved", author, rid)
+    store.audit(
+        author,
+        "resolve_conflict",
+        household_id=hid,
+        form_id=form_id,
+        revision_id=rid,
+        detail={"conflict": conflict["id"], **how, "incoming": incoming.id},
+    )
+    store.reindex(hid)
     return Revision.from_row(row)
 
 
