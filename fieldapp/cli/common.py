@@ -41,10 +41,61 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
-def open_db(args: argparse.Namespace, create: bool = True) -> Any:
-    from fieldapp.core.store.database import open_store
+READ, WRITE, CACHE = "read", "write", "cache"
+"""How a command uses the database (``open_db(access=…)``): READ opens it read-only and takes no
+lock (never checkpoints or deletes the WAL, runs beside the GUI); WRITE holds the database's lock
+for the command, waiting up to ``--wait`` seconds while another program holds it; CACHE reads, and
+also fills derived caches when nobody else holds the lock (read-only otherwise)."""
 
-    return open_store(db_path(args), create=create)
+DEFAULT_WAIT = 10.0
+_LOCKS: list[Any] = []
+
+
+def open_db(args: argparse.Namespace, create: bool = True, access: str = WRITE) -> Any:
+    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.errors import UpgradeNeeded
+
+    path, wait = db_path(args), float(getattr(args, "wait", DEFAULT_WAIT))
+    if access != WRITE and path.exists():
+        if access == CACHE and _take_lock(args, path, wait=0.0, refuse=False):
+            return open_store(path, create=create, wait=wait)
+        try:
+            return open_store(path, readonly=True, wait=wait)
+        except UpgradeNeeded:
+            pass  # upgrading the file is a write: through the lock below
+    _take_lock(args, path, wait=wait, refuse=True)
+    return open_store(path, create=create, wait=wait)
+
+
+def _take_lock(args: argparse.Namespace, path: Path, *, wait: float, refuse: bool) -> bool:
+    """Hold the database's lock until the command ends (``release_locks``); False if it is held
+    elsewhere and not ``refuse``, else a CliError naming who holds it."""
+    from fieldapp.core.store.lock import LockHeld, LockOwner, acquire
+
+    def waiting(owner: LockOwner | None) -> None:
+        who = owner.describe() if owner else "另一个户户清程序使用"
+        print(f"数据库正由 {who}，等待其结束（最多 {wait:g} 秒）…", file=sys.stderr)
+
+    handler = getattr(args, "handler", None)
+    command = "fieldapp " + getattr(handler, "__name__", "").removeprefix("cmd_").replace("_", " ")
+    try:
+        lock = acquire(
+            path, program="cli", command=command, user=acting_user(args), wait=wait, on_wait=waiting
+        )
+    except LockHeld as exc:
+        if not refuse:
+            return False
+        raise CliError(f"{exc}（命令行可用 --wait 秒数 等待更久）；未作任何修改") from None
+    if lock.stale is not None:
+        print(f"注意：上次 {lock.stale.describe()}时未正常退出，已接管数据库。", file=sys.stderr)
+    _LOCKS.append(lock)
+    return True
+
+
+def release_locks() -> None:
+    """Release every database lock this command took (``main`` calls it when a command ends)."""
+    while _LOCKS:
+        _LOCKS.pop().release()
 
 
 def read_json(source: str) -> Any:

@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from fieldapp.cli.common import CliError, acting_user, open_db, print_json, read_json
+from fieldapp.cli.common import READ, CliError, acting_user, open_db, print_json, read_json
 
 
 def _household_summary(row: dict[str, Any], regions: Any) -> dict[str, Any]:
@@ -32,7 +32,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
-    store = open_db(args)
+    store = open_db(args, access=READ)
     rows = store.search(
         args.query or "", status=args.status, region_prefix=args.region, limit=args.limit or None
     )
@@ -74,7 +74,7 @@ def _show_value(field: Any, value: Any, regions: Any) -> str:
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     household = store.household(args.household)
     data = store.current(household["id"])
     states = store.current_states(household["id"])
@@ -117,6 +117,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 def cmd_record(args: argparse.Namespace) -> int:
     from fieldapp.core.store.errors import ValidationFailed
+    from fieldapp.core.store.records import HEAD
 
     data = read_json(args.json_file)
     if not isinstance(data, dict):
@@ -127,13 +128,22 @@ def cmd_record(args: argparse.Namespace) -> int:
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from None
     author = acting_user(args)
+    if args.base and args.household == "new":
+        raise CliError("新建户没有可依据的版本，不能使用 --base")
     try:
         with store.db.atomic():
             if args.household == "new":
                 hid = store.create_household(author)
             else:
                 hid = store.household(args.household)["id"]
-            result = store.save_form(hid, args.form, data, author=author, final=not args.draft)
+            result = store.save_form(
+                hid,
+                args.form,
+                data,
+                author=author,
+                final=not args.draft,
+                base_revision_id=args.base or HEAD,
+            )
     except ValidationFailed as exc:
         _report_problems(exc.problems, args.json_output)
         raise CliError(f"{exc}；未保存任何内容") from None
@@ -145,10 +155,17 @@ def cmd_record(args: argparse.Namespace) -> int:
                 "revision": result.revision.id,
                 "state": result.revision.state,
                 "created": result.created,
+                "conflict": result.conflict_id,
                 "problems": [p.to_dict() for p in problems],
             }
         )
-    else:
+    if result.conflict_id:
+        raise CliError(
+            f"版本 {args.base} 之后该表已被其他窗口或程序修改；您的数据已另存为冲突版本 "
+            f"{result.revision.id}，未覆盖当前数据。请用 fieldapp conflicts show "
+            f"{result.conflict_id} 查看，再选择或合并"
+        )
+    if not args.json_output:
         _report_problems(problems, False)
         state = "定稿" if result.revision.state == "final" else "草稿"
         verb = "已保存" if result.created else "内容未变，未新增版本"
@@ -168,7 +185,7 @@ def _report_problems(problems: Sequence[Any], as_json: bool) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     household = store.household(args.household)
     revisions = store.history(household["id"], args.form)
     statuses = store.status_history(household["id"])
@@ -194,7 +211,7 @@ def cmd_status(args: argparse.Namespace) -> int:
 def cmd_assess(args: argparse.Namespace) -> int:
     from fieldapp.core.rules.assessment import assess_household
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     household = store.household(args.household)
     on = date.fromisoformat(args.date) if args.date else date.today()
     values = store.engine().compute(store.current(household["id"]))
@@ -213,7 +230,7 @@ def cmd_assess(args: argparse.Namespace) -> int:
 
 
 def cmd_audit(args: argparse.Namespace) -> int:
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     hid = store.household(args.household)["id"] if args.household else None
     entries = store.audit_log(hid)
     if args.json:
@@ -247,6 +264,12 @@ def register(sub: Any) -> None:
     record.add_argument("--json", dest="json_file", default="-", help="JSON 文件，- 为标准输入")
     record.add_argument(
         "--draft", action="store_true", help="存为草稿：有错误也保存（保留原样输入）"
+    )
+    record.add_argument(
+        "--base",
+        metavar="REVISION",
+        help="数据所依据的版本 ID（fieldapp history 可查）；该表在此之后若已被修改，"
+        "本次数据另存为冲突版本，不覆盖当前数据（退出码 1）",
     )
     record.add_argument("--json-output", action="store_true", help="以 JSON 输出结果")
     record.set_defaults(handler=cmd_record)

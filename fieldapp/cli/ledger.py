@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import CliError, open_db, print_json, read_passphrase
+from fieldapp.cli.common import READ, CliError, open_db, print_json, read_passphrase
 
 ROLE_NAMES = {"cadre": "入户干部", "office": "机关工作人员", "reviewer": "审核人"}
 
@@ -61,7 +61,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         raise CliError("请指定一户（户 ID、档案编号或身份证号），或用 --all / --region / --status")
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     signer = _identity(args, store) if args.sign else None
     if not batch:
         info = ledger.render_household_ledger(
@@ -113,7 +113,7 @@ def _countersign(args: argparse.Namespace, targets: list[str]) -> int:
         raise CliError("会签不能与 --sign / --all / --region / --status 同用")
     if not Path(source).is_file():
         raise CliError(f"文件不存在：{source}")
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     signer = _identity(args, store)
     field = ledger.countersign_ledger(source, args.out, signer)
     print(f"已会签：{args.out}（{signer.name}，签章位置 {field}）")
@@ -144,7 +144,7 @@ def _store_ca(args: argparse.Namespace) -> tuple[list[Any], str]:
     from fieldapp.core.store.errors import StoreError
 
     try:
-        store = open_db(args, create=False)
+        store = open_db(args, create=False, access=READ)
     except StoreError as exc:
         return [], f"未指定 --trust，且无法打开数据库（{exc}）"
     try:

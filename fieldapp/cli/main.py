@@ -13,7 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from fieldapp import __version__
-from fieldapp.cli.common import CliError, PassphraseMissing, db_path
+from fieldapp.cli.common import DEFAULT_WAIT, CliError, PassphraseMissing, db_path, release_locks
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -53,6 +53,13 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--user", help="操作人姓名，记入审计日志（默认 $FIELDAPP_USER 或系统用户名）"
     )
+    parser.add_argument(
+        "--wait",
+        type=_seconds,
+        default=DEFAULT_WAIT,
+        metavar="SECONDS",
+        help=f"数据库正被其他程序使用时，写入命令最多等待的秒数（默认 {DEFAULT_WAIT:g}）",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
 
@@ -61,7 +68,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 <= value <= 24 * 3600:
+        raise argparse.ArgumentTypeError(f"“{text}”应为 0 到 86400 之间的秒数")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
+    import sqlite3
+
+    from fieldapp.core.store.connection import busy_error, is_busy
     from fieldapp.core.store.errors import StoreError
 
     parser = build_parser()
@@ -72,11 +92,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, StoreError, PassphraseMissing) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
+    except sqlite3.OperationalError as exc:
+        if not is_busy(exc):
+            raise
+        print(f"错误：{busy_error(None, args.wait)}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("已取消", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return 0
+    finally:
+        release_locks()
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import CliError, acting_user, open_db, parse_day, print_json
+from fieldapp.cli.common import READ, WRITE, CliError, acting_user, open_db, parse_day, print_json
 
 
 def cmd_policies_list(args: argparse.Namespace) -> int:
@@ -67,10 +67,10 @@ def cmd_policies_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _hints(args: argparse.Namespace) -> tuple[Any, str, list[Any], date]:
+def _hints(args: argparse.Namespace, access: str) -> tuple[Any, str, list[Any], date]:
     from fieldapp.core.rules.policies import unclaimed_policies
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=access)
     household = store.household(args.household)
     on = parse_day(args.date, "--date ") or date.today()
     data = store.current(household["id"])
@@ -80,7 +80,7 @@ def _hints(args: argparse.Namespace) -> tuple[Any, str, list[Any], date]:
 def cmd_policies_hints(args: argparse.Namespace) -> int:
     from fieldapp.core.values.money import format_yuan
 
-    _, hid, hints, _ = _hints(args)
+    _, hid, hints, _ = _hints(args, READ)
     if args.json:
         print_json([h.to_dict() for h in hints])
         return 0
@@ -98,7 +98,7 @@ def cmd_policies_add(args: argparse.Namespace) -> int:
     from fieldapp.core.rules.policies import append_row, form_c_row, form_e_row
     from fieldapp.core.store.errors import ValidationFailed
 
-    store, hid, hints, on = _hints(args)
+    store, hid, hints, on = _hints(args, WRITE)
     chosen = [
         h
         for h in hints

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import CliError, open_db, parse_day, print_json
+from fieldapp.cli.common import CACHE, READ, CliError, open_db, parse_day, print_json
 
 
 def _region(text: str | None) -> str | None:
@@ -38,7 +38,7 @@ def _percent(value: float | None) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     from fieldapp.core.reports.stats import compute_stats, figure_households
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=CACHE)
     date_from, date_to = parse_day(args.date_from, "--from "), parse_day(args.date_to, "--to ")
     on = parse_day(args.date, "--date ")
     if args.households:
@@ -119,7 +119,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise CliError("导出文件名应以 .xlsx 结尾")
     if not out.parent.exists():
         raise CliError(f"目录不存在：{out.parent}")
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     try:
         summary = export_xlsx(
             store,
@@ -142,7 +142,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def cmd_exit_review(args: argparse.Namespace) -> int:
     from fieldapp.core.reports.exit_review import review_exits
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=CACHE)
     review = review_exits(
         store,
         on=parse_day(args.date, "--date "),

@@ -5,13 +5,13 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from fieldapp.cli.common import CliError, acting_user, open_db, print_json
+from fieldapp.cli.common import READ, CliError, acting_user, open_db, print_json
 
 
 def cmd_dibao_list(args: argparse.Namespace) -> int:
     from fieldapp.core.values.money import format_yuan
 
-    store = open_db(args)
+    store = open_db(args, access=READ)
     rows = store.dibao_standards()
     if args.json:
         print_json(rows)

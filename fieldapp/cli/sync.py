@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp.cli.common import (
+    READ,
     CliError,
     PassphraseMissing,
     acting_user,
@@ -136,7 +137,7 @@ def cmd_hq_enroll(args: argparse.Namespace) -> int:
 def cmd_hq_devices(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     identity.require_hq(store)
     rows = identity.devices(store)
     if args.json:
@@ -167,7 +168,7 @@ def cmd_hq_revoke(args: argparse.Namespace) -> int:
 def cmd_hq_ca_cert(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     sys.stdout.write(identity.cert_pem(identity.ca_certificate(store)))
     return 0
 
@@ -219,7 +220,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 def cmd_identity(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
 
-    store = open_db(args)
+    store = open_db(args, access=READ)
     mode = identity.identity_mode(store)
     out: dict[str, Any] = {
         "mode": mode,
@@ -387,7 +388,7 @@ def cmd_bundle_inspect(args: argparse.Namespace) -> int:
 def cmd_conflicts_list(args: argparse.Namespace) -> int:
     from fieldapp.core.sync.merge import list_conflicts
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     rows = list_conflicts(store, include_closed=args.all)
     if args.json:
         print_json(rows)
@@ -411,7 +412,7 @@ def cmd_conflicts_list(args: argparse.Namespace) -> int:
 def cmd_conflicts_show(args: argparse.Namespace) -> int:
     from fieldapp.core.sync.merge import find_conflict, list_conflicts
 
-    store = open_db(args, create=False)
+    store = open_db(args, create=False, access=READ)
     wanted = find_conflict(store, args.conflict)["id"]
     entry = next(c for c in list_conflicts(store, include_closed=True) if c["id"] == wanted)
     if args.json:

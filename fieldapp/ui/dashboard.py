@@ -8,7 +8,6 @@ Clicking a number lists the households behind it; double-clicking one opens it.
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
@@ -32,7 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui.operations import BackgroundOp
 
@@ -163,10 +162,10 @@ class Dashboard(QWidget):
 
     def refresh(self) -> BackgroundOp:
         params = self._params()
-        db_path = Path(str(self.store.path))
+        store = self.store
 
         def work(progress: object, cancelled: object) -> Any:
-            own = open_store(db_path)
+            own = reopen(store)
             try:
                 return compute_stats(own, **params)
             except ValueError as exc:

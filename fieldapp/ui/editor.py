@@ -3,6 +3,12 @@
 Cadres work on old laptops that lose power; so every edit is written to the store as a draft
 revision shortly after it is typed (``AUTOSAVE_MS``), validation runs on the same beat, and
 '定稿' (finalise) is only a state change that the engine must allow.
+
+Each page remembers the revision its data came from (``bases``) and every save names it: if
+something else saved the form in between (a bundle import, another window), the store keeps this
+save as a conflict instead of writing it over the newer data, and the editor says so and shows the
+current data. On a store opened read-only the editor only shows: nothing is saved, and the
+reopen-after-crash marker is neither written nor cleared.
 """
 
 from __future__ import annotations
@@ -32,12 +38,18 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.engine import FormResult
 from fieldapp.core.store.errors import StoreError, ValidationFailed
-from fieldapp.core.store.records import STATUSES
+from fieldapp.core.store.records import STATUSES, SaveResult
 from fieldapp.core.store.store import Store
 from fieldapp.ui.form_renderer import FormPage, RenderContext
 
 AUTOSAVE_MS = 400
 OPEN_KEY = "ui.open_household"
+CONFLICT_TEXT = (
+    "{forms}：其他窗口或程序已修改此表，您的修改已另存为冲突版本，请在冲突处理中选择或合并"
+    "（fieldapp conflicts list）。下面显示的是当前数据。"
+)
+READ_ONLY_TEXT = "只读查看：数据库正由其他程序使用，此处不能修改。"
+BANNER_STYLE = "background: #fff4ce; border: 1px solid #c19c00; padding: 6px;"
 
 
 class StatusDialog(QDialog):
@@ -92,8 +104,11 @@ class HouseholdEditor(QWidget):
         self.store = store
         self.household_id = household_id
         self.author = author
+        self.readonly = store.readonly
         self.dirty: set[str] = set()
         self.results: dict[str, FormResult] = {}
+        self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
+        self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         ctx = RenderContext(store, author)
 
         self.heading = QLabel()
@@ -110,6 +125,13 @@ class HouseholdEditor(QWidget):
         top.addWidget(self.status_button)
         top.addWidget(self.history_button)
         top.addWidget(self.finalise_button)
+        self.banner = QLabel()
+        self.banner.setWordWrap(True)
+        self.banner.setStyleSheet(BANNER_STYLE)
+        self.banner.setVisible(self.readonly)
+        self.banner.setText(READ_ONLY_TEXT if self.readonly else "")
+        for button in (self.finalise_button, self.status_button):
+            button.setEnabled(not self.readonly)
 
         self.nav = QListWidget()
         self.problems = QListWidget()
@@ -139,6 +161,7 @@ class HouseholdEditor(QWidget):
         splitter.setSizes([300, 1000])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
 
         self.timer = QTimer(self)
@@ -163,7 +186,8 @@ class HouseholdEditor(QWidget):
 
         self._load()
         self.nav.setCurrentRow(0)
-        store.set_meta(OPEN_KEY, household_id)
+        if not self.readonly:
+            store.set_meta(OPEN_KEY, household_id)
 
     # -- loading and refreshing ----------------------------------------------------------------
 
@@ -175,6 +199,8 @@ class HouseholdEditor(QWidget):
             page.load(self.results[form_id].values)
             page.apply(self.results[form_id])
             page.changed.connect(lambda fid=form_id: self._edited(fid))
+            page.widget().setEnabled(not self.readonly)
+            self.bases[form_id] = self.heads.get(form_id)
             index = self.form_ids.index(form_id)
             placeholder = self.stack.widget(index)
             self.stack.insertWidget(index, page)
@@ -184,8 +210,23 @@ class HouseholdEditor(QWidget):
         return page
 
     def _load(self) -> None:
-        data = self.store.current(self.household_id)
-        self._refresh(self.store.engine().validate_all(data))
+        self._refresh(self._read())
+
+    def _read(self) -> dict[str, FormResult]:
+        """Validated current data, and the revisions it came from (one read: they belong together)."""
+        revisions = self.store.current_revisions(self.household_id)
+        self.heads = {form_id: r.id for form_id, r in revisions.items()}
+        data = {form_id: r.data for form_id, r in revisions.items()}
+        return self.store.engine().validate_all(data)
+
+    def _show_current(self) -> None:
+        """Reload every page whose form was saved by someone else since it was loaded (pages with
+        unsaved edits are left alone: their next save is checked against the newer revision)."""
+        for form_id, page in self.built.items():
+            head = self.heads.get(form_id)
+            if form_id not in self.dirty and head != self.bases.get(form_id):
+                page.load(self.results[form_id].values)
+                self.bases[form_id] = head
 
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
@@ -250,6 +291,8 @@ class HouseholdEditor(QWidget):
         self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
 
     def _edited(self, form_id: str) -> None:
+        if self.readonly:
+            return
         self.dirty.add(form_id)
         self.save_state.setText("正在保存…")
         if not self.timer.isActive():
@@ -258,38 +301,76 @@ class HouseholdEditor(QWidget):
     def save_drafts(self) -> None:
         """Write every edited form as a draft revision (invalid values kept as typed)."""
         self.timer.stop()
+        if self.readonly:
+            return
         pending = sorted(self.dirty)
         self.dirty.clear()
+        conflicts: list[str] = []
         for form_id in pending:
             values = self.page(form_id).values()
             try:
-                self.store.save_form(self.household_id, form_id, values, author=self.author)
+                result = self.store.save_form(
+                    self.household_id,
+                    form_id,
+                    values,
+                    author=self.author,
+                    base_revision_id=self.bases.get(form_id),
+                )
             except StoreError as exc:
                 self.dirty.add(form_id)
                 self.save_state.setText("保存失败")
                 QMessageBox.warning(self, "保存失败", str(exc))
                 return
-        data = self.store.current(self.household_id)
-        self._refresh(self.store.engine().validate_all(data))
+            self._saved(form_id, result, conflicts)
+        self._refresh(self._read())
+        self._show_current()
         if pending:
             self.saved.emit(self.household_id)
-        self.save_state.setText("草稿已自动保存")
+        self.save_state.setText("草稿已自动保存" if not conflicts else "已另存为冲突版本")
+
+    def _saved(self, form_id: str, result: SaveResult, conflicts: list[str]) -> None:
+        """Follow a save: the page is now based on it, or on the newer data it conflicted with."""
+        if result.conflict_id:
+            conflicts.append(form_id)
+            titles = "、".join(f"{f} {self.store.survey.form(f).title}" for f in conflicts)
+            self.banner.setText(CONFLICT_TEXT.format(forms=titles))
+            self.banner.setVisible(True)
+        elif result.created:
+            self.bases[form_id] = result.revision.id
 
     def finalise_current(self) -> None:
+        if self.readonly:
+            return
         form_id = self.current_form_id()
         self.dirty.add(form_id)
         self.save_drafts()
         values = self.store.current(self.household_id).get(form_id) or {}
         try:
-            self.store.save_form(self.household_id, form_id, values, author=self.author, final=True)
+            result = self.store.save_form(
+                self.household_id,
+                form_id,
+                values,
+                author=self.author,
+                final=True,
+                base_revision_id=self.bases.get(form_id),
+            )
         except ValidationFailed as exc:
             self._fill_problems()
             QMessageBox.information(
                 self, "不能定稿", f"{exc}\n\n左侧“待处理的问题”列出了全部错误，点击可跳到对应栏目。"
             )
             return
-        self._refresh(self.store.engine().validate_all(self.store.current(self.household_id)))
+        except StoreError as exc:
+            QMessageBox.warning(self, "未能定稿", str(exc))
+            return
+        conflicts: list[str] = []
+        self._saved(form_id, result, conflicts)
+        self._refresh(self._read())
+        self._show_current()
         self.saved.emit(self.household_id)
+        if conflicts:
+            self.save_state.setText("已另存为冲突版本")
+            return
         self.status_message.emit(f"{self.store.survey.form(form_id).title}已定稿")
         self.save_state.setText("已定稿")
 
@@ -321,6 +402,8 @@ class HouseholdEditor(QWidget):
 
     def close_editor(self) -> None:
         """Flush pending edits and forget the reopen marker: a clean close."""
+        if self.readonly:
+            return
         self.save_drafts()
         self.store.set_meta(OPEN_KEY, "")
 

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.operations import BackgroundOp
@@ -109,11 +109,10 @@ def build_ledger(
         render_household_ledger,
     )
 
-    db_path = Path(str(store.path))
     out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"
 
     def work(progress: object, cancelled: object) -> Path:
-        own = open_store(db_path)  # SQLite connections stay in their own thread
+        own = reopen(store)  # SQLite connections stay in their own thread
         try:
             if len(household_ids) == 1:
                 render_household_ledger(own, household_ids[0], out)

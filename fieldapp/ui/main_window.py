@@ -1,8 +1,11 @@
-"""The main window: the household list (search as you type, filters, sorting) and editor tabs."""
+"""The main window: the household list (search as you type, filters, sorting) and editor tabs.
+
+On a store opened read-only (another program holds the database) the window says so in its
+title and status bar, every action that writes is disabled, and it never reopens a household
+from the crash marker: that marker belongs to the program holding the database.
+"""
 
 from __future__ import annotations
-
-from pathlib import Path
 
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
@@ -35,7 +38,9 @@ class MainWindow(QMainWindow):
         super().__init__()
         self.store = store
         self.author = author or store.meta("profile.name") or "未登记"
-        self.setWindowTitle(f"户户清 — {store.survey.title}")
+        self.write_actions: list[QAction] = []
+        read_only = "（只读）" if store.readonly else ""
+        self.setWindowTitle(f"户户清 — {store.survey.title}{read_only}")
         self.tabs = QTabWidget()
         self.tabs.setTabsClosable(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
@@ -44,6 +49,13 @@ class MainWindow(QMainWindow):
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
         self._build_menus()
         self.statusBar().showMessage(f"操作人：{self.author}　数据库：{store.path}")
+        if store.readonly:
+            self.read_only_label = QLabel("只读查看：不能修改")
+            self.read_only_label.setStyleSheet("color: #c01c28; font-weight: bold;")
+            self.statusBar().addPermanentWidget(self.read_only_label)
+            self.new_button.setEnabled(False)
+            for action in self.write_actions:
+                action.setEnabled(False)
         self.refresh()
 
     # -- list ----------------------------------------------------------------------------------
@@ -160,9 +172,10 @@ class MainWindow(QMainWindow):
             self.refresh()
 
     def reopen_after_crash(self) -> HouseholdEditor | None:
-        """The household that was open when the app last stopped without closing it."""
+        """The household that was open when the app last stopped without closing it (only for the
+        program holding the database: a read-only window must not take another's marker)."""
         household_id = self.store.meta(OPEN_KEY)
-        if not household_id:
+        if not household_id or self.store.readonly:
             return None
         try:
             self.store.household(household_id)
@@ -177,7 +190,7 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("文件(&F)")
-        self._action(file_menu, "新建户", "Ctrl+N", self.new_household)
+        self.write_actions.append(self._action(file_menu, "新建户", "Ctrl+N", self.new_household))
         self._action(file_menu, "搜索", "Ctrl+F", self._focus_search)
         file_menu.addSeparator()
         self._action(file_menu, "退出", "Ctrl+Q", self.close)
@@ -186,12 +199,14 @@ class MainWindow(QMainWindow):
             ledger, "预览/打印台账（当前户或所选各户）", "Ctrl+P", self.ledger_for_selection
         )
         sync = self.menuBar().addMenu("数据包(&B)")
-        self._action(sync, "导出上报数据包…", None, self.export_bundle)
-        self._action(sync, "导入数据包…", None, self.import_bundles)
+        self.write_actions += [
+            self._action(sync, "导出上报数据包…", None, self.export_bundle),
+            self._action(sync, "导入数据包…", None, self.import_bundles),
+        ]
         report = self.menuBar().addMenu("统计(&S)")
         self._action(report, "统计看板", "Ctrl+T", self.show_dashboard)
         tools = self.menuBar().addMenu("工具(&T)")
-        self._action(tools, "生成演示数据…", None, self.generate_demo)
+        self.write_actions.append(self._action(tools, "生成演示数据…", None, self.generate_demo))
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于户户清", None, self._about)
 
@@ -273,14 +288,13 @@ class MainWindow(QMainWindow):
         if not ok:
             return
         from fieldapp.core.demo.generate import generate_demo
-        from fieldapp.core.store.database import open_store
+        from fieldapp.core.store.database import reopen
         from fieldapp.ui.operations import BackgroundOp
 
-        path = Path(str(self.store.path))
         author = self.author
 
         def work(progress: object, cancelled: object) -> int:
-            store = open_store(path)
+            store = reopen(self.store)
             try:
                 return generate_demo(store, count, author=author, progress=progress)  # type: ignore[arg-type]
             finally:

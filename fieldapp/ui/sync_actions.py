@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtWidgets import QInputDialog, QLineEdit, QMessageBox, QWidget
 
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.operations import BackgroundOp
@@ -66,12 +66,11 @@ def export_bundle_gui(
     secret = (passphrase or (lambda: ask_passphrase(parent)))()
     if secret is None:
         return None
-    db_path = Path(str(store.path))
 
     def work(progress: object, cancelled: object) -> Any:
         from fieldapp.core.sync.bundle import export_bundle
 
-        own = open_store(db_path)
+        own = reopen(store)
         try:
             return export_bundle(own, Path(target), secret, author=author).to_dict()
         finally:
@@ -111,12 +110,11 @@ def import_bundles_gui(
     secret = (passphrase or (lambda: ask_passphrase(parent)))()
     if secret is None:
         return None
-    db_path = Path(str(store.path))
 
     def work(progress: Callable[[int, int], None], cancelled: object) -> Any:
         from fieldapp.core.sync.bundle import BundleError, import_bundle
 
-        own = open_store(db_path)
+        own = reopen(store)
         reports = []
         try:
             for i, name in enumerate(files):

@@ -19,11 +19,11 @@ from hypothesis import strategies as st
 
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.versions import REVISION_COLUMNS
 from fieldapp.core.sync import records as sync_records
 from fieldapp.core.sync.bundle import export_bundle
 from fieldapp.core.sync.container import BundleError, write_bundle
 from fieldapp.core.sync.importer import import_bundle
-from fieldapp.core.sync.merge import REVISION_COLUMNS
 from fieldapp.core.trust import identity
 from tests.core.test_sync import (
     HQ_PASS,

@@ -37,6 +37,7 @@ from fieldapp.core.reports.figures import HOME_VISIT, SOLVED, Facts
 from fieldapp.core.reports.records import HouseholdRecord, iter_records, region_clause
 from fieldapp.core.rules import assessment as rules
 from fieldapp.core.rules import exits as exit_rules
+from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
@@ -320,9 +321,13 @@ def iter_household_facts(
 
 
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:
-    """Keep recomputed entries; a store that cannot be written (read-only copy) just misses out."""
+    """Keep recomputed entries; a store that cannot be written (opened read-only while another
+    program holds it, a read-only copy, or busy) just misses out."""
     if not rows:
         return True
+    if store.readonly:
+        rows.clear()
+        return False
     try:
         with store.db.atomic():
             store.db.conn.executemany(
@@ -331,7 +336,7 @@ def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-    except sqlite3.OperationalError:
+    except (sqlite3.OperationalError, StoreError):
         rows.clear()
         return False
     rows.clear()

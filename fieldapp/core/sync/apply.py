@@ -21,8 +21,9 @@ from typing import Any
 from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.store import Store
+from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import BundleError, Envelope
-from fieldapp.core.sync.merge import Clocks, is_known, receive_revision
+from fieldapp.core.sync.merge import is_known, receive_revision
 from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, log_bundle
 from fieldapp.core.trust import identity
 

@@ -22,6 +22,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fieldapp.core.store.store import Store
+from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.apply import ImportReport
 from fieldapp.core.sync.container import (
     BundleError,
@@ -30,7 +31,6 @@ from fieldapp.core.sync.container import (
     write_bundle,
 )
 from fieldapp.core.sync.importer import import_bundle
-from fieldapp.core.sync.merge import Clocks
 from fieldapp.core.sync.records import (
     KIND_ASSIGN,
     KIND_UP,

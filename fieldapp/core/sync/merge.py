@@ -36,7 +36,6 @@ from fieldapp.core.store.versions import (
     AFTER,
     BEFORE,
     EQUAL,
-    REVISION_COLUMNS,
     Clock,
     Clocks,
     close_conflict,
@@ -49,8 +48,6 @@ from fieldapp.core.store.versions import (
     open_conflict,
     open_conflicts,
 )
-
-__all__ = ["AFTER", "REVISION_COLUMNS", "Clocks", "compare", "join"]
 
 
 class ConflictError(StoreError):

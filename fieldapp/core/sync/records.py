@@ -14,8 +14,8 @@ from typing import Any
 from fieldapp import __version__
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
+from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import FORMAT_NAME, FORMAT_VERSION
-from fieldapp.core.sync.merge import Clocks
 from fieldapp.core.trust import identity
 
 KIND_UP = "laptop-to-hq"
