@@ -344,7 +344,7 @@ class HouseholdEditor(QWidget):
         form_id = self.current_form_id()
         self.dirty.add(form_id)
         self.save_drafts()
-        values = self.store.current(self.household_id).get(form_id) or {}
+        values = self.page(form_id).values()  # what the cadre sees, based on bases[form_id]
         try:
             result = self.store.save_form(
                 self.household_id,

@@ -17,6 +17,7 @@ import subprocess
 import sys
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -79,6 +80,15 @@ def fieldapp(db: Path, *args: str, stdin: str | None = None) -> subprocess.Compl
         env=ENV,
         timeout=120,
     )
+
+
+def record(
+    db: Path, household: str, data: dict[str, Any], *options: str, base: str | None = None
+) -> subprocess.CompletedProcess[str]:
+    """``fieldapp [options] record HOUSEHOLD --form A --draft [--base]`` with ``data`` on stdin."""
+    args = (*options, "record", household, "--form", "A", "--draft", "--json", "-")
+    args += ("--base", base) if base else ()
+    return fieldapp(db, *args, stdin=json.dumps(data, ensure_ascii=False))
 
 
 @pytest.fixture
@@ -201,21 +211,8 @@ def test_record_with_a_stale_base_keeps_the_data_as_a_conflict_and_exits_1(
     loaded = store.current_revision(household, "A")
     assert loaded is not None
     store.save_form(household, "A", {**loaded.data, "phone": "13800001111"}, author="乙")
-    data = json.dumps({**loaded.data, "political": "群众"}, ensure_ascii=False)
 
-    done = fieldapp(
-        db,
-        "record",
-        household,
-        "--form",
-        "A",
-        "--draft",
-        "--base",
-        loaded.id,
-        "--json",
-        "-",
-        stdin=data,
-    )
+    done = record(db, household, {**loaded.data, "political": "群众"}, base=loaded.id)
 
     assert done.returncode == 1, done.stderr
     assert "冲突版本" in done.stderr and "Traceback" not in done.stderr
@@ -231,19 +228,7 @@ def test_cli_writer_refuses_cleanly_while_another_program_holds_the_database(
     before = revision_count(db)
     holder = child(HOLD_LOCK, str(db))
     try:
-        done = fieldapp(
-            db,
-            "--wait",
-            "0.5",
-            "record",
-            household,
-            "--form",
-            "A",
-            "--draft",
-            "--json",
-            "-",
-            stdin='{"name": "改"}',
-        )
+        done = record(db, household, {"name": "改"}, "--wait", "0.5")
         shown = fieldapp(db, "show", household, "--json")  # readers do not need the lock
     finally:
         finish(holder)
@@ -304,19 +289,7 @@ def test_a_lock_left_by_a_killed_program_is_taken_over_and_said(
     holder.wait(timeout=10)
     assert lock_path(db).read_text(encoding="utf-8")  # the file still names the dead holder
 
-    done = fieldapp(
-        db,
-        "--wait",
-        "0",
-        "record",
-        household,
-        "--form",
-        "A",
-        "--draft",
-        "--json",
-        "-",
-        stdin='{"name": "接管"}',
-    )
+    done = record(db, household, {"name": "接管"}, "--wait", "0")
 
     assert done.returncode == 0, done.stderr
     assert "未正常退出，已接管" in done.stderr and "张三" in done.stderr
@@ -333,19 +306,7 @@ def test_record_beside_a_long_write_transaction_is_a_message_not_a_traceback(
     before = revision_count(db)
     holder = child(HOLD_WRITE, str(db))
     try:
-        done = fieldapp(
-            db,
-            "--wait",
-            "1",
-            "record",
-            household,
-            "--form",
-            "A",
-            "--draft",
-            "--json",
-            "-",
-            stdin='{"name": "改"}',
-        )
+        done = record(db, household, {"name": "改"}, "--wait", "1")
     finally:
         finish(holder)
     assert done.returncode == 1
@@ -363,12 +324,26 @@ def test_readers_open_read_only_and_statistics_skip_their_cache(
     try:
         listed = fieldapp(db, "list", "--json")
         stats = fieldapp(db, "stats", "--json")
-        history = fieldapp(db, "history", household, "--json")
     finally:
         finish(holder)
-    for done in (listed, stats, history):
+    for done in (listed, stats):
         assert done.returncode == 0, done.stderr
     assert [h["name"] for h in json.loads(listed.stdout)] == ["赵红梅"]
     conn = sqlite3.connect(str(db))
     assert conn.execute("select count(*) from hq_facts").fetchone()[0] == 0
     conn.close()
+
+
+def test_taking_the_lock_again_in_one_process_does_not_lock_it_out(tmp_path: Path) -> None:
+    """A command that opens the database twice (or the GUI and its background work) shares the
+    process's lock; it is released when the last holder lets go, leaving an empty file."""
+    from fieldapp.core.store.lock import acquire
+
+    db = tmp_path / "huhuqing.db"
+    first = acquire(db, program="cli", command="fieldapp record")
+    second = acquire(db, program="cli", command="fieldapp record")
+    assert second is first
+    second.release()
+    assert first.held and "fieldapp record" in lock_path(db).read_text(encoding="utf-8")
+    first.release()
+    assert not first.held and lock_path(db).read_text(encoding="utf-8") == ""

@@ -9,13 +9,10 @@ whose form was saved by something else in between keeps its save as a conflict a
 
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
-import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from PySide6.QtWidgets import QMessageBox
@@ -28,8 +25,11 @@ from fieldapp.core.sync.merge import list_conflicts
 from fieldapp.ui.app import QUIT, READ_ONLY, Session, start
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.main_window import MainWindow
-from tests.ui.qt_child import ENV, spawn
-from tests.ui.test_editor import choose, settle, type_into
+from tests.core.test_concurrency import record
+from tests.ui.qt_child import spawn
+from tests.ui.test_editor import choose, dialogs, settle, type_into
+
+__all__ = ["dialogs"]  # test_editor's autouse fixture: message boxes are recorded, not shown
 
 HOLDER = r"""
 import sys
@@ -44,21 +44,6 @@ sys.stdin.readline()
 """
 
 
-@pytest.fixture(autouse=True)
-def boxes(monkeypatch: pytest.MonkeyPatch) -> list[str]:
-    """Message boxes: the static helpers are recorded; a box run with exec() is answered by the
-    test through ``answer`` (only exec is replaced: the box is built and its buttons are real)."""
-    shown: list[str] = []
-
-    def record(*args: Any, **kwargs: Any) -> int:
-        shown.append(str(args[2]) if len(args) > 2 else "")
-        return 0
-
-    for name in ("information", "warning", "critical", "question"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(record))
-    return shown
-
-
 def answer(monkeypatch: pytest.MonkeyPatch, button_text: str) -> list[str]:
     """Make every QMessageBox.exec() click the button with this text; returns the texts shown."""
     texts: list[str] = []
@@ -71,6 +56,17 @@ def answer(monkeypatch: pytest.MonkeyPatch, button_text: str) -> list[str]:
 
     monkeypatch.setattr(QMessageBox, "exec", fake_exec)
     return texts
+
+
+@pytest.fixture
+def holder(database: tuple[Path, str]) -> Iterator[subprocess.Popen[str]]:
+    """The application in a child process, holding the database with the household open."""
+    db, hid = database
+    child = spawn(HOLDER, str(db), hid, talk=True)
+    assert child.stdout is not None and child.stdout.readline().strip() == "READY"
+    yield child
+    child.kill()
+    child.wait(timeout=10)
 
 
 @pytest.fixture
@@ -93,44 +89,19 @@ def started(qtbot: QtBot, db: Path) -> Session:
 
 
 def test_second_instance_is_told_who_holds_the_database_and_only_looks(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, database: tuple[Path, str]
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    database: tuple[Path, str],
+    holder: subprocess.Popen[str],
 ) -> None:
     db, hid = database
-    holder = spawn(HOLDER, str(db), hid, talk=True)
-    assert holder.stdout is not None
-    try:
-        assert holder.stdout.readline().strip() == "READY"
-        # the app plus a CLI record: the CLI writer is refused, the app's data stays
-        record = subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "fieldapp",
-                "--db",
-                str(db),
-                "--wait",
-                "0.5",
-                "record",
-                hid,
-                "--form",
-                "A",
-                "--draft",
-                "--json",
-                "-",
-            ],
-            input=json.dumps({"name": "赵红梅", "phone": "13000000000"}),
-            capture_output=True,
-            text=True,
-            env=ENV,
-            timeout=60,
-        )
-        assert record.returncode == 1 and "图形界面" in record.stderr
+    # the app plus a CLI record: the CLI writer is refused, the app's data stays
+    done = record(db, hid, {"name": "赵红梅", "phone": "13000000000"}, "--wait", "0.5")
+    assert done.returncode == 1 and "图形界面" in done.stderr
 
-        texts = answer(monkeypatch, READ_ONLY)
-        session = started(qtbot, db)
-    finally:
-        holder.kill()
-        holder.wait(timeout=10)
+    texts = answer(monkeypatch, READ_ONLY)
+    session = started(qtbot, db)
+    holder.kill()
     window = session.window
     assert isinstance(window, MainWindow)
     (text,) = texts
@@ -161,28 +132,20 @@ def test_second_instance_is_told_who_holds_the_database_and_only_looks(
 
 
 def test_quit_instead_of_looking_opens_nothing(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, database: tuple[Path, str]
+    monkeypatch: pytest.MonkeyPatch, database: tuple[Path, str], holder: subprocess.Popen[str]
 ) -> None:
-    db, hid = database
-    holder = spawn(HOLDER, str(db), hid, talk=True)
-    assert holder.stdout is not None
-    try:
-        assert holder.stdout.readline().strip() == "READY"
-        texts = answer(monkeypatch, QUIT)
-        assert start(db) == 0
-    finally:
-        holder.kill()
-        holder.wait(timeout=10)
+    texts = answer(monkeypatch, QUIT)
+    assert start(database[0]) == 0
     assert len(texts) == 1
 
 
 def test_a_killed_application_leaves_a_lock_that_is_taken_over(
-    qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, database: tuple[Path, str]
+    qtbot: QtBot,
+    monkeypatch: pytest.MonkeyPatch,
+    database: tuple[Path, str],
+    holder: subprocess.Popen[str],
 ) -> None:
     db, hid = database
-    holder = spawn(HOLDER, str(db), hid, talk=True)
-    assert holder.stdout is not None
-    assert holder.stdout.readline().strip() == "READY"
     holder.send_signal(signal.SIGKILL)
     holder.wait(timeout=10)
     texts = answer(monkeypatch, READ_ONLY)

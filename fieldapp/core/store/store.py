@@ -178,12 +178,11 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
                 )
             state = "final" if final else "draft"
             encoded = json.dumps(result.values, ensure_ascii=False, sort_keys=True)
-            moved = head is not None and (base is None or base.id != head.id)
             if head is not None and _same(head, encoded, final):
                 return SaveResult(head, result.problems, created=False)
-            if moved and base is not None and _same(base, encoded, final):
-                assert head is not None  # nothing new from this caller: the newer one stays
-                return SaveResult(head, result.problems, created=False)
+            newer = head if head is not None and (base is None or base.id != head.id) else None
+            if newer is not None and base is not None and _same(base, encoded, final):
+                return SaveResult(newer, result.problems, created=False)  # nothing new from us
             row: dict[str, Any] = {
                 "id": str(uuid.uuid4()),
                 "household_id": household_id,
@@ -197,9 +196,8 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
                 "device_seq": self._next_device_seq(),
                 "parent_id": base.id if base else None,
             }
-            if moved:
-                assert head is not None
-                conflict_id = self._keep_concurrent(row, head, base)
+            if newer is not None:  # saved in between: never written over, kept as a conflict
+                conflict_id = self._keep_concurrent(row, newer, base)
                 return SaveResult(Revision.from_row(row), result.problems, True, conflict_id)
             self.db.table("revisions").insert(row)
             self.audit(
