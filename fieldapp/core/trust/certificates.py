@@ -8,6 +8,7 @@ store and enrollment build on these; bundles and ledgers use them to check signe
 from __future__ import annotations
 
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,6 +64,11 @@ class StaffInfo:
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate's DER, hex (what ``openssl x509 -fingerprint -sha256`` shows)."""
     return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def canonical_json(value: Any) -> bytes:
+    """The bytes a signature over a JSON document covers: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def public_key_fingerprint(key: x25519.X25519PublicKey) -> str:

@@ -24,6 +24,7 @@ from fieldapp.core.trust.certificates import (
     ROLES,
     IdentityError,
     StaffInfo,
+    canonical_json,
     cert_pem,
     decrypt_pem,
     encrypt_pem,
@@ -198,10 +199,6 @@ def _enroll(
     return sign_key, cert, receive
 
 
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
 def enroll_staff(
     store: Store,
     hq_passphrase: bytes,
@@ -240,7 +237,7 @@ def enroll_staff(
         "signing_key": encrypt_pem(sign_key, staff_passphrase),
         "receive_key": encrypt_pem(recv_key, staff_passphrase),
     }
-    signature = ca_key.sign(_canonical(body), ec.ECDSA(hashes.SHA256()))
+    signature = ca_key.sign(canonical_json(body), ec.ECDSA(hashes.SHA256()))
     body["ca_signature"] = base64.b64encode(signature).decode("ascii")
     text = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     return text.encode("utf-8"), staff_info(cert)
@@ -339,7 +336,7 @@ def read_enrollment(data: bytes) -> dict[str, Any]:
             raise InvalidSignature
         ca_public.verify(
             base64.b64decode(body["ca_signature"], validate=True),
-            _canonical(signed),
+            canonical_json(signed),
             ec.ECDSA(hashes.SHA256()),
         )
     except (InvalidSignature, ValueError):

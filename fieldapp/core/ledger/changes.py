@@ -1,0 +1,416 @@
+"""What changed in a signed PDF after a signature, named for the person checking it.
+
+pyHanko's difference analysis (with the strict policy in ``ledger/policy.py``) decides whether
+the incremental updates after a signature are allowed; it says *that* something changed, not
+*what*. Here each revision is compared with the one before it and every change is named: the
+document information or XMP metadata, a page's content or resources, the number of pages, an
+annotation added, removed or changed, a form field, the document catalog, freed objects; and
+``appended_bytes`` counts the bytes after the last revision's ``%%EOF``, which no revision
+declares and no signature covers. The two updates a signed ledger may receive are named as
+allowed: validation information (``/DSS``) and a signature in an empty signature field (plus an
+invisible document timestamp, the PAdES B-LTA path).
+
+Only objects written by a revision can differ from the revision before, so the comparison walks
+the page tree but looks into an object only when it, or something it refers to, was rewritten.
+Signing software rewrites the modification date and producer in ``/Info`` and XMP on every save;
+those bookkeeping entries are not changes (``BOOKKEEPING_INFO``, ``BOOKKEEPING_XMP``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from typing import Any
+
+from pyhanko.pdf_utils import generic
+from pyhanko.pdf_utils.misc import PdfError
+from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+
+ALLOWED_KINDS = ("validation_info", "signature", "timestamp")
+KIND_NAMES = {
+    "metadata": "元数据",
+    "pages": "页面",
+    "annotations": "批注",
+    "form": "表单域",
+    "catalog": "文档结构",
+    "structure": "文件结构",
+    "appended": "追加字节",
+    "validation_info": "验证信息",
+    "signature": "签名",
+    "timestamp": "文档时间戳",
+}
+BOOKKEEPING_INFO = frozenset({"/ModDate", "/Producer"})
+BOOKKEEPING_XMP = re.compile(
+    rb"""\s(?:xmp:ModifyDate|xmp:MetadataDate|pdf:Producer|x:xmptk)=(?:"[^"]*"|'[^']*')"""
+    rb"|<(xmp:ModifyDate|xmp:MetadataDate|pdf:Producer)>[^<]*</\1>"
+)
+# catalog entries judged elsewhere (pages, form, metadata, validation info) or rewritten by
+# every signing tool (the PDF version and its extensions)
+CATALOG_ELSEWHERE = frozenset(
+    {"/Pages", "/AcroForm", "/DSS", "/Metadata", "/Version", "/Extensions"}
+)
+SKIP_KEYS = frozenset({"/Parent", "/P"})  # back references: following them walks everything
+MAX_SHOWN = 40
+
+
+@dataclass(frozen=True)
+class Change:
+    """One named change; ``revision`` is the incremental update that made it (0 = original)."""
+
+    kind: str
+    revision: int
+    detail: str
+
+    @property
+    def allowed(self) -> bool:
+        return self.kind in ALLOWED_KINDS
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "kind": self.kind,
+            "revision": self.revision,
+            "detail": self.detail,
+            "allowed": self.allowed,
+        }
+
+
+def _short(value: Any) -> str:
+    text = str(value)
+    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
+
+
+def _canon(obj: Any) -> Any:
+    """A comparable value for an object's own content; references stay references."""
+    if isinstance(obj, generic.IndirectObject):
+        return ("R", obj.idnum, obj.generation)
+    if isinstance(obj, generic.StreamObject):
+        body = tuple(sorted((str(k), _canon(v)) for k, v in obj.items() if k != "/Length"))
+        return ("S", body, hashlib.sha256(obj.encoded_data).hexdigest())
+    if isinstance(obj, dict):
+        return ("D", tuple(sorted((str(k), _canon(v)) for k, v in obj.items())))
+    if isinstance(obj, list):
+        return ("A", tuple(_canon(v) for v in obj))
+    return (type(obj).__name__, str(obj))
+
+
+class RevisionDiff:
+    """Revision ``new`` against ``new - 1``: which objects really differ, and where they are."""
+
+    def __init__(self, reader: PdfFileReader, new: int) -> None:
+        self.revision = new
+        self.old: Any = reader.get_historical_resolver(new - 1)
+        self.new: Any = reader.get_historical_resolver(new)
+        written = self.new.explicit_refs_in_revision()  # type: ignore[no-untyped-call]
+        self.written = {(r.idnum, r.generation) for r in written}
+        self.freed = self.new.refs_freed_in_revision()  # type: ignore[no-untyped-call]
+        self._memo: dict[tuple[int, int], bool] = {}
+
+    # -- objects -----------------------------------------------------------------------------
+
+    def _object_changed(self, ref: generic.Reference) -> bool:
+        key = (ref.idnum, ref.generation)
+        if key not in self.written:
+            return False
+        if self.old.is_ref_unassignable(ref):
+            return True  # a new object, referred to from something that existed
+        try:
+            return bool(_canon(self.old(ref)) != _canon(self.new(ref)))
+        except (PdfError, ValueError, KeyError):
+            return True
+
+    def changed(self, obj: Any) -> bool:
+        """Whether ``obj`` (as in the new revision) or anything it refers to was rewritten."""
+        if isinstance(obj, generic.IndirectObject):
+            key = (obj.idnum, obj.generation)
+            if key in self._memo:
+                return self._memo[key]
+            self._memo[key] = False  # a cycle: the rest of the walk decides
+            ref = obj.reference
+            result = self._object_changed(ref) or self.changed(self.new(ref))
+            self._memo[key] = result
+            return result
+        if isinstance(obj, dict):
+            return any(self.changed(v) for k, v in obj.items() if k not in SKIP_KEYS)
+        if isinstance(obj, list):
+            return any(self.changed(v) for v in obj)
+        return False
+
+    def _differs(self, old: Any, new: Any) -> bool:
+        return bool(_canon(old) != _canon(new)) or self.changed(new)
+
+    # -- the named changes -------------------------------------------------------------------
+
+    def changes(self) -> list[Change]:
+        found: list[Change] = []
+        for check in (
+            self._metadata,
+            self._catalog,
+            self._pages,
+            self._form,
+            self._validation_info,
+        ):
+            found += check()
+        if self.freed:
+            found.append(self._change("structure", f"删除了 {len(self.freed)} 个对象"))
+        unique: dict[tuple[str, str], Change] = {(c.kind, c.detail): c for c in found}
+        return list(unique.values())
+
+    def _change(self, kind: str, detail: str) -> Change:
+        return Change(kind, self.revision, detail)
+
+    def _metadata(self) -> list[Change]:
+        found = []
+        old_info, new_info = _info(self.old), _info(self.new)
+        for key in sorted(set(old_info) | set(new_info)):
+            if key in BOOKKEEPING_INFO or old_info.get(key) == new_info.get(key):
+                continue
+            if key not in new_info:
+                found.append(self._change("metadata", f"文档信息 {key} 被删除"))
+            else:
+                before = f"由“{_short(old_info[key])}”" if key in old_info else ""
+                found.append(
+                    self._change(
+                        "metadata", f"文档信息 {key} {before}改为“{_short(new_info[key])}”"
+                    )
+                )
+        if _xmp(self.old) != _xmp(self.new):
+            found.append(self._change("metadata", "XMP 元数据被修改"))
+        return found
+
+    def _catalog(self) -> list[Change]:
+        old_root, new_root = self.old.root, self.new.root
+        keys = (set(old_root) | set(new_root)) - CATALOG_ELSEWHERE
+        found = []
+        for key in sorted(keys):
+            if key not in new_root:
+                found.append(self._change("catalog", f"文档目录的 {key} 被删除"))
+            elif key not in old_root:
+                found.append(self._change("catalog", f"文档目录被添加了 {key}"))
+            elif self._differs(old_root.get(key), new_root.get(key)):
+                found.append(self._change("catalog", f"文档目录的 {key} 被修改"))
+        return found
+
+    def _pages(self) -> list[Change]:
+        old_pages, new_pages = _page_list(self.old), _page_list(self.new)
+        found = []
+        if len(old_pages) != len(new_pages):
+            found.append(
+                self._change("pages", f"页数由 {len(old_pages)} 页变为 {len(new_pages)} 页")
+            )
+        for number, (old, new) in enumerate(zip(old_pages, new_pages, strict=False), 1):
+            if old[0] != new[0]:
+                found.append(self._change("pages", f"第 {number} 页被替换为另一页"))
+                continue
+            if new[0] is not None and not self.changed(new[0]):
+                continue
+            keys = sorted((set(old[1]) | set(new[1])) - {"/Annots", "/Parent"})
+            touched = [k for k in keys if self._differs(old[1].get(k), new[1].get(k))]
+            if touched:
+                found.append(
+                    self._change("pages", f"第 {number} 页的页面内容被修改（{'、'.join(touched)}）")
+                )
+            found += self._annotations(number, old[1], new[1])
+        return found
+
+    def _annotations(self, number: int, old_page: Any, new_page: Any) -> list[Change]:
+        old_list = _entries(old_page.get("/Annots"))
+        new_list = _entries(new_page.get("/Annots"))
+        old_keys = {_key(a) for a in old_list}
+        new_keys = {_key(a) for a in new_list}
+        found = []
+        for annot in new_list:
+            item = _deref(annot) if isinstance(annot, generic.IndirectObject) else annot
+            what = _annotation_name(item)
+            if _key(annot) not in old_keys:
+                if _is_doc_timestamp(item):
+                    found.append(self._change("timestamp", "追加了文档时间戳"))
+                else:
+                    found.append(self._change("annotations", f"第 {number} 页添加了{what}"))
+            elif self.changed(annot):
+                if self._newly_signed(annot):
+                    name = _field_name(item)
+                    found.append(self._change("signature", f"签名域“{name}”填入了签名"))
+                else:
+                    found.append(self._change("annotations", f"第 {number} 页的{what}被修改"))
+        for annot in old_list:
+            if _key(annot) not in new_keys:
+                item = _deref(annot) if isinstance(annot, generic.IndirectObject) else annot
+                what = _annotation_name(item)
+                found.append(self._change("annotations", f"第 {number} 页的{what}被删除"))
+        return found
+
+    def _newly_signed(self, annot: Any) -> bool:
+        """A signature widget whose (empty) field received its first value in this revision."""
+        if not isinstance(annot, generic.IndirectObject):
+            return False
+        ref = annot.reference
+        if self.old.is_ref_unassignable(ref):
+            return False
+        old, new = _sig_field(self.old(ref)), _sig_field(self.new(ref))
+        return old is not None and new is not None and "/V" not in old and "/V" in new
+
+    def _form(self) -> list[Change]:
+        old_form = _resolve(self.old.root.get("/AcroForm"))
+        new_form = _resolve(self.new.root.get("/AcroForm"))
+        found = []
+        for key in sorted((set(old_form) | set(new_form)) - {"/Fields", "/SigFlags"}):
+            if self._differs(old_form.get(key), new_form.get(key)):
+                found.append(self._change("form", f"表单字典的 {key} 被修改"))
+        widgets = {
+            _key(a) for _ref, page in _page_list(self.new) for a in _entries(page.get("/Annots"))
+        }
+        old_fields = {_key(f) for f in _entries(old_form.get("/Fields"))}
+        for entry in _entries(new_form.get("/Fields")):
+            if _key(entry) in widgets:
+                continue  # a field that is its own widget: judged with the page's annotations
+            field = _resolve(entry)
+            name = _short(field.get("/T", "?"))
+            if _key(entry) not in old_fields:
+                found.append(self._change("form", f"添加了表单域“{name}”"))
+            elif self.changed(entry) and not self._newly_signed(entry):
+                found.append(self._change("form", f"表单域“{name}”被修改"))
+        return found
+
+    def _validation_info(self) -> list[Change]:
+        old_dss = self.old.root.get("/DSS")
+        new_dss = self.new.root.get("/DSS")
+        if new_dss is None or not self._differs(old_dss, new_dss):
+            return []
+        return [self._change("validation_info", "追加了验证信息（DSS：证书、吊销信息）")]
+
+
+# -- reading a revision ----------------------------------------------------------------------------
+
+EMPTY: Any = generic.DictionaryObject()  # type: ignore[no-untyped-call]
+
+
+def _deref(obj: Any) -> Any:
+    return obj.get_object()
+
+
+def _resolve(obj: Any) -> Any:
+    if isinstance(obj, generic.IndirectObject):
+        obj = _deref(obj)
+    return obj if isinstance(obj, generic.DictionaryObject) else EMPTY
+
+
+def _entries(obj: Any) -> list[Any]:
+    if isinstance(obj, generic.IndirectObject):
+        obj = _deref(obj)
+    return list(obj) if isinstance(obj, generic.ArrayObject) else []
+
+
+def _key(obj: Any) -> Any:
+    if isinstance(obj, generic.IndirectObject):
+        return ("R", obj.idnum, obj.generation)
+    return _canon(obj)
+
+
+def _info(resolver: HistoricalResolver) -> dict[str, str]:
+    info = _resolve(resolver.trailer_view.get("/Info"))
+    return {str(k): str(v.get_object()) for k, v in info.items()}
+
+
+def _xmp(resolver: HistoricalResolver) -> bytes | None:
+    stream = resolver.root.get("/Metadata")
+    if isinstance(stream, generic.IndirectObject):
+        stream = _deref(stream)
+    if not isinstance(stream, generic.StreamObject):
+        return None
+    try:
+        data = stream.data
+    except (PdfError, ValueError):
+        data = stream.encoded_data
+    return BOOKKEEPING_XMP.sub(b"", data)
+
+
+def metadata_unchanged(old: HistoricalResolver, new: HistoricalResolver) -> bool:
+    """Whether ``/Info`` and XMP agree between two revisions, bookkeeping entries aside."""
+    old_info, new_info = _info(old), _info(new)
+    keys = (set(old_info) | set(new_info)) - BOOKKEEPING_INFO
+    return all(old_info.get(k) == new_info.get(k) for k in keys) and _xmp(old) == _xmp(new)
+
+
+def _page_list(resolver: HistoricalResolver) -> list[tuple[Any, Any]]:
+    """(reference or None, page dictionary) for every page, in order."""
+    pages: list[tuple[Any, Any]] = []
+    seen: set[tuple[int, int]] = set()
+
+    def walk(node: Any, depth: int) -> None:
+        ref = node if isinstance(node, generic.IndirectObject) else None
+        if ref is not None:
+            if (ref.idnum, ref.generation) in seen or depth > 64:
+                return
+            seen.add((ref.idnum, ref.generation))
+        item = _resolve(node)
+        if item.get("/Type") == "/Pages" or "/Kids" in item:
+            for kid in _entries(item.get("/Kids")):
+                walk(kid, depth + 1)
+        else:
+            pages.append((ref, item))
+
+    walk(resolver.root.get("/Pages"), 0)
+    return pages
+
+
+def _sig_field(widget: Any) -> Any:
+    """The signature field a widget belongs to (itself when merged), or None."""
+    item = _resolve(widget)
+    for candidate in (item, _resolve(item.get("/Parent"))):
+        if candidate.get("/FT") == "/Sig":
+            return candidate
+    return None
+
+
+def _field_name(widget: Any) -> str:
+    field = _sig_field(widget)
+    return _short((field if field is not None else _resolve(widget)).get("/T", "?"))
+
+
+def _is_doc_timestamp(widget: Any) -> bool:
+    field = _sig_field(widget)
+    if field is None or "/V" not in field:
+        return False
+    value = _resolve(field.get("/V"))
+    rect = [float(v) for v in _entries(_resolve(widget).get("/Rect"))] or [0, 0, 0, 0]
+    invisible = len(rect) == 4 and (rect[2] - rect[0]) * (rect[3] - rect[1]) == 0
+    return bool(value.get("/Type") == "/DocTimeStamp" and invisible)
+
+
+def _annotation_name(item: Any) -> str:
+    subtype = str(item.get("/Subtype", "/?"))
+    if _sig_field(item) is not None:
+        return f"签名域“{_field_name(item)}”"
+    if subtype == "/Widget":
+        return f"表单域“{_short(item.get('/T', '?'))}”"
+    return f"批注（{subtype.lstrip('/')}）"
+
+
+# -- the whole file ----------------------------------------------------------------------------------
+
+
+def revision_changes(reader: PdfFileReader, since: int) -> dict[int, list[Change]]:
+    """The named changes of every incremental update after revision ``since``, by revision."""
+    last = reader.xrefs.total_revisions
+    return {rev: RevisionDiff(reader, rev).changes() for rev in range(since + 1, last)}
+
+
+def appended_bytes(data: bytes, reader: PdfFileReader) -> int:
+    """Bytes after the ``startxref N %%EOF`` that ends the last revision (and one line end)."""
+    last = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
+    marker = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
+    end = len(data)
+    while True:
+        pos = data.rfind(b"startxref", 0, end)
+        if pos < 0:
+            return len(data)
+        found = marker.match(data, pos)
+        if found is not None and int(found.group(1)) == last:
+            stop = found.end()
+            if data[stop : stop + 2] == b"\r\n":
+                stop += 2
+            elif data[stop : stop + 1] in (b"\n", b"\r"):
+                stop += 1
+            return len(data) - stop
+        end = pos
