@@ -308,8 +308,11 @@ def _key(obj: Any) -> Any:
 
 
 def _info(resolver: HistoricalResolver) -> dict[str, str]:
-    info = _resolve(resolver.trailer_view.get("/Info"))
-    return {str(k): str(v.get_object()) for k, v in info.items()}
+    """The document information as of this revision (the trailer's references resolve in the
+    newest revision unless looked up through the resolver)."""
+    ref = resolver.trailer_view.get("/Info")
+    info = _resolve(resolver(ref.reference) if isinstance(ref, generic.IndirectObject) else ref)
+    return {str(k): str(_deref(v)) for k, v in info.items()}
 
 
 def _xmp(resolver: HistoricalResolver) -> bytes | None:
@@ -397,20 +400,20 @@ def revision_changes(reader: PdfFileReader, since: int) -> dict[int, list[Change
 
 
 def appended_bytes(data: bytes, reader: PdfFileReader) -> int:
-    """Bytes after the ``startxref N %%EOF`` that ends the last revision (and one line end)."""
-    last = reader.xrefs.get_startxref_for_revision(reader.xrefs.total_revisions - 1)
-    marker = re.compile(rb"startxref\s+(\d+)\s*%%EOF")
-    end = len(data)
-    while True:
-        pos = data.rfind(b"startxref", 0, end)
-        if pos < 0:
-            return len(data)
-        found = marker.match(data, pos)
-        if found is not None and int(found.group(1)) == last:
-            stop = found.end()
-            if data[stop : stop + 2] == b"\r\n":
-                stop += 2
-            elif data[stop : stop + 1] in (b"\n", b"\r"):
-                stop += 1
-            return len(data) - stop
-        end = pos
+    """Bytes after the ``startxref N %%EOF`` that ends the last revision (and one line end).
+
+    The end is searched forward from the last cross-reference section, not backward from the
+    end of the file, so a copy of the marker appended after extra bytes does not hide them."""
+    last = reader.xrefs.total_revisions - 1
+    start = reader.xrefs.get_xref_container_info(last).end_location
+    expected = reader.xrefs.get_startxref_for_revision(last)
+    pos = data.find(b"startxref", start)
+    found = re.compile(rb"startxref\s+(\d+)\s*%%EOF").match(data, pos) if pos >= 0 else None
+    if found is None or int(found.group(1)) != expected:
+        return len(data) - start
+    stop = found.end()
+    if data[stop : stop + 2] == b"\r\n":
+        stop += 2
+    elif data[stop : stop + 1] in (b"\n", b"\r"):
+        stop += 1
+    return len(data) - stop
