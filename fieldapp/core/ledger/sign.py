@@ -154,7 +154,7 @@ def _sign(
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
     from pyhanko.sign import fields, signers
-    from pyhanko.sign.timestamps.common_utils import TimestampRequestError
+    from pyhanko.sign.timestamps import TimestampRequestError
     from pyhanko.stamp import StaticStampStyle
 
     signer = _signer(identity)
@@ -206,7 +206,7 @@ def _timestamper(url: str | None) -> Any:
     """pyHanko's RFC 3161 client for ``url`` (an office's timestamp authority), or None."""
     if not url:
         return None
-    from pyhanko.sign.timestamps.aiohttp_client import HTTPTimeStamper
+    from pyhanko.sign.timestamps import HTTPTimeStamper
 
     if not url.startswith(("http://", "https://")):
         raise SigningError(f"时间戳服务器地址应以 http:// 或 https:// 开头：{url}")

@@ -247,7 +247,9 @@ class _Checker:
         report.revoked_at = revoked.revoked_at
         when = local_time(revoked.revoked_at)
         reason = f"，原因：{revoked.reason}" if revoked.reason else ""
-        if report.signed_at is None or report.signed_at >= revoked.revoked_at:
+        # signing times have whole seconds: one in the revocation's second counts as after it
+        cutoff = revoked.revoked_at.replace(microsecond=0)
+        if report.signed_at is None or report.signed_at >= cutoff:
             report.problems.append(f"签名人证书已于 {when} 吊销{reason}；签名时间在吊销之后")
             return
         caveat = (
