@@ -10,7 +10,6 @@ signature made after the revocation time fails, one made before it passes with a
 
 from __future__ import annotations
 
-import base64
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -19,19 +18,17 @@ from datetime import datetime
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
 
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust.certificates import (
     IdentityError,
     SigningIdentity,
-    canonical_json,
     cert_pem,
     fingerprint,
+    json_signed_by,
     load_cert,
+    sign_json,
     staff_info,
     verify_issued_by,
 )
@@ -158,8 +155,7 @@ def export_revocations(store: Store, signer: SigningIdentity) -> bytes:
         ],
         "signer_certificate": cert_pem(signer.certificate),
     }
-    signature = signer.private_key.sign(canonical_json(body), ec.ECDSA(hashes.SHA256()))
-    body["signature"] = base64.b64encode(signature).decode("ascii")
+    body["signature"] = sign_json(signer.private_key, body)
     return (json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n").encode()
 
 
@@ -173,8 +169,8 @@ def read_revocations(data: bytes, trust: Sequence[x509.Certificate]) -> Revocati
         raise IdentityError("不是户户清吊销名单")
     if body.get("version") != REVOCATIONS_VERSION:
         raise IdentityError(f"吊销名单版本 {body.get('version')} 本软件不支持，请升级户户清")
-    entries, signature = body.get("revocations"), body.get("signature")
-    if not isinstance(entries, list) or not isinstance(signature, str):
+    entries = body.get("revocations")
+    if not isinstance(entries, list) or not isinstance(body.get("signature"), str):
         raise IdentityError("吊销名单不完整")
     cert = load_cert(str(body.get("signer_certificate") or ""))
     issued = False
@@ -186,17 +182,7 @@ def read_revocations(data: bytes, trust: Sequence[x509.Certificate]) -> Revocati
             continue
     if not issued or staff_info(cert).role != "office":
         raise IdentityError("吊销名单不是由所信任的总部签发的")
-    public = cert.public_key()
-    signed = {k: v for k, v in body.items() if k != "signature"}
-    try:
-        if not isinstance(public, ec.EllipticCurvePublicKey):
-            raise InvalidSignature
-        public.verify(
-            base64.b64decode(signature, validate=True),
-            canonical_json(signed),
-            ec.ECDSA(hashes.SHA256()),
-        )
-    except (InvalidSignature, ValueError):
-        raise IdentityError("吊销名单已损坏或被改动（总部签名不符）") from None
+    if not json_signed_by(cert, body, "signature"):
+        raise IdentityError("吊销名单已损坏或被改动（总部签名不符）")
     rows = [Revocation.from_record(e if isinstance(e, dict) else {}) for e in entries]
     return _listing(rows, f"总部吊销名单（{str(body.get('issued_at', ''))[:10]} 签发）")
