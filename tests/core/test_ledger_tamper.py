@@ -114,6 +114,16 @@ def draw_on_page(writer: Writer) -> None:
     writer.update_container(page)
 
 
+def overwrite_content_stream(writer: Writer) -> None:
+    """The page dictionary stays as it was; its content stream object is replaced in place."""
+    contents = first_page(writer).raw_get("/Contents")
+    if isinstance(contents.get_object(), list):
+        contents = contents.get_object()[0]
+    stream = generic.StreamObject(stream_data=b"BT /F1 24 Tf 100 100 Td (forged) Tj ET")
+    writer.mark_update(contents)
+    writer.objects[(contents.generation, contents.idnum)] = stream
+
+
 def drop_last_page(writer: Writer) -> None:
     pages = writer.root["/Pages"]
     kids = pages["/Kids"]
@@ -133,6 +143,15 @@ def open_action(writer: Writer) -> None:
     writer.update_root()
 
 
+def move_stamp(writer: Writer) -> None:
+    """The signed stamp's widget (its own annotation) is moved; the page is not rewritten."""
+    widget = writer.root["/AcroForm"]["/Fields"][0].get_object()
+    widget[generic.NameObject("/Rect")] = generic.ArrayObject(
+        [generic.FloatObject(v) for v in (0, 0, 1, 1)]
+    )
+    writer.update_container(widget)
+
+
 def new_signature_field(writer: Writer) -> None:
     from pyhanko.sign import fields
 
@@ -146,9 +165,13 @@ ATTACKS = [
     pytest.param(rewrite_xmp, "metadata", "XMP", id="xmp"),
     pytest.param(annotate, "annotations", "第 1 页添加了批注（FreeText）", id="annotation"),
     pytest.param(draw_on_page, "pages", "第 1 页的页面内容被修改（/Contents）", id="content"),
+    pytest.param(
+        overwrite_content_stream, "pages", "第 1 页的页面内容被修改", id="content-in-place"
+    ),
     pytest.param(drop_last_page, "pages", "页数由", id="page-count"),
     pytest.param(open_action, "catalog", "/OpenAction", id="open-action"),
     pytest.param(new_signature_field, "annotations", "签名域“forged_signature”", id="sig-field"),
+    pytest.param(move_stamp, "annotations", "签名域“staff_signature”被修改", id="move-stamp"),
 ]
 
 

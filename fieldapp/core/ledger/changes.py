@@ -105,8 +105,43 @@ class RevisionDiff:
         self.written = {(r.idnum, r.generation) for r in written}
         self.freed = self.new.refs_freed_in_revision()  # type: ignore[no-untyped-call]
         self._memo: dict[tuple[int, int], bool] = {}
+        self._new_pages: list[tuple[Any, Any]] | None = None
+        self.overridden = self._overridden_types()
+        # Only objects that existed can lead to anything old: new objects are reachable only
+        # through them. When every rewritten old object is one compared on its own (catalog,
+        # metadata, form, page tree, pages, annotations, fields), nothing needs a deep walk.
+        self.deep = not all(self.overridden.values())
 
     # -- objects -----------------------------------------------------------------------------
+
+    def _overridden_types(self) -> dict[tuple[int, int], str]:
+        """Each old object this revision rewrote: its kind if compared on its own, else ""."""
+        root = self.new.root_ref
+        own = {("R", root.idnum, root.generation), _key(self.new.trailer_view.get("/Info"))}
+        for resolver in (self.old, self.new):
+            own |= {_key(resolver.root.get(k)) for k in ("/Metadata", "/AcroForm", "/DSS")}
+        found = {}
+        for idnum, generation in self.written:
+            ref = generic.Reference(idnum, generation)
+            if self.old.is_ref_unassignable(ref):
+                continue
+            if ("R", idnum, generation) in own:
+                found[(idnum, generation)] = "own"
+                continue
+            try:
+                obj = self.new(ref)
+            except (PdfError, ValueError, KeyError):
+                obj = None
+            kind = ""
+            if isinstance(obj, generic.DictionaryObject) and not isinstance(
+                obj, generic.StreamObject
+            ):
+                if obj.get("/Type") in ("/Page", "/Pages", "/Annot"):
+                    kind = str(obj.get("/Type"))
+                elif "/FT" in obj or obj.get("/Subtype") == "/Widget":
+                    kind = "/Annot"
+            found[(idnum, generation)] = kind
+        return found
 
     def _object_changed(self, ref: generic.Reference) -> bool:
         key = (ref.idnum, ref.generation)
@@ -121,6 +156,8 @@ class RevisionDiff:
 
     def changed(self, obj: Any) -> bool:
         """Whether ``obj`` (as in the new revision) or anything it refers to was rewritten."""
+        if not self.deep:
+            return self._refers_to_written(obj)
         if isinstance(obj, generic.IndirectObject):
             key = (obj.idnum, obj.generation)
             if key in self._memo:
@@ -135,6 +172,39 @@ class RevisionDiff:
         if isinstance(obj, list):
             return any(self.changed(v) for v in obj)
         return False
+
+    def _refers_to_written(self, obj: Any) -> bool:
+        """Whether ``obj`` is, or directly holds, a reference this revision wrote."""
+        if isinstance(obj, generic.IndirectObject):
+            return (obj.idnum, obj.generation) in self.written
+        if isinstance(obj, dict):
+            return any(self._refers_to_written(v) for k, v in obj.items() if k not in SKIP_KEYS)
+        if isinstance(obj, list):
+            return any(self._refers_to_written(v) for v in obj)
+        return False
+
+    def _page_touched(self, ref: Any, page: Any) -> bool:
+        if self.deep:
+            return self.changed(ref)
+        return self._refers_to_written(ref) or self._refers_to_written(page)  # e.g. its /Annots
+
+    def new_pages(self) -> list[tuple[Any, Any]]:
+        if self._new_pages is None:
+            self._new_pages = _page_list(self.new)
+        return self._new_pages
+
+    def old_pages(self) -> list[tuple[Any, Any]]:
+        """The old page list; when the page tree was not rewritten it is the new one, with the
+        old dictionary of each rewritten page."""
+        tree_rewritten = self.deep or "/Pages" in self.overridden.values() or self._tree_moved()
+        if tree_rewritten:
+            return _page_list(self.old)
+        return [
+            (ref, self.old(ref.reference) if _key(ref)[1:] in self.written else page)
+            if ref is not None
+            else (ref, page)
+            for ref, page in self.new_pages()
+        ]
 
     def _differs(self, old: Any, new: Any) -> bool:
         return bool(_canon(old) != _canon(new)) or self.changed(new)
@@ -192,7 +262,10 @@ class RevisionDiff:
         return found
 
     def _pages(self) -> list[Change]:
-        old_pages, new_pages = _page_list(self.old), _page_list(self.new)
+        kinds = set(self.overridden.values())
+        if not (self.deep or "/Page" in kinds or "/Pages" in kinds or self._tree_moved()):
+            return self._annotations_alone()
+        old_pages, new_pages = self.old_pages(), self.new_pages()
         found = []
         if len(old_pages) != len(new_pages):
             found.append(
@@ -202,7 +275,7 @@ class RevisionDiff:
             if old[0] != new[0]:
                 found.append(self._change("pages", f"第 {number} 页被替换为另一页"))
                 continue
-            if new[0] is not None and not self.changed(new[0]):
+            if new[0] is not None and not self._page_touched(new[0], new[1]):
                 continue
             keys = sorted((set(old[1]) | set(new[1])) - {"/Annots", "/Parent"})
             touched = [k for k in keys if self._differs(old[1].get(k), new[1].get(k))]
@@ -211,6 +284,35 @@ class RevisionDiff:
                     self._change("pages", f"第 {number} 页的页面内容被修改（{'、'.join(touched)}）")
                 )
             found += self._annotations(number, old[1], new[1])
+        return found
+
+    def _tree_moved(self) -> bool:
+        return bool(_key(self.old.root.get("/Pages")) != _key(self.new.root.get("/Pages")))
+
+    def _annotations_alone(self) -> list[Change]:
+        """No page was rewritten, so no annotation was added or removed: judge the rewritten
+        annotations themselves (a countersignature fills one) without walking the pages."""
+        found = []
+        for (idnum, generation), kind in sorted(self.overridden.items()):
+            if kind != "/Annot":
+                continue
+            annot = generic.IndirectObject(idnum, generation, self.new)  # type: ignore[no-untyped-call]
+            if self._newly_signed(annot):
+                name = _field_name(_deref(annot))
+                found.append(self._change("signature", f"签名域“{name}”填入了签名"))
+                continue
+            number = next(
+                (
+                    n
+                    for n, (_r, page) in enumerate(self.new_pages(), 1)
+                    if _key(annot) in {_key(a) for a in _entries(page.get("/Annots"))}
+                ),
+                None,
+            )
+            where = f"第 {number} 页的" if number else ""
+            found.append(
+                self._change("annotations", f"{where}{_annotation_name(_deref(annot))}被修改")
+            )
         return found
 
     def _annotations(self, number: int, old_page: Any, new_page: Any) -> list[Change]:
@@ -257,14 +359,11 @@ class RevisionDiff:
         for key in sorted((set(old_form) | set(new_form)) - {"/Fields", "/SigFlags"}):
             if self._differs(old_form.get(key), new_form.get(key)):
                 found.append(self._change("form", f"表单字典的 {key} 被修改"))
-        widgets = {
-            _key(a) for _ref, page in _page_list(self.new) for a in _entries(page.get("/Annots"))
-        }
         old_fields = {_key(f) for f in _entries(old_form.get("/Fields"))}
         for entry in _entries(new_form.get("/Fields")):
-            if _key(entry) in widgets:
-                continue  # a field that is its own widget: judged with the page's annotations
             field = _resolve(entry)
+            if field.get("/Subtype") == "/Widget":
+                continue  # a field that is its own widget: judged with the page's annotations
             name = _short(field.get("/T", "?"))
             if _key(entry) not in old_fields:
                 found.append(self._change("form", f"添加了表单域“{name}”"))
