@@ -10,22 +10,41 @@ declares and no signature covers. The two updates a signed ledger may receive ar
 allowed: validation information (``/DSS``) and a signature in an empty signature field (plus an
 invisible document timestamp, the PAdES B-LTA path).
 
-Only objects written by a revision can differ from the revision before, so the comparison walks
-the page tree but looks into an object only when it, or something it refers to, was rewritten.
-Signing software rewrites the modification date and producer in ``/Info`` and XMP on every save;
-those bookkeeping entries are not changes (``BOOKKEEPING_INFO``, ``BOOKKEEPING_XMP``).
+Only objects a revision wrote can differ from the revision before, and only objects that existed
+before can lead to old content; when every such rewritten object is one compared on its own
+(catalog, metadata, form, page tree, page, annotation, field) the comparison stays shallow, else
+it walks everything reachable from the pages. Signing software rewrites the modification date
+and producer in ``/Info`` and XMP on every save; those bookkeeping entries are not changes
+(``revision.BOOKKEEPING_INFO``, ``revision.BOOKKEEPING_XMP``). Reading a revision's objects is
+in ``ledger/revision.py``.
 """
 
 from __future__ import annotations
 
-import hashlib
 import re
 from dataclasses import dataclass
 from typing import Any
 
 from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.misc import PdfError
-from pyhanko.pdf_utils.reader import HistoricalResolver, PdfFileReader
+from pyhanko.pdf_utils.reader import PdfFileReader
+
+from fieldapp.core.ledger.revision import (
+    BOOKKEEPING_INFO,
+    annotation_name,
+    canon,
+    deref,
+    entries,
+    field_name,
+    info_entries,
+    is_doc_timestamp,
+    page_list,
+    ref_key,
+    resolve,
+    short,
+    sig_field,
+    xmp_bytes,
+)
 
 ALLOWED_KINDS = ("validation_info", "signature", "timestamp")
 KIND_NAMES = {
@@ -40,18 +59,12 @@ KIND_NAMES = {
     "signature": "签名",
     "timestamp": "文档时间戳",
 }
-BOOKKEEPING_INFO = frozenset({"/ModDate", "/Producer"})
-BOOKKEEPING_XMP = re.compile(
-    rb"""\s(?:xmp:ModifyDate|xmp:MetadataDate|pdf:Producer|x:xmptk)=(?:"[^"]*"|'[^']*')"""
-    rb"|<(xmp:ModifyDate|xmp:MetadataDate|pdf:Producer)>[^<]*</\1>"
-)
 # catalog entries judged elsewhere (pages, form, metadata, validation info) or rewritten by
 # every signing tool (the PDF version and its extensions)
 CATALOG_ELSEWHERE = frozenset(
     {"/Pages", "/AcroForm", "/DSS", "/Metadata", "/Version", "/Extensions"}
 )
 SKIP_KEYS = frozenset({"/Parent", "/P"})  # back references: following them walks everything
-MAX_SHOWN = 40
 
 
 @dataclass(frozen=True)
@@ -73,25 +86,6 @@ class Change:
             "detail": self.detail,
             "allowed": self.allowed,
         }
-
-
-def _short(value: Any) -> str:
-    text = str(value)
-    return text if len(text) <= MAX_SHOWN else text[: MAX_SHOWN - 1] + "…"
-
-
-def _canon(obj: Any) -> Any:
-    """A comparable value for an object's own content; references stay references."""
-    if isinstance(obj, generic.IndirectObject):
-        return ("R", obj.idnum, obj.generation)
-    if isinstance(obj, generic.StreamObject):
-        body = tuple(sorted((str(k), _canon(v)) for k, v in obj.items() if k != "/Length"))
-        return ("S", body, hashlib.sha256(obj.encoded_data).hexdigest())
-    if isinstance(obj, dict):
-        return ("D", tuple(sorted((str(k), _canon(v)) for k, v in obj.items())))
-    if isinstance(obj, list):
-        return ("A", tuple(_canon(v) for v in obj))
-    return (type(obj).__name__, str(obj))
 
 
 class RevisionDiff:
@@ -117,9 +111,9 @@ class RevisionDiff:
     def _overridden_types(self) -> dict[tuple[int, int], str]:
         """Each old object this revision rewrote: its kind if compared on its own, else ""."""
         root = self.new.root_ref
-        own = {("R", root.idnum, root.generation), _key(self.new.trailer_view.get("/Info"))}
+        own = {("R", root.idnum, root.generation), ref_key(self.new.trailer_view.get("/Info"))}
         for resolver in (self.old, self.new):
-            own |= {_key(resolver.root.get(k)) for k in ("/Metadata", "/AcroForm", "/DSS")}
+            own |= {ref_key(resolver.root.get(k)) for k in ("/Metadata", "/AcroForm", "/DSS")}
         found = {}
         for idnum, generation in self.written:
             ref = generic.Reference(idnum, generation)
@@ -150,7 +144,7 @@ class RevisionDiff:
         if self.old.is_ref_unassignable(ref):
             return True  # a new object, referred to from something that existed
         try:
-            return bool(_canon(self.old(ref)) != _canon(self.new(ref)))
+            return bool(canon(self.old(ref)) != canon(self.new(ref)))
         except (PdfError, ValueError, KeyError):
             return True
 
@@ -190,7 +184,7 @@ class RevisionDiff:
 
     def new_pages(self) -> list[tuple[Any, Any]]:
         if self._new_pages is None:
-            self._new_pages = _page_list(self.new)
+            self._new_pages = page_list(self.new)
         return self._new_pages
 
     def old_pages(self) -> list[tuple[Any, Any]]:
@@ -198,16 +192,16 @@ class RevisionDiff:
         old dictionary of each rewritten page."""
         tree_rewritten = self.deep or "/Pages" in self.overridden.values() or self._tree_moved()
         if tree_rewritten:
-            return _page_list(self.old)
+            return page_list(self.old)
         return [
-            (ref, self.old(ref.reference) if _key(ref)[1:] in self.written else page)
+            (ref, self.old(ref.reference) if ref_key(ref)[1:] in self.written else page)
             if ref is not None
             else (ref, page)
             for ref, page in self.new_pages()
         ]
 
     def _differs(self, old: Any, new: Any) -> bool:
-        return bool(_canon(old) != _canon(new)) or self.changed(new)
+        return bool(canon(old) != canon(new)) or self.changed(new)
 
     # -- the named changes -------------------------------------------------------------------
 
@@ -231,20 +225,18 @@ class RevisionDiff:
 
     def _metadata(self) -> list[Change]:
         found = []
-        old_info, new_info = _info(self.old), _info(self.new)
+        old_info, new_info = info_entries(self.old), info_entries(self.new)
         for key in sorted(set(old_info) | set(new_info)):
             if key in BOOKKEEPING_INFO or old_info.get(key) == new_info.get(key):
                 continue
             if key not in new_info:
                 found.append(self._change("metadata", f"文档信息 {key} 被删除"))
             else:
-                before = f"由“{_short(old_info[key])}”" if key in old_info else ""
+                before = f"由“{short(old_info[key])}”" if key in old_info else ""
                 found.append(
-                    self._change(
-                        "metadata", f"文档信息 {key} {before}改为“{_short(new_info[key])}”"
-                    )
+                    self._change("metadata", f"文档信息 {key} {before}改为“{short(new_info[key])}”")
                 )
-        if _xmp(self.old) != _xmp(self.new):
+        if xmp_bytes(self.old) != xmp_bytes(self.new):
             found.append(self._change("metadata", "XMP 元数据被修改"))
         return found
 
@@ -287,7 +279,7 @@ class RevisionDiff:
         return found
 
     def _tree_moved(self) -> bool:
-        return bool(_key(self.old.root.get("/Pages")) != _key(self.new.root.get("/Pages")))
+        return bool(ref_key(self.old.root.get("/Pages")) != ref_key(self.new.root.get("/Pages")))
 
     def _annotations_alone(self) -> list[Change]:
         """No page was rewritten, so no annotation was added or removed: judge the rewritten
@@ -298,47 +290,47 @@ class RevisionDiff:
                 continue
             annot = generic.IndirectObject(idnum, generation, self.new)  # type: ignore[no-untyped-call]
             if self._newly_signed(annot):
-                name = _field_name(_deref(annot))
+                name = field_name(deref(annot))
                 found.append(self._change("signature", f"签名域“{name}”填入了签名"))
                 continue
             number = next(
                 (
                     n
                     for n, (_r, page) in enumerate(self.new_pages(), 1)
-                    if _key(annot) in {_key(a) for a in _entries(page.get("/Annots"))}
+                    if ref_key(annot) in {ref_key(a) for a in entries(page.get("/Annots"))}
                 ),
                 None,
             )
             where = f"第 {number} 页的" if number else ""
             found.append(
-                self._change("annotations", f"{where}{_annotation_name(_deref(annot))}被修改")
+                self._change("annotations", f"{where}{annotation_name(deref(annot))}被修改")
             )
         return found
 
     def _annotations(self, number: int, old_page: Any, new_page: Any) -> list[Change]:
-        old_list = _entries(old_page.get("/Annots"))
-        new_list = _entries(new_page.get("/Annots"))
-        old_keys = {_key(a) for a in old_list}
-        new_keys = {_key(a) for a in new_list}
+        old_list = entries(old_page.get("/Annots"))
+        new_list = entries(new_page.get("/Annots"))
+        old_keys = {ref_key(a) for a in old_list}
+        new_keys = {ref_key(a) for a in new_list}
         found = []
         for annot in new_list:
-            item = _deref(annot) if isinstance(annot, generic.IndirectObject) else annot
-            what = _annotation_name(item)
-            if _key(annot) not in old_keys:
-                if _is_doc_timestamp(item):
+            item = deref(annot) if isinstance(annot, generic.IndirectObject) else annot
+            what = annotation_name(item)
+            if ref_key(annot) not in old_keys:
+                if is_doc_timestamp(item):
                     found.append(self._change("timestamp", "追加了文档时间戳"))
                 else:
                     found.append(self._change("annotations", f"第 {number} 页添加了{what}"))
             elif self.changed(annot):
                 if self._newly_signed(annot):
-                    name = _field_name(item)
+                    name = field_name(item)
                     found.append(self._change("signature", f"签名域“{name}”填入了签名"))
                 else:
                     found.append(self._change("annotations", f"第 {number} 页的{what}被修改"))
         for annot in old_list:
-            if _key(annot) not in new_keys:
-                item = _deref(annot) if isinstance(annot, generic.IndirectObject) else annot
-                what = _annotation_name(item)
+            if ref_key(annot) not in new_keys:
+                item = deref(annot) if isinstance(annot, generic.IndirectObject) else annot
+                what = annotation_name(item)
                 found.append(self._change("annotations", f"第 {number} 页的{what}被删除"))
         return found
 
@@ -349,23 +341,23 @@ class RevisionDiff:
         ref = annot.reference
         if self.old.is_ref_unassignable(ref):
             return False
-        old, new = _sig_field(self.old(ref)), _sig_field(self.new(ref))
+        old, new = sig_field(self.old(ref)), sig_field(self.new(ref))
         return old is not None and new is not None and "/V" not in old and "/V" in new
 
     def _form(self) -> list[Change]:
-        old_form = _resolve(self.old.root.get("/AcroForm"))
-        new_form = _resolve(self.new.root.get("/AcroForm"))
+        old_form = resolve(self.old.root.get("/AcroForm"))
+        new_form = resolve(self.new.root.get("/AcroForm"))
         found = []
         for key in sorted((set(old_form) | set(new_form)) - {"/Fields", "/SigFlags"}):
             if self._differs(old_form.get(key), new_form.get(key)):
                 found.append(self._change("form", f"表单字典的 {key} 被修改"))
-        old_fields = {_key(f) for f in _entries(old_form.get("/Fields"))}
-        for entry in _entries(new_form.get("/Fields")):
-            field = _resolve(entry)
+        old_fields = {ref_key(f) for f in entries(old_form.get("/Fields"))}
+        for entry in entries(new_form.get("/Fields")):
+            field = resolve(entry)
             if field.get("/Subtype") == "/Widget":
                 continue  # a field that is its own widget: judged with the page's annotations
-            name = _short(field.get("/T", "?"))
-            if _key(entry) not in old_fields:
+            name = short(field.get("/T", "?"))
+            if ref_key(entry) not in old_fields:
                 found.append(self._change("form", f"添加了表单域“{name}”"))
             elif self.changed(entry) and not self._newly_signed(entry):
                 found.append(self._change("form", f"表单域“{name}”被修改"))
@@ -377,116 +369,6 @@ class RevisionDiff:
         if new_dss is None or not self._differs(old_dss, new_dss):
             return []
         return [self._change("validation_info", "追加了验证信息（DSS：证书、吊销信息）")]
-
-
-# -- reading a revision ----------------------------------------------------------------------------
-
-EMPTY: Any = generic.DictionaryObject()  # type: ignore[no-untyped-call]
-
-
-def _deref(obj: Any) -> Any:
-    return obj.get_object()
-
-
-def _resolve(obj: Any) -> Any:
-    if isinstance(obj, generic.IndirectObject):
-        obj = _deref(obj)
-    return obj if isinstance(obj, generic.DictionaryObject) else EMPTY
-
-
-def _entries(obj: Any) -> list[Any]:
-    if isinstance(obj, generic.IndirectObject):
-        obj = _deref(obj)
-    return list(obj) if isinstance(obj, generic.ArrayObject) else []
-
-
-def _key(obj: Any) -> Any:
-    if isinstance(obj, generic.IndirectObject):
-        return ("R", obj.idnum, obj.generation)
-    return _canon(obj)
-
-
-def _info(resolver: HistoricalResolver) -> dict[str, str]:
-    """The document information as of this revision (the trailer's references resolve in the
-    newest revision unless looked up through the resolver)."""
-    ref = resolver.trailer_view.get("/Info")
-    info = _resolve(resolver(ref.reference) if isinstance(ref, generic.IndirectObject) else ref)
-    return {str(k): str(_deref(v)) for k, v in info.items()}
-
-
-def _xmp(resolver: HistoricalResolver) -> bytes | None:
-    stream = resolver.root.get("/Metadata")
-    if isinstance(stream, generic.IndirectObject):
-        stream = _deref(stream)
-    if not isinstance(stream, generic.StreamObject):
-        return None
-    try:
-        data = stream.data
-    except (PdfError, ValueError):
-        data = stream.encoded_data
-    return BOOKKEEPING_XMP.sub(b"", data)
-
-
-def metadata_unchanged(old: HistoricalResolver, new: HistoricalResolver) -> bool:
-    """Whether ``/Info`` and XMP agree between two revisions, bookkeeping entries aside."""
-    old_info, new_info = _info(old), _info(new)
-    keys = (set(old_info) | set(new_info)) - BOOKKEEPING_INFO
-    return all(old_info.get(k) == new_info.get(k) for k in keys) and _xmp(old) == _xmp(new)
-
-
-def _page_list(resolver: HistoricalResolver) -> list[tuple[Any, Any]]:
-    """(reference or None, page dictionary) for every page, in order."""
-    pages: list[tuple[Any, Any]] = []
-    seen: set[tuple[int, int]] = set()
-
-    def walk(node: Any, depth: int) -> None:
-        ref = node if isinstance(node, generic.IndirectObject) else None
-        if ref is not None:
-            if (ref.idnum, ref.generation) in seen or depth > 64:
-                return
-            seen.add((ref.idnum, ref.generation))
-        item = _resolve(node)
-        if item.get("/Type") == "/Pages" or "/Kids" in item:
-            for kid in _entries(item.get("/Kids")):
-                walk(kid, depth + 1)
-        else:
-            pages.append((ref, item))
-
-    walk(resolver.root.get("/Pages"), 0)
-    return pages
-
-
-def _sig_field(widget: Any) -> Any:
-    """The signature field a widget belongs to (itself when merged), or None."""
-    item = _resolve(widget)
-    for candidate in (item, _resolve(item.get("/Parent"))):
-        if candidate.get("/FT") == "/Sig":
-            return candidate
-    return None
-
-
-def _field_name(widget: Any) -> str:
-    field = _sig_field(widget)
-    return _short((field if field is not None else _resolve(widget)).get("/T", "?"))
-
-
-def _is_doc_timestamp(widget: Any) -> bool:
-    field = _sig_field(widget)
-    if field is None or "/V" not in field:
-        return False
-    value = _resolve(field.get("/V"))
-    rect = [float(v) for v in _entries(_resolve(widget).get("/Rect"))] or [0, 0, 0, 0]
-    invisible = len(rect) == 4 and (rect[2] - rect[0]) * (rect[3] - rect[1]) == 0
-    return bool(value.get("/Type") == "/DocTimeStamp" and invisible)
-
-
-def _annotation_name(item: Any) -> str:
-    subtype = str(item.get("/Subtype", "/?"))
-    if _sig_field(item) is not None:
-        return f"签名域“{_field_name(item)}”"
-    if subtype == "/Widget":
-        return f"表单域“{_short(item.get('/T', '?'))}”"
-    return f"批注（{subtype.lstrip('/')}）"
 
 
 # -- the whole file ----------------------------------------------------------------------------------

@@ -11,7 +11,7 @@ was added". A ledger may receive exactly two kinds of update after it is signed:
   (DocMDP P=2 allows form filling, and a ledger has no other form fields).
 
 Signing software rewrites the modification date and producer in ``/Info`` and XMP on every save;
-only those bookkeeping entries may differ (``changes.metadata_unchanged``). Everything else is
+only those bookkeeping entries may differ (``revision.metadata_unchanged``). Everything else is
 unexplained, so pyHanko reports it as ``OTHER``; ``ledger/changes.py`` names what it was.
 """
 
@@ -36,7 +36,7 @@ from pyhanko.sign.diff_analysis import (
     XrefStreamRule,
 )
 
-from fieldapp.core.ledger.changes import metadata_unchanged
+from fieldapp.core.ledger.revision import metadata_unchanged
 
 
 class BookkeepingInfoRule(DocInfoRule):
