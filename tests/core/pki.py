@@ -97,6 +97,7 @@ class Pki:
     cadre: Identity
     reviewer: Identity
     stranger_ca: x509.Certificate
+    office: Identity
 
 
 def make_pki() -> Pki:
@@ -106,6 +107,7 @@ def make_pki() -> Pki:
         cadre=make_staff(ca, "李干事", "五华区总工会", "cadre"),
         reviewer=make_staff(ca, "王科长", "昆明市总工会", "reviewer"),
         stranger_ca=make_ca("别的单位")[1],
+        office=make_staff(ca, "办公室", "昆明市总工会", "office"),
     )
 
 

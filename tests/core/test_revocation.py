@@ -14,14 +14,23 @@ from pathlib import Path
 
 import pytest
 from cryptography.hazmat.primitives import serialization
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fieldapp.cli.main import main
 from fieldapp.core.ledger.render import render_household_ledger, verify_ledger
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.sync.bundle import inspect_bundle
 from fieldapp.core.trust import identity
-from fieldapp.core.trust.certificates import fingerprint
-from fieldapp.core.trust.revocation import Revocation, RevocationList, revocations
+from fieldapp.core.trust.certificates import cert_pem, fingerprint, sign_json
+from fieldapp.core.trust.revocation import (
+    REVOCATIONS_FORMAT,
+    REVOCATIONS_VERSION,
+    Revocation,
+    RevocationList,
+    read_revocations,
+    revocations,
+)
 from tests.core.pki import Pki, make_pki, signed_ledgers
 from tests.core.test_sync import HQ_PASS, LI_PASS, World, make_world, new_household
 from tests.core.test_sync_bad import forge, refused
@@ -92,6 +101,46 @@ def test_malformed_revocation_records_are_refused(change: dict[str, object]) -> 
     assert Revocation.from_record(good).revoked_at.year == 2026
     with pytest.raises(StoreError, match="吊销记录"):
         Revocation.from_record({**good, **change})
+
+
+FIELDS = ("cert_fingerprint", "staff_id", "name", "unit", "revoked_at", "reason")
+plausible = st.sampled_from(["ab" * 32, "2026-11-01T10:00:00+00:00", "2026-11-01", "张三", ""])
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=8) | plausible,
+    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=4), inner),
+    max_leaves=6,
+)
+
+
+@settings(max_examples=60, deadline=None, derandomize=True)
+@given(
+    entries=st.lists(
+        st.dictionaries(st.sampled_from(FIELDS), json_values, max_size=6) | json_values,
+        max_size=4,
+    ),
+    junk=st.binary(max_size=64),
+)
+def test_odd_revocation_lists_are_refused_cleanly(
+    pki: Pki, entries: list[object], junk: bytes
+) -> None:
+    """A list signed by a real office identity, with whatever entries: read, or refused with a
+    message (IdentityError), never a crash; random bytes likewise."""
+    office = pki.office
+    body: dict[str, object] = {
+        "format": REVOCATIONS_FORMAT,
+        "version": REVOCATIONS_VERSION,
+        "hq_id": "hq",
+        "issued_at": "2026-11-01T10:00:00+00:00",
+        "revocations": entries,
+        "signer_certificate": cert_pem(office.certificate),
+    }
+    body["signature"] = sign_json(office.private_key, body)
+    for data in (json.dumps(body, ensure_ascii=False).encode(), junk):
+        try:
+            listing = read_revocations(data, [pki.ca])
+        except StoreError:
+            continue
+        assert all(r.revoked_at.tzinfo is not None for r in listing.entries.values())
 
 
 # -- end to end: headquarters, a laptop, an auditor -------------------------------------------------
