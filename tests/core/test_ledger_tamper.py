@@ -23,7 +23,7 @@ from pyhanko.pdf_utils import generic
 from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
 
 from fieldapp.cli.main import main
-from fieldapp.core.ledger.render import verify_ledger
+from fieldapp.core.ledger.render import SigningError, countersign_ledger, verify_ledger
 from tests.core.pki import Pki, make_pki, signed_ledgers
 
 Writer = IncrementalPdfFileWriter
@@ -219,6 +219,19 @@ def test_a_change_after_the_countersignature_fails_both(
 ) -> None:
     _one, both = ledgers
     assert_caught(updated(both, tmp_path / "changed.pdf", attack), pki, kind, words, 2)
+
+
+@pytest.mark.parametrize("attack", [retitle, annotate])
+def test_a_changed_ledger_is_not_countersigned(
+    ledgers: tuple[Path, Path], pki: Pki, tmp_path: Path, attack: Callable[[Writer], None]
+) -> None:
+    """Countersigning must not lend credibility to a ledger changed after its first signature
+    (before issue 11 a retitled one was countersigned: its change counted as validation info)."""
+    one, _both = ledgers
+    changed = updated(one, tmp_path / "changed.pdf", attack)
+    with pytest.raises(SigningError, match="已失效"):
+        countersign_ledger(changed, tmp_path / "countersigned.pdf", pki.reviewer)
+    assert not (tmp_path / "countersigned.pdf").exists()
 
 
 def test_bytes_appended_after_eof_are_counted(
