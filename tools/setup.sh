@@ -2,8 +2,9 @@
 # Install everything 户户清 needs on a fresh Debian machine (as root), then run the app or the tests.
 #   sh tools/setup.sh run    install, then launch the application
 #   sh tools/setup.sh test   install, then run the whole test suite (what CI runs)
-# System packages: Qt's runtime libraries, Xvfb, poppler-utils and openssl (ledger signature checks). No CJK font is installed on purpose:
-# the app ships and registers its own (resources/fonts), so Chinese renders the same everywhere.
+# System packages: Qt's runtime libraries, Xvfb, poppler-utils and openssl (ledger signature
+# checks). No CJK font is installed on purpose: the app ships and registers its own
+# (resources/fonts), so Chinese renders the same everywhere.
 set -eu
 cd "$(dirname "$0")/.."
 mode="${1:-test}"
