@@ -131,19 +131,19 @@ def verify_ledger(
     try:
         reader = PdfFileReader(io.BytesIO(data), strict=False)
         embedded = list(reader.embedded_regular_signatures)
-        since = min((sig.signed_revision for sig in embedded), default=0)
-        by_revision = revision_changes(reader, since)
+        if not embedded:
+            return VerifyReport(path, [], ["文件中没有电子签名"])
+        by_revision = revision_changes(reader, min(sig.signed_revision for sig in embedded))
         extra = appended_bytes(data, reader)
     except (PdfError, ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
         return VerifyReport(path, [], [f"文件无法解析，可能在签名后被改动或已损坏（{exc}）"])
-    if not embedded:
-        return VerifyReport(path, [], ["文件中没有电子签名"])
     trailing = (
         [Change("appended", reader.xrefs.total_revisions, f"文件末尾被追加了 {extra} 字节")]
         if extra
         else []
     )
-    checker = _Checker(_context(trust), _context([*trust, *timestamp_trust]), revocations)
+    # timestamps chain to a timestamp authority, never to the headquarters CA
+    checker = _Checker(_context(trust), _context(timestamp_trust), revocations)
     reports = []
     for sig in embedded:
         after = [
