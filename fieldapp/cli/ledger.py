@@ -2,21 +2,23 @@
 
     fieldapp ledger HOUSEHOLD --out FILE.pdf [--sign] [--passphrase-file F] [--reproducible]
     fieldapp ledger --all | --region CODE | --status S --out FILE.pdf [--sign] [--quiet]
-    fieldapp ledger countersign FILE.pdf --out OUT.pdf [--passphrase-file F]
+    fieldapp ledger countersign FILE.pdf --out OUT.pdf [--passphrase-file F] [--tsa URL]
         (also: fieldapp ledger --countersign FILE.pdf --out OUT.pdf)
-    fieldapp verify FILE.pdf [--trust CA.pem …] [--json]
+    fieldapp verify FILE.pdf [--trust CA.pem …] [--revocations FILE …] [--tsa-trust CA.pem …]
+        [--json]
 
 Signing uses this database's enrolled identity (fieldapp enroll / fieldapp hq init), unlocked
 with --passphrase-file or $FIELDAPP_PASSPHRASE. ``verify`` trusts the certificates given with
---trust, else the headquarters CA this database knows; it exits 0 only when every signature is
-intact, valid and trusted and nothing but further signatures was added after it.
+--trust, else the headquarters CA this database knows, and honours the revocations this database
+knows plus any --revocations lists; it exits 0 only when every signature is intact, valid,
+trusted and not revoked before it was made, and nothing but the countersignature or validation
+information was added after it (``ledger/verify.py``).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -65,7 +67,12 @@ def cmd_ledger(args: argparse.Namespace) -> int:
     signer = _identity(args, store) if args.sign else None
     if not batch:
         info = ledger.render_household_ledger(
-            store, targets[0], args.out, reproducible=args.reproducible, signer=signer
+            store,
+            targets[0],
+            args.out,
+            reproducible=args.reproducible,
+            signer=signer,
+            tsa_url=_tsa(args, signer),
         )
     else:
         ids = ledger.household_ids_for(store, region=args.region, status=args.status)
@@ -79,10 +86,17 @@ def cmd_ledger(args: argparse.Namespace) -> int:
             reproducible=args.reproducible,
             signer=signer,
             scope=_scope(store, args),
+            tsa_url=_tsa(args, signer),
         )
     signed = f"，已由 {signer.name} 签章" if signer is not None else ""
     print(f"已生成台账：{info.path}（{info.households} 户，{info.pages} 页{signed}）")
     return 0
+
+
+def _tsa(args: argparse.Namespace, signer: Any) -> str | None:
+    if args.tsa and signer is None:
+        raise CliError("--tsa 只用于签章（--sign）或会签")
+    return str(args.tsa) if args.tsa else None
 
 
 def _scope(store: Any, args: argparse.Namespace) -> str:
@@ -115,7 +129,7 @@ def _countersign(args: argparse.Namespace, targets: list[str]) -> int:
         raise CliError(f"文件不存在：{source}")
     store = open_db(args, create=False, access=READ)
     signer = _identity(args, store)
-    field = ledger.countersign_ledger(source, args.out, signer)
+    field = ledger.countersign_ledger(source, args.out, signer, tsa_url=args.tsa)
     print(f"已会签：{args.out}（{signer.name}，签章位置 {field}）")
     return 0
 
@@ -139,14 +153,20 @@ def _load_certificates(paths: list[str]) -> list[Any]:
     return certs
 
 
-def _store_ca(args: argparse.Namespace) -> tuple[list[Any], str]:
-    """The headquarters CA this database trusts, or a note why there is none."""
+def _store(args: argparse.Namespace) -> tuple[Any, str]:
+    """This database, if there is one, or a note why not."""
     from fieldapp.core.store.errors import StoreError
 
     try:
-        store = open_db(args, create=False, access=READ)
+        return open_db(args, create=False, access=READ), ""
     except StoreError as exc:
-        return [], f"未指定 --trust，且无法打开数据库（{exc}）"
+        return None, f"无法打开数据库（{exc}）"
+
+
+def _store_ca(store: Any, why: str) -> tuple[list[Any], str]:
+    """The headquarters CA this database trusts, or a note why there is none."""
+    if store is None:
+        return [], f"未指定 --trust，且{why}"
     try:
         from fieldapp.core.trust import identity
 
@@ -155,53 +175,101 @@ def _store_ca(args: argparse.Namespace) -> tuple[list[Any], str]:
         return [], f"未指定 --trust，本数据库也没有总部根证书（{exc}）"
 
 
-def _when(moment: datetime | None) -> str:
-    if moment is None:
+def _revocations(args: argparse.Namespace, store: Any, trust: list[Any]) -> Any:
+    """What headquarters revoked: this database's list and any --revocations files."""
+    from fieldapp.core.store.errors import StoreError
+    from fieldapp.core.trust import revocation
+
+    listing = revocation.RevocationList()
+    if store is not None:
+        try:
+            listing = revocation.revocations(store)
+        except StoreError:
+            pass  # a database without the tables (not the app's): nothing revoked here
+    for name in args.revocations or ():
+        if not trust:
+            raise CliError("核对吊销名单需要总部根证书（--trust CA.pem）")
+        try:
+            data = Path(name).read_bytes()
+        except OSError as exc:
+            raise CliError(f"无法读取吊销名单 {name}：{exc.strerror or exc}") from None
+        try:
+            listing = listing.merged(revocation.read_revocations(data, trust))
+        except StoreError as exc:
+            raise CliError(f"{name}：{exc}") from None
+    return listing
+
+
+def _when(sig: Any) -> str:
+    from fieldapp.core.ledger.verify import TIME_SOURCES, local_time
+
+    if sig.signed_at is None:
         return "未知"
-    local = moment.astimezone()
-    return (
-        f"{local.year}年{local.month}月{local.day}日 {local:%H:%M:%S}（签名人电脑时间，无时间戳）"
-    )
+    return f"{local_time(sig.signed_at)}（{TIME_SOURCES.get(sig.time_source, sig.time_source)}）"
+
+
+def _changes(sig: Any) -> str:
+    if not sig.changes:
+        return "无"
+    return "；".join(f"{c.detail}（{'允许' if c.allowed else '不允许'}）" for c in sig.changes)
 
 
 def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
+def _print_report(report: Any, source: str, listing: Any) -> None:
+    from fieldapp.core.ledger.verify import local_time
+
+    print(f"文件：{report.path}")
+    print(f"信任的根证书：{source}")
+    known = f"{listing.source}（{len(listing)} 条）" if listing.source else "无（未核对吊销情况）"
+    print(f"吊销名单：{known}")
+    for problem in report.problems:
+        print(f"  {problem}")
+    for n, sig in enumerate(report.signatures, 1):
+        print(f"签名 {n}（{sig.field}）：{'通过' if sig.ok else '未通过'}")
+        role = ROLE_NAMES.get(sig.role, sig.role)
+        who = "，".join(p for p in (sig.unit, role) if p)
+        print(f"  签名人：{sig.signer}" + (f"（{who}）" if who else ""))
+        print(f"  签名时间：{_when(sig)}")
+        print(f"  内容完整：{_yes(sig.intact)}")
+        print(f"  签名有效：{_yes(sig.valid)}")
+        print(f"  证书可信：{_yes(sig.trusted)}")
+        if sig.revoked_at is not None:
+            print(f"  证书吊销：已于 {local_time(sig.revoked_at)} 吊销")
+        print(f"  签名后修改：{_changes(sig)}")
+        for note in sig.notes:
+            print(f"  说明：{note}")
+        for problem in sig.problems:
+            print(f"  问题：{problem}")
+
+
 def cmd_verify(args: argparse.Namespace) -> int:
     from fieldapp.core.ledger.render import verify_ledger
-    from fieldapp.core.ledger.sign import MODIFICATION_TEXT
 
     if not Path(args.file).is_file():
         raise CliError(f"文件不存在：{args.file}")
+    store, why = _store(args)
     note = ""
     if args.trust:
         trust = _load_certificates(args.trust)
         source = "、".join(args.trust)
     else:
-        trust, note = _store_ca(args)
-        source = "本数据库的总部根证书"
-    report = verify_ledger(args.file, trust)
+        trust, note = _store_ca(store, why)
+        source = "本数据库的总部根证书" if trust else "无"
+    listing = _revocations(args, store, trust)
+    report = verify_ledger(
+        args.file,
+        trust,
+        revocations=listing,
+        timestamp_trust=_load_certificates(args.tsa_trust or []),
+    )
     if args.json:
-        print_json({**report.to_dict(), "trust": source if trust else None, "note": note})
+        revoked = {"source": listing.source or None, "entries": len(listing)}
+        print_json({**report.to_dict(), "trust": source, "revocations": revoked, "note": note})
     else:
-        print(f"文件：{args.file}")
-        print(f"信任的根证书：{source if trust else '无'}")
-        for problem in report.problems:
-            print(f"  {problem}")
-        for n, sig in enumerate(report.signatures, 1):
-            verdict = "通过" if sig.ok else "未通过"
-            print(f"签名 {n}（{sig.field}）：{verdict}")
-            role = ROLE_NAMES.get(sig.role, sig.role)
-            who = "，".join(p for p in (sig.unit, role) if p)
-            print(f"  签名人：{sig.signer}" + (f"（{who}）" if who else ""))
-            print(f"  签名时间：{_when(sig.signed_at)}")
-            print(f"  内容完整：{_yes(sig.intact)}")
-            print(f"  签名有效：{_yes(sig.valid)}")
-            print(f"  证书可信：{_yes(sig.trusted)}")
-            print(f"  签名后修改：{MODIFICATION_TEXT.get(sig.modification, sig.modification)}")
-            for problem in sig.problems:
-                print(f"  问题：{problem}")
+        _print_report(report, source, listing)
     if note:
         print(note, file=sys.stderr)
     if report.ok:
@@ -242,6 +310,11 @@ def register(sub: Any) -> None:
         "--reproducible", action="store_true", help="固定打印日期、输出逐字节相同（测试用）"
     )
     ledger.add_argument("--quiet", action="store_true", help="不显示进度")
+    ledger.add_argument(
+        "--tsa",
+        metavar="URL",
+        help="签名时向该时间戳服务器（RFC 3161，单位自建或指定）取可信时间戳（PAdES B-T）",
+    )
     ledger.set_defaults(handler=cmd_ledger)
 
     verify = sub.add_parser(
@@ -253,6 +326,19 @@ def register(sub: Any) -> None:
         action="append",
         metavar="CA.pem",
         help="信任的根证书（可多次指定；默认本数据库的总部根证书）",
+    )
+    verify.add_argument(
+        "--revocations",
+        action="append",
+        metavar="FILE",
+        help="总部导出的吊销名单（fieldapp hq revocations --out FILE；可多次指定）；"
+        "本数据库已知的吊销总会核对",
+    )
+    verify.add_argument(
+        "--tsa-trust",
+        action="append",
+        metavar="CA.pem",
+        help="信任的时间戳机构根证书（签名带时间戳时，用时间戳的时间核对吊销）",
     )
     verify.add_argument("--json", action="store_true")
     verify.set_defaults(handler=cmd_verify)

@@ -3,6 +3,7 @@
     fieldapp hq init --unit 单位 [--name 办公室名称]
     fieldapp hq enroll --name 姓名 --unit 单位 [--role cadre|office|reviewer] --out FILE
     fieldapp hq devices [--json] | hq revoke DEVICE --reason … | hq ca-cert
+    fieldapp hq revocations --out FILE        (signed revocation list for auditors)
     fieldapp hq assign --to STAFF --households H… | --region CODE --out FILE
     fieldapp enroll FILE                      (on the laptop)
     fieldapp identity [--json]
@@ -25,6 +26,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fieldapp.cli import revocations
 from fieldapp.cli.common import (
     READ,
     CliError,
@@ -161,7 +163,10 @@ def cmd_hq_revoke(args: argparse.Namespace) -> int:
 
     store = open_db(args, create=False)
     row = identity.revoke_device(store, args.device, reason=args.reason, author=acting_user(args))
-    print(f"已吊销：{row['name']}（{row['unit']}） {row['device_id']}；此后其数据包一律拒收")
+    print(
+        f"已吊销：{row['name']}（{row['unit']}） {row['device_id']}；此后其数据包一律拒收，"
+        "此后所签的表册核验不通过（分配数据包把吊销名单带到各笔记本）"
+    )
     return 0
 
 
@@ -309,7 +314,8 @@ def _report_lines(r: dict[str, Any]) -> list[str]:
         f"  表单版本：成为当前 {rev['current']}，作为历史保留 {rev['stale']}，"
         f"冲突待处理 {rev['conflict']}，已有 {rev['known']}；"
         f"状态变更 {added['status_changes']}，审计 {added['audit']}，附件 {added['attachments']}"
-        + (f"，低保标准 {added['dibao_standards']}" if added["dibao_standards"] else ""),
+        + (f"，低保标准 {added['dibao_standards']}" if added["dibao_standards"] else "")
+        + (f"，吊销名单 {added['revocations']} 条" if added.get("revocations") else ""),
     ]
     if not r["changed"]:
         lines.append("  没有新内容，数据库未作任何修改")
@@ -496,6 +502,7 @@ def register(sub: Any) -> None:
 
     ca = hq.add_parser("ca-cert", help="打印根证书 (PEM)，可用 openssl 等标准工具核验")
     ca.set_defaults(handler=cmd_hq_ca_cert)
+    revocations.add_to(hq)
 
     assign = hq.add_parser("assign", help="为一名干部生成分配数据包（户的当前数据、低保标准）")
     assign.add_argument("--to", required=True, help="接收人：设备 ID、证书指纹或姓名")

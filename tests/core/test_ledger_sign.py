@@ -6,16 +6,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+from cryptography.hazmat.primitives import serialization
 
 from fieldapp.cli.main import main
 from fieldapp.core.ledger.render import (
@@ -30,113 +26,20 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
+from tests.core.pki import Pki, make_pki, signed_ledgers
 
 REPO = Path(__file__).resolve().parents[2]
 
 
-@dataclass(frozen=True)
-class Identity:
-    """The shape of fieldapp.core.trust.identity.SigningIdentity."""
-
-    private_key: ec.EllipticCurvePrivateKey
-    certificate: x509.Certificate
-    chain: list[x509.Certificate]
-    name: str
-    unit: str
-
-
-def _ca(unit: str) -> tuple[ec.EllipticCurvePrivateKey, x509.Certificate]:
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, f"{unit} 户户清根证书"),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit),
-        ]
-    )
-    now = datetime.now(UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, False, False, False, False, True, True, False, False),
-            critical=True,
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-        .sign(key, hashes.SHA256())
-    )
-    return key, cert
-
-
-def _staff(
-    ca: tuple[ec.EllipticCurvePrivateKey, x509.Certificate], name: str, unit: str, role: str
-) -> Identity:
-    ca_key, ca_cert = ca
-    key = ec.generate_private_key(ec.SECP256R1())
-    now = datetime.now(UTC)
-    subject = x509.Name(
-        [
-            x509.NameAttribute(NameOID.COMMON_NAME, name),
-            x509.NameAttribute(NameOID.ORGANIZATION_NAME, unit),
-            x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, role),
-        ]
-    )
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(subject)
-        .issuer_name(ca_cert.subject)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(minutes=5))
-        .not_valid_after(now + timedelta(days=30))
-        .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-        .add_extension(
-            x509.KeyUsage(True, True, False, False, False, False, False, False, False),
-            critical=True,
-        )
-        .sign(ca_key, hashes.SHA256())
-    )
-    return Identity(key, cert, [ca_cert], name, unit)
-
-
-@dataclass(frozen=True)
-class Pki:
-    ca: x509.Certificate
-    cadre: Identity
-    reviewer: Identity
-    stranger_ca: x509.Certificate
-
-
 @pytest.fixture(scope="module")
 def pki() -> Pki:
-    ca = _ca("昆明市总工会")
-    return Pki(
-        ca=ca[1],
-        cadre=_staff(ca, "李干事", "五华区总工会", "cadre"),
-        reviewer=_staff(ca, "王科长", "昆明市总工会", "reviewer"),
-        stranger_ca=_ca("别的单位")[1],
-    )
+    return make_pki()
 
 
 @pytest.fixture(scope="module")
 def signed(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> tuple[Path, Path, Any]:
     """A ledger signed by the cadre, and a copy countersigned by the reviewer."""
-    folder = tmp_path_factory.mktemp("signed")
-    store = open_store(folder / "test.db")
-    hid = store.create_household("李干事")
-    for form_id, values in complete_household().items():
-        store.save_form(hid, form_id, values, author="李干事", final=True, today=TODAY)
-    one = folder / "signed.pdf"
-    info = render_household_ledger(store, hid, one, signer=pki.cadre)
-    both = folder / "countersigned.pdf"
-    countersign_ledger(one, both, pki.reviewer)
-    store.close()
-    return one, both, info
+    return signed_ledgers(tmp_path_factory.mktemp("signed"), pki)
 
 
 def test_signed_ledger_verifies(signed: Any, pki: Pki) -> None:
@@ -297,30 +200,42 @@ def test_poppler_pdfsig_agrees(signed: Any, tmp_path: Path) -> None:
     shutil.which("pdfsig") is None or shutil.which("openssl") is None,
     reason="pdfsig or openssl not installed",
 )
-def test_independent_script_checks_the_chain_to_the_ca(
+def test_independent_script_checks_single_and_double_signed_ledgers(
     signed: Any, pki: Pki, tmp_path: Path
 ) -> None:
-    _one, both, _info = signed
+    """The script used to exit 3 with no message on every singly-signed ledger: ``pdfsig -dump``
+    fails on the empty countersignature field, under ``set -e``."""
+    one, both, _info = signed
     ca_pem = tmp_path / "ca.pem"
     ca_pem.write_bytes(pki.ca.public_bytes(serialization.Encoding.PEM))
     script = REPO / "tools" / "verify_ledger_independently.sh"
-    done = subprocess.run(
-        ["sh", str(script), str(both), str(ca_pem)], capture_output=True, text=True
-    )
+
+    def run(pdf: Path, ca: Path) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            ["sh", str(script), str(pdf), str(ca)], capture_output=True, text=True
+        )
+
+    done = run(one, ca_pem)
     assert done.returncode == 0, done.stdout + done.stderr
-    assert "OK: 2 signature(s)" in done.stdout
+    assert "OK: 1 signature(s)" in done.stdout and "1 empty signature field" in done.stdout
+    done = run(both, ca_pem)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "OK: 2 signature(s)" in done.stdout and "empty signature field" not in done.stdout
     stranger = tmp_path / "stranger.pem"
     stranger.write_bytes(pki.stranger_ca.public_bytes(serialization.Encoding.PEM))
-    done = subprocess.run(
-        ["sh", str(script), str(both), str(stranger)], capture_output=True, text=True
-    )
-    assert done.returncode == 1
-    appended = tmp_path / "appended.pdf"
-    appended.write_bytes(both.read_bytes() + b"\n% appended\n")
-    done = subprocess.run(
-        ["sh", str(script), str(appended), str(ca_pem)], capture_output=True, text=True
-    )
-    assert done.returncode == 1 and "does not cover the whole file" in done.stdout
+    for pdf in (one, both):
+        done = run(pdf, stranger)
+        assert done.returncode == 1 and "openssl FAILED" in done.stdout
+    for pdf in (one, both):
+        appended = tmp_path / f"appended-{pdf.name}"
+        appended.write_bytes(pdf.read_bytes() + b"\n% appended\n")
+        done = run(appended, ca_pem)
+        assert done.returncode == 1 and "does not cover the whole file" in done.stdout
+    flipped = bytearray(one.read_bytes())
+    flipped[len(flipped) // 4] ^= 0x01
+    (tmp_path / "flipped.pdf").write_bytes(bytes(flipped))
+    done = run(tmp_path / "flipped.pdf", ca_pem)
+    assert done.returncode == 1 and "NOT valid" in done.stdout
 
 
 # -- the command line, with identities from headquarters ------------------------------------------

@@ -2,6 +2,8 @@
 
 Owns: ``render`` (public API: one household, a batch, countersign), ``layout`` and ``tables``
 (what goes on the pages), ``doc`` (page templates, numbering), ``values`` (how a value prints),
-``style`` (fonts, sizes), ``sign`` (pyHanko signing and verification).
+``style`` (fonts, sizes), ``sign`` (pyHanko signing, timestamps), ``verify`` (checking signatures,
+revocations), ``policy`` (the strict rules for changes after signing), ``changes`` and
+``revision`` (naming what changed), ``pades`` (what signing and verifying share).
 May import: ``trust``, ``rules``, ``store`` and below; not ``sync`` or ``reports``.
 """

@@ -5,7 +5,7 @@ Public API (the CLI and the GUI call these; nothing here imports Qt):
 - ``render_household_ledger(store, household, out_path, *, reproducible=False, signer=None)``
 - ``render_batch_ledger(store, household_ids, out_path, *, progress, cancelled, ...)``
 - ``countersign_ledger(source, out_path, identity)``: the reviewer's countersignature
-- ``verify_ledger(path, trust)``: a report per signature (from ledger_sign)
+- ``verify_ledger(path, trust, revocations=…)``: a report per signature (from ledger/verify)
 
 Both renderers return a ``LedgerInfo`` (pages, where the signature boxes are). Output is written
 to a temporary file beside ``out_path`` and moved into place only when complete, so a failed or
@@ -42,15 +42,9 @@ from fieldapp.core.ledger.doc import (
     build,
 )
 from fieldapp.core.ledger.layout import LedgerLayout, load_household
-from fieldapp.core.ledger.sign import (
-    SignatureReport,
-    SignerIdentity,
-    SigningError,
-    VerifyReport,
-    countersign_pdf,
-    sign_pdf,
-    verify_ledger,
-)
+from fieldapp.core.ledger.pades import SignerIdentity, SigningError
+from fieldapp.core.ledger.sign import countersign_pdf, sign_pdf
+from fieldapp.core.ledger.verify import SignatureReport, VerifyReport, verify_ledger
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
@@ -146,7 +140,7 @@ def _output(path: Path) -> Iterator[Path]:
 
 
 def _signed(
-    temp: Path, log: RenderLog, signer: SignerIdentity | None
+    temp: Path, log: RenderLog, signer: SignerIdentity | None, tsa_url: str | None
 ) -> tuple[SignatureBox | None, SignatureBox | None, bool]:
     staff, reviewer = log.boxes.get("staff"), log.boxes.get("reviewer")
     if signer is None:
@@ -156,7 +150,7 @@ def _signed(
     unsigned = temp.with_name(temp.name + ".unsigned")
     os.replace(temp, unsigned)
     try:
-        sign_pdf(unsigned, temp, signer, staff_box=staff, reviewer_box=reviewer)
+        sign_pdf(unsigned, temp, signer, staff_box=staff, reviewer_box=reviewer, tsa_url=tsa_url)
     finally:
         unsigned.unlink(missing_ok=True)
     return staff, reviewer, True
@@ -176,11 +170,13 @@ def render_household_ledger(
     reproducible: bool = False,
     signer: SignerIdentity | None = None,
     today: date | None = None,
+    tsa_url: str | None = None,
 ) -> LedgerInfo:
     """Write one household's ledger (``household_id``: UUID, 档案编号 or 身份证号).
 
     With ``signer`` (a SigningIdentity) the ledger is signed by the 经办人 in the sign-off box
-    and carries an empty field for the reviewer's countersignature.
+    and carries an empty field for the reviewer's countersignature; with ``tsa_url`` the
+    signature carries a timestamp from that RFC 3161 timestamp authority (PAdES B-T).
     """
     path = _check_output(out_path)
     day = _print_date(reproducible, today)
@@ -196,11 +192,17 @@ def render_household_ledger(
             title=title.strip(),
             log=log,
         )
-        staff, reviewer, signed = _signed(temp, log, signer)
+        staff, reviewer, signed = _signed(temp, log, signer, tsa_url)
     return LedgerInfo(path, log.pages, 1, staff, reviewer, signed)
 
 
-def countersign_ledger(source: Path | str, out_path: Path | str, identity: SignerIdentity) -> str:
+def countersign_ledger(
+    source: Path | str,
+    out_path: Path | str,
+    identity: SignerIdentity,
+    *,
+    tsa_url: str | None = None,
+) -> str:
     """The reviewer's countersignature in the ledger's empty signature field; the earlier
     signature stays valid. ``out_path`` may be ``source`` itself. Returns the field's name."""
     src = Path(source)
@@ -208,7 +210,7 @@ def countersign_ledger(source: Path | str, out_path: Path | str, identity: Signe
         raise LedgerError(f"文件不存在：{src}")
     path = _check_output(out_path)
     with _output(path) as temp:
-        return countersign_pdf(src, temp, identity)
+        return countersign_pdf(src, temp, identity, tsa_url=tsa_url)
 
 
 # -- batches ---------------------------------------------------------------------------------------
@@ -341,6 +343,7 @@ def render_batch_ledger(
     signer: SignerIdentity | None = None,
     today: date | None = None,
     scope: str = "所选各户",
+    tsa_url: str | None = None,
 ) -> LedgerInfo:
     """A summary table (one line per household) followed by each household's ledger.
 
@@ -380,7 +383,7 @@ def render_batch_ledger(
             title=f"{store.survey.title}（{total} 户）",
             log=log,
         )
-        staff, reviewer, signed = _signed(temp, log, signer)
+        staff, reviewer, signed = _signed(temp, log, signer, tsa_url)
     if progress is not None:
         progress(total, total)
     return LedgerInfo(path, log.pages, total, staff, reviewer, signed)

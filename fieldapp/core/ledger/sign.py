@@ -5,9 +5,10 @@
   drawn. The same incremental update adds the empty 审核人 field for the countersignature.
 - ``countersign_pdf``: a reviewer signs the empty field as a further incremental update, so
   the first signature stays valid; refused if an earlier signature is already broken.
-- ``verify_ledger``: for each signature whether the signed bytes are intact, the signature
-  valid, who signed and when (the signer's clock: there is no timestamp authority offline),
-  whether the certificate chains to the trusted headquarters CA, and what was changed after it.
+- with ``tsa_url`` (an office that has a timestamp authority), the signature carries an
+  RFC 3161 timestamp: PAdES B-T, and verification uses that time instead of the signer's clock.
+
+Verification is in ``ledger/verify.py``.
 
 The stamp's appearance is a small page drawn with reportlab in the ledger's own font and
 imported by pyHanko, so CJK text needs no separate TrueType file for pyHanko. pyHanko is
@@ -17,59 +18,27 @@ imported only here and only when needed (about 0.6 s).
 from __future__ import annotations
 
 import io
-import logging
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from dataclasses import field as _field
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger.doc import SignatureBox
-from fieldapp.core.store.errors import StoreError
+from fieldapp.core.ledger.pades import SignerIdentity, SigningError, asn1_certificates, der
 
 if TYPE_CHECKING:
     from pyhanko.pdf_utils.content import PdfContent
 
+TSA_TIMEOUT = 20  # seconds
 ROLE_TITLES = {"staff": "经办人电子签章", "reviewer": "审核人电子签章"}
 REASONS = {
     "staff": "户户清表册经办人签章：内容与系统记录一致",
     "reviewer": "户户清表册审核人会签",
 }
-MODIFICATION_TEXT = {
-    "NONE": "签名后未作任何修改",
-    "LTA_UPDATES": "签名后仅追加了验证信息",
-    "FORM_FILLING": "签名后仅追加了签名（允许的修改）",
-    "ANNOTATIONS": "签名后文件被添加了批注（不允许的修改）",
-    "OTHER": "签名后文件的页面内容或结构被修改（不允许的修改）",
-}
-ALLOWED_MODIFICATIONS = ("NONE", "LTA_UPDATES", "FORM_FILLING")
-
-
-class SigningError(StoreError):
-    """Signing or verification refused; the message says why, in Chinese."""
-
-
-class SignerIdentity(Protocol):
-    """What signing needs; fieldapp.core.identity.SigningIdentity has this shape."""
-
-    @property
-    def private_key(self) -> Any: ...
-    @property
-    def certificate(self) -> x509.Certificate: ...
-    @property
-    def chain(self) -> list[x509.Certificate]: ...
-    @property
-    def name(self) -> str: ...
-    @property
-    def unit(self) -> str: ...
-
-
 # -- the stamp -----------------------------------------------------------------------------------
 
 
@@ -135,10 +104,6 @@ def _stamp_content(data: bytes) -> PdfContent:
 # -- signing ---------------------------------------------------------------------------------------
 
 
-def _der(cert: x509.Certificate) -> bytes:
-    return cert.public_bytes(serialization.Encoding.DER)
-
-
 def _signer(identity: SignerIdentity) -> Any:
     from asn1crypto import keys as asn1_keys
     from asn1crypto import x509 as asn1_x509
@@ -154,10 +119,10 @@ def _signer(identity: SignerIdentity) -> Any:
     except (AttributeError, TypeError, ValueError) as exc:
         raise SigningError(f"签名私钥无法使用：{exc}") from None
     return signers.SimpleSigner(
-        signing_cert=asn1_x509.Certificate.load(_der(identity.certificate)),
+        signing_cert=asn1_x509.Certificate.load(der(identity.certificate)),
         signing_key=asn1_keys.PrivateKeyInfo.load(key_der),
         cert_registry=SimpleCertificateStore.from_certs(  # type: ignore[no-untyped-call]
-            [asn1_x509.Certificate.load(_der(c)) for c in identity.chain]
+            asn1_certificates(identity.chain)
         ),
     )
 
@@ -184,10 +149,12 @@ def _sign(
     field_name: str,
     new_fields: Sequence[SignatureBox] = (),
     certify: bool = False,
+    tsa_url: str | None = None,
 ) -> None:
     from pyhanko.pdf_utils.incremental_writer import IncrementalPdfFileWriter
     from pyhanko.pdf_utils.layout import AxisAlignment, Margins, SimpleBoxLayoutRule
     from pyhanko.sign import fields, signers
+    from pyhanko.sign.timestamps import TimestampRequestError
     from pyhanko.stamp import StaticStampStyle
 
     signer = _signer(identity)
@@ -224,10 +191,26 @@ def _sign(
             certify=certify,
             docmdp_permissions=fields.MDPPerm.FILL_FORMS,
         )
+        pdf_signer = signers.PdfSigner(
+            meta, signer, stamp_style=style, timestamper=_timestamper(tsa_url)
+        )
         with target.open("wb") as out:
-            signers.PdfSigner(meta, signer, stamp_style=style).sign_pdf(
-                writer, existing_fields_only=True, output=out
-            )
+            try:
+                pdf_signer.sign_pdf(writer, existing_fields_only=True, output=out)
+            except TimestampRequestError as exc:
+                cause = f"（{exc.__cause__}）" if exc.__cause__ else ""
+                raise SigningError(f"无法从时间戳服务器 {tsa_url} 取得时间戳{cause}") from None
+
+
+def _timestamper(url: str | None) -> Any:
+    """pyHanko's RFC 3161 client for ``url`` (an office's timestamp authority), or None."""
+    if not url:
+        return None
+    from pyhanko.sign.timestamps import HTTPTimeStamper
+
+    if not url.startswith(("http://", "https://")):
+        raise SigningError(f"时间戳服务器地址应以 http:// 或 https:// 开头：{url}")
+    return HTTPTimeStamper(url, timeout=TSA_TIMEOUT)
 
 
 def sign_pdf(
@@ -237,6 +220,7 @@ def sign_pdf(
     *,
     staff_box: SignatureBox,
     reviewer_box: SignatureBox | None,
+    tsa_url: str | None = None,
 ) -> None:
     """The 经办人's signature in ``staff_box``; ``reviewer_box`` is left empty to countersign."""
     boxes = [staff_box] + ([reviewer_box] if reviewer_box is not None else [])
@@ -248,192 +232,42 @@ def sign_pdf(
         field_name=staff_box.field_name,
         new_fields=boxes,
         certify=True,
+        tsa_url=tsa_url,
     )
 
 
-def countersign_pdf(source: Path, target: Path, identity: SignerIdentity) -> str:
+def countersign_pdf(
+    source: Path, target: Path, identity: SignerIdentity, *, tsa_url: str | None = None
+) -> str:
     """The reviewer signs the empty signature field; returns the field's name.
 
     Refused when the file has no signature yet, no empty field, or an earlier signature that
-    no longer matches the file (countersigning must not lend credibility to an altered file).
+    no longer matches the file or was followed by a change the ledger does not allow
+    (countersigning must not lend credibility to an altered file).
     """
-    from asn1crypto import x509 as asn1_x509
     from pyhanko.pdf_utils.misc import PdfError
     from pyhanko.pdf_utils.reader import PdfFileReader
     from pyhanko.sign.fields import enumerate_sig_fields
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
 
     from fieldapp.core.ledger.layout import REVIEWER_FIELD
+    from fieldapp.core.ledger.verify import verify_ledger
 
     try:
         with source.open("rb") as inf:
             reader = PdfFileReader(inf, strict=False)
-            signatures = list(reader.embedded_signatures)
             empty = [name for name, _v, _r in enumerate_sig_fields(reader, filled_status=False)]
-            roots = [asn1_x509.Certificate.load(_der(c)) for c in identity.chain]
-            context = ValidationContext(
-                trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
-            )
-            for sig in signatures:
-                with _quiet():
-                    status = validate_pdf_signature(sig, context)
-                if not (status.intact and status.valid and status.docmdp_ok is not False):
-                    raise SigningError(
-                        f"原签名“{sig.field_name}”已失效（文件在签名后被改动），拒绝会签"
-                    )
     except FileNotFoundError:
         raise SigningError(f"文件不存在：{source}") from None
     except (OSError, PdfError, ValueError, KeyError) as exc:
         raise SigningError(f"无法读取 {source}：{exc}") from None
-    if not signatures:
+    report = verify_ledger(source, identity.chain)
+    for sig in report.signatures:
+        if not sig.untouched:
+            raise SigningError(f"原签名“{sig.field}”已失效（文件在签名后被改动），拒绝会签")
+    if not report.signatures:
         raise SigningError(f"{source} 尚无经办人签章，不能会签（先用 fieldapp ledger … --sign）")
     if not empty:
         raise SigningError(f"{source} 没有空的签章位置：已经会签过，或不是户户清表册")
     name = REVIEWER_FIELD if REVIEWER_FIELD in empty else empty[0]
-    _sign(source, target, identity, role="reviewer", field_name=name)
+    _sign(source, target, identity, role="reviewer", field_name=name, tsa_url=tsa_url)
     return name
-
-
-@contextmanager
-def _quiet() -> Iterator[None]:
-    """pyHanko logs every untrusted chain with a traceback; the report says it in Chinese."""
-    loggers = [logging.getLogger(name) for name in ("pyhanko", "pyhanko_certvalidator")]
-    levels = [logger.level for logger in loggers]
-    for logger in loggers:
-        logger.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        for logger, level in zip(loggers, levels, strict=True):
-            logger.setLevel(level)
-
-
-# -- verification ------------------------------------------------------------------------------------
-
-
-@dataclass
-class SignatureReport:
-    field: str
-    signer: str
-    unit: str
-    role: str
-    signed_at: datetime | None
-    intact: bool
-    valid: bool
-    trusted: bool
-    modification: str
-    ok: bool
-    problems: list[str] = _field(default_factory=list)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "field": self.field,
-            "signer": self.signer,
-            "unit": self.unit,
-            "role": self.role,
-            "signed_at": self.signed_at.isoformat() if self.signed_at else None,
-            "intact": self.intact,
-            "valid": self.valid,
-            "trusted": self.trusted,
-            "modification": self.modification,
-            "ok": self.ok,
-            "problems": self.problems,
-        }
-
-
-@dataclass
-class VerifyReport:
-    path: Path
-    signatures: list[SignatureReport]
-    problems: list[str] = _field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return bool(self.signatures) and not self.problems and all(s.ok for s in self.signatures)
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "path": str(self.path),
-            "ok": self.ok,
-            "signatures": [s.to_dict() for s in self.signatures],
-            "problems": self.problems,
-        }
-
-
-def verify_ledger(path: Path | str, trust: Sequence[x509.Certificate]) -> VerifyReport:
-    """Check every signature of a PDF against the trusted root certificates ``trust``."""
-    from asn1crypto import x509 as asn1_x509
-    from pyhanko.pdf_utils.misc import PdfError
-    from pyhanko.pdf_utils.reader import PdfFileReader
-    from pyhanko.sign.validation import validate_pdf_signature
-    from pyhanko_certvalidator import ValidationContext
-
-    path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SigningError(f"无法读取 {path}：{exc.strerror or exc}") from None
-    roots = [asn1_x509.Certificate.load(_der(c)) for c in trust]
-    context = ValidationContext(
-        trust_roots=roots, allow_fetching=False, revocation_mode="soft-fail"
-    )
-    try:
-        reader = PdfFileReader(io.BytesIO(data), strict=False)
-        embedded = list(reader.embedded_signatures)
-    except (PdfError, ValueError, KeyError, TypeError) as exc:
-        return VerifyReport(path, [], [f"文件无法解析，可能在签名后被改动或已损坏（{exc}）"])
-    if not embedded:
-        return VerifyReport(path, [], ["文件中没有电子签名"])
-    reports = []
-    for position, sig in enumerate(embedded):
-        problems: list[str] = []
-        try:
-            with _quiet():
-                status = validate_pdf_signature(sig, context)
-        except (PdfError, ValueError, KeyError, TypeError) as exc:  # pyHanko's are ValueErrors
-            reports.append(
-                SignatureReport(
-                    str(sig.field_name),
-                    "",
-                    "",
-                    "",
-                    None,
-                    False,
-                    False,
-                    False,
-                    "OTHER",
-                    False,
-                    [f"签名数据损坏，无法验证（{exc}）"],
-                )
-            )
-            continue
-        subject = status.signing_cert.subject.native
-        level = status.modification_level.name if status.modification_level else "OTHER"
-        if not status.intact:
-            problems.append("签名覆盖的内容已被改动（文件在签名后被修改）")
-        elif not status.valid:
-            problems.append("签名值无效")
-        elif not status.trusted:
-            problems.append("签名证书不是由所信任的总部根证书签发（或证书已过期、不可用于签名）")
-        if level not in ALLOWED_MODIFICATIONS or not status.docmdp_ok:
-            problems.append(MODIFICATION_TEXT.get(level, "签名后文件被修改（不允许的修改）"))
-        if position == len(embedded) - 1 and status.coverage is not None:
-            if status.coverage.name not in ("ENTIRE_FILE", "ENTIRE_REVISION"):
-                problems.append("签名未覆盖整个文件：签名后文件末尾被追加了内容")
-        reports.append(
-            SignatureReport(
-                field=str(sig.field_name),
-                signer=str(subject.get("common_name", "")),
-                unit=str(subject.get("organization_name", "")),
-                role=str(subject.get("organizational_unit_name", "")),
-                signed_at=status.signer_reported_dt,
-                intact=bool(status.intact),
-                valid=bool(status.valid),
-                trusted=bool(status.trusted),
-                modification=level,
-                ok=not problems,
-                problems=problems,
-            )
-        )
-    return VerifyReport(path, reports)

@@ -341,3 +341,32 @@ def m005_search_trigram(db: Database) -> None:
         "INSERT INTO households_fts(rowid, search_text) VALUES (new.rowid, new.search_text); END"
     )
     db.execute("INSERT INTO households_fts(households_fts) VALUES ('rebuild')")
+
+
+@migrations()
+def m006_revocations(db: Database) -> None:
+    """Revocations a laptop received from headquarters (fieldapp.core.trust.revocation).
+
+    Headquarters keeps its own in ``devices``; a laptop gets the list in assignment bundles and
+    keeps every entry here, one row per revoked certificate, so ``fieldapp verify`` can refuse a
+    ledger signed after its signer was revoked. Append-only: a revocation is never taken back.
+    """
+    db.table("revocations").create(
+        {
+            "cert_fingerprint": str,
+            "staff_id": str,
+            "name": str,
+            "unit": str,
+            "revoked_at": str,
+            "reason": str,
+            "received_at": str,
+            "bundle_id": str,
+        },
+        pk="cert_fingerprint",
+        not_null={"cert_fingerprint", "staff_id", "revoked_at", "received_at"},
+    )
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER revocations_no_{verb.lower()} BEFORE {verb} ON revocations "
+            "BEGIN SELECT RAISE(ABORT, 'revocations is append-only'); END"
+        )

@@ -24,8 +24,9 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import BundleError, Envelope
 from fieldapp.core.sync.merge import is_known, receive_revision
-from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, log_bundle
+from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, OPTIONAL_COUNTED, log_bundle
 from fieldapp.core.trust import identity
+from fieldapp.core.trust.revocation import Revocation, remember
 
 Progress = Callable[[int, int], None]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -48,7 +49,7 @@ class ImportReport:
     )
     added: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("status_changes", "audit", "attachments", "dibao_standards"), 0
+            ("status_changes", "audit", "attachments", "dibao_standards", "revocations"), 0
         )
     )
     already_imported: bool = False
@@ -135,9 +136,10 @@ class Applier:
         self.author = author
         self.report = report
         self.progress = progress
-        self.total = sum(int(self.m["counts"].get(k, 0)) for k in COUNTED)
+        self.counted = (*COUNTED, *(k for k in OPTIONAL_COUNTED if k in self.m["counts"]))
+        self.total = sum(int(self.m["counts"].get(k, 0)) for k in self.counted)
         self.done = 0
-        self.counts = dict.fromkeys(COUNTED, 0)
+        self.counts = dict.fromkeys(self.counted, 0)
         self.declared: set[str] = set()
         self.new: set[str] = set()
         self.updated: set[str] = set()
@@ -169,6 +171,7 @@ class Applier:
             "status": self._status,
             "audit": self._audit,
             "dibao": self._dibao,
+            "revocation": self._revocation,
             "end": self._end,
         }.get(str(kind))
         if handler is None:
@@ -179,7 +182,7 @@ class Applier:
             self.progress(self.done, self.total)
 
     def _count(self, what: str) -> None:
-        self.counts[what] += 1
+        self.counts[what] = self.counts.get(what, 0) + 1
 
     def _household(self, r: Mapping[str, Any]) -> None:
         hid = check_uuid(r.get("id"), "户 ID")
@@ -429,6 +432,19 @@ class Applier:
         self.report.added["dibao_standards"] += 1
         self.changed = True
 
+    def _revocation(self, r: Mapping[str, Any]) -> None:
+        """A certificate headquarters revoked: kept so ``fieldapp verify`` honours it here."""
+        if self.kind != KIND_ASSIGN:
+            raise fail("笔记本数据包不应包含吊销名单")
+        try:
+            entry = Revocation.from_record(r)
+        except identity.IdentityError as exc:
+            raise fail(f"数据包中的{exc}") from None
+        self._count("revocations")
+        if remember(self.store, entry, bundle_id=self.m["bundle_id"]):
+            self.report.added["revocations"] += 1
+            self.changed = True
+
     def _end(self, r: Mapping[str, Any]) -> None:
         if r.get("bundle_id") != self.m["bundle_id"] or r.get("counts") != self.counts:
             raise fail("载荷的结束标记与内容不符")
@@ -461,7 +477,7 @@ class Applier:
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
-        expected = {k: int(self.m["counts"].get(k, 0)) for k in COUNTED}
+        expected = {k: int(self.m["counts"].get(k, 0)) for k in self.counted}
         if expected != self.counts:
             raise fail(f"载荷内容与清单计数不符（清单 {expected}，实际 {self.counts}）")
         store = self.store

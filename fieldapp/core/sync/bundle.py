@@ -3,8 +3,8 @@
 ``export_bundle`` (laptop → HQ) writes every revision, audit entry, status change and attachment
 made since the last export (or everything with ``full``), encrypted for headquarters and signed by
 the laptop's enrolled key; ``assign_bundle`` (HQ → one laptop) writes the chosen households' current
-data, all 低保 standards and the form version, encrypted for that laptop and signed by the HQ
-office identity. ``import_bundle`` (in ``sync_import``) checks and applies either kind.
+data, all 低保 standards, the revocation list and the form version, encrypted for that laptop and
+signed by the HQ office identity. ``import_bundle`` (in ``sync_import``) checks and applies either kind.
 
 The file format is documented in docs/bundle-format.md; the container is in ``sync_container``,
 the version vectors and conflicts in ``sync_merge``.
@@ -45,9 +45,10 @@ from fieldapp.core.sync.records import (
     households_digest,
     log_bundle,
     revision_record,
+    revocation_record,
     status_record,
 )
-from fieldapp.core.trust import identity
+from fieldapp.core.trust import identity, revocation
 
 SUFFIX = ".hhq"
 MARK_TABLES = {
@@ -278,6 +279,8 @@ def assign_bundle(
             yield from counter.wrap("attachments", map(attachment_record, rows))
         dibao = db.query("select * from dibao_standards order by rowid")
         yield from counter.wrap("dibao_standards", map(dibao_record, dibao))
+        revoked = revocation.revocations(store).entries.values()
+        yield from counter.wrap("revocations", map(revocation_record, revoked))
         for hid in ids:
             yield from counter.wrap("revisions", (revision_record(clocks, r) for r in heads(hid)))
         for hid in ids:

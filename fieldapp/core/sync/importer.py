@@ -27,7 +27,7 @@ from fieldapp.core.sync.container import (
     unwrap_key,
     verify_signature,
 )
-from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP
+from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, OPTIONAL_COUNTED
 from fieldapp.core.trust import identity
 
 IMPORT_CACHE_KIB = 128 * 1024
@@ -127,8 +127,10 @@ def check_envelope(store: Store, env: Envelope) -> tuple[identity.StaffInfo, str
             f"（本机为 {store.survey.version}），请先升级户户清"
         )
     counts = m.get("counts")
+    present = [k for k in OPTIONAL_COUNTED if k in counts] if isinstance(counts, dict) else []
     if not isinstance(counts, dict) or any(
-        not isinstance(counts.get(k), int) or isinstance(counts.get(k), bool) for k in COUNTED
+        not isinstance(counts.get(k), int) or isinstance(counts.get(k), bool)
+        for k in (*COUNTED, *present)
     ):
         raise fail(f"{name} 的清单缺少计数")
     if not isinstance(m.get("key_wrap"), dict):

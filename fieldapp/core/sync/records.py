@@ -17,11 +17,14 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import FORMAT_NAME, FORMAT_VERSION
 from fieldapp.core.trust import identity
+from fieldapp.core.trust.revocation import Revocation
 
 KIND_UP = "laptop-to-hq"
 KIND_ASSIGN = "hq-to-laptop"
 KINDS = (KIND_UP, KIND_ASSIGN)
 COUNTED = ("households", "revisions", "status_changes", "audit", "attachments", "dibao_standards")
+# counted only when present, so bundles without them stay readable by older versions
+OPTIONAL_COUNTED = ("revocations",)
 
 Record = dict[str, Any] | bytes
 """A payload record: a JSON object, or one already encoded as a line (without the newline)."""
@@ -106,13 +109,17 @@ def dibao_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"t": "dibao", **{k: row[k] for k in keys}}
 
 
+def revocation_record(revocation: Revocation) -> dict[str, Any]:
+    return {"t": "revocation", **revocation.to_record()}
+
+
 class Counter:
     def __init__(self) -> None:
         self.counts = dict.fromkeys(COUNTED, 0)
 
     def wrap(self, what: str, records: Iterable[Record]) -> Iterator[Record]:
         for record in records:
-            self.counts[what] += 1
+            self.counts[what] = self.counts.get(what, 0) + 1
             yield record
 
 

@@ -5,5 +5,6 @@ May import: ``store`` and below.
 
 Callers use ``identity``, which re-exports the public names of ``certificates`` (x509 and keys,
 no database), ``keystore`` (the keys table, unlocking keys) and ``enrollment`` (hq init, enroll,
-take an enrollment, devices, revocation).
+take an enrollment, devices, revocation). ``revocation`` holds the revocation lists that
+verification honours (this database's, those received in bundles, signed exports for auditors).
 """

@@ -7,7 +7,9 @@ store and enrollment build on these; bundles and ledgers use them to check signe
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import json
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -63,6 +65,31 @@ class StaffInfo:
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate's DER, hex (what ``openssl x509 -fingerprint -sha256`` shows)."""
     return cert.fingerprint(hashes.SHA256()).hex()
+
+
+def canonical_json(value: Any) -> bytes:
+    """The bytes a signature over a JSON document covers: sorted keys, no spaces, UTF-8."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
+
+
+def sign_json(key: ec.EllipticCurvePrivateKey, document: dict[str, Any]) -> str:
+    """A base64 ECDSA P-256/SHA-256 signature over the canonical JSON of ``document``."""
+    return base64.b64encode(key.sign(canonical_json(document), ec.ECDSA(hashes.SHA256()))).decode()
+
+
+def json_signed_by(cert: x509.Certificate, document: dict[str, Any], signature_key: str) -> bool:
+    """Whether ``document[signature_key]`` (base64 ECDSA P-256/SHA-256) signs the canonical JSON
+    of the document's other fields with ``cert``'s key (enrollment files, revocation lists)."""
+    signed = {k: v for k, v in document.items() if k != signature_key}
+    public = cert.public_key()
+    if not isinstance(public, ec.EllipticCurvePublicKey):
+        return False
+    try:
+        signature = base64.b64decode(str(document.get(signature_key)), validate=True)
+        public.verify(signature, canonical_json(signed), ec.ECDSA(hashes.SHA256()))
+    except (InvalidSignature, ValueError):
+        return False
+    return True
 
 
 def public_key_fingerprint(key: x25519.X25519PublicKey) -> str:

@@ -7,15 +7,13 @@ signed enrollment file; ``read_enrollment`` and ``take_enrollment`` check and ke
 
 from __future__ import annotations
 
-import base64
 import json
 import uuid
 from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
 from fieldapp.core.store.records import now_iso
@@ -29,11 +27,13 @@ from fieldapp.core.trust.certificates import (
     encrypt_pem,
     fingerprint,
     issue_certificate,
+    json_signed_by,
     load_cert,
     load_x25519_public,
     make_ca,
     public_key_fingerprint,
     public_pem,
+    sign_json,
     staff_info,
     verify_issued_by,
 )
@@ -198,10 +198,6 @@ def _enroll(
     return sign_key, cert, receive
 
 
-def _canonical(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
-
-
 def enroll_staff(
     store: Store,
     hq_passphrase: bytes,
@@ -240,8 +236,7 @@ def enroll_staff(
         "signing_key": encrypt_pem(sign_key, staff_passphrase),
         "receive_key": encrypt_pem(recv_key, staff_passphrase),
     }
-    signature = ca_key.sign(_canonical(body), ec.ECDSA(hashes.SHA256()))
-    body["ca_signature"] = base64.b64encode(signature).decode("ascii")
+    body["ca_signature"] = sign_json(ca_key, body)
     text = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
     return text.encode("utf-8"), staff_info(cert)
 
@@ -332,18 +327,8 @@ def read_enrollment(data: bytes) -> dict[str, Any]:
         raise IdentityError(f"登记文件不完整（缺少 {', '.join(missing)}）")
     ca = load_cert(body["ca_certificate"])
     cert = load_cert(body["certificate"])
-    signed = {k: v for k, v in body.items() if k != "ca_signature"}
-    try:
-        ca_public = ca.public_key()
-        if not isinstance(ca_public, ec.EllipticCurvePublicKey):
-            raise InvalidSignature
-        ca_public.verify(
-            base64.b64decode(body["ca_signature"], validate=True),
-            _canonical(signed),
-            ec.ECDSA(hashes.SHA256()),
-        )
-    except (InvalidSignature, ValueError):
-        raise IdentityError("登记文件已损坏或被改动（总部签名不符）") from None
+    if not json_signed_by(ca, body, "ca_signature"):
+        raise IdentityError("登记文件已损坏或被改动（总部签名不符）")
     verify_issued_by(cert, ca)
     if staff_info(cert).staff_id != body["staff_id"]:
         raise IdentityError("登记文件内容不一致（证书与人员 ID 不符）")
