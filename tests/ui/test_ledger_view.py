@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtPrintSupport import QPrinter
+import pytest
+from pypdf import PdfReader
+from PySide6.QtCore import Qt
+from PySide6.QtPrintSupport import QPrintDialog, QPrinter
+from PySide6.QtWidgets import QDialog
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.ledger.render import render_household_ledger
@@ -22,21 +26,41 @@ def saved_household(store: Store) -> str:
     return hid
 
 
-def test_preview_shows_every_page_and_prints_to_pdf(
-    qtbot: QtBot, store: Store, tmp_path: Path
+def _print_to(monkeypatch: pytest.MonkeyPatch, target: Path) -> list[QPrinter]:
+    """Accept the system print dialog, sending its printer's output to a PDF file."""
+    used: list[QPrinter] = []
+
+    def accept(dialog: QPrintDialog) -> int:
+        dialog.printer().setOutputFileName(str(target))  # what choosing "print to file" does
+        used.append(dialog.printer())
+        return int(QDialog.DialogCode.Accepted)
+
+    monkeypatch.setattr(QPrintDialog, "exec", accept)
+    return used
+
+
+@pytest.mark.parametrize("how", ["button", "ctrl+p"])
+def test_preview_prints_every_page_from_the_button_and_ctrl_p(
+    qtbot: QtBot, store: Store, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, how: str
 ) -> None:
     pdf = tmp_path / "ledger.pdf"
     info = render_household_ledger(store, saved_household(store), pdf, reproducible=True)
     preview = LedgerPreview(pdf, "张建国")
     qtbot.addWidget(preview)
+    with qtbot.waitActive(preview):
+        preview.show()
+        preview.activateWindow()
     assert preview.document.pageCount() == info.pages > 1
     assert f"共 {info.pages} 页" in preview.info.text()
-    printer = QPrinter(QPrinter.PrinterMode.ScreenResolution)
-    printer.setOutputFormat(QPrinter.OutputFormat.PdfFormat)
     printed = tmp_path / "printed.pdf"
-    printer.setOutputFileName(str(printed))
-    assert preview.print_ledger(printer) == info.pages
-    assert printed.stat().st_size > 10_000
+    used = _print_to(monkeypatch, printed)
+    if how == "button":
+        qtbot.mouseClick(preview.print_button, Qt.MouseButton.LeftButton)
+    else:
+        qtbot.keyClick(preview.view, Qt.Key.Key_P, Qt.KeyboardModifier.ControlModifier)
+    qtbot.waitUntil(lambda: printed.is_file() and printed.stat().st_size > 10_000, timeout=20_000)
+    assert len(used) == 1
+    assert len(PdfReader(printed).pages) == info.pages
 
 
 def test_main_window_builds_the_ledger_of_the_open_household(qtbot: QtBot, store: Store) -> None:
