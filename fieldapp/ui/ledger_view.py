@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
 from PySide6.QtCore import QRect, QSize, Qt
@@ -128,41 +129,35 @@ class LedgerPreview(QDialog):
 def build_ledger(
     parent: QWidget, store: Store, household_ids: list[str], title: str
 ) -> BackgroundOp:
-    """Render the ledger of one household or a batch in the background, then preview it."""
-    from fieldapp.core.ledger.render import (
-        LedgerCancelled,
-        render_batch_ledger,
-        render_household_ledger,
-    )
+    """Render the ledger of one household or a batch in the background, then preview it.
+
+    取消 stops the batch between households and removes the half-built file (``op.output``).
+    """
+    from fieldapp.core.ledger.render import render_batch_ledger, render_household_ledger
 
     db_path = Path(str(store.path))
     out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"
 
-    def work(progress: object, cancelled: object) -> Path:
+    def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Path:
         own = open_store(db_path)  # SQLite connections stay in their own thread
         try:
             if len(household_ids) == 1:
                 render_household_ledger(own, household_ids[0], out)
             else:
-                render_batch_ledger(
-                    own,
-                    household_ids,
-                    out,
-                    progress=progress,  # type: ignore[arg-type]
-                    cancelled=cancelled,
-                )  # type: ignore[arg-type]
-        except LedgerCancelled:
-            return Path()
+                render_batch_ledger(own, household_ids, out, progress=progress, cancelled=cancelled)
+        except BaseException:
+            shutil.rmtree(out.parent, ignore_errors=True)
+            raise
         finally:
             own.close()
         return out
 
     def show(path: Path) -> None:
-        if path and path.is_file():
-            preview = LedgerPreview(path, title, parent)
-            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            preview.show()
+        preview = LedgerPreview(path, title, parent)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.show()
 
     op = BackgroundOp(parent, "正在生成台账…", work, show)
+    op.output = out
     op.start()
     return op

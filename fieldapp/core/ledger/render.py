@@ -51,6 +51,7 @@ from fieldapp.core.ledger.sign import (
     sign_pdf,
     verify_ledger,
 )
+from fieldapp.core.store.errors import Cancelled as StoreCancelled
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
@@ -99,7 +100,7 @@ class LedgerError(StoreError):
     """A ledger could not be made; the message is Chinese and says what to do."""
 
 
-class LedgerCancelled(LedgerError):
+class LedgerCancelled(LedgerError, StoreCancelled):
     """The caller's ``cancelled()`` returned True; nothing was written."""
 
 
@@ -293,7 +294,9 @@ class _Summary:
             style=TableStyle(commands),
         )
 
-    def chunks(self, layout: LedgerLayout) -> Iterator[list[Flowable]]:
+    def chunks(
+        self, layout: LedgerLayout, cancelled: Cancelled | None = None
+    ) -> Iterator[list[Flowable]]:
         survey = self.store.survey
         intro: list[Flowable] = [
             GroupStart(self.group()),
@@ -311,6 +314,8 @@ class _Summary:
         limit = first
         pending: list[Flowable] = intro
         for n, hid in enumerate(self.ids, 1):
+            if cancelled is not None and cancelled():
+                raise LedgerCancelled("已取消，未生成台账")
             rows.append(self.row(n, hid))
             if len(rows) == limit:
                 yield [*pending, self.table(rows), PageBreak()]
@@ -368,7 +373,7 @@ def render_batch_ledger(
             yield [PageBreak(), *layout.story(load_household(store, hid, day))]
 
     def story() -> Iterator[list[Flowable]]:
-        yield from summary.chunks(layout)
+        yield from summary.chunks(layout, cancelled)
         yield from households()
 
     log = RenderLog()

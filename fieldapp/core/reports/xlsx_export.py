@@ -13,6 +13,7 @@ newest final).
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -36,6 +37,7 @@ from fieldapp.core.reports.stats import (
     region_label,
     summary_lines,
 )
+from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import fen_to_yuan
@@ -260,9 +262,37 @@ def export_xlsx(
     date_from: date | str | None = None,
     date_to: date | str | None = None,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> ExportSummary:
-    """Write the workbook; returns how many rows each sheet got."""
+    """Write the workbook; returns how many rows each sheet got.
+
+    The workbook is written to a temporary file beside ``path`` and moved onto it at the end, so a
+    failure or ``cancelled()`` (polled for every household: ``Cancelled``) leaves no partial file.
+    """
     path = Path(path)
+    temp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    try:
+        summary = _export(
+            store, temp, region, final_only, stats, date_from, date_to, progress, cancelled
+        )
+        os.replace(temp, path)
+    finally:
+        temp.unlink(missing_ok=True)
+    summary.path = str(path)
+    return summary
+
+
+def _export(
+    store: Store,
+    path: Path,
+    region: str | None,
+    final_only: bool,
+    stats: Stats | None,
+    date_from: date | str | None,
+    date_to: date | str | None,
+    progress: Callable[[int], None] | None,
+    cancelled: CancelCheck | None,
+) -> ExportSummary:
     if stats is None:
         stats = compute_stats(
             store,
@@ -271,6 +301,7 @@ def export_xlsx(
             final_only=final_only,
             date_from=date_from,
             date_to=date_to,
+            cancelled=cancelled,
         )
     renderer = _Renderer(store.regions)
     wb = Workbook(write_only=True)
@@ -289,6 +320,7 @@ def export_xlsx(
     regions = store.regions
     count = 0
     for index, forms, states in _iter_households(store, region, final_only):
+        stop_if_cancelled(cancelled, "已取消，未生成 Excel 文件")
         code = index["region_code"] or ""
         city = city_of(code, regions) if code else ""
         a = forms.get("A") or {}

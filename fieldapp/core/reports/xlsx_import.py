@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.records import STATUSES, BulkHousehold, now_iso
 from fieldapp.core.store.store import Store
 
@@ -37,6 +37,7 @@ MEMBER_SHEET = "家庭成员"
 NOTES_SHEET = "填表说明"
 MARK_HEADER = "说明"
 EXAMPLE_MARK = "示例"
+STOPPED = "已取消，数据库未作任何修改"
 STATUS_HEADER = "档案状态"
 LINK_HEADER = "职工身份证号"
 SKIP_TYPES = frozenset({"repeat", "signature", "attachment", "note"})
@@ -374,8 +375,13 @@ def import_archive(
     today: date | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> ImportResult:
-    """Validate every row; import the households without errors in one transaction."""
+    """Validate every row; import the households without errors in one transaction.
+
+    ``cancelled()`` is polled for every household; ``Cancelled`` then leaves the database as it
+    was (the transaction is rolled back).
+    """
     form = store.survey.form("A")
     hfields, mfields = household_fields(form), member_fields(form)
     id_label = next((f.label for f in hfields if f.name == "id_number"), "身份证号")
@@ -457,6 +463,7 @@ def import_archive(
     updates: list[tuple[str, dict[str, Any]]] = []
     now = now_iso()
     for done, candidate in enumerate(candidates, 1):
+        stop_if_cancelled(cancelled, STOPPED)
         existing = _existing(
             store, candidate.values.get("id_number"), candidate.values.get("archive_no")
         )
@@ -501,6 +508,7 @@ def import_archive(
     with store.db.atomic():
         result.created = store.bulk_insert_households(new, author=author)
         for hid, values in updates:
+            stop_if_cancelled(cancelled, STOPPED)
             saved = store.save_form(hid, "A", values, author=author, final=True, today=today)
             if saved.created:
                 result.updated += 1
