@@ -126,7 +126,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         store.survey.form(args.form)
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from None
-    author = acting_user(args)
+    author = acting_user(args, store)
     try:
         with store.db.atomic():
             if args.household == "new":
@@ -186,7 +186,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     store = open_db(args, create=False)
     household = store.household(args.household)
-    store.set_status(household["id"], args.status, reason=args.reason, author=acting_user(args))
+    store.set_status(
+        household["id"], args.status, reason=args.reason, author=acting_user(args, store)
+    )
     print(f"户 {household['id']} 档案状态：{household['status']} → {args.status}")
     return 0
 

@@ -33,13 +33,15 @@ def households(store: Store) -> Store:
 
 
 def test_export_stops_and_leaves_no_file(households: Store, tmp_path: Path) -> None:
-    out = tmp_path / "导出.xlsx"
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "导出.xlsx"
     stats = compute_stats(households)
     calls, cancelled = after(3)
     with pytest.raises(Cancelled):
         export_xlsx(households, out, stats=stats, cancelled=cancelled)  # type: ignore[arg-type]
     assert len(calls) == 3
-    assert list(tmp_path.iterdir()) == []
+    assert list(folder.iterdir()) == []
 
 
 def test_statistics_and_exit_review_stop(households: Store) -> None:

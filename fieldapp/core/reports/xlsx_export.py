@@ -12,7 +12,9 @@ newest final).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +27,8 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from openpyxl.worksheet.page import PageMargins
+from openpyxl.worksheet.properties import PageSetupProperties
 
 from fieldapp.core.forms.model import Field, Form
 from fieldapp.core.reports.records import region_clause
@@ -38,6 +42,7 @@ from fieldapp.core.reports.stats import (
     summary_lines,
 )
 from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
+from fieldapp.core.store.history import local_time
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import fen_to_yuan
@@ -141,16 +146,51 @@ def _width(f: Field) -> float:
     return {"id_number": 21, "date": 12, "money": 12, "region": 22, "phone": 14}.get(f.type, 12)
 
 
-class _Sheet:
-    """A write-only sheet with typed columns (money and date cells get their number formats)."""
+PAGE_WIDTH = 190
+"""Column width units that fit across a landscape A4 page at a still readable ~75 % scale."""
 
-    def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+
+def print_setup(
+    ws: WriteOnlyWorksheet,
+    title_rows: str | None = "1:1",
+    *,
+    width: float = 0,
+    title_columns: int = 0,
+) -> None:
+    """How an office prints a sheet: A4 landscape, fitted to the page's width (as many pages down
+    as needed), the header row repeated on every page, page numbers in the footer.
+
+    A sheet wider than PAGE_WIDTH (户信息 has over a hundred columns) is fitted to as many pages
+    across as keep it readable, with its first ``title_columns`` (档案编号, 姓名) repeated on each.
+    """
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.paperSize = "9"  # A4
+    ws.page_setup.fitToWidth = max(1, math.ceil(width / PAGE_WIDTH))
+    ws.page_setup.fitToHeight = 0
+    ws.page_setup.pageOrder = "overThenDown"
+    if title_columns and width > PAGE_WIDTH:
+        ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
+    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    ws.print_options.horizontalCentered = True
+    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
+    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
+    if title_rows:
+        ws.print_title_rows = title_rows
+
+
+class _Sheet:
+    """A write-only sheet with typed columns (money and date cells get their number formats).
+
+    The first ``frozen`` columns (档案编号, 姓名) and the header row stay in view when scrolling."""
+
+    def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[Column], frozen: int = 2) -> None:
         self.ws = ws
         self.columns = list(columns)
         self.rows = 0
         for i, column in enumerate(self.columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = f"{get_column_letter(frozen + 1)}2"
+        print_setup(ws, width=sum(c.width for c in self.columns), title_columns=frozen)
         header = []
         for column in self.columns:
             cell = WriteOnlyCell(ws, value=column.header)
@@ -181,9 +221,23 @@ def _form_fields(form: Form) -> list[Field]:
     return [f for f in form.fields if f.type not in SKIP_TYPES and f.type != "repeat"]
 
 
+FRONT_FIELDS = ("archive_no", "name")
+"""Form A's fields that open every household row: what people look a household up by."""
+ID_COLUMN = Column("户ID（系统编号，勿改）", 12)
+
+
 def _household_columns(store: Store) -> tuple[list[Column], list[tuple[str, Field]]]:
-    columns = [
-        Column("户ID", 38),
+    """档案编号 and 姓名 first (frozen), the household's place and state, every form's fields,
+    and the system's household id last (it ties a re-imported row to its household)."""
+    fields: list[tuple[str, Field]] = []
+    for form_id in SUMMARY_FORMS:
+        form = store.survey.forms.get(form_id)
+        if form is not None:
+            fields += [(form_id, f) for f in _form_fields(form)]
+    front = [(i, f) for i, f in fields if i == "A" and f.name in FRONT_FIELDS]
+    front.sort(key=lambda item: FRONT_FIELDS.index(item[1].name))
+    fields = front + [item for item in fields if item not in front]
+    place = [
         Column("档案状态", 8),
         Column("州市代码", 9),
         Column("州市", 14),
@@ -191,38 +245,39 @@ def _household_columns(store: Store) -> tuple[list[Column], list[tuple[str, Fiel
         Column("区县", 14),
         Column("已定稿表", 14),
     ]
-    fields: list[tuple[str, Field]] = []
-    seen = {c.header for c in columns}
-    for form_id in SUMMARY_FORMS:
-        form = store.survey.forms.get(form_id)
-        if form is None:
-            continue
-        for f in _form_fields(form):
-            header = f.label if f.label not in seen else f"{f.label}（{form.title}）"
-            seen.add(header)
-            columns.append(Column(header, _width(f), _kind(f)))
-            fields.append((form_id, f))
+    columns: list[Column] = []
+    seen = {c.header for c in place} | {ID_COLUMN.header}
+    for n, (form_id, f) in enumerate(fields):
+        if n == len(front):
+            columns += place
+        header = (
+            f.label if f.label not in seen else f"{f.label}（{store.survey.form(form_id).title}）"
+        )
+        seen.add(header)
+        columns.append(Column(header, 24 if f.name == "archive_no" else _width(f), _kind(f)))
+    columns.append(ID_COLUMN)
     return columns, fields
 
 
 KEY_COLUMNS = [
-    Column("户ID", 38),
     Column("档案编号", 24),
     Column("职工姓名", 10),
+    Column("职工身份证号", 21),
     Column("区县", 14),
 ]
+"""What opens every row of a table sheet; 职工身份证号 ties a member to its household on import."""
 
 
 def _repeat_columns(repeat: Field) -> list[Column]:
     columns = [*KEY_COLUMNS, Column("序号", 6, "int")]
-    seen = {c.header for c in columns}
+    seen = {c.header for c in columns} | {ID_COLUMN.header}
     for child in repeat.fields:
         if child.type in SKIP_TYPES:
             continue
         header = child.label if child.label not in seen else f"{child.label}（行）"
         seen.add(header)
         columns.append(Column(header, _width(child), _kind(child)))
-    return columns
+    return [*columns, ID_COLUMN]
 
 
 def _iter_households(
@@ -271,11 +326,17 @@ def export_xlsx(
     """
     path = Path(path)
     temp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    wb = Workbook(write_only=True)
     try:
         summary = _export(
-            store, temp, region, final_only, stats, date_from, date_to, progress, cancelled
+            wb, store, temp, region, final_only, stats, date_from, date_to, progress, cancelled
         )
         os.replace(temp, path)
+    except BaseException:
+        for ws in wb.worksheets:  # finish the sheets' streams so nothing is left half-open
+            with contextlib.suppress(Exception):
+                ws.close()
+        raise
     finally:
         temp.unlink(missing_ok=True)
     summary.path = str(path)
@@ -283,6 +344,7 @@ def export_xlsx(
 
 
 def _export(
+    wb: Workbook,
     store: Store,
     path: Path,
     region: str | None,
@@ -304,18 +366,21 @@ def _export(
             cancelled=cancelled,
         )
     renderer = _Renderer(store.regions)
-    wb = Workbook(write_only=True)
     write_stats_sheet(wb.create_sheet(STATS_SHEET), stats, store)
 
     columns, household_fields = _household_columns(store)
-    households = _Sheet(wb.create_sheet(HOUSEHOLD_SHEET), columns)
+    front_count = sum(
+        1 for form_id, f in household_fields if form_id == "A" and f.name in FRONT_FIELDS
+    )
+    households = _Sheet(wb.create_sheet(HOUSEHOLD_SHEET), columns, frozen=front_count)
     repeats: dict[tuple[str, str], tuple[Field, _Sheet]] = {}
     for (form_id, name), title in REPEAT_SHEETS.items():
         form = store.survey.forms.get(form_id)
         repeat = form.field(name) if form is not None else None
         if repeat is None or repeat.type != "repeat":
             continue
-        repeats[(form_id, name)] = (repeat, _Sheet(wb.create_sheet(title), _repeat_columns(repeat)))
+        sheet = _Sheet(wb.create_sheet(title), _repeat_columns(repeat), frozen=len(KEY_COLUMNS) - 2)
+        repeats[(form_id, name)] = (repeat, sheet)
 
     regions = store.regions
     count = 0
@@ -324,26 +389,27 @@ def _export(
         code = index["region_code"] or ""
         city = city_of(code, regions) if code else ""
         a = forms.get("A") or {}
-        row: list[Any] = [
-            index["id"],
-            index["status"],
-            city or None,
-            region_label(city, regions) if city else None,
-            code or None,
-            region_label(code, regions) if code else None,
-            "、".join(f for f in SUMMARY_FORMS if states.get(f) == "final") or None,
-        ]
-        for form_id, f in household_fields:
+        row: list[Any] = []
+        for n, (form_id, f) in enumerate(household_fields):
+            if n == front_count:
+                row += [
+                    index["status"],
+                    city or None,
+                    region_label(city, regions) if city else None,
+                    code or None,
+                    region_label(code, regions) if code else None,
+                    "、".join(f for f in SUMMARY_FORMS if states.get(f) == "final") or None,
+                ]
             row.append(renderer.value(f, (forms.get(form_id) or {}).get(f.name)))
-        households.append(row)
-        keys = [index["id"], a.get("archive_no"), a.get("name"), region_label(code, regions)]
+        households.append([*row, index["id"]])
+        keys = [a.get("archive_no"), a.get("name"), a.get("id_number"), region_label(code, regions)]
         for (form_id, name), (repeat, sheet) in repeats.items():
             for i, item in enumerate((forms.get(form_id) or {}).get(name) or [], 1):
                 cells = [*keys, i]
                 for child in repeat.fields:
                     if child.type not in SKIP_TYPES:
                         cells.append(renderer.value(child, item.get(child.name)))
-                sheet.append(cells)
+                sheet.append([*cells, index["id"]])
         count += 1
         if progress is not None and count % 1000 == 0:
             progress(count)
@@ -351,6 +417,7 @@ def _export(
     notes = wb.create_sheet("说明")
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 90
+    print_setup(notes, None)
     for line in _notes(store, region, final_only, stats):
         notes.append(line)
     wb.save(path)
@@ -364,13 +431,21 @@ def _notes(store: Store, region: str | None, final_only: bool, stats: Stats) -> 
     scope = region_label(region, store.regions) if region and len(region) == 6 else region
     return [
         ["户户清数据导出", None],
-        ["生成时间", now_iso()],
+        ["生成时间", local_time(now_iso())],
         ["范围", scope or "全部"],
         ["表单版本", "每张表的最新定稿版本" if final_only else "每张表的最新版本（含草稿）"],
         ["表单定义版本", store.survey.version],
-        ["统计表", "各项指标的定义见 docs/statistics.md（“统计口径”）；期间类指标按统计期间计算"],
-        ["户信息", "一户一行：档案状态、居住地，以及各表的非表格字段（标签取自表单）"],
-        ["其他各表", "表格字段一行一条记录，前四列（户ID、档案编号、职工姓名、区县）用于对应到户"],
+        ["统计表", "与软件“统计看板”的数字相同；期间类指标（走访、措施等）按统计期间计算"],
+        ["户信息", "一户一行：档案编号、姓名、档案状态、居住地，以及各表的非表格字段"],
+        [
+            "其他各表",
+            "一行一条记录；前四列（档案编号、职工姓名、职工身份证号、区县）用于对应到户",
+        ],
+        [
+            "再导入",
+            "“户信息”和“家庭成员”两张表修改后可用“办公室 → 从 Excel 导入档案”导回；"
+            "最后一列“户ID”是系统编号，请勿修改",
+        ],
         ["金额", "以元为单位的数字（保留两位小数）"],
         ["统计期间", f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"],
     ]
@@ -404,6 +479,7 @@ def _styled(
 def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> None:
     """The figures as a report: title, scope, main figures, 两有五保障, and the table by region."""
     width = 2 + len(REGION_TABLE)
+    print_setup(ws, None)
     ws.column_dimensions["A"].width = 34
     ws.column_dimensions["B"].width = 14
     for i in range(3, width + 1):
@@ -421,7 +497,7 @@ def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> Non
     ws.merged_cells.add(f"A1:{get_column_letter(width)}1")
     ws.append([f"统计范围：{scope}    统计期间：{period}    评估日：{stats.as_of}"])
     ws.merged_cells.add(f"A2:{get_column_letter(width)}2")
-    ws.append([f"生成时间：{stats.generated_at}    口径：docs/statistics.md"])
+    ws.append([f"生成时间：{local_time(stats.generated_at)}"])
     ws.merged_cells.add(f"A3:{get_column_letter(width)}3")
     ws.append([])
     ws.append(

@@ -25,9 +25,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.datavalidation import DataValidation
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
+from fieldapp.core.forms.wording import plain_condition
+from fieldapp.core.reports.xlsx_export import ID_COLUMN, print_setup
 from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.records import STATUSES, BulkHousehold, now_iso
 from fieldapp.core.store.store import Store
@@ -35,10 +38,15 @@ from fieldapp.core.store.store import Store
 HOUSEHOLD_SHEET = "户信息"
 MEMBER_SHEET = "家庭成员"
 NOTES_SHEET = "填表说明"
+LISTS_SHEET = "可选项"
+TEMPLATE_ROWS = 20000
+"""Rows of the template that get the dropdowns."""
 MARK_HEADER = "说明"
 EXAMPLE_MARK = "示例"
 STOPPED = "已取消，数据库未作任何修改"
 STATUS_HEADER = "档案状态"
+ID_HEADER = ID_COLUMN.header
+"""The export's household id column: a re-imported export updates exactly its households."""
 LINK_HEADER = "职工身份证号"
 SKIP_TYPES = frozenset({"repeat", "signature", "attachment", "note"})
 TEXT_TYPES = frozenset({"text", "id_number", "phone", "region"})
@@ -155,6 +163,7 @@ def write_template(path: Path | str, form: Form) -> Path:
     """The blank template: headers from Form A, one example row per sheet, notes on each column."""
     path = Path(path)
     wb = Workbook(write_only=True)
+    choices = _Choices()
     for title, fields, example, first in (
         (HOUSEHOLD_SHEET, household_fields(form), EXAMPLE_HOUSEHOLD, STATUS_HEADER),
         (MEMBER_SHEET, member_fields(form), EXAMPLE_MEMBER, LINK_HEADER),
@@ -162,8 +171,15 @@ def write_template(path: Path | str, form: Form) -> Path:
         ws = wb.create_sheet(title)
         ws.freeze_panes = "C2"
         headers = [MARK_HEADER, first, *(f.label for f in fields)]
-        for i, header in enumerate(headers, 1):
-            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(header) * 2 + 4))
+        widths = [max(10, min(40, len(header) * 2 + 4)) for header in headers]
+        for i, width in enumerate(widths, 1):
+            ws.column_dimensions[get_column_letter(i)].width = width
+        print_setup(ws, width=sum(widths), title_columns=2)
+        if first == STATUS_HEADER:
+            choices.dropdown(ws, 2, "档案状态", STATUSES)
+        for i, f in enumerate(fields, 3):
+            if f.type == "select_one" and f.options:
+                choices.dropdown(ws, i, f.label, [o.label for o in f.options])
         row = []
         required = {f.label for f in fields if f.required is True}
         if first == LINK_HEADER:
@@ -195,14 +211,17 @@ def write_template(path: Path | str, form: Form) -> Path:
     notes = wb.create_sheet(NOTES_SHEET)
     for letter, width in zip("ABCDE", (12, 22, 8, 36, 80), strict=True):
         notes.column_dimensions[letter].width = width
+    print_setup(notes, "4:4", width=158)
     notes.append(["户户清 档案导入模板 填表说明"])
     notes.append(
         [
             "每户在“户信息”填一行；家庭成员在“家庭成员”一人一行，用“职工身份证号”对应到户。"
             "第一列“说明”写“示例”的行导入时跳过。表头浅橙色的列必填。"
+            "有下拉箭头的格子请从下拉列表中选择。"
             "已在系统中的户（身份证号或档案编号相同）导入时更新，不会重复建档。"
         ]
     )
+    notes.merged_cells.add("A2:E2")
     notes.append([])
     notes.append(["工作表", "列名", "必填", "填写格式", "可选项 / 说明"])
     notes.append(
@@ -214,22 +233,61 @@ def write_template(path: Path | str, form: Form) -> Path:
             "、".join(STATUSES) + "；不填为在档",
         ]
     )
-    for f in household_fields(form):
-        notes.append(_note_row(HOUSEHOLD_SHEET, f))
+    hfields, mfields = household_fields(form), member_fields(form)
+    for f in hfields:
+        notes.append(_note_row(HOUSEHOLD_SHEET, f, hfields))
     notes.append(
         [MEMBER_SHEET, LINK_HEADER, "是", "18位身份证号", "该成员所在户的职工本人身份证号"]
     )
-    for f in member_fields(form):
-        notes.append(_note_row(MEMBER_SHEET, f))
+    for f in mfields:
+        notes.append(_note_row(MEMBER_SHEET, f, mfields))
+    choices.write(wb.create_sheet(LISTS_SHEET))
     wb.save(path)
     return path
 
 
-def _note_row(sheet: str, f: Field) -> list[Any]:
+class _Choices:
+    """Dropdowns: each option list is written once to a hidden sheet and referenced by range
+    (a list typed into the validation itself is limited to 255 characters)."""
+
+    def __init__(self) -> None:
+        self.columns: list[list[str]] = []
+        self.ranges: dict[tuple[str, ...], str] = {}
+
+    def dropdown(self, target: Any, column: int, label: str, options: Sequence[str]) -> None:
+        key = tuple(options)
+        ref = self.ranges.get(key)
+        if ref is None:
+            self.columns.append(list(options))
+            letter = get_column_letter(len(self.columns))
+            ref = self.ranges[key] = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(options)}"
+        letter = get_column_letter(column)
+        rule = DataValidation(
+            type="list",
+            formula1=ref,
+            allow_blank=True,
+            showErrorMessage=True,
+            errorTitle="请从下拉列表中选择",
+            error=f"“{label}”只能填写下拉列表中的一项。",
+            promptTitle=label,
+            prompt="请从下拉列表中选择",
+        )
+        rule.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
+        target.data_validations.append(rule)
+
+    def write(self, ws: Any) -> None:
+        """The option lists, one per column, on the (hidden) sheet the dropdowns refer to."""
+        ws.sheet_state = "hidden"
+        longest = max((len(c) for c in self.columns), default=0)
+        for row in range(longest):
+            ws.append([c[row] if row < len(c) else None for c in self.columns])
+
+
+def _note_row(sheet: str, f: Field, fields: Sequence[Field]) -> list[Any]:
     required = "是" if f.required is True else ("视情况" if f.required else "否")
     detail = "、".join(o.label for o in f.options) if f.options else ""
     if f.relevant:
-        detail = (detail + "；" if detail else "") + f"仅在满足条件时填写（{f.relevant}）"
+        detail = (detail + "；" if detail else "") + plain_condition(f.relevant, fields)
     if f.hint:
         detail = (detail + "；" if detail else "") + f.hint
     return [sheet, f.label, required, _format_hint(f), detail]
@@ -355,8 +413,15 @@ def _problem_location(problem: Problem, candidate: _Candidate, form: Form) -> tu
     return candidate.row.sheet, candidate.row.number, problem.label
 
 
-def _existing(store: Store, id_number: Any, archive_no: Any) -> str | None:
-    for column, value in (("id_number", id_number), ("archive_no", archive_no)):
+def _existing(
+    store: Store, id_number: Any, archive_no: Any, household_id: Any = None
+) -> str | None:
+    """The household a row updates: by the exported 户ID, else 身份证号, else 档案编号."""
+    for column, value in (
+        ("id", household_id),
+        ("id_number", id_number),
+        ("archive_no", archive_no),
+    ):
         if not isinstance(value, str) or not value.strip():
             continue
         rows = store.db.execute(
@@ -365,6 +430,19 @@ def _existing(store: Store, id_number: Any, archive_no: Any) -> str | None:
         if len(rows) == 1:
             return str(rows[0][0])
     return None
+
+
+def _new_id(exported: Any, taken: set[str]) -> str:
+    """A new household keeps the 户ID an export gave it (so the same household has the same id in
+    every database it is copied to), unless that is not a UUID or is used twice in the sheet."""
+    try:
+        hid = str(uuid.UUID(str(exported).strip()))
+    except ValueError:
+        hid = str(uuid.uuid4())
+    if hid in taken:
+        hid = str(uuid.uuid4())
+    taken.add(hid)
+    return hid
 
 
 def import_archive(
@@ -392,9 +470,10 @@ def import_archive(
     except Exception as exc:  # zipfile.BadZipFile and friends: not an xlsx file
         raise TemplateError(f"{path} 不是有效的 Excel (.xlsx) 文件：{exc}") from None
     try:
-        _, household_rows = _read_sheet(wb, HOUSEHOLD_SHEET, [id_label])
+        header, household_rows = _read_sheet(wb, HOUSEHOLD_SHEET, [id_label])
         member_rows: list[_Row] = []
-        if MEMBER_SHEET in wb.sheetnames:
+        has_members = MEMBER_SHEET in wb.sheetnames
+        if has_members:
             _, member_rows = _read_sheet(wb, MEMBER_SHEET, [LINK_HEADER])
     finally:
         wb.close()
@@ -459,17 +538,27 @@ def import_archive(
                 )
             )
 
+    covered = {f.name for f in hfields if f.label in header} | (
+        {"members"} if has_members else set()
+    )
     new: list[BulkHousehold] = []
+    taken: set[str] = set()
     updates: list[tuple[str, dict[str, Any]]] = []
     now = now_iso()
     for done, candidate in enumerate(candidates, 1):
         stop_if_cancelled(cancelled, STOPPED)
         existing = _existing(
-            store, candidate.values.get("id_number"), candidate.values.get("archive_no")
+            store,
+            candidate.values.get("id_number"),
+            candidate.values.get("archive_no"),
+            candidate.row.cells.get(ID_HEADER),
         )
         household: dict[str, dict[str, Any]] = {}
         if existing is not None:
             household = dict(store.current(existing))
+            # What the sheet has no column for (signatures, attachments…) stays as it was.
+            kept = {k: v for k, v in (household.get("A") or {}).items() if k not in covered}
+            candidate.values = {**kept, **candidate.values}
         household["A"] = candidate.values
         checked = engine.validate(household, "A")
         for problem in checked.problems:
@@ -486,7 +575,7 @@ def import_archive(
         if existing is not None:
             updates.append((existing, candidate.values))
         else:
-            hid = str(uuid.uuid4())
+            hid = _new_id(candidate.row.cells.get(ID_HEADER), taken)
             new.append(
                 BulkHousehold(
                     id=hid,
@@ -503,7 +592,12 @@ def import_archive(
     result.problems.sort(key=lambda p: (p.sheet != HOUSEHOLD_SHEET, p.sheet, p.row))
     if dry_run:
         result.created = len(new)
-        result.updated = len(updates)
+        for hid, values in updates:
+            if store.would_save(hid, "A", values, final=True, today=today):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        result.household_ids += [hid for hid, _ in updates]
         return result
     with store.db.atomic():
         result.created = store.bulk_insert_households(new, author=author)

@@ -145,29 +145,10 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
 
         Saving identical data in the same state again adds nothing (autosave calls this often).
         """
-        self.household(household_id)
-        form = self.survey.form(form_id)
-        if not isinstance(data, Mapping):
-            raise StoreError("表单数据应为 JSON 对象（字段名: 值）")
-        unknown = self.engine(today).unknown_fields(form_id, data)
-        if unknown:
-            raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
-        household = dict(self.current(household_id))
-        data = _carry_row_ids(household.get(form_id) or {}, data)
-        household[form_id] = dict(data)
-        result = self.engine(today).validate(household, form_id)
-        if final and result.errors:
-            raise ValidationFailed(
-                f"{form.title}有 {len(result.errors)} 处错误，不能定稿（可先保存为草稿）",
-                result.problems,
-            )
-        state = "final" if final else "draft"
-        encoded = json.dumps(result.values, ensure_ascii=False, sort_keys=True)
-        previous = self.current_revision(household_id, form_id)
-        if previous is not None and (previous.state == state or not final):
-            # Unchanged data adds nothing; a draft save of an unchanged final form keeps it final.
-            if json.dumps(previous.data, ensure_ascii=False, sort_keys=True) == encoded:
-                return SaveResult(previous, result.problems, created=False)
+        prepared = self._prepare(household_id, form_id, data, final=final, today=today)
+        result, state, encoded, previous = prepared
+        if previous is not None and self._same_as(prepared):
+            return SaveResult(previous, result.problems, created=False)
         with self.db.atomic():
             revision_id = str(uuid.uuid4())
             row: dict[str, Any] = {
@@ -194,6 +175,58 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
             )
             self.reindex(household_id)
         return SaveResult(Revision.from_row(row), result.problems, created=True)
+
+    def would_save(
+        self,
+        household_id: str,
+        form_id: str,
+        data: Mapping[str, Any],
+        *,
+        final: bool = False,
+        today: date | None = None,
+    ) -> bool:
+        """Whether ``save_form`` with these arguments would add a revision (for dry runs that
+        must report exactly what the real run will do). Raises as ``save_form`` would."""
+        prepared = self._prepare(household_id, form_id, data, final=final, today=today)
+        return prepared[3] is None or not self._same_as(prepared)
+
+    def _prepare(
+        self,
+        household_id: str,
+        form_id: str,
+        data: Mapping[str, Any],
+        *,
+        final: bool,
+        today: date | None,
+    ) -> tuple[Any, str, str, Revision | None]:
+        """Validated values, target state, their encoding and the revision they would follow."""
+        self.household(household_id)
+        form = self.survey.form(form_id)
+        if not isinstance(data, Mapping):
+            raise StoreError("表单数据应为 JSON 对象（字段名: 值）")
+        unknown = self.engine(today).unknown_fields(form_id, data)
+        if unknown:
+            raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
+        household = dict(self.current(household_id))
+        data = _carry_row_ids(household.get(form_id) or {}, data)
+        household[form_id] = dict(data)
+        result = self.engine(today).validate(household, form_id)
+        if final and result.errors:
+            raise ValidationFailed(
+                f"{form.title}有 {len(result.errors)} 处错误，不能定稿（可先保存为草稿）",
+                result.problems,
+            )
+        state = "final" if final else "draft"
+        encoded = json.dumps(result.values, ensure_ascii=False, sort_keys=True)
+        return result, state, encoded, self.current_revision(household_id, form_id)
+
+    @staticmethod
+    def _same_as(prepared: tuple[Any, str, str, Revision | None]) -> bool:
+        """Unchanged data adds nothing; a draft save of an unchanged final form keeps it final."""
+        _, state, encoded, previous = prepared
+        if previous is None or not (previous.state == state or state == "draft"):
+            return False
+        return json.dumps(previous.data, ensure_ascii=False, sort_keys=True) == encoded
 
     def reindex(self, household_id: str) -> None:
         """Rebuild the household's list entry from its newest revisions."""

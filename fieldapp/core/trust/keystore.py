@@ -133,3 +133,13 @@ def unlock_ca_key(store: Store, passphrase: bytes) -> ec.EllipticCurvePrivateKey
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise IdentityError("根证书私钥类型不正确")
     return key
+
+
+def staff_name(store: Store) -> str:
+    """The person this database belongs to: the first-run profile's name, else the name on the
+    enrolled certificate, else "" (revisions and printed ledgers name people, not OS accounts)."""
+    name = store.meta("profile.name")
+    if name:
+        return name
+    pem = key_pem(store, K_SELF_CERT)
+    return staff_info(load_cert(pem)).name if pem else ""
