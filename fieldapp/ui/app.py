@@ -11,6 +11,7 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+from fieldapp.ui.translations import install_chinese
 
 WINDOW_SIZE = (1366, 768)
 
@@ -40,6 +41,7 @@ def build_main_window(store: Store) -> object:
 def run(db_path: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("户户清")
+    install_chinese(app)
     apply_app_font(app, register_bundled_font())
     store = open_or_explain(db_path)
     if store is None:
