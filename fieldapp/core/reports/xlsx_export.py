@@ -427,6 +427,14 @@ def _export(
     return summary
 
 
+def export_stats_xlsx(store: Store, stats: Stats, path: Path | str) -> Path:
+    """Only the statistics sheet (the dashboard's 导出表格), printable like the full export's."""
+    wb = Workbook(write_only=True)
+    write_stats_sheet(wb.create_sheet(STATS_SHEET), stats, store)
+    wb.save(Path(path))
+    return Path(path)
+
+
 def _notes(store: Store, region: str | None, final_only: bool, stats: Stats) -> list[list[Any]]:
     scope = region_label(region, store.regions) if region and len(region) == 6 else region
     return [
