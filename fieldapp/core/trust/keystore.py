@@ -58,8 +58,8 @@ def require_pem(store: Store, purpose: str) -> str:
     pem = key_pem(store, purpose)
     if pem is None:
         raise IdentityError(
-            "本数据库尚未设置身份：总部请先运行 fieldapp hq init，"
-            "笔记本请先导入登记文件 fieldapp enroll 文件"
+            "本数据库尚未设置身份：笔记本请先登记本机（菜单“数据包 → 设备登记”，或命令 "
+            "fieldapp enroll 文件）；总部请先运行 fieldapp hq init"
         )
     return pem
 
