@@ -132,7 +132,9 @@ class Dashboard(QWidget):
         self.date_from = QLineEdit()
         self.date_from.setPlaceholderText("起始日期，如 2026-01-01")
         self.date_to = QLineEdit()
-        self.date_to.setPlaceholderText("截止日期")
+        self.date_to.setPlaceholderText("截止日期，如 2026-12-31")
+        for edit in (self.date_from, self.date_to):
+            edit.setMinimumWidth(190)
         self.refresh_button = QPushButton("重新计算")
         self.refresh_button.clicked.connect(self.refresh)
         self.export_button = QPushButton("导出表格…")

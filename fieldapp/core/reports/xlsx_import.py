@@ -12,6 +12,7 @@ imports the households without errors in one transaction, and reports every prob
 from __future__ import annotations
 
 import csv
+import math
 import re
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -208,42 +209,77 @@ def write_template(path: Path | str, form: Form) -> Path:
             cells.append(cell)
         ws.append(cells)
 
-    notes = wb.create_sheet(NOTES_SHEET)
-    for letter, width in zip("ABCDE", (12, 22, 8, 36, 80), strict=True):
-        notes.column_dimensions[letter].width = width
-    print_setup(notes, "4:4", width=158)
-    notes.append(["户户清 档案导入模板 填表说明"])
-    notes.append(
-        [
-            "每户在“户信息”填一行；家庭成员在“家庭成员”一人一行，用“职工身份证号”对应到户。"
-            "第一列“说明”写“示例”的行导入时跳过。表头浅橙色的列必填。"
-            "有下拉箭头的格子请从下拉列表中选择。"
-            "已在系统中的户（身份证号或档案编号相同）导入时更新，不会重复建档。"
-        ]
-    )
-    notes.merged_cells.add("A2:E2")
-    notes.append([])
-    notes.append(["工作表", "列名", "必填", "填写格式", "可选项 / 说明"])
-    notes.append(
+    sheet = wb.create_sheet(NOTES_SHEET)
+    for letter, width in zip("ABCDE", NOTES_WIDTHS, strict=True):
+        sheet.column_dimensions[letter].width = width
+    print_setup(sheet, "7:7", width=sum(NOTES_WIDTHS))
+    notes = _Notes(sheet)
+    for line in (
+        "户户清 档案导入模板 填表说明",
+        "每户在“户信息”填一行；家庭成员在“家庭成员”一人一行，用“职工身份证号”对应到户。",
+        "第一列“说明”写“示例”的行导入时跳过。表头浅橙色的列必填。",
+        "有下拉箭头的格子请从下拉列表中选择。",
+        "已在系统中的户（身份证号或档案编号相同）导入时更新，不会重复建档。",
+        "",
+    ):
+        notes.line(line)  # one sentence a row: readable without wrapping
+    notes.wrapped(["工作表", "列名", "必填", "填写格式", "可选项 / 说明"])
+    notes.wrapped(
         [
             HOUSEHOLD_SHEET,
             STATUS_HEADER,
             "否",
             "从可选项中选一项",
             "、".join(STATUSES) + "；不填为在档",
-        ]
+        ],
     )
     hfields, mfields = household_fields(form), member_fields(form)
     for f in hfields:
-        notes.append(_note_row(HOUSEHOLD_SHEET, f, hfields))
-    notes.append(
+        notes.wrapped(_note_row(HOUSEHOLD_SHEET, f, hfields))
+    notes.wrapped(
         [MEMBER_SHEET, LINK_HEADER, "是", "18位身份证号", "该成员所在户的职工本人身份证号"]
     )
     for f in mfields:
-        notes.append(_note_row(MEMBER_SHEET, f, mfields))
+        notes.wrapped(_note_row(MEMBER_SHEET, f, mfields))
     choices.write(wb.create_sheet(LISTS_SHEET))
     wb.save(path)
     return path
+
+
+NOTES_WIDTHS = (12, 22, 8, 36, 80)
+
+
+class _Notes:
+    """The 填表说明 sheet, written row by row (write-only sheets do not count their rows)."""
+
+    def __init__(self, ws: Any) -> None:
+        self.ws = ws
+        self.rows = 0
+
+    def line(self, text: str) -> None:
+        self.ws.append([text or None])
+        self.rows += 1
+
+    def wrapped(self, values: Sequence[Any]) -> None:
+        """Text wrapping inside its column (never running across the page), in a row tall enough
+        for its longest cell: spreadsheet programs do not grow such rows on opening."""
+        lines = max(
+            (
+                math.ceil(len(str(v)) * 2 / (w - 1))
+                for v, w in zip(values, NOTES_WIDTHS, strict=False)
+                if v
+            ),
+            default=1,
+        )
+        if lines > 1:
+            self.ws.row_dimensions[self.rows + 1].height = 15 * lines
+        row = []
+        for value in values:
+            cell = WriteOnlyCell(self.ws, value=value)
+            cell.alignment = Alignment(wrap_text=True, vertical="top")
+            row.append(cell)
+        self.ws.append(row)
+        self.rows += 1
 
 
 class _Choices:

@@ -125,9 +125,10 @@ class ConflictsView(QWidget):
         theirs = (c.get("incoming") or {}).get("data") or {}
         self.heading.setText(
             f"<b>{c.get('name') or '（未填姓名）'}</b>　{form.title if form else c['form_id']}<br>"
-            f"本地版本：{_side(c.get('current'))}　　收到的版本：{_side(c.get('incoming'))}"
+            f"本地版本：{_side(c.get('current'))}<br>收到的版本：{_side(c.get('incoming'))}"
         )
-        names = list(c["differences"])
+        order = {f.name: i for i, f in enumerate(form.fields)} if form is not None else {}
+        names = sorted(c["differences"], key=lambda n: (order.get(n, len(order)), n))
         self.table.setRowCount(len(names))
         for i, name in enumerate(names):
             field = form.field(name) if form is not None else None

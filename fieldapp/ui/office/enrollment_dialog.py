@@ -56,7 +56,8 @@ def identity_text(store: Store) -> str:
         return "本机登记信息不完整，请重新登记。"
     where = "总部" if mode == identity.MODE_HQ else "笔记本"
     unit = store.meta("hq_unit") or ""
-    return f"本机已登记（{where}）：{info.label()}" + (f"，上级：{unit}" if unit else "")
+    upper = f"，上级：{unit}" if unit and mode == identity.MODE_LAPTOP else ""
+    return f"本机已登记（{where}）：{info.label()}{upper}"
 
 
 class EnrollmentDialog(QDialog):

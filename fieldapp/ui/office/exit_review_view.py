@@ -47,7 +47,8 @@ class ExitReviewView(QWidget):
         self.store, self.open_household = store, open_household
         self.review: ExitReview | None = None
         self.day = QLineEdit()
-        self.day.setPlaceholderText(f"评估日，默认今天（{date.today().isoformat()}）")
+        self.day.setPlaceholderText(f"默认今天（{date.today().isoformat()}）")
+        self.day.setMinimumWidth(220)
         self.refresh_button = QPushButton("重新评估")
         self.refresh_button.clicked.connect(lambda _checked=False: self.refresh())
         self.summary = QLabel("正在评估…")

@@ -128,7 +128,7 @@ class VerifyView(QWidget):
         self.trust_label.setText(f"信任的根证书：{self.roots_text}")
 
     def verify(self, path: Path) -> VerifyReport | None:
-        self.drop.setText(f"{path.name}")
+        self.drop.setText(f"{path.name}\n（可再拖入另一个 PDF 核验）")
         QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
         try:
             report = verify_ledger(path, self.roots)
