@@ -7,7 +7,6 @@ The workbook is the core's (``fieldapp.core.reports.xlsx_export``, the same as `
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +28,7 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.dialogs import show_error
-from fieldapp.ui.office.workspace import open_folder
+from fieldapp.ui.office.workspace import open_folder, parse_day
 from fieldapp.ui.operations import BackgroundOp
 
 
@@ -51,16 +50,6 @@ def region_choices(store: Store) -> list[tuple[str, str]]:
         out.append((region_label(city, regions), city[:4] if city.endswith("00") else city))
         out += [(f"　　{region_label(c, regions)}", c) for c in counties if c != city]
     return out
-
-
-def parse_day(text: str, what: str) -> date | None:
-    text = text.strip()
-    if not text:
-        return None
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValueError(f"{what}“{text}”应写成 2026-01-01 这样的日期") from None
 
 
 class ExcelExportDialog(QDialog):

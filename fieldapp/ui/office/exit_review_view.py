@@ -32,6 +32,7 @@ from fieldapp.core.reports.exit_review import ExitDecision, ExitReview, review_e
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.ui.dialogs import show_error
+from fieldapp.ui.office.workspace import parse_day
 from fieldapp.ui.operations import BackgroundOp
 
 COLUMNS = ("档案编号", "姓名", "地区", "档案状态", "评估结果", "理由")
@@ -86,11 +87,10 @@ class ExitReviewView(QWidget):
             self.refresh()
 
     def refresh(self) -> BackgroundOp | None:
-        text = self.day.text().strip()
         try:
-            on = date.fromisoformat(text) if text else None
-        except ValueError:
-            show_error(self, "日期有误", f"评估日“{text}”应写成 2026-11-01 这样的日期")
+            on = parse_day(self.day.text(), "评估日")
+        except ValueError as exc:
+            show_error(self, "日期有误", str(exc))
             return None
         db_path = Path(str(self.store.path))
 

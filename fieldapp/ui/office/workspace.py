@@ -6,6 +6,7 @@ Kept apart from ``main_window`` so the window only wires menu entries to these f
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +24,17 @@ def show_tab(tabs: QTabWidget, kind: type[QWidget], title: str, make: Callable[[
     widget = make()
     tabs.setCurrentIndex(tabs.addTab(widget, title))
     return widget
+
+
+def parse_day(text: str, what: str) -> date | None:
+    """A date typed by a person (YYYY-MM-DD), None when empty; ValueError says how to write it."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{what}“{text}”应写成 2026-01-01 这样的日期") from None
 
 
 def open_folder(path: Path) -> bool:
