@@ -352,7 +352,13 @@ class MainWindow(QMainWindow):
         def work(progress: object, cancelled: object) -> int:
             store = open_store(path)
             try:
-                return generate_demo(store, count, author=author, progress=progress)  # type: ignore[arg-type]
+                return generate_demo(
+                    store,
+                    count,
+                    author=author,
+                    progress=progress,  # type: ignore[arg-type]
+                    cancelled=cancelled,  # type: ignore[arg-type]
+                )
             finally:
                 store.close()
 

@@ -64,3 +64,10 @@ def test_archive_import_stops_and_changes_nothing(
         import_archive(households, exported, author="甲", cancelled=cancelled)  # type: ignore[arg-type]
     assert households.count_households() == before
     assert households.db.execute("select count(*) from revisions").fetchone()[0] == revisions
+
+
+def test_demo_generation_stops_and_adds_nothing(store: Store) -> None:
+    calls, cancelled = after(4)
+    with pytest.raises(Cancelled):
+        generate_demo(store, 10, seed=5, author="甲", cancelled=cancelled)  # type: ignore[arg-type]
+    assert len(calls) == 4 and store.count_households() == 0
