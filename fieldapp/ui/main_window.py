@@ -196,6 +196,7 @@ class MainWindow(QMainWindow):
         self._action(sync, "处理冲突", "Ctrl+Shift+C", self.show_conflicts)
         sync.addSeparator()
         self._action(sync, "设备登记…", None, self.enroll)
+        self._action(sync, "签发登记文件（总部）…", None, self.issue_enrollment)
         self.office_menu = bar.addMenu("办公室(&O)")
         """Other parts of the application add their office screens here (低保标准, 应享未享…)."""
         self._action(self.office_menu, "导出 Excel…", "Ctrl+E", self.export_excel)
@@ -257,6 +258,13 @@ class MainWindow(QMainWindow):
         from fieldapp.ui.office.enrollment_dialog import EnrollmentDialog
 
         dialog = EnrollmentDialog(self.store, self.author, self)
+        dialog.show()
+        return dialog
+
+    def issue_enrollment(self) -> object:
+        from fieldapp.ui.office.issue_enrollment import IssueEnrollmentDialog
+
+        dialog = IssueEnrollmentDialog(self.store, self.author, self)
         dialog.show()
         return dialog
 

@@ -16,6 +16,7 @@ from fieldapp.core.sync.merge import list_conflicts
 from fieldapp.core.trust import identity
 from fieldapp.ui.office.conflicts_view import INCOMING, ConflictsView
 from fieldapp.ui.office.enrollment_dialog import EnrollmentDialog
+from fieldapp.ui.office.issue_enrollment import IssueEnrollmentDialog
 from fieldapp.ui.office.verify_view import VerifyView
 from tests.core.test_sync import HQ_PASS, World, edit, make_world, new_household
 from tests.ui.office_helpers import click, press, shown_window
@@ -99,17 +100,37 @@ def test_verify_view_reads_a_dropped_ledger(qtbot: QtBot, world: World, tmp_path
     window.close()
 
 
+def issue_at_hq(qtbot: QtBot, world: World, target: Path) -> None:
+    """Headquarters issues 赵's enrollment file from the menu, as an office clerk would."""
+    window = shown_window(qtbot, world.hq)
+    dialog = window.issue_enrollment()
+    assert isinstance(dialog, IssueEnrollmentDialog)
+    dialog.name.setText("赵")
+    dialog.unit.setText("盘龙区总工会")
+    for field, text in (
+        (dialog.staff_pass, "zhao-pass-1"),
+        (dialog.staff_again, "zhao-pass-2"),
+        (dialog.hq_pass, HQ_PASS.decode()),
+    ):
+        field.setText(text)
+    assert not dialog.issue(str(target)) and "不一致" in dialog.message.text()
+    dialog.staff_again.setText("zhao-pass-1")
+    dialog.hq_pass.setText("not-the-hq-pass")
+    assert not dialog.issue(str(target)) and not target.exists()
+    dialog.hq_pass.setText(HQ_PASS.decode())
+    assert dialog.issue(str(target)) and "已签发" in dialog.message.text()
+    assert target.stat().st_mode & 0o077 == 0  # private keys inside: owner only
+    dialog.close()
+    window.close()
+
+
 def test_enrollment_from_the_menu_and_again_later(
     qtbot: QtBot, world: World, tmp_path: Path
 ) -> None:
     laptop = open_store(tmp_path / "new-laptop.db")
-    files = []
-    for n in (1, 2):
-        data, _ = identity.enroll_staff(
-            world.hq, HQ_PASS, b"zhao-pass-1", name="赵", unit="盘龙区总工会", author="办公室"
-        )
-        files.append(tmp_path / f"赵{n}.hhqe")
-        files[-1].write_bytes(data)
+    files = [tmp_path / "赵1.hhqe", tmp_path / "赵2.hhqe"]
+    for target in files:
+        issue_at_hq(qtbot, world, target)
     window = shown_window(qtbot, laptop)
     action = next(a for a in window.menuBar().actions() if a.text() == "数据包(&B)")
     entry = next(a for a in action.menu().actions() if a.text() == "设备登记…")
