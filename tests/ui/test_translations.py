@@ -36,4 +36,6 @@ def test_starting_the_app_makes_the_file_dialog_chinese(
     labels = " ".join(w.text() for w in dialog.findChildren(type(dialog.findChild(QPushButton))))
     assert "Cancel" not in labels and "Save" not in labels
     assert QCoreApplication.translate("QPlatformTheme", "&Yes").startswith("是")
+    replace = "%1 already exists.\nDo you want to replace it?"  # the save dialog's question
+    assert "已存在" in QCoreApplication.translate("QFileDialog", replace)
     dialog.close()
