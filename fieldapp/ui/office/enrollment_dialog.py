@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
+from fieldapp.ui.office.workspace import say
 
 ENROLL_FILTER = "登记文件 (*.hhqe);;所有文件 (*)"
 
@@ -111,11 +112,7 @@ class EnrollmentDialog(QDialog):
                 self.store, self.file.text().strip(), self.passphrase.text(), self.author
             )
         except StoreError as exc:
-            self.message.setStyleSheet("color: #c01c28;")
-            self.message.setText(str(exc))
-            return False
+            return say(self.message, str(exc), ok=False)
         self.passphrase.clear()
         self.status.setText(identity_text(self.store))
-        self.message.setStyleSheet("color: #2b8a3e;")
-        self.message.setText(f"登记成功：{info.label()}")
-        return True
+        return say(self.message, f"登记成功：{info.label()}", ok=True)

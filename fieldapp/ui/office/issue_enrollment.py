@@ -27,6 +27,7 @@ from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust.certificates import ROLE_NAMES, ROLES
 from fieldapp.ui import file_dialogs
+from fieldapp.ui.office.workspace import say
 
 MIN_PASSPHRASE = 8
 
@@ -83,9 +84,7 @@ class IssueEnrollmentDialog(QDialog):
         self.issued: Path | None = None
 
     def _refuse(self, text: str) -> bool:
-        self.message.setStyleSheet("color: #c01c28;")
-        self.message.setText(text)
-        return False
+        return say(self.message, text, ok=False)
 
     def issue(self, target: str | None = None) -> bool:
         staff, hq = self.staff_pass.text(), self.hq_pass.text()
@@ -127,8 +126,8 @@ class IssueEnrollmentDialog(QDialog):
         for edit in (self.staff_pass, self.staff_again, self.hq_pass):
             edit.clear()
         self.issued = Path(target)
-        self.message.setStyleSheet("color: #2b8a3e;")
-        self.message.setText(
-            f"已签发：{info.label()}，登记文件 {target}。请把文件交本人，口令当面告知。"
+        return say(
+            self.message,
+            f"已签发：{info.label()}，登记文件 {target}。请把文件交本人，口令当面告知。",
+            ok=True,
         )
-        return True

@@ -12,7 +12,7 @@ from typing import Any
 
 from PySide6.QtCore import QUrl
 from PySide6.QtGui import QDesktopServices
-from PySide6.QtWidgets import QMessageBox, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QMessageBox, QTabWidget, QWidget
 
 
 def show_tab(tabs: QTabWidget, kind: type[QWidget], title: str, make: Callable[[], QWidget]) -> Any:
@@ -35,6 +35,13 @@ def parse_day(text: str, what: str) -> date | None:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{what}“{text}”应写成 2026-01-01 这样的日期") from None
+
+
+def say(label: QLabel, text: str, *, ok: bool) -> bool:
+    """A dialog's result line: green when it worked, red when refused; returns ``ok``."""
+    label.setStyleSheet("color: #2b8a3e;" if ok else "color: #c01c28;")
+    label.setText(text)
+    return ok
 
 
 def open_folder(path: Path) -> bool:
