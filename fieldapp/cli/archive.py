@@ -12,7 +12,7 @@ from fieldapp.cli.common import CliError, acting_user, open_db, print_json
 
 def cmd_archive_template(args: argparse.Namespace) -> int:
     from fieldapp.core.forms.loader import default_survey
-    from fieldapp.core.reports.xlsx_import import write_template
+    from fieldapp.core.reports.xlsx_template import write_template
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":

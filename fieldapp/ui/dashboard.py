@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
-from fieldapp.core.reports.xlsx_export import export_stats_xlsx
+from fieldapp.core.reports.xlsx_stats import export_stats_xlsx
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.history import local_time
 from fieldapp.core.store.store import Store

@@ -13,13 +13,11 @@ from openpyxl import load_workbook
 
 from fieldapp.cli.main import main
 from fieldapp.core.forms.loader import default_survey
-from fieldapp.core.reports.xlsx_import import (
+from fieldapp.core.reports.xlsx_import import TemplateError, import_archive, write_report
+from fieldapp.core.reports.xlsx_template import (
     HOUSEHOLD_SHEET,
     MEMBER_SHEET,
     NOTES_SHEET,
-    TemplateError,
-    import_archive,
-    write_report,
     write_template,
 )
 from fieldapp.core.store.store import Store

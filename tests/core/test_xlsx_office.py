@@ -16,7 +16,8 @@ from pypdf import PdfReader
 
 from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports.xlsx_export import export_xlsx
-from fieldapp.core.reports.xlsx_import import import_archive, write_template
+from fieldapp.core.reports.xlsx_import import import_archive
+from fieldapp.core.reports.xlsx_template import write_template
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import math
 import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -24,23 +23,22 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
-from openpyxl.worksheet.page import PageMargins
-from openpyxl.worksheet.properties import PageSetupProperties
 
 from fieldapp.core.forms.model import Field, Form
 from fieldapp.core.reports.records import region_clause
-from fieldapp.core.reports.stats import (
-    REGION_TABLE,
-    Figures,
-    Stats,
-    city_of,
-    compute_stats,
-    region_label,
-    summary_lines,
+from fieldapp.core.reports.stats import Stats, city_of, compute_stats, region_label
+from fieldapp.core.reports.xlsx_sheets import (
+    CENTER,
+    DATE_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    print_setup,
 )
+from fieldapp.core.reports.xlsx_stats import STATS_SHEET, write_stats_sheet
 from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
 from fieldapp.core.store.history import local_time
 from fieldapp.core.store.records import now_iso
@@ -48,17 +46,8 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import fen_to_yuan
 from fieldapp.core.values.regions import RegionTable
 
-MONEY_FORMAT = "0.00"
-DATE_FORMAT = "yyyy-mm-dd"
-PERCENT_FORMAT = "0.00%"
 SUMMARY_FORMS = ("A", "B", "C", "D", "E", "LQ", "BZ")
 SKIP_TYPES = frozenset({"note"})
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-TITLE_FONT = Font(bold=True, size=16)
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 HOUSEHOLD_SHEET = "户信息"
 REPEAT_SHEETS: dict[tuple[str, str], str] = {
@@ -70,7 +59,6 @@ REPEAT_SHEETS: dict[tuple[str, str], str] = {
     ("D", "visits"): "走访帮扶记录",
     ("E", "problems"): "问题和措施",
 }
-STATS_SHEET = "统计表"
 
 
 @dataclass
@@ -144,38 +132,6 @@ def _width(f: Field) -> float:
     if f.type in ("text",) and f.multiline:
         return 30
     return {"id_number": 21, "date": 12, "money": 12, "region": 22, "phone": 14}.get(f.type, 12)
-
-
-PAGE_WIDTH = 190
-"""Column width units that fit across a landscape A4 page at a still readable ~75 % scale."""
-
-
-def print_setup(
-    ws: WriteOnlyWorksheet,
-    title_rows: str | None = "1:1",
-    *,
-    width: float = 0,
-    title_columns: int = 0,
-) -> None:
-    """How an office prints a sheet: A4 landscape, fitted to the page's width (as many pages down
-    as needed), the header row repeated on every page, page numbers in the footer.
-
-    A sheet wider than PAGE_WIDTH (户信息 has over a hundred columns) is fitted to as many pages
-    across as keep it readable, with its first ``title_columns`` (档案编号, 姓名) repeated on each.
-    """
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.paperSize = "9"  # A4
-    ws.page_setup.fitToWidth = max(1, math.ceil(width / PAGE_WIDTH))
-    ws.page_setup.fitToHeight = 0
-    ws.page_setup.pageOrder = "overThenDown"
-    if title_columns and width > PAGE_WIDTH:
-        ws.print_title_cols = f"A:{get_column_letter(title_columns)}"
-    ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
-    ws.print_options.horizontalCentered = True
-    ws.page_margins = PageMargins(left=0.4, right=0.4, top=0.6, bottom=0.6)
-    ws.oddFooter.center.text = "第 &P 页，共 &N 页"
-    if title_rows:
-        ws.print_title_rows = title_rows
 
 
 class _Sheet:
@@ -427,14 +383,6 @@ def _export(
     return summary
 
 
-def export_stats_xlsx(store: Store, stats: Stats, path: Path | str) -> Path:
-    """Only the statistics sheet (the dashboard's 导出表格), printable like the full export's."""
-    wb = Workbook(write_only=True)
-    write_stats_sheet(wb.create_sheet(STATS_SHEET), stats, store)
-    wb.save(Path(path))
-    return Path(path)
-
-
 def _notes(store: Store, region: str | None, final_only: bool, stats: Stats) -> list[list[Any]]:
     scope = region_label(region, store.regions) if region and len(region) == 6 else region
     return [
@@ -456,106 +404,4 @@ def _notes(store: Store, region: str | None, final_only: bool, stats: Stats) -> 
         ],
         ["金额", "以元为单位的数字（保留两位小数）"],
         ["统计期间", f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"],
-    ]
-
-
-# -- the statistics sheet -------------------------------------------------------------------------
-
-
-def _styled(
-    ws: WriteOnlyWorksheet,
-    value: Any,
-    *,
-    bold: bool = False,
-    fmt: str | None = None,
-    fill: PatternFill | None = None,
-    border: bool = True,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if bold:
-        cell.font = HEADER_FONT
-    if fmt is not None and value is not None and not isinstance(value, str):
-        cell.number_format = fmt
-    if fill is not None:
-        cell.fill = fill
-    if border:
-        cell.border = BORDER
-    cell.alignment = Alignment(vertical="center", wrap_text=True)
-    return cell
-
-
-def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> None:
-    """The figures as a report: title, scope, main figures, 两有五保障, and the table by region."""
-    width = 2 + len(REGION_TABLE)
-    print_setup(ws, None)
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 14
-    for i in range(3, width + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 11
-    scope = stats.region_label or stats.region or "全部"
-    period = (
-        f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"
-        if stats.date_from or stats.date_to
-        else "不限（全部记录）"
-    )
-    title = WriteOnlyCell(ws, value="困难职工解困脱困“户户清”专项行动统计表")
-    title.font = TITLE_FONT
-    title.alignment = Alignment(horizontal="center")
-    ws.append([title])
-    ws.merged_cells.add(f"A1:{get_column_letter(width)}1")
-    ws.append([f"统计范围：{scope}    统计期间：{period}    评估日：{stats.as_of}"])
-    ws.merged_cells.add(f"A2:{get_column_letter(width)}2")
-    ws.append([f"生成时间：{local_time(stats.generated_at)}"])
-    ws.merged_cells.add(f"A3:{get_column_letter(width)}3")
-    ws.append([])
-    ws.append(
-        [
-            _styled(ws, "指标", bold=True, fill=HEADER_FILL),
-            _styled(ws, "数值", bold=True, fill=HEADER_FILL),
-        ]
-    )
-    formats = {"int": "0", "percent": PERCENT_FORMAT}
-    for label, value, kind in summary_lines(stats.total):
-        ws.append([_styled(ws, label), _styled(ws, value, fmt=formats[kind])])
-    ws.append([])
-
-    header = ["两有五保障", "达标", "未达标", "不适用", "待核实", "达标或不适用"]
-    ws.append([_styled(ws, h, bold=True, fill=HEADER_FILL) for h in header])
-    for g in stats.total.guarantees:
-        ws.append(
-            [_styled(ws, g.label)]
-            + [
-                _styled(ws, g.counts.get(s, 0), fmt="0")
-                for s in ("达标", "未达标", "不适用", "待核实")
-            ]
-            + [_styled(ws, g.met, fmt="0")]
-        )
-    ws.append([])
-
-    if stats.groups:
-        by_title = {"region": "州市 / 区县", "unit": "工作单位", "staff": "帮扶责任人"}.get(
-            stats.by or "", "分组"
-        )
-        ws.append(
-            [
-                _styled(ws, by_title, bold=True, fill=HEADER_FILL),
-                _styled(ws, "代码", bold=True, fill=HEADER_FILL),
-            ]
-            + [_styled(ws, h, bold=True, fill=HEADER_FILL) for h, _, _ in REGION_TABLE]
-        )
-        ws.append(_figure_row(ws, "合计", "", stats.total, bold=True))
-        for group in stats.groups:
-            label = group.label if group.level != "county" else f"    {group.label}"
-            code = group.key if stats.by == "region" else ""
-            ws.append(_figure_row(ws, label, code, group.figures, bold=group.level == "city"))
-
-
-def _figure_row(
-    ws: WriteOnlyWorksheet, label: str, code: str, figures: Figures, *, bold: bool = False
-) -> list[WriteOnlyCell]:
-    formats = {"int": "0", "percent": PERCENT_FORMAT}
-    fill = HEADER_FILL if bold else None
-    return [_styled(ws, label, bold=bold, fill=fill), _styled(ws, code or None, fill=fill)] + [
-        _styled(ws, get(figures), bold=bold, fmt=formats[kind], fill=fill)
-        for _, kind, get in REGION_TABLE
     ]

@@ -32,8 +32,8 @@ from fieldapp.core.reports.xlsx_import import (
     import_archive,
     summary_lines,
     write_report,
-    write_template,
 )
+from fieldapp.core.reports.xlsx_template import write_template
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
