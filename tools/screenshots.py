@@ -3,7 +3,8 @@
     python tools/screenshots.py [--out out/screenshots]
 
 Runs offscreen on a fresh temporary database with demo households plus one complete household,
-and writes main.png, editor_<FORM>.png for every form, dashboard.png and signature.png. Open them and look:
+and writes main.png, editor_<FORM>.png for every form, dashboard.png, signature.png and
+office_*.png (Excel export and import, exit review, conflicts, verify). Open them and look:
 Chinese must render as Chinese (the app registers its bundled font).
 """
 
@@ -27,6 +28,7 @@ from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font  # noqa: E402
 from fieldapp.ui.main_window import MainWindow  # noqa: E402
 from fieldapp.ui.signature_pad import SignatureDialog  # noqa: E402
+from fieldapp.ui.translations import install_chinese  # noqa: E402
 
 SIZE = (1366, 768)
 
@@ -40,6 +42,7 @@ def main() -> int:
     out.mkdir(parents=True, exist_ok=True)
     app = QApplication.instance() or QApplication([])
     apply_app_font(app, register_bundled_font())
+    install_chinese(app)
     store = open_store(Path(tempfile.mkdtemp()) / "screens.db")
     store.set_meta("profile.name", "李干事")
     generate_demo(store, args.households, seed=7, author="李干事")
@@ -67,11 +70,43 @@ def main() -> int:
     dialog.show()
     app.processEvents()
     dialog.grab().save(str(out / "signature.png"))
+    office_screens(app, window, out)
     window.close()
     store.close()
     for path in sorted(out.glob("*.png")):
         print(path)
     return 0
+
+
+def office_screens(app: QApplication, window: MainWindow, out: Path) -> None:
+    """The office workspace: Excel export (after exporting), archive import (after a check of that
+    export), the exit review and the conflicts and verify views."""
+    folder = Path(tempfile.mkdtemp())
+
+    def until(done: object) -> None:
+        while not done():  # type: ignore[operator]
+            app.processEvents()
+
+    export = window.export_excel()
+    op = export.export(str(folder / "导出.xlsx"))  # type: ignore[attr-defined]
+    until(lambda: not op.running)
+    app.processEvents()
+    export.grab().save(str(out / "office_export.png"))  # type: ignore[attr-defined]
+    export.close()  # type: ignore[attr-defined]
+    archive = window.import_archive()
+    archive.file.setText(str(folder / "导出.xlsx"))  # type: ignore[attr-defined]
+    op = archive.run(dry_run=True)  # type: ignore[attr-defined]
+    until(lambda: not op.running)
+    archive.grab().save(str(out / "office_import.png"))  # type: ignore[attr-defined]
+    archive.close()  # type: ignore[attr-defined]
+    review = window.show_exit_review()
+    until(lambda: review.review is not None)  # type: ignore[attr-defined]
+    app.processEvents()
+    window.grab().save(str(out / "office_exit_review.png"))
+    for name, show in (("conflicts", window.show_conflicts), ("verify", window.show_verify)):
+        show()
+        app.processEvents()
+        window.grab().save(str(out / f"office_{name}.png"))
 
 
 if __name__ == "__main__":

@@ -3,7 +3,8 @@
 #   sh tools/setup.sh run    install, then launch the application
 #   sh tools/setup.sh test   install, then run the whole test suite (what CI runs)
 # System packages: Qt's runtime libraries, Xvfb, poppler-utils and openssl (ledger signature
-# checks). No CJK font is installed on purpose: the app ships and registers its own
+# checks), LibreOffice Calc (headless: a test prints the Excel export and template to PDF, as an
+# office would). No CJK font is installed on purpose: the app ships and registers its own
 # (resources/fonts), so Chinese renders the same everywhere.
 set -eu
 cd "$(dirname "$0")/.."
@@ -14,7 +15,7 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-pip ca-certificates \
-        xvfb xauth poppler-utils openssl \
+        xvfb xauth poppler-utils openssl libreoffice-calc-nogui \
         libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
         libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
         libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \

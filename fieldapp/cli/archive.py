@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from fieldapp.cli.common import CliError, acting_user, open_db, print_json
 
 def cmd_archive_template(args: argparse.Namespace) -> int:
     from fieldapp.core.forms.loader import default_survey
-    from fieldapp.core.reports.xlsx_import import write_template
+    from fieldapp.core.reports.xlsx_template import write_template
 
     out = Path(args.out)
     if out.suffix.lower() != ".xlsx":
@@ -30,7 +31,7 @@ def cmd_archive_import(args: argparse.Namespace) -> int:
     if not source.is_file():
         raise CliError(f"文件不存在：{source}")
     store = open_db(args)
-    result = import_archive(store, source, author=acting_user(args), dry_run=args.dry_run)
+    result = import_archive(store, source, author=acting_user(args, store), dry_run=args.dry_run)
     report = Path(args.report) if args.report else source.with_name(source.stem + "-导入报告.xlsx")
     if result.problems or args.report:
         write_report(report, result.problems, result)
@@ -52,12 +53,20 @@ def cmd_archive_import(args: argparse.Namespace) -> int:
         print(verb + "：" + "，".join(f"{label} {n}" for label, n in summary_lines(result)))
         if result.problems or args.report:
             print(f"逐行问题见：{report}")
+    if result.errors:
+        refused = result.rejected or len(result.errors)
+        print(
+            f"有 {refused} {'户' if result.rejected else '行'}因错误未导入，详见报告 "
+            "(exit 1: rows were refused)",
+            file=sys.stderr,
+        )
+        return 1
     return 0
 
 
 def register(sub: Any) -> None:
     archive = sub.add_parser(
-        "archive", help="导入已有档案（Excel 模板）；issue 6 所称 hq import-xlsx"
+        "archive", help="导入已有档案（Excel 模板，或本软件导出的 Excel）"
     ).add_subparsers(metavar="ACTION", required=True)
     template = archive.add_parser("template", help="生成导入模板（表头、示例行、填表说明）")
     template.add_argument("--out", required=True, help="模板 .xlsx 文件")

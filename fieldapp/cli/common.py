@@ -23,12 +23,21 @@ def print_json(value: Any) -> None:
     sys.stdout.write("\n")
 
 
-def acting_user(args: argparse.Namespace) -> str:
+def acting_user(args: argparse.Namespace, store: Any = None) -> str:
+    """Who is acting, as revisions, the audit log and printed ledgers name them: --user, else
+    $FIELDAPP_USER, else this database's staff member (profile or enrolled certificate), and only
+    then the system account (which would otherwise print as “已定稿 root” on a ledger)."""
     if args.user:
         return str(args.user)
     env = os.environ.get("FIELDAPP_USER")
     if env:
         return env
+    if store is not None:
+        from fieldapp.core.trust.identity import staff_name
+
+        name = staff_name(store)
+        if name:
+            return name
     try:
         return getpass.getuser()
     except (KeyError, OSError):  # no passwd entry inside some containers

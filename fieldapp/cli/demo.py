@@ -22,7 +22,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             print(f"\r生成演示数据 {done}/{total}", end="", file=sys.stderr, flush=True)
 
     created = generate_demo(
-        store, args.households, seed=args.seed, author=acting_user(args), progress=progress
+        store, args.households, seed=args.seed, author=acting_user(args, store), progress=progress
     )
     if show:
         print(file=sys.stderr)

@@ -33,12 +33,20 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
     store = open_db(args, access=READ)
-    rows = store.search(
-        args.query or "", status=args.status, region_prefix=args.region, limit=args.limit or None
-    )
+    filters = {"status": args.status, "region_prefix": args.region}
+    rows = store.search(args.query or "", **filters, limit=args.limit or None)
     summaries = [_household_summary(r, store.regions) for r in rows]
+    total = store.count_matching(args.query or "", **filters)
+    truncated = len(summaries) < total
     if args.json:
-        print_json(summaries)
+        print_json(
+            {
+                "total": total,
+                "shown": len(summaries),
+                "truncated": truncated,
+                "households": summaries,
+            }
+        )
         return 0
     for s in summaries:
         clears = f"六清 {len(s['clears'])}/6"
@@ -46,12 +54,8 @@ def cmd_list(args: argparse.Namespace) -> int:
             f"{s['archive_no'] or '-':<14} {s['name'] or '(未填姓名)':<6} {s['id_number'] or '':<18} "
             f"{s['status']:<4} {s['category'] or '':<6} {clears}  {s['region']}  {s['id']}"
         )
-    total = len(summaries)
-    print(
-        f"共 {total} 户"
-        + ("（已达上限，可加 --limit）" if args.limit and total >= args.limit else ""),
-        file=sys.stderr,
-    )
+    note = f"（只显示前 {len(summaries)} 户，可加 --limit 0 显示全部）" if truncated else ""
+    print(f"共 {total} 户{note}", file=sys.stderr)
     return 0
 
 
@@ -127,7 +131,7 @@ def cmd_record(args: argparse.Namespace) -> int:
         store.survey.form(args.form)
     except KeyError as exc:
         raise CliError(str(exc.args[0])) from None
-    author = acting_user(args)
+    author = acting_user(args, store)
     if args.base and args.household == "new":
         raise CliError("新建户没有可依据的版本，不能使用 --base")
     try:
@@ -203,7 +207,9 @@ def cmd_history(args: argparse.Namespace) -> int:
 def cmd_status(args: argparse.Namespace) -> int:
     store = open_db(args, create=False)
     household = store.household(args.household)
-    store.set_status(household["id"], args.status, reason=args.reason, author=acting_user(args))
+    store.set_status(
+        household["id"], args.status, reason=args.reason, author=acting_user(args, store)
+    )
     print(f"户 {household['id']} 档案状态：{household['status']} → {args.status}")
     return 0
 
@@ -249,7 +255,12 @@ def register(sub: Any) -> None:
     lst.add_argument("--query", "-q", help="姓名、身份证号、档案编号、地区或电话的一部分")
     lst.add_argument("--status", help="档案状态：在档/已脱困/已解困/注销")
     lst.add_argument("--region", help="行政区划代码前缀，如 5301")
-    lst.add_argument("--limit", type=int, default=200, help="最多显示多少户（默认 200，0 = 不限）")
+    lst.add_argument(
+        "--limit",
+        type=int,
+        default=200,
+        help="最多列出多少户（默认 200，0 = 不限）；--json 中 total/truncated 说明是否列全",
+    )
     lst.add_argument("--json", action="store_true")
     lst.set_defaults(handler=cmd_list)
 

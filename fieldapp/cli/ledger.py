@@ -208,17 +208,12 @@ def _when(sig: Any) -> str:
     return f"{local_time(sig.signed_at)}（{TIME_SOURCES.get(sig.time_source, sig.time_source)}）"
 
 
-def _changes(sig: Any) -> str:
-    if not sig.changes:
-        return "无"
-    return "；".join(f"{c.detail}（{'允许' if c.allowed else '不允许'}）" for c in sig.changes)
-
-
 def _yes(flag: bool) -> str:
     return "是" if flag else "否"
 
 
 def _print_report(report: Any, source: str, listing: Any) -> None:
+    from fieldapp.core.ledger.changes import describe_changes
     from fieldapp.core.ledger.verify import local_time
 
     print(f"文件：{report.path}")
@@ -238,7 +233,7 @@ def _print_report(report: Any, source: str, listing: Any) -> None:
         print(f"  证书可信：{_yes(sig.trusted)}")
         if sig.revoked_at is not None:
             print(f"  证书吊销：已于 {local_time(sig.revoked_at)} 吊销")
-        print(f"  签名后修改：{_changes(sig)}")
+        print(f"  签名后修改：{describe_changes(sig.changes)}")
         for note in sig.notes:
             print(f"  说明：{note}")
         for problem in sig.problems:

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Sequence
 
 from fieldapp import __version__
+from fieldapp.cli.chinese_argparse import install as install_chinese_argparse
 from fieldapp.cli.common import DEFAULT_WAIT, CliError, PassphraseMissing, db_path, release_locks
 
 Handler = Callable[[argparse.Namespace], int]
@@ -42,16 +43,20 @@ def cmd_gui(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    install_chinese_argparse()
     parser = argparse.ArgumentParser(
         prog="fieldapp",
         description="户户清：困难职工入户走访“六清”调查（离线）。不带子命令时启动图形界面。",
     )
-    parser.add_argument("--version", action="version", version=f"fieldapp {__version__}")
+    parser.add_argument(
+        "--version", action="version", version=f"fieldapp {__version__}", help="显示版本号并退出"
+    )
     parser.add_argument(
         "--db", help="数据库文件（默认 $FIELDAPP_DB，否则用户数据目录下 huhuqing.db）"
     )
     parser.add_argument(
-        "--user", help="操作人姓名，记入审计日志（默认 $FIELDAPP_USER 或系统用户名）"
+        "--user",
+        help="操作人姓名，记入修订和审计日志（默认 $FIELDAPP_USER，否则本机登记的帮扶干部姓名）",
     )
     parser.add_argument(
         "--wait",

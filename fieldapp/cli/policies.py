@@ -114,7 +114,9 @@ def cmd_policies_add(args: argparse.Namespace) -> int:
     values = append_row(store.current(hid), add)
     final = store.current_states(hid).get(add.form_id) == "final" and not args.draft
     try:
-        result = store.save_form(hid, add.form_id, values, author=acting_user(args), final=final)
+        result = store.save_form(
+            hid, add.form_id, values, author=acting_user(args, store), final=final
+        )
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)

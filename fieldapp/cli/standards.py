@@ -33,7 +33,7 @@ def cmd_dibao_add(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     store = open_db(args)
     store.add_dibao_standard(
-        args.county, args.effective_from, fen, source=args.source, author=acting_user(args)
+        args.county, args.effective_from, fen, source=args.source, author=acting_user(args, store)
     )
     print(
         f"已记录：{store.regions.full_name(args.county)} {args.effective_from} 起 {args.amount} 元/人·月"

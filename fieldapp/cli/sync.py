@@ -96,7 +96,7 @@ def cmd_hq_init(args: argparse.Namespace) -> int:
     if len(passphrase) < 8:
         raise CliError("总部口令至少 8 个字符")
     info = identity.hq_init(
-        store, passphrase, unit=args.unit, office_name=args.name, author=acting_user(args)
+        store, passphrase, unit=args.unit, office_name=args.name, author=acting_user(args, store)
     )
     print(f"已初始化总部：{info.unit}")
     print(f"  总部 ID (hq_id)：{info.hq_id}")
@@ -123,7 +123,7 @@ def cmd_hq_enroll(args: argparse.Namespace) -> int:
         name=args.name,
         unit=args.unit,
         role=args.role,
-        author=acting_user(args),
+        author=acting_user(args, store),
     )
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "wb") as fh:
@@ -162,7 +162,9 @@ def cmd_hq_revoke(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
 
     store = open_db(args, create=False)
-    row = identity.revoke_device(store, args.device, reason=args.reason, author=acting_user(args))
+    row = identity.revoke_device(
+        store, args.device, reason=args.reason, author=acting_user(args, store)
+    )
     print(
         f"已吊销：{row['name']}（{row['unit']}） {row['device_id']}；此后其数据包一律拒收，"
         "此后所签的表册核验不通过（分配数据包把吊销名单带到各笔记本）"
@@ -191,7 +193,7 @@ def cmd_hq_assign(args: argparse.Namespace) -> int:
 
     out = _output_path(args.out, store, "分配", who=str(device(store, args.to)["name"]))
     result = assign_bundle(
-        store, out, _passphrase(args), to=args.to, households=refs, author=acting_user(args)
+        store, out, _passphrase(args), to=args.to, households=refs, author=acting_user(args, store)
     )
     c = result.counts
     print(
@@ -214,7 +216,7 @@ def cmd_enroll(args: argparse.Namespace) -> int:
         raise CliError(f"无法读取登记文件 {path}：{exc.strerror}") from None
     body = identity.read_enrollment(data)
     store = open_db(args)
-    info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args))
+    info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args, store))
     ca = identity.ca_certificate(store)
     print(f"本机已登记：{info.label()}，总部 {body.get('hq_unit') or ''}（{body['hq_id']}）")
     print(f"  根证书指纹 SHA-256：{identity.fingerprint(ca)}（请与总部核对）")
@@ -282,7 +284,9 @@ def cmd_bundle_export(args: argparse.Namespace) -> int:
 
     store = open_db(args, create=False)
     out = _output_path(args.out, store, "上报")
-    result = export_bundle(store, out, _passphrase(args), author=acting_user(args), full=args.full)
+    result = export_bundle(
+        store, out, _passphrase(args), author=acting_user(args, store), full=args.full
+    )
     if args.json:
         print_json(result.to_dict())
         return 0
@@ -341,7 +345,7 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             report = import_bundle(
-                store, name, passphrase, author=acting_user(args), progress=progress
+                store, name, passphrase, author=acting_user(args, store), progress=progress
             ).to_dict()
         except StoreError as exc:
             report = reject_report(name, str(exc)).to_dict()
@@ -450,7 +454,7 @@ def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
         revision = resolve_conflict(
             store,
             args.conflict,
-            author=acting_user(args),
+            author=acting_user(args, store),
             pick=args.pick,
             merged=merged,
             draft=args.draft,

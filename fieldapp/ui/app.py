@@ -19,6 +19,7 @@ from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.lock import DatabaseLock, LockHeld, LockOwner, acquire, held_message
 from fieldapp.core.store.store import Store
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+from fieldapp.ui.translations import install_chinese
 
 WINDOW_SIZE = (1366, 768)
 READ_ONLY, QUIT = "只读查看", "退出"
@@ -110,6 +111,7 @@ def build_main_window(store: Store) -> object:
 def run(db_path: Path) -> int:
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("户户清")
+    install_chinese(app)
     apply_app_font(app, register_bundled_font())
     session = start(db_path)
     if not isinstance(session, Session):

@@ -8,11 +8,12 @@ Clicking a number lists the households behind it; double-clicking one opens it.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 from PySide6.QtCharts import QBarCategoryAxis, QBarSeries, QBarSet, QChart, QChartView, QValueAxis
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QPainter
+from PySide6.QtGui import QPainter, QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QDialog,
@@ -31,8 +32,12 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
+from fieldapp.core.reports.xlsx_stats import export_stats_xlsx
 from fieldapp.core.store.database import reopen
+from fieldapp.core.store.history import local_time
 from fieldapp.core.store.store import Store
+from fieldapp.ui import file_dialogs
+from fieldapp.ui.dialogs import show_error
 from fieldapp.ui.operations import BackgroundOp
 
 TILES = (
@@ -60,6 +65,26 @@ TABLE = (
     "paired_visited",
 )
 BY_LABELS = {"region": "按州市/区县", "unit": "按工作单位", "staff": "按帮扶责任人"}
+
+
+def two_lines(label: str, width: int = 6) -> str:
+    """A long column title on balanced lines of at most ``width`` characters, so headers are
+    readable without widening the table (符合脱困标准的在档户数 → 符合脱困标准\n的在档户数)."""
+    lines = -(-len(label) // width)
+    size = -(-len(label) // lines)
+    return "\n".join(label[i : i + size] for i in range(0, len(label), size))
+
+
+def integer_scale(top: int) -> tuple[int, int]:
+    """An axis maximum and a whole-number step (1, 2, 5, 10, 20, 50…) giving at most 5 steps."""
+    magnitude = 1
+    while True:
+        for multiple in (1, 2, 5):
+            step = multiple * magnitude
+            steps = -(-max(top, 1) // step)
+            if steps <= 5:
+                return steps * step, step
+        magnitude *= 10
 
 
 class HouseholdListDialog(QDialog):
@@ -107,10 +132,16 @@ class Dashboard(QWidget):
         self.date_from = QLineEdit()
         self.date_from.setPlaceholderText("起始日期，如 2026-01-01")
         self.date_to = QLineEdit()
-        self.date_to.setPlaceholderText("截止日期")
-        self.refresh_button = QPushButton("计算统计")
+        self.date_to.setPlaceholderText("截止日期，如 2026-12-31")
+        for edit in (self.date_from, self.date_to):
+            edit.setMinimumWidth(190)
+        self.refresh_button = QPushButton("重新计算")
         self.refresh_button.clicked.connect(self.refresh)
-        self.message = QLabel("点击“计算统计”。口径见 docs/statistics.md。")
+        self.export_button = QPushButton("导出表格…")
+        self.export_button.setEnabled(False)
+        self.export_button.clicked.connect(self.export_table)
+        self.message = QLabel("正在计算…")
+        self._computed_once = False
         top = QHBoxLayout()
         for widget in (
             QLabel("分组"),
@@ -120,6 +151,7 @@ class Dashboard(QWidget):
             QLabel("至"),
             self.date_to,
             self.refresh_button,
+            self.export_button,
         ):
             top.addWidget(widget)
         top.addStretch(1)
@@ -139,7 +171,10 @@ class Dashboard(QWidget):
         self.chart_view = QChartView(self.chart)
         self.chart_view.setRenderHint(QPainter.RenderHint.Antialiasing)
         self.table = QTableWidget(0, len(TABLE) + 1)
-        self.table.setHorizontalHeaderLabels(["分组", *(FIGURE_LABELS[k] for k in TABLE)])
+        self.table.setHorizontalHeaderLabels(
+            ["分组", *(two_lines(FIGURE_LABELS[k]) for k in TABLE)]
+        )
+        self.table.horizontalHeader().setMinimumHeight(48)
         self.table.setEditTriggers(QTableWidget.EditTrigger.NoEditTriggers)
         self.table.cellDoubleClicked.connect(self._cell_clicked)
         split = QSplitter(Qt.Orientation.Vertical)
@@ -153,6 +188,13 @@ class Dashboard(QWidget):
         layout.addLayout(grid)
         layout.addWidget(split, 1)
 
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
+        """The figures are computed as soon as the dashboard is opened (no extra click)."""
+        super().showEvent(event)
+        if not self._computed_once:
+            self._computed_once = True
+            self.refresh()
+
     def _params(self) -> dict[str, Any]:
         return {
             "by": self.by.currentData(),
@@ -164,10 +206,10 @@ class Dashboard(QWidget):
         params = self._params()
         store = self.store
 
-        def work(progress: object, cancelled: object) -> Any:
+        def work(progress: object, cancelled: Callable[[], bool]) -> Any:
             own = reopen(store)
             try:
-                return compute_stats(own, **params)
+                return compute_stats(own, **params, cancelled=cancelled)
             except ValueError as exc:
                 return str(exc)
             finally:
@@ -184,8 +226,9 @@ class Dashboard(QWidget):
             return
         self.stats = stats
         total = stats.total
+        self.export_button.setEnabled(True)
         self.message.setText(
-            f"统计时间 {stats.generated_at[:19]}　在档 {total.in_archive} 户　"
+            f"统计时间 {local_time(stats.generated_at)}　在档 {total.in_archive} 户　"
             f"结对帮扶覆盖率 "
             f"{'—' if total.pairing_coverage is None else f'{total.pairing_coverage:.2%}'}"
         )
@@ -205,7 +248,9 @@ class Dashboard(QWidget):
         x_axis = QBarCategoryAxis()
         x_axis.append(labels)
         y_axis = QValueAxis()
-        y_axis.setRange(0, max([total.in_archive, 1]))
+        top, step = integer_scale(max([total.in_archive, *(g.met for g in total.guarantees), 1]))
+        y_axis.setRange(0, top)
+        y_axis.setTickCount(top // step + 1)  # whole numbers only, never 0, 0, 1, 1, 2
         y_axis.setLabelFormat("%d")
         self.chart.addAxis(x_axis, Qt.AlignmentFlag.AlignBottom)
         self.chart.addAxis(y_axis, Qt.AlignmentFlag.AlignLeft)
@@ -221,6 +266,25 @@ class Dashboard(QWidget):
                 item.setTextAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
                 self.table.setItem(row, column, item)
         self.table.resizeColumnsToContents()
+
+    def export_table(self) -> str:
+        """The figures and the table by group as an Excel sheet (the export's 统计表)."""
+        if self.stats is None:
+            return ""
+        target = file_dialogs.save_file_name(
+            self, "导出统计表", "户户清统计表.xlsx", "Excel 文件 (*.xlsx)"
+        )
+        if not target:
+            return ""
+        if not target.lower().endswith(".xlsx"):
+            target += ".xlsx"
+        try:
+            export_stats_xlsx(self.store, self.stats, Path(target))
+        except OSError as exc:
+            show_error(self, "导出失败", f"无法保存到 {target}：{exc.strerror or exc}")
+            return ""
+        self.message.setText(f"统计表已导出到 {target}")
+        return target
 
     def _cell_clicked(self, row: int, column: int) -> None:
         if column == 0:

@@ -7,7 +7,6 @@ headquarters (the file it issues) is offered here too, once the identity module 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
 from PySide6.QtWidgets import (
     QFormLayout,
@@ -24,6 +23,7 @@ from fieldapp.core.forms.model import Field
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.field_widgets import RegionWidget
+from fieldapp.ui.office.enrollment_dialog import ENROLL_FILTER, enroll_from_file
 
 PROFILE_KEYS = ("profile.name", "profile.unit", "profile.region", "profile.phone")
 MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -75,8 +75,8 @@ class EnrollPage(QWizardPage):
         self.store = store
         self.setTitle("设备登记（可选）")
         self.setSubTitle(
-            "如已收到上级工会签发的登记文件（.enroll），请选择该文件并输入口令；"
-            "也可以以后再登记（命令：fieldapp enroll 文件）。"
+            "如已收到上级工会签发的登记文件（.hhqe），请选择该文件并输入口令；"
+            "也可以以后再登记（菜单“数据包 → 设备登记”）。"
         )
         self.file = QLineEdit()
         self.file.setPlaceholderText("登记文件路径")
@@ -97,9 +97,7 @@ class EnrollPage(QWizardPage):
         self.enrolled_as = ""
 
     def _browse(self) -> None:
-        name = file_dialogs.open_file_name(
-            self, "选择登记文件", "", "登记文件 (*.hhqe *.enroll);;所有文件 (*)"
-        )
+        name = file_dialogs.open_file_name(self, "选择登记文件", "", ENROLL_FILTER)
         if name:
             self.file.setText(name)
 
@@ -108,21 +106,10 @@ class EnrollPage(QWizardPage):
         if not path:
             return True  # enrol later
         from fieldapp.core.store.errors import StoreError
-        from fieldapp.core.trust.identity import take_enrollment
 
-        try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            self.message.setText(f"无法读取登记文件：{exc.strerror or exc}")
-            return False
-        if not self.passphrase.text():
-            self.message.setText("请输入口令")
-            return False
         author = self.field_name()
         try:
-            info = take_enrollment(
-                self.store, data, self.passphrase.text().encode("utf-8"), author=author
-            )
+            info = enroll_from_file(self.store, path, self.passphrase.text(), author)
         except StoreError as exc:
             self.message.setText(str(exc))
             return False

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QSize, Qt
+from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QPainter
 from PySide6.QtPdf import QPdfDocument
 from PySide6.QtPdfWidgets import QPdfView
@@ -20,6 +21,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QMessageBox,
+    QProgressDialog,
     QPushButton,
     QVBoxLayout,
     QWidget,
@@ -28,7 +30,10 @@ from PySide6.QtWidgets import (
 from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
+from fieldapp.ui.dialogs import show_error
 from fieldapp.ui.operations import BackgroundOp
+
+PRINT_DPI = 300
 
 
 class LedgerPreview(QDialog):
@@ -49,7 +54,7 @@ class LedgerPreview(QDialog):
         self.print_button.setShortcut("Ctrl+P")
         self.save_button = QPushButton("另存为…")
         close = QPushButton("关闭")
-        self.print_button.clicked.connect(self.print_ledger)
+        self.print_button.clicked.connect(lambda _checked=False: self.print_ledger())
         self.save_button.clicked.connect(self.save_as)
         close.clicked.connect(self.accept)
         bar = QHBoxLayout()
@@ -61,32 +66,54 @@ class LedgerPreview(QDialog):
         layout.addWidget(self.view, 1)
         self.resize(900, 700)
 
-    def print_ledger(self, printer: QPrinter | None = None) -> int:
-        """Print through the system print dialog; returns the pages sent (tests pass a printer)."""
-        if printer is None:
-            printer = QPrinter(QPrinter.PrinterMode.HighResolution)
-            dialog = QPrintDialog(printer, self)
-            dialog.setWindowTitle("打印台账")
-            dialog.setMinMax(1, self.document.pageCount())
-            if dialog.exec() != QDialog.DialogCode.Accepted:
-                return 0
+    def print_ledger(self) -> int:
+        """The 打印 button and Ctrl+P: the system print dialog, then the chosen pages.
+
+        A slot without parameters on purpose: ``clicked(bool)`` must never arrive as the printer.
+        """
+        printer = QPrinter(QPrinter.PrinterMode.HighResolution)
+        dialog = QPrintDialog(printer, self)
+        dialog.setWindowTitle("打印台账")
+        dialog.setMinMax(1, self.document.pageCount())
+        if dialog.exec() != QDialog.DialogCode.Accepted:
+            return 0
+        return self.print_pages(printer)
+
+    def print_pages(self, printer: QPrinter) -> int:
+        """Paint the chosen page range onto ``printer``; returns the pages sent.
+
+        Pages are rendered at no more than PRINT_DPI (a 1200 dpi A4 image would take half a
+        gigabyte) and scaled to the printable area; a progress dialog lets a long batch be
+        cancelled between pages.
+        """
+        count = self.document.pageCount()
         first = max(printer.fromPage(), 1) - 1
-        last = (printer.toPage() or self.document.pageCount()) - 1
+        last = min(printer.toPage() or count, count) - 1
         painter = QPainter()
         if not painter.begin(printer):
-            QMessageBox.warning(self, "无法打印", "打印机无法开始打印，请检查打印机设置。")
+            show_error(self, "无法打印", "打印机无法开始打印，请检查打印机设置。")
             return 0
+        progress = QProgressDialog("正在发送到打印机…", "取消", first, last + 1, self)
+        progress.setWindowTitle("打印台账")
+        progress.setMinimumDuration(500)
         sent = 0
         try:
             for index in range(first, last + 1):
+                if progress.wasCanceled():
+                    printer.abort()
+                    break
+                progress.setValue(index)
                 if sent:
                     printer.newPage()
                 area = printer.pageRect(QPrinter.Unit.DevicePixel).toRect()
-                image = self.document.render(index, QSize(area.width(), area.height()))
-                painter.drawImage(QPointF(0, 0), image)
+                area.moveTo(0, 0)
+                scale = min(1.0, PRINT_DPI / max(printer.resolution(), 1))
+                size = QSize(round(area.width() * scale), round(area.height() * scale))
+                painter.drawImage(QRect(area), self.document.render(index, size))
                 sent += 1
         finally:
             painter.end()
+            progress.reset()
         return sent
 
     def save_as(self) -> None:
@@ -102,40 +129,34 @@ class LedgerPreview(QDialog):
 def build_ledger(
     parent: QWidget, store: Store, household_ids: list[str], title: str
 ) -> BackgroundOp:
-    """Render the ledger of one household or a batch in the background, then preview it."""
-    from fieldapp.core.ledger.render import (
-        LedgerCancelled,
-        render_batch_ledger,
-        render_household_ledger,
-    )
+    """Render the ledger of one household or a batch in the background, then preview it.
+
+    取消 stops the batch between households and removes the half-built file (``op.output``).
+    """
+    from fieldapp.core.ledger.render import render_batch_ledger, render_household_ledger
 
     out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"
 
-    def work(progress: object, cancelled: object) -> Path:
+    def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Path:
         own = reopen(store)  # SQLite connections stay in their own thread
         try:
             if len(household_ids) == 1:
                 render_household_ledger(own, household_ids[0], out)
             else:
-                render_batch_ledger(
-                    own,
-                    household_ids,
-                    out,
-                    progress=progress,  # type: ignore[arg-type]
-                    cancelled=cancelled,
-                )  # type: ignore[arg-type]
-        except LedgerCancelled:
-            return Path()
+                render_batch_ledger(own, household_ids, out, progress=progress, cancelled=cancelled)
+        except BaseException:
+            shutil.rmtree(out.parent, ignore_errors=True)
+            raise
         finally:
             own.close()
         return out
 
     def show(path: Path) -> None:
-        if path and path.is_file():
-            preview = LedgerPreview(path, title, parent)
-            preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
-            preview.show()
+        preview = LedgerPreview(path, title, parent)
+        preview.setAttribute(Qt.WidgetAttribute.WA_DeleteOnClose)
+        preview.show()
 
     op = BackgroundOp(parent, "正在生成台账…", work, show)
+    op.output = out
     op.start()
     return op

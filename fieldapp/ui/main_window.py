@@ -189,26 +189,105 @@ class MainWindow(QMainWindow):
     # -- menus ---------------------------------------------------------------------------------
 
     def _build_menus(self) -> None:
-        file_menu = self.menuBar().addMenu("文件(&F)")
-        self.write_actions.append(self._action(file_menu, "新建户", "Ctrl+N", self.new_household))
-        self._action(file_menu, "搜索", "Ctrl+F", self._focus_search)
+        """Menus by the user's job: a clerk finds each office task without the command line.
+
+        Actions that write are listed in ``write_actions`` so a read-only window disables them."""
+        bar = self.menuBar()
+        write = self.write_actions.append
+        file_menu = bar.addMenu("文件(&F)")
+        write(self._action(file_menu, "生成演示数据…", None, self.generate_demo))
         file_menu.addSeparator()
         self._action(file_menu, "退出", "Ctrl+Q", self.close)
-        ledger = self.menuBar().addMenu("台账(&L)")
+        households = bar.addMenu("户(&U)")
+        write(self._action(households, "新建户", "Ctrl+N", self.new_household))
+        self._action(households, "搜索", "Ctrl+F", self._focus_search)
+        ledger = bar.addMenu("表册(&L)")
         self._action(
-            ledger, "预览/打印台账（当前户或所选各户）", "Ctrl+P", self.ledger_for_selection
+            ledger, "预览/打印表册（当前户或所选各户）", "Ctrl+P", self.ledger_for_selection
         )
-        sync = self.menuBar().addMenu("数据包(&B)")
-        self.write_actions += [
-            self._action(sync, "导出上报数据包…", None, self.export_bundle),
-            self._action(sync, "导入数据包…", None, self.import_bundles),
-        ]
-        report = self.menuBar().addMenu("统计(&S)")
+        self._action(ledger, "核验签章台账…", "Ctrl+Shift+V", self.show_verify)
+        sync = bar.addMenu("数据包(&B)")
+        write(self._action(sync, "导出上报数据包…", "Ctrl+Shift+E", self.export_bundle))
+        write(self._action(sync, "导入数据包…", "Ctrl+Shift+I", self.import_bundles))
+        write(self._action(sync, "处理冲突", "Ctrl+Shift+C", self.show_conflicts))
+        sync.addSeparator()
+        write(self._action(sync, "设备登记…", None, self.enroll))
+        write(self._action(sync, "签发登记文件（总部）…", None, self.issue_enrollment))
+        self.office_menu = bar.addMenu("办公室(&O)")
+        """Other parts of the application add their office screens here (低保标准, 应享未享…)."""
+        self._action(self.office_menu, "导出 Excel…", "Ctrl+E", self.export_excel)
+        write(self._action(self.office_menu, "从 Excel 导入档案…", "Ctrl+I", self.import_archive))
+        self.office_menu.addSeparator()
+        self._action(self.office_menu, "低保与最低工资标准…", None, self.show_standards)
+        report = bar.addMenu("统计(&S)")
         self._action(report, "统计看板", "Ctrl+T", self.show_dashboard)
-        tools = self.menuBar().addMenu("工具(&T)")
-        self.write_actions.append(self._action(tools, "生成演示数据…", None, self.generate_demo))
-        help_menu = self.menuBar().addMenu("帮助(&H)")
+        self._action(report, "脱困/解困评估（漏退、错退）", "Ctrl+R", self.show_exit_review)
+        help_menu = bar.addMenu("帮助(&H)")
         self._action(help_menu, "关于户户清", None, self._about)
+
+    # -- the office workspace (fieldapp.ui.office) ----------------------------------------------
+
+    def export_excel(self) -> object:
+        from fieldapp.ui.office.excel_export import ExcelExportDialog
+
+        dialog = ExcelExportDialog(self.store, self)
+        dialog.show()
+        return dialog
+
+    def import_archive(self) -> object:
+        from fieldapp.ui.office.archive_import import ArchiveImportDialog
+
+        dialog = ArchiveImportDialog(self.store, self.author, self)
+        dialog.finished.connect(lambda _: self.refresh())
+        dialog.show()
+        return dialog
+
+    def show_conflicts(self) -> object:
+        from fieldapp.ui.office.conflicts_view import ConflictsView
+        from fieldapp.ui.office.workspace import show_tab
+
+        def make() -> ConflictsView:
+            view = ConflictsView(self.store, self.author)
+            view.resolved.connect(lambda _: self.refresh())
+            return view
+
+        return show_tab(self.tabs, ConflictsView, "冲突处理", make)
+
+    def show_verify(self) -> object:
+        from fieldapp.ui.office.verify_view import VerifyView
+        from fieldapp.ui.office.workspace import show_tab
+
+        return show_tab(self.tabs, VerifyView, "核验签章", lambda: VerifyView(self.store))
+
+    def show_exit_review(self) -> object:
+        from fieldapp.ui.office.exit_review_view import ExitReviewView
+        from fieldapp.ui.office.workspace import show_tab
+
+        return show_tab(
+            self.tabs,
+            ExitReviewView,
+            "脱困/解困评估",
+            lambda: ExitReviewView(self.store, self.open_household),
+        )
+
+    def enroll(self) -> object:
+        from fieldapp.ui.office.enrollment_dialog import EnrollmentDialog
+
+        dialog = EnrollmentDialog(self.store, self.author, self)
+        dialog.show()
+        return dialog
+
+    def issue_enrollment(self) -> object:
+        from fieldapp.ui.office.issue_enrollment import IssueEnrollmentDialog
+
+        dialog = IssueEnrollmentDialog(self.store, self.author, self)
+        dialog.show()
+        return dialog
+
+    def show_standards(self) -> None:
+        from fieldapp.ui.office.workspace import standards_entry
+
+        standards_entry(self, self.store)
 
     def _action(self, menu: object, text: str, keys: str | None, slot: object) -> QAction:
         action = QAction(text, self)
@@ -296,7 +375,13 @@ class MainWindow(QMainWindow):
         def work(progress: object, cancelled: object) -> int:
             store = reopen(self.store)
             try:
-                return generate_demo(store, count, author=author, progress=progress)  # type: ignore[arg-type]
+                return generate_demo(
+                    store,
+                    count,
+                    author=author,
+                    progress=progress,  # type: ignore[arg-type]
+                    cancelled=cancelled,  # type: ignore[arg-type]
+                )
             finally:
                 store.close()
 

@@ -36,6 +36,8 @@ def last_export_at(store: Store) -> str:
 def report_text(report: dict[str, Any]) -> str:
     if report.get("rejected"):
         return f"{report['file']}：已拒绝（{report['rejected']}），数据库未作任何修改"
+    if report.get("skipped"):
+        return f"{report['file']}：已取消，未导入"
     if report.get("already_imported"):
         return f"{report['file']}：此前已导入，无变化"
     return (
@@ -111,13 +113,16 @@ def import_bundles_gui(
     if secret is None:
         return None
 
-    def work(progress: Callable[[int, int], None], cancelled: object) -> Any:
+    def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
         from fieldapp.core.sync.bundle import BundleError, import_bundle
 
         own = reopen(store)
         reports = []
         try:
             for i, name in enumerate(files):
+                if cancelled():  # each bundle is its own transaction: stop before the next one
+                    reports += [{"file": rest, "skipped": True} for rest in files[i:]]
+                    break
                 progress(i, len(files))
                 try:
                     reports.append(import_bundle(own, name, secret, author=author).to_dict())

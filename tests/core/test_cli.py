@@ -69,7 +69,7 @@ def test_record_new_show_list_history(
     assert "月人均收入（元）：500.00 元" in text and "云南省 昆明市 五华区 (530102)" in text
 
     assert run(db, "list", "--query", "张建", "--json") == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["households"]
     assert [h["id"] for h in listed] == [hid]
     assert listed[0]["region"] == "云南省 昆明市 五华区"
 
@@ -182,7 +182,7 @@ def test_draft_keeps_invalid_input(
     out = capsys.readouterr()
     assert "草稿" in out.out and "不是有效电话号码" in out.err
     assert run(db, "list", "--json") == 0
-    hid = json.loads(capsys.readouterr().out)[0]["id"]
+    hid = json.loads(capsys.readouterr().out)["households"][0]["id"]
     assert run(db, "show", hid, "--json") == 0
     assert json.loads(capsys.readouterr().out)["forms"]["A"]["phone"] == "138"
 
@@ -196,7 +196,7 @@ def test_status_assess_dibao_audit(
     assert run(db, "status", hid, "已解困", "--reason", "重病无法脱困，纳入常态化帮扶") == 0
     capsys.readouterr()
     assert run(db, "list", "--status", "已解困", "--json") == 0
-    assert len(json.loads(capsys.readouterr().out)) == 1
+    assert json.loads(capsys.readouterr().out)["total"] == 1
     assert run(db, "list", "--status", "不存在") == 1
     capsys.readouterr()
     assert run(db, "assess", hid, "--json", "--date", "2026-11-01") == 0
@@ -237,7 +237,7 @@ def test_db_from_environment_and_python_dash_m(tmp_path: Path) -> None:
         timeout=60,
     )
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout) == []
+    assert json.loads(done.stdout) == {"total": 0, "shown": 0, "truncated": False, "households": []}
     assert (tmp_path / "env.db").exists()
     usage = subprocess.run(
         [sys.executable, "-m", "fieldapp", "record"],
@@ -248,3 +248,52 @@ def test_db_from_environment_and_python_dash_m(tmp_path: Path) -> None:
         timeout=60,
     )
     assert usage.returncode == 2
+
+
+def test_help_and_usage_errors_are_chinese(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+
+    def fieldapp(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "fieldapp", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            stdin=subprocess.DEVNULL,
+            timeout=60,
+        )
+
+    shown = fieldapp("--help")
+    assert shown.returncode == 0
+    assert shown.stdout.startswith("用法：fieldapp") and "选项" in shown.stdout
+    assert "显示本帮助并退出" in shown.stdout
+    for english in ("usage:", "options:", "show this help", "issue 6", "version number"):
+        assert english not in shown.stdout
+    wrong = fieldapp("stats", "--by", "county")
+    assert wrong.returncode == 2
+    assert "错误：参数 --by：无效的选项" in wrong.stderr and "error" not in wrong.stderr
+    missing = fieldapp("archive")
+    assert missing.returncode == 2 and "缺少必需的参数" in missing.stderr
+
+
+def test_saves_and_ledgers_name_the_staff_member_not_the_os_account(
+    db: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from pypdf import PdfReader
+
+    monkeypatch.delenv("FIELDAPP_USER", raising=False)
+    store = open_store(db)
+    store.set_meta("profile.name", "李干事")  # what the first-run wizard keeps
+    store.close()
+    source = write_json(tmp_path, complete_household()["A"], "a.json")
+    args = ["--db", str(db), "record", "new", "--form", "A", "--json", str(source)]
+    assert main([*args, "--json-output"]) == 0
+    hid = json.loads(capsys.readouterr().out)["household"]
+    store = open_store(db)
+    assert [r.author for r in store.history(hid)] == ["李干事"]
+    store.close()
+    pdf = tmp_path / "ledger.pdf"
+    assert main(["--db", str(db), "ledger", hid, "--out", str(pdf)]) == 0
+    text = "".join(page.extract_text() for page in PdfReader(pdf).pages)
+    assert "已定稿　李干事" in text or "李干事 " in text
+    assert "fieldapp" not in text  # no command names on printed pages

@@ -328,7 +328,7 @@ def test_readers_open_read_only_and_statistics_skip_their_cache(
         finish(holder)
     for done in (listed, stats):
         assert done.returncode == 0, done.stderr
-    assert [h["name"] for h in json.loads(listed.stdout)] == ["赵红梅"]
+    assert [h["name"] for h in json.loads(listed.stdout)["households"]] == ["赵红梅"]
     conn = sqlite3.connect(str(db))
     assert conn.execute("select count(*) from hq_facts").fetchone()[0] == 0
     conn.close()

@@ -183,12 +183,15 @@ def test_cli_demo_then_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     db = str(tmp_path / "cli.db")
     assert main(["--db", db, "--user", "测试", "demo", "--households", "50", "--seed", "3"]) == 0
     assert "50" in capsys.readouterr().out
+    assert main(["--db", db, "list", "--json", "--limit", "10"]) == 0
+    page = json.loads(capsys.readouterr().out)
+    assert (page["total"], page["shown"], page["truncated"]) == (50, 10, True)
     assert main(["--db", db, "list", "--json", "--limit", "0"]) == 0
-    listed = json.loads(capsys.readouterr().out)
+    listed = json.loads(capsys.readouterr().out)["households"]
     assert len(listed) == 50
     target = listed[17]
     assert main(["--db", db, "list", "--query", target["name"], "--json"]) == 0
-    found = json.loads(capsys.readouterr().out)
+    found = json.loads(capsys.readouterr().out)["households"]
     assert target["id"] in {row["id"] for row in found}
 
 

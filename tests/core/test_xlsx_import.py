@@ -13,13 +13,11 @@ from openpyxl import load_workbook
 
 from fieldapp.cli.main import main
 from fieldapp.core.forms.loader import default_survey
-from fieldapp.core.reports.xlsx_import import (
+from fieldapp.core.reports.xlsx_import import TemplateError, import_archive, write_report
+from fieldapp.core.reports.xlsx_template import (
     HOUSEHOLD_SHEET,
     MEMBER_SHEET,
     NOTES_SHEET,
-    TemplateError,
-    import_archive,
-    write_report,
     write_template,
 )
 from fieldapp.core.store.store import Store
@@ -133,7 +131,8 @@ def filled(template: Path, tmp_path: Path) -> Path:
 
 def test_template_has_headers_example_and_notes(template: Path) -> None:
     wb = load_workbook(template)
-    assert wb.sheetnames == [HOUSEHOLD_SHEET, MEMBER_SHEET, NOTES_SHEET]
+    assert wb.sheetnames == [HOUSEHOLD_SHEET, MEMBER_SHEET, NOTES_SHEET, "可选项"]
+    assert wb["可选项"].sheet_state == "hidden"
     header = [c.value for c in wb[HOUSEHOLD_SHEET][1]]
     assert header[:4] == ["说明", "档案状态", "档案编号", "职工编号"]
     assert {"姓名", "身份证号", "居住地（区县）", "主要致困原因"} <= set(header)
@@ -145,6 +144,21 @@ def test_template_has_headers_example_and_notes(template: Path) -> None:
     notes = [r for r in wb[NOTES_SHEET].iter_rows(values_only=True)]
     category = next(r for r in notes if r[1] == "困难类别")
     assert category[2] == "是" and "深度困难" in category[4]
+    # conditions in plain words, never the form language's expressions
+    enterprise = next(r for r in notes if r[1] == "企业状况")
+    assert "“单位性质”为“国有企业”" in enterprise[4] and "之一时填写" in enterprise[4]
+    assert not any("==" in str(r[4]) or " in [" in str(r[4]) for r in notes)
+    # every single-choice column offers its options as a dropdown
+    lists = wb["可选项"]
+    dropdowns = {}
+    for rule in wb[HOUSEHOLD_SHEET].data_validations.dataValidation:
+        column = str(rule.sqref).split(":")[0].rstrip("0123456789")
+        letter = rule.formula1.split("!")[1].split(":")[0].strip("$").rstrip("$0123456789")
+        options = [c.value for c in lists[letter] if c.value is not None]
+        dropdowns[header[wb[HOUSEHOLD_SHEET][column + "1"].column - 1]] = options
+    assert dropdowns["档案状态"] == ["在档", "已脱困", "已解困", "注销"]
+    assert dropdowns["困难类别"][0] == "深度困难" and "性别" in dropdowns
+    assert "姓名" not in dropdowns
 
 
 def test_template_itself_imports_nothing(store: Store, template: Path) -> None:
@@ -257,10 +271,18 @@ def test_cli_template_and_import(
     capsys.readouterr()
     report = tmp_path / "r.csv"
     args = ["--db", str(db), "--user", "导入员", "archive", "import-xlsx", str(filled)]
-    assert main([*args, "--report", str(report), "--json"]) == 0
+    assert main([*args, "--dry-run", "--json"]) == 1  # rows refused: exit 1, even on a dry run
+    dry = json.loads(capsys.readouterr().out)
+    assert main([*args, "--report", str(report), "--json"]) == 1
     doc = json.loads(capsys.readouterr().out)
     assert (doc["created"], doc["rejected"]) == (2, 4) and report.exists()
-    assert main(args) == 0
-    assert "新建户数 0" in capsys.readouterr().out
+    counts = ("created", "updated", "unchanged", "rejected")
+    assert [dry[k] for k in counts] == [doc[k] for k in counts]  # the dry run said exactly this
+    assert main([*args, "--dry-run", "--json"]) == 1
+    again = json.loads(capsys.readouterr().out)
+    assert main(args) == 1
+    captured = capsys.readouterr()
+    assert "新建户数 0" in captured.out and "4 户因错误未导入" in captured.err
+    assert [again[k] for k in counts] == [0, 0, 2, 4]  # re-import: unchanged, as the real run
     assert main(["--db", str(db), "archive", "import-xlsx", str(tmp_path / "none.xlsx")]) == 1
     assert "文件不存在" in capsys.readouterr().err

@@ -37,6 +37,7 @@ from datetime import date, timedelta
 from fieldapp.core.demo.factory import _Factory
 from fieldapp.core.demo.shared import _month_first
 from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
 from fieldapp.core.store.records import BulkHousehold
 from fieldapp.core.store.store import Store
 
@@ -100,12 +101,14 @@ def generate_demo(
     author: str,
     progress: Callable[[int, int], None] | None = None,
     today: date | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> int:
     """Fill the store with ``households`` synthetic households and return how many were added.
 
     Same seed, same reference day and a fresh store give identical form data. A store that
     already holds households gets a different stream (and archive numbers after the existing
-    ones), so demo data can be added twice without clashing ids.
+    ones), so demo data can be added twice without clashing ids. ``cancelled()`` is polled for
+    every household; ``Cancelled`` then adds none (the insert is one transaction).
     """
     if households < 0:
         raise ValueError("households must be >= 0")
@@ -120,6 +123,7 @@ def generate_demo(
     def stream() -> Iterator[BulkHousehold]:
         use_engine = False
         for index in range(households):
+            stop_if_cancelled(cancelled, "已取消，未生成演示数据")
             item = factory.household(index)
             if index < ENGINE_SAMPLE or use_engine:
                 agreed = _engine_normalise(engine, item)

@@ -22,6 +22,7 @@ in ``ledger/revision.py``.
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,6 +87,13 @@ class Change:
             "detail": self.detail,
             "allowed": self.allowed,
         }
+
+
+def describe_changes(changes: Sequence[Change]) -> str:
+    """What changed after a signature, as people read it ("无" when nothing did)."""
+    if not changes:
+        return "无"
+    return "；".join(f"{c.detail}（{'允许' if c.allowed else '不允许'}）" for c in changes)
 
 
 class RevisionDiff:

@@ -204,8 +204,8 @@ class LedgerLayout:
         survey = self.survey
         note = (
             f"说明：本表册由“户户清”系统依据表单定义（{survey.title} 版本 {survey.version}）生成。"
-            "填报状态为“草稿”的表尚未定稿，内容可能不完整。带电子签章的文件可用“fieldapp verify "
-            "文件名”核验签章人及文件是否被改动。"
+            "填报状态为“草稿”的表尚未定稿，内容可能不完整。带电子签章的文件可在户户清软件中"
+            "用“核验签章台账”核验签章人及文件是否被改动。"
         )
         return [
             Spacer(1, 34),

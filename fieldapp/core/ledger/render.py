@@ -45,6 +45,7 @@ from fieldapp.core.ledger.layout import LedgerLayout, load_household
 from fieldapp.core.ledger.pades import SignerIdentity, SigningError
 from fieldapp.core.ledger.sign import countersign_pdf, sign_pdf
 from fieldapp.core.ledger.verify import SignatureReport, VerifyReport, verify_ledger
+from fieldapp.core.store.errors import Cancelled as StoreCancelled
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
@@ -93,7 +94,7 @@ class LedgerError(StoreError):
     """A ledger could not be made; the message is Chinese and says what to do."""
 
 
-class LedgerCancelled(LedgerError):
+class LedgerCancelled(LedgerError, StoreCancelled):
     """The caller's ``cancelled()`` returned True; nothing was written."""
 
 
@@ -295,7 +296,9 @@ class _Summary:
             style=TableStyle(commands),
         )
 
-    def chunks(self, layout: LedgerLayout) -> Iterator[list[Flowable]]:
+    def chunks(
+        self, layout: LedgerLayout, cancelled: Cancelled | None = None
+    ) -> Iterator[list[Flowable]]:
         survey = self.store.survey
         intro: list[Flowable] = [
             GroupStart(self.group()),
@@ -313,6 +316,8 @@ class _Summary:
         limit = first
         pending: list[Flowable] = intro
         for n, hid in enumerate(self.ids, 1):
+            if cancelled is not None and cancelled():
+                raise LedgerCancelled("已取消，未生成台账")
             rows.append(self.row(n, hid))
             if len(rows) == limit:
                 yield [*pending, self.table(rows), PageBreak()]
@@ -371,7 +376,7 @@ def render_batch_ledger(
             yield [PageBreak(), *layout.story(load_household(store, hid, day))]
 
     def story() -> Iterator[list[Flowable]]:
-        yield from summary.chunks(layout)
+        yield from summary.chunks(layout, cancelled)
         yield from households()
 
     log = RenderLog()

@@ -16,6 +16,7 @@ from typing import Any
 from fieldapp.core.reports.facts import CachedDibao, iter_household_facts
 from fieldapp.core.reports.records import iter_records
 from fieldapp.core.rules import exits as exit_rules
+from fieldapp.core.store.errors import CancelCheck
 from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
 
@@ -109,6 +110,7 @@ def review_exits(
     final_only: bool = False,
     include_all: bool = False,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> ExitReview:
     """The review of every household of ``region`` (all if None) on day ``on`` (today)."""
     day = on or date.today()
@@ -118,7 +120,7 @@ def review_exits(
     }
     wanted: list[str] = []
     for h in iter_household_facts(
-        store, on=day, region=region, final_only=final_only, progress=progress
+        store, on=day, region=region, final_only=final_only, progress=progress, cancelled=cancelled
     ):
         by_status[h.status] = by_status.get(h.status, 0) + 1
         if h.status == CANCELLED or h.status not in outcomes:

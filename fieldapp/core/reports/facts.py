@@ -37,7 +37,7 @@ from fieldapp.core.reports.figures import HOME_VISIT, SOLVED, Facts
 from fieldapp.core.reports.records import HouseholdRecord, iter_records, region_clause
 from fieldapp.core.rules import assessment as rules
 from fieldapp.core.rules import exits as exit_rules
-from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
@@ -268,10 +268,12 @@ def iter_household_facts(
     details: bool = True,
     use_cache: bool = True,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> Iterator[HouseholdFacts]:
     """Every household's facts (those whose region code starts with ``region``). Stale or missing
     cache entries are recomputed and saved; fresh ones come first, then the recomputed ones.
-    Without ``details`` the facts document is not read (``.facts`` is then unavailable)."""
+    Without ``details`` the facts document is not read (``.facts`` is then unavailable).
+    ``cancelled()`` is polled for every household (``Cancelled`` stops the iteration)."""
     variant = VARIANTS[final_only]
     dibao = CachedDibao(store)
     where, args = region_clause(region)
@@ -279,6 +281,7 @@ def iter_household_facts(
     changed, top = _changed_since(store, variant, final_only)
     stale: list[str] = []
     for row in store.db.execute(_index_query(details, where), [variant, *args]):
+        stop_if_cancelled(cancelled)
         hid, status, region_code, category, cached_key, valid_from, valid_to = row[:7]
         if (
             use_cache
@@ -292,6 +295,7 @@ def iter_household_facts(
     fresh: list[tuple[Any, ...]] = []
     done = 0
     for record in iter_records(store, ids=stale, final_only=final_only, first_recorded=True):
+        stop_if_cancelled(cancelled)
         item = entry(record, dibao, on)
         yield item
         seen = max(record.rowids.values(), default=0)

@@ -29,6 +29,7 @@ from fieldapp.core.reports.figures import (
     coverage_contributions,
 )
 from fieldapp.core.rules.assessment import GUARANTEE_ITEMS, MET, NOT_APPLICABLE, NOT_MET, UNKNOWN
+from fieldapp.core.store.errors import CancelCheck
 from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.regions import RegionTable
@@ -257,6 +258,7 @@ def compute_stats(
     final_only: bool = False,
     on: date | None = None,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> Stats:
     """Every figure for the households of ``region`` (a code or code prefix; all if None),
     broken down ``by`` region (州市 and county), unit (工作单位) or staff (帮扶责任人)."""
@@ -280,6 +282,7 @@ def compute_stats(
         final_only=final_only,
         details=period.bounded,
         progress=progress,
+        cancelled=cancelled,
     ):
         key = _finest_key(h, by)
         in_archive = h.status == IN_ARCHIVE

@@ -12,7 +12,9 @@ newest final).
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -21,37 +23,31 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
 from fieldapp.core.forms.model import Field, Form
 from fieldapp.core.reports.records import region_clause
-from fieldapp.core.reports.stats import (
-    REGION_TABLE,
-    Figures,
-    Stats,
-    city_of,
-    compute_stats,
-    region_label,
-    summary_lines,
+from fieldapp.core.reports.stats import Stats, city_of, compute_stats, region_label
+from fieldapp.core.reports.xlsx_sheets import (
+    CENTER,
+    DATE_FORMAT,
+    HEADER_FILL,
+    HEADER_FONT,
+    MONEY_FORMAT,
+    PERCENT_FORMAT,
+    print_setup,
 )
+from fieldapp.core.reports.xlsx_stats import STATS_SHEET, write_stats_sheet
+from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
+from fieldapp.core.store.history import local_time
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import fen_to_yuan
 from fieldapp.core.values.regions import RegionTable
 
-MONEY_FORMAT = "0.00"
-DATE_FORMAT = "yyyy-mm-dd"
-PERCENT_FORMAT = "0.00%"
 SUMMARY_FORMS = ("A", "B", "C", "D", "E", "LQ", "BZ")
 SKIP_TYPES = frozenset({"note"})
-HEADER_FONT = Font(bold=True)
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-TITLE_FONT = Font(bold=True, size=16)
-THIN = Side(style="thin", color="999999")
-BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
-CENTER = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
 HOUSEHOLD_SHEET = "户信息"
 REPEAT_SHEETS: dict[tuple[str, str], str] = {
@@ -63,7 +59,6 @@ REPEAT_SHEETS: dict[tuple[str, str], str] = {
     ("D", "visits"): "走访帮扶记录",
     ("E", "problems"): "问题和措施",
 }
-STATS_SHEET = "统计表"
 
 
 @dataclass
@@ -140,15 +135,18 @@ def _width(f: Field) -> float:
 
 
 class _Sheet:
-    """A write-only sheet with typed columns (money and date cells get their number formats)."""
+    """A write-only sheet with typed columns (money and date cells get their number formats).
 
-    def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[Column]) -> None:
+    The first ``frozen`` columns (档案编号, 姓名) and the header row stay in view when scrolling."""
+
+    def __init__(self, ws: WriteOnlyWorksheet, columns: Sequence[Column], frozen: int = 2) -> None:
         self.ws = ws
         self.columns = list(columns)
         self.rows = 0
         for i, column in enumerate(self.columns, 1):
             ws.column_dimensions[get_column_letter(i)].width = column.width
-        ws.freeze_panes = "A2"
+        ws.freeze_panes = f"{get_column_letter(frozen + 1)}2"
+        print_setup(ws, width=sum(c.width for c in self.columns), title_columns=frozen)
         header = []
         for column in self.columns:
             cell = WriteOnlyCell(ws, value=column.header)
@@ -179,9 +177,23 @@ def _form_fields(form: Form) -> list[Field]:
     return [f for f in form.fields if f.type not in SKIP_TYPES and f.type != "repeat"]
 
 
+FRONT_FIELDS = ("archive_no", "name")
+"""Form A's fields that open every household row: what people look a household up by."""
+ID_COLUMN = Column("户ID（系统编号，勿改）", 12)
+
+
 def _household_columns(store: Store) -> tuple[list[Column], list[tuple[str, Field]]]:
-    columns = [
-        Column("户ID", 38),
+    """档案编号 and 姓名 first (frozen), the household's place and state, every form's fields,
+    and the system's household id last (it ties a re-imported row to its household)."""
+    fields: list[tuple[str, Field]] = []
+    for form_id in SUMMARY_FORMS:
+        form = store.survey.forms.get(form_id)
+        if form is not None:
+            fields += [(form_id, f) for f in _form_fields(form)]
+    front = [(i, f) for i, f in fields if i == "A" and f.name in FRONT_FIELDS]
+    front.sort(key=lambda item: FRONT_FIELDS.index(item[1].name))
+    fields = front + [item for item in fields if item not in front]
+    place = [
         Column("档案状态", 8),
         Column("州市代码", 9),
         Column("州市", 14),
@@ -189,38 +201,39 @@ def _household_columns(store: Store) -> tuple[list[Column], list[tuple[str, Fiel
         Column("区县", 14),
         Column("已定稿表", 14),
     ]
-    fields: list[tuple[str, Field]] = []
-    seen = {c.header for c in columns}
-    for form_id in SUMMARY_FORMS:
-        form = store.survey.forms.get(form_id)
-        if form is None:
-            continue
-        for f in _form_fields(form):
-            header = f.label if f.label not in seen else f"{f.label}（{form.title}）"
-            seen.add(header)
-            columns.append(Column(header, _width(f), _kind(f)))
-            fields.append((form_id, f))
+    columns: list[Column] = []
+    seen = {c.header for c in place} | {ID_COLUMN.header}
+    for n, (form_id, f) in enumerate(fields):
+        if n == len(front):
+            columns += place
+        header = (
+            f.label if f.label not in seen else f"{f.label}（{store.survey.form(form_id).title}）"
+        )
+        seen.add(header)
+        columns.append(Column(header, 24 if f.name == "archive_no" else _width(f), _kind(f)))
+    columns.append(ID_COLUMN)
     return columns, fields
 
 
 KEY_COLUMNS = [
-    Column("户ID", 38),
     Column("档案编号", 24),
     Column("职工姓名", 10),
+    Column("职工身份证号", 21),
     Column("区县", 14),
 ]
+"""What opens every row of a table sheet; 职工身份证号 ties a member to its household on import."""
 
 
 def _repeat_columns(repeat: Field) -> list[Column]:
     columns = [*KEY_COLUMNS, Column("序号", 6, "int")]
-    seen = {c.header for c in columns}
+    seen = {c.header for c in columns} | {ID_COLUMN.header}
     for child in repeat.fields:
         if child.type in SKIP_TYPES:
             continue
         header = child.label if child.label not in seen else f"{child.label}（行）"
         seen.add(header)
         columns.append(Column(header, _width(child), _kind(child)))
-    return columns
+    return [*columns, ID_COLUMN]
 
 
 def _iter_households(
@@ -260,9 +273,44 @@ def export_xlsx(
     date_from: date | str | None = None,
     date_to: date | str | None = None,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> ExportSummary:
-    """Write the workbook; returns how many rows each sheet got."""
+    """Write the workbook; returns how many rows each sheet got.
+
+    The workbook is written to a temporary file beside ``path`` and moved onto it at the end, so a
+    failure or ``cancelled()`` (polled for every household: ``Cancelled``) leaves no partial file.
+    """
     path = Path(path)
+    temp = path.with_name(f".{path.stem}.{os.getpid()}.tmp.xlsx")
+    wb = Workbook(write_only=True)
+    try:
+        summary = _export(
+            wb, store, temp, region, final_only, stats, date_from, date_to, progress, cancelled
+        )
+        os.replace(temp, path)
+    except BaseException:
+        for ws in wb.worksheets:  # finish the sheets' streams so nothing is left half-open
+            with contextlib.suppress(Exception):
+                ws.close()
+        raise
+    finally:
+        temp.unlink(missing_ok=True)
+    summary.path = str(path)
+    return summary
+
+
+def _export(
+    wb: Workbook,
+    store: Store,
+    path: Path,
+    region: str | None,
+    final_only: bool,
+    stats: Stats | None,
+    date_from: date | str | None,
+    date_to: date | str | None,
+    progress: Callable[[int], None] | None,
+    cancelled: CancelCheck | None,
+) -> ExportSummary:
     if stats is None:
         stats = compute_stats(
             store,
@@ -271,47 +319,53 @@ def export_xlsx(
             final_only=final_only,
             date_from=date_from,
             date_to=date_to,
+            cancelled=cancelled,
         )
     renderer = _Renderer(store.regions)
-    wb = Workbook(write_only=True)
     write_stats_sheet(wb.create_sheet(STATS_SHEET), stats, store)
 
     columns, household_fields = _household_columns(store)
-    households = _Sheet(wb.create_sheet(HOUSEHOLD_SHEET), columns)
+    front_count = sum(
+        1 for form_id, f in household_fields if form_id == "A" and f.name in FRONT_FIELDS
+    )
+    households = _Sheet(wb.create_sheet(HOUSEHOLD_SHEET), columns, frozen=front_count)
     repeats: dict[tuple[str, str], tuple[Field, _Sheet]] = {}
     for (form_id, name), title in REPEAT_SHEETS.items():
         form = store.survey.forms.get(form_id)
         repeat = form.field(name) if form is not None else None
         if repeat is None or repeat.type != "repeat":
             continue
-        repeats[(form_id, name)] = (repeat, _Sheet(wb.create_sheet(title), _repeat_columns(repeat)))
+        sheet = _Sheet(wb.create_sheet(title), _repeat_columns(repeat), frozen=len(KEY_COLUMNS) - 2)
+        repeats[(form_id, name)] = (repeat, sheet)
 
     regions = store.regions
     count = 0
     for index, forms, states in _iter_households(store, region, final_only):
+        stop_if_cancelled(cancelled, "已取消，未生成 Excel 文件")
         code = index["region_code"] or ""
         city = city_of(code, regions) if code else ""
         a = forms.get("A") or {}
-        row: list[Any] = [
-            index["id"],
-            index["status"],
-            city or None,
-            region_label(city, regions) if city else None,
-            code or None,
-            region_label(code, regions) if code else None,
-            "、".join(f for f in SUMMARY_FORMS if states.get(f) == "final") or None,
-        ]
-        for form_id, f in household_fields:
+        row: list[Any] = []
+        for n, (form_id, f) in enumerate(household_fields):
+            if n == front_count:
+                row += [
+                    index["status"],
+                    city or None,
+                    region_label(city, regions) if city else None,
+                    code or None,
+                    region_label(code, regions) if code else None,
+                    "、".join(f for f in SUMMARY_FORMS if states.get(f) == "final") or None,
+                ]
             row.append(renderer.value(f, (forms.get(form_id) or {}).get(f.name)))
-        households.append(row)
-        keys = [index["id"], a.get("archive_no"), a.get("name"), region_label(code, regions)]
+        households.append([*row, index["id"]])
+        keys = [a.get("archive_no"), a.get("name"), a.get("id_number"), region_label(code, regions)]
         for (form_id, name), (repeat, sheet) in repeats.items():
             for i, item in enumerate((forms.get(form_id) or {}).get(name) or [], 1):
                 cells = [*keys, i]
                 for child in repeat.fields:
                     if child.type not in SKIP_TYPES:
                         cells.append(renderer.value(child, item.get(child.name)))
-                sheet.append(cells)
+                sheet.append([*cells, index["id"]])
         count += 1
         if progress is not None and count % 1000 == 0:
             progress(count)
@@ -319,6 +373,7 @@ def export_xlsx(
     notes = wb.create_sheet("说明")
     notes.column_dimensions["A"].width = 18
     notes.column_dimensions["B"].width = 90
+    print_setup(notes, None)
     for line in _notes(store, region, final_only, stats):
         notes.append(line)
     wb.save(path)
@@ -332,114 +387,21 @@ def _notes(store: Store, region: str | None, final_only: bool, stats: Stats) -> 
     scope = region_label(region, store.regions) if region and len(region) == 6 else region
     return [
         ["户户清数据导出", None],
-        ["生成时间", now_iso()],
+        ["生成时间", local_time(now_iso())],
         ["范围", scope or "全部"],
         ["表单版本", "每张表的最新定稿版本" if final_only else "每张表的最新版本（含草稿）"],
         ["表单定义版本", store.survey.version],
-        ["统计表", "各项指标的定义见 docs/statistics.md（“统计口径”）；期间类指标按统计期间计算"],
-        ["户信息", "一户一行：档案状态、居住地，以及各表的非表格字段（标签取自表单）"],
-        ["其他各表", "表格字段一行一条记录，前四列（户ID、档案编号、职工姓名、区县）用于对应到户"],
+        ["统计表", "与软件“统计看板”的数字相同；期间类指标（走访、措施等）按统计期间计算"],
+        ["户信息", "一户一行：档案编号、姓名、档案状态、居住地，以及各表的非表格字段"],
+        [
+            "其他各表",
+            "一行一条记录；前四列（档案编号、职工姓名、职工身份证号、区县）用于对应到户",
+        ],
+        [
+            "再导入",
+            "“户信息”和“家庭成员”两张表修改后可用“办公室 → 从 Excel 导入档案”导回；"
+            "最后一列“户ID”是系统编号，请勿修改",
+        ],
         ["金额", "以元为单位的数字（保留两位小数）"],
         ["统计期间", f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"],
-    ]
-
-
-# -- the statistics sheet -------------------------------------------------------------------------
-
-
-def _styled(
-    ws: WriteOnlyWorksheet,
-    value: Any,
-    *,
-    bold: bool = False,
-    fmt: str | None = None,
-    fill: PatternFill | None = None,
-    border: bool = True,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    if bold:
-        cell.font = HEADER_FONT
-    if fmt is not None and value is not None and not isinstance(value, str):
-        cell.number_format = fmt
-    if fill is not None:
-        cell.fill = fill
-    if border:
-        cell.border = BORDER
-    cell.alignment = Alignment(vertical="center", wrap_text=True)
-    return cell
-
-
-def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> None:
-    """The figures as a report: title, scope, main figures, 两有五保障, and the table by region."""
-    width = 2 + len(REGION_TABLE)
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 14
-    for i in range(3, width + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 11
-    scope = stats.region_label or stats.region or "全部"
-    period = (
-        f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"
-        if stats.date_from or stats.date_to
-        else "不限（全部记录）"
-    )
-    title = WriteOnlyCell(ws, value="困难职工解困脱困“户户清”专项行动统计表")
-    title.font = TITLE_FONT
-    title.alignment = Alignment(horizontal="center")
-    ws.append([title])
-    ws.merged_cells.add(f"A1:{get_column_letter(width)}1")
-    ws.append([f"统计范围：{scope}    统计期间：{period}    评估日：{stats.as_of}"])
-    ws.merged_cells.add(f"A2:{get_column_letter(width)}2")
-    ws.append([f"生成时间：{stats.generated_at}    口径：docs/statistics.md"])
-    ws.merged_cells.add(f"A3:{get_column_letter(width)}3")
-    ws.append([])
-    ws.append(
-        [
-            _styled(ws, "指标", bold=True, fill=HEADER_FILL),
-            _styled(ws, "数值", bold=True, fill=HEADER_FILL),
-        ]
-    )
-    formats = {"int": "0", "percent": PERCENT_FORMAT}
-    for label, value, kind in summary_lines(stats.total):
-        ws.append([_styled(ws, label), _styled(ws, value, fmt=formats[kind])])
-    ws.append([])
-
-    header = ["两有五保障", "达标", "未达标", "不适用", "待核实", "达标或不适用"]
-    ws.append([_styled(ws, h, bold=True, fill=HEADER_FILL) for h in header])
-    for g in stats.total.guarantees:
-        ws.append(
-            [_styled(ws, g.label)]
-            + [
-                _styled(ws, g.counts.get(s, 0), fmt="0")
-                for s in ("达标", "未达标", "不适用", "待核实")
-            ]
-            + [_styled(ws, g.met, fmt="0")]
-        )
-    ws.append([])
-
-    if stats.groups:
-        by_title = {"region": "州市 / 区县", "unit": "工作单位", "staff": "帮扶责任人"}.get(
-            stats.by or "", "分组"
-        )
-        ws.append(
-            [
-                _styled(ws, by_title, bold=True, fill=HEADER_FILL),
-                _styled(ws, "代码", bold=True, fill=HEADER_FILL),
-            ]
-            + [_styled(ws, h, bold=True, fill=HEADER_FILL) for h, _, _ in REGION_TABLE]
-        )
-        ws.append(_figure_row(ws, "合计", "", stats.total, bold=True))
-        for group in stats.groups:
-            label = group.label if group.level != "county" else f"    {group.label}"
-            code = group.key if stats.by == "region" else ""
-            ws.append(_figure_row(ws, label, code, group.figures, bold=group.level == "city"))
-
-
-def _figure_row(
-    ws: WriteOnlyWorksheet, label: str, code: str, figures: Figures, *, bold: bool = False
-) -> list[WriteOnlyCell]:
-    formats = {"int": "0", "percent": PERCENT_FORMAT}
-    fill = HEADER_FILL if bold else None
-    return [_styled(ws, label, bold=bold, fill=fill), _styled(ws, code or None, fill=fill)] + [
-        _styled(ws, get(figures), bold=bold, fmt=formats[kind], fill=fill)
-        for _, kind, get in REGION_TABLE
     ]

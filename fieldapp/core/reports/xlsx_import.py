@@ -1,9 +1,8 @@
 """Bringing in the existing archive: households from the national system's spreadsheets.
 
-The template (``write_template``) has a sheet of households (one row each: the fields of Form A,
-headers = the form's labels), a sheet of family members (one row per member, tied to the
-household by the worker's 身份证号) and a sheet of notes on every column. ``import_archive`` reads
-a filled-in copy, validates every household with the form engine (exactly as the GUI would),
+The template is ``xlsx_template``'s (a sheet of households with Form A's fields, a sheet of family
+members tied to the household by the worker's 身份证号, notes on every column); the export's
+户信息 and 家庭成员 sheets are read the same way. ``import_archive`` reads a filled-in copy, validates every household with the form engine (exactly as the GUI would),
 imports the households without errors in one transaction, and reports every problem as
 (sheet, row, column, message). Households already on file, matched by 身份证号 and else by
 档案编号, are updated instead of duplicated: importing the same sheet twice adds nothing.
@@ -23,71 +22,30 @@ from typing import Any
 
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from openpyxl.styles import Font
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.errors import StoreError
+from fieldapp.core.reports.xlsx_export import ID_COLUMN
+from fieldapp.core.reports.xlsx_sheets import HEADER_FILL
+from fieldapp.core.reports.xlsx_template import (
+    EXAMPLE_MARK,
+    HOUSEHOLD_SHEET,
+    LINK_HEADER,
+    MARK_HEADER,
+    MEMBER_SHEET,
+    STATUS_HEADER,
+    household_fields,
+    member_fields,
+)
+from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.records import STATUSES, BulkHousehold, now_iso
 from fieldapp.core.store.store import Store
 
-HOUSEHOLD_SHEET = "户信息"
-MEMBER_SHEET = "家庭成员"
-NOTES_SHEET = "填表说明"
-MARK_HEADER = "说明"
-EXAMPLE_MARK = "示例"
-STATUS_HEADER = "档案状态"
-LINK_HEADER = "职工身份证号"
-SKIP_TYPES = frozenset({"repeat", "signature", "attachment", "note"})
+STOPPED = "已取消，数据库未作任何修改"
+ID_HEADER = ID_COLUMN.header
+"""The export's household id column: a re-imported export updates exactly its households."""
 TEXT_TYPES = frozenset({"text", "id_number", "phone", "region"})
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
-EXAMPLE_FILL = PatternFill("solid", fgColor="EDEDED")
-
-EXAMPLE_HOUSEHOLD: dict[str, Any] = {
-    "archive_no": "YN-530102-2020-000001",
-    "worker_no": "53010220000001",
-    "category": "深度困难",
-    "standard": "全国级",
-    "name": "张建国",
-    "gender": "男",
-    "ethnicity": "汉族",
-    "political": "群众",
-    "id_number": "530102198001010015",
-    "birth_date": "1980-01-01",
-    "health": "良好",
-    "work_status": "下(待)岗",
-    "marital_status": "已婚",
-    "phone": "13800138000",
-    "medical_insurance": "职工医保",
-    "serious_illness_insurance": "是",
-    "pension_insurance": "未参保",
-    "housing_type": "租房",
-    "housing_safe": "安全",
-    "floor_area": 45,
-    "address": "昆明市五华区红云街道某社区3栋2单元401室",
-    "residence_region": "530102",
-    "hukou_type": "非农业",
-    "hukou_region": "530102",
-    "employer": "昆明某机械厂",
-    "employer_nature": "国有企业",
-    "enterprise_status": "关闭破产",
-    "main_cause": "下岗失业",
-    "created_by": "李干事",
-}
-EXAMPLE_MEMBER: dict[str, Any] = {
-    "name": "王秀英",
-    "relation": "配偶",
-    "id_number": "53040219751231002X",
-    "gender": "女",
-    "birth_date": "1975-12-31",
-    "health": "尿毒症/终末期肾病",
-    "identity": "失(无)业",
-    "monthly_income": "0",
-    "medical_insurance": "城乡居民医保",
-    "cohabiting": "是",
-}
 
 
 @dataclass(frozen=True)
@@ -114,127 +72,6 @@ class ImportResult:
     @property
     def errors(self) -> list[ImportProblem]:
         return [p for p in self.problems if p.severity == "错误"]
-
-
-def _columns(form: Form) -> list[Field]:
-    return [f for f in form.fields if f.type not in SKIP_TYPES and not f.is_calculated]
-
-
-def household_fields(form: Form) -> list[Field]:
-    return _columns(form)
-
-
-def member_fields(form: Form) -> list[Field]:
-    members = form.field("members")
-    if members is None:
-        return []
-    return [f for f in members.fields if f.type not in SKIP_TYPES and not f.is_calculated]
-
-
-def _format_hint(f: Field) -> str:
-    kind = {
-        "text": "文字",
-        "integer": "整数",
-        "money": "金额（元，可带两位小数）",
-        "date": "日期，如 2024-03-05",
-        "month": "月份，如 2024-03",
-        "select_one": "从可选项中选一项",
-        "select_multiple": "可选多项，用顿号“、”分隔",
-        "id_number": "18位身份证号（请设为文本格式）",
-        "phone": "11位手机号或带区号的座机",
-        "region": "6位行政区划代码，如 530102（也可写“云南省 昆明市 五华区”）",
-    }.get(f.type, f.type)
-    return kind
-
-
-# -- the template ---------------------------------------------------------------------------------
-
-
-def write_template(path: Path | str, form: Form) -> Path:
-    """The blank template: headers from Form A, one example row per sheet, notes on each column."""
-    path = Path(path)
-    wb = Workbook(write_only=True)
-    for title, fields, example, first in (
-        (HOUSEHOLD_SHEET, household_fields(form), EXAMPLE_HOUSEHOLD, STATUS_HEADER),
-        (MEMBER_SHEET, member_fields(form), EXAMPLE_MEMBER, LINK_HEADER),
-    ):
-        ws = wb.create_sheet(title)
-        ws.freeze_panes = "C2"
-        headers = [MARK_HEADER, first, *(f.label for f in fields)]
-        for i, header in enumerate(headers, 1):
-            ws.column_dimensions[get_column_letter(i)].width = max(10, min(40, len(header) * 2 + 4))
-        row = []
-        required = {f.label for f in fields if f.required is True}
-        if first == LINK_HEADER:
-            required.add(LINK_HEADER)
-        for header in headers:
-            cell = WriteOnlyCell(ws, value=header)
-            cell.font = Font(bold=True)
-            cell.fill = REQUIRED_FILL if header in required else HEADER_FILL
-            cell.alignment = Alignment(horizontal="center", wrap_text=True)
-            row.append(cell)
-        ws.append(row)
-        values: list[Any] = [
-            f"{EXAMPLE_MARK}（导入时跳过）",
-            "在档" if first == STATUS_HEADER else EXAMPLE_HOUSEHOLD["id_number"],
-        ]
-        for f in fields:
-            value = example.get(f.name)
-            if isinstance(value, str) and f.type == "select_one":
-                value = f.option_label(value)
-            values.append(value)
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.fill = EXAMPLE_FILL
-            cell.number_format = "@"
-            cells.append(cell)
-        ws.append(cells)
-
-    notes = wb.create_sheet(NOTES_SHEET)
-    for letter, width in zip("ABCDE", (12, 22, 8, 36, 80), strict=True):
-        notes.column_dimensions[letter].width = width
-    notes.append(["户户清 档案导入模板 填表说明"])
-    notes.append(
-        [
-            "每户在“户信息”填一行；家庭成员在“家庭成员”一人一行，用“职工身份证号”对应到户。"
-            "第一列“说明”写“示例”的行导入时跳过。表头浅橙色的列必填。"
-            "已在系统中的户（身份证号或档案编号相同）导入时更新，不会重复建档。"
-        ]
-    )
-    notes.append([])
-    notes.append(["工作表", "列名", "必填", "填写格式", "可选项 / 说明"])
-    notes.append(
-        [
-            HOUSEHOLD_SHEET,
-            STATUS_HEADER,
-            "否",
-            "从可选项中选一项",
-            "、".join(STATUSES) + "；不填为在档",
-        ]
-    )
-    for f in household_fields(form):
-        notes.append(_note_row(HOUSEHOLD_SHEET, f))
-    notes.append(
-        [MEMBER_SHEET, LINK_HEADER, "是", "18位身份证号", "该成员所在户的职工本人身份证号"]
-    )
-    for f in member_fields(form):
-        notes.append(_note_row(MEMBER_SHEET, f))
-    wb.save(path)
-    return path
-
-
-def _note_row(sheet: str, f: Field) -> list[Any]:
-    required = "是" if f.required is True else ("视情况" if f.required else "否")
-    detail = "、".join(o.label for o in f.options) if f.options else ""
-    if f.relevant:
-        detail = (detail + "；" if detail else "") + f"仅在满足条件时填写（{f.relevant}）"
-    if f.hint:
-        detail = (detail + "；" if detail else "") + f.hint
-    return [sheet, f.label, required, _format_hint(f), detail]
-
-
-# -- reading ---------------------------------------------------------------------------------------
 
 
 class TemplateError(StoreError):
@@ -283,7 +120,8 @@ class _Row:
 def _read_sheet(wb: Any, title: str, required: Sequence[str]) -> tuple[list[str], list[_Row]]:
     if title not in wb.sheetnames:
         raise TemplateError(
-            f"工作簿中没有“{title}”工作表，请使用 `fieldapp archive template` 生成的模板"
+            f"工作簿中没有“{title}”工作表：请用“下载空白模板”（或命令 fieldapp archive template）生成的模板，"
+            "或本软件导出的 Excel"
         )
     ws = wb[title]
     rows = ws.iter_rows(values_only=True)
@@ -354,8 +192,15 @@ def _problem_location(problem: Problem, candidate: _Candidate, form: Form) -> tu
     return candidate.row.sheet, candidate.row.number, problem.label
 
 
-def _existing(store: Store, id_number: Any, archive_no: Any) -> str | None:
-    for column, value in (("id_number", id_number), ("archive_no", archive_no)):
+def _existing(
+    store: Store, id_number: Any, archive_no: Any, household_id: Any = None
+) -> str | None:
+    """The household a row updates: by the exported 户ID, else 身份证号, else 档案编号."""
+    for column, value in (
+        ("id", household_id),
+        ("id_number", id_number),
+        ("archive_no", archive_no),
+    ):
         if not isinstance(value, str) or not value.strip():
             continue
         rows = store.db.execute(
@@ -366,6 +211,19 @@ def _existing(store: Store, id_number: Any, archive_no: Any) -> str | None:
     return None
 
 
+def _new_id(exported: Any, taken: set[str]) -> str:
+    """A new household keeps the 户ID an export gave it (so the same household has the same id in
+    every database it is copied to), unless that is not a UUID or is used twice in the sheet."""
+    try:
+        hid = str(uuid.UUID(str(exported).strip()))
+    except ValueError:
+        hid = str(uuid.uuid4())
+    if hid in taken:
+        hid = str(uuid.uuid4())
+    taken.add(hid)
+    return hid
+
+
 def import_archive(
     store: Store,
     path: Path | str,
@@ -374,8 +232,13 @@ def import_archive(
     today: date | None = None,
     dry_run: bool = False,
     progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
 ) -> ImportResult:
-    """Validate every row; import the households without errors in one transaction."""
+    """Validate every row; import the households without errors in one transaction.
+
+    ``cancelled()`` is polled for every household; ``Cancelled`` then leaves the database as it
+    was (the transaction is rolled back).
+    """
     form = store.survey.form("A")
     hfields, mfields = household_fields(form), member_fields(form)
     id_label = next((f.label for f in hfields if f.name == "id_number"), "身份证号")
@@ -386,9 +249,10 @@ def import_archive(
     except Exception as exc:  # zipfile.BadZipFile and friends: not an xlsx file
         raise TemplateError(f"{path} 不是有效的 Excel (.xlsx) 文件：{exc}") from None
     try:
-        _, household_rows = _read_sheet(wb, HOUSEHOLD_SHEET, [id_label])
+        header, household_rows = _read_sheet(wb, HOUSEHOLD_SHEET, [id_label])
         member_rows: list[_Row] = []
-        if MEMBER_SHEET in wb.sheetnames:
+        has_members = MEMBER_SHEET in wb.sheetnames
+        if has_members:
             _, member_rows = _read_sheet(wb, MEMBER_SHEET, [LINK_HEADER])
     finally:
         wb.close()
@@ -453,16 +317,27 @@ def import_archive(
                 )
             )
 
+    covered = {f.name for f in hfields if f.label in header} | (
+        {"members"} if has_members else set()
+    )
     new: list[BulkHousehold] = []
+    taken: set[str] = set()
     updates: list[tuple[str, dict[str, Any]]] = []
     now = now_iso()
     for done, candidate in enumerate(candidates, 1):
+        stop_if_cancelled(cancelled, STOPPED)
         existing = _existing(
-            store, candidate.values.get("id_number"), candidate.values.get("archive_no")
+            store,
+            candidate.values.get("id_number"),
+            candidate.values.get("archive_no"),
+            candidate.row.cells.get(ID_HEADER),
         )
         household: dict[str, dict[str, Any]] = {}
         if existing is not None:
             household = dict(store.current(existing))
+            # What the sheet has no column for (signatures, attachments…) stays as it was.
+            kept = {k: v for k, v in (household.get("A") or {}).items() if k not in covered}
+            candidate.values = {**kept, **candidate.values}
         household["A"] = candidate.values
         checked = engine.validate(household, "A")
         for problem in checked.problems:
@@ -479,7 +354,7 @@ def import_archive(
         if existing is not None:
             updates.append((existing, candidate.values))
         else:
-            hid = str(uuid.uuid4())
+            hid = _new_id(candidate.row.cells.get(ID_HEADER), taken)
             new.append(
                 BulkHousehold(
                     id=hid,
@@ -496,11 +371,17 @@ def import_archive(
     result.problems.sort(key=lambda p: (p.sheet != HOUSEHOLD_SHEET, p.sheet, p.row))
     if dry_run:
         result.created = len(new)
-        result.updated = len(updates)
+        for hid, values in updates:
+            if store.would_save(hid, "A", values, final=True, today=today):
+                result.updated += 1
+            else:
+                result.unchanged += 1
+        result.household_ids += [hid for hid, _ in updates]
         return result
     with store.db.atomic():
         result.created = store.bulk_insert_households(new, author=author)
         for hid, values in updates:
+            stop_if_cancelled(cancelled, STOPPED)
             saved = store.save_form(hid, "A", values, author=author, final=True, today=today)
             if saved.created:
                 result.updated += 1

@@ -6,6 +6,8 @@ identity and sync code derive their own refusals from ``StoreError``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fieldapp.core.forms.engine import Problem
 
 
@@ -37,3 +39,17 @@ class ValidationFailed(StoreError):
     def __init__(self, message: str, problems: list[Problem]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class Cancelled(StoreError):
+    """The user cancelled a long operation; whatever it was writing has been removed."""
+
+
+CancelCheck = Callable[[], bool]
+"""``cancelled()``: polled by long loops (ledger batch, Excel export and import, statistics)."""
+
+
+def stop_if_cancelled(cancelled: CancelCheck | None, message: str = "已取消") -> None:
+    """Raise ``Cancelled`` when the caller asked to stop (cheap: called once per household)."""
+    if cancelled is not None and cancelled():
+        raise Cancelled(message)

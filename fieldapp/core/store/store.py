@@ -157,27 +157,13 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
         (``SaveResult.conflict_id``), as a concurrent revision from a bundle is. Saving identical
         data in the same state again adds nothing (autosave calls this often).
         """
-        form = self.survey.form(form_id)
-        if not isinstance(data, Mapping):
-            raise StoreError("表单数据应为 JSON 对象（字段名: 值）")
-        unknown = self.engine(today).unknown_fields(form_id, data)
-        if unknown:
-            raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
+        self._check_shape(form_id, data, today)
         with self.db.atomic():
             self.household(household_id)
             head = self.current_revision(household_id, form_id)
             base = self._base(head, household_id, form_id, base_revision_id)
-            household = dict(self.current(household_id))
-            data = _carry_row_ids(base.data if base else {}, data)
-            household[form_id] = dict(data)
-            result = self.engine(today).validate(household, form_id)
-            if final and result.errors:
-                raise ValidationFailed(
-                    f"{form.title}有 {len(result.errors)} 处错误，不能定稿（可先保存为草稿）",
-                    result.problems,
-                )
+            result, encoded = self._validated(household_id, form_id, data, base, final, today)
             state = "final" if final else "draft"
-            encoded = json.dumps(result.values, ensure_ascii=False, sort_keys=True)
             if head is not None and _same(head, encoded, final):
                 return SaveResult(head, result.problems, created=False)
             newer = head if head is not None and (base is None or base.id != head.id) else None
@@ -242,6 +228,53 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
             actor=row["author"],
             note=LOCAL_CONFLICT_NOTE,
         )
+
+    def would_save(
+        self,
+        household_id: str,
+        form_id: str,
+        data: Mapping[str, Any],
+        *,
+        final: bool = False,
+        today: date | None = None,
+    ) -> bool:
+        """Whether ``save_form`` (based on the current revision) would add a revision: dry runs
+        report exactly what the real run will do. Raises as ``save_form`` would."""
+        self._check_shape(form_id, data, today)
+        self.household(household_id)
+        head = self.current_revision(household_id, form_id)
+        _, encoded = self._validated(household_id, form_id, data, head, final, today)
+        return head is None or not _same(head, encoded, final)
+
+    def _check_shape(self, form_id: str, data: Mapping[str, Any], today: date | None) -> None:
+        form = self.survey.form(form_id)
+        if not isinstance(data, Mapping):
+            raise StoreError("表单数据应为 JSON 对象（字段名: 值）")
+        unknown = self.engine(today).unknown_fields(form_id, data)
+        if unknown:
+            raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
+
+    def _validated(
+        self,
+        household_id: str,
+        form_id: str,
+        data: Mapping[str, Any],
+        base: Revision | None,
+        final: bool,
+        today: date | None,
+    ) -> tuple[Any, str]:
+        """The validated values and their stored encoding; a final save with errors is refused."""
+        household = dict(self.current(household_id))
+        data = _carry_row_ids(base.data if base else {}, data)
+        household[form_id] = dict(data)
+        result = self.engine(today).validate(household, form_id)
+        if final and result.errors:
+            title = self.survey.form(form_id).title
+            raise ValidationFailed(
+                f"{title}有 {len(result.errors)} 处错误，不能定稿（可先保存为草稿）",
+                result.problems,
+            )
+        return result, json.dumps(result.values, ensure_ascii=False, sort_keys=True)
 
     def reindex(self, household_id: str) -> None:
         """Rebuild the household's list entry from its newest revisions."""

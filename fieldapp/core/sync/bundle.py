@@ -116,7 +116,8 @@ def export_bundle(
     """Write this laptop's work since its last export (everything with ``full``) to ``out``."""
     if identity.identity_mode(store) != identity.MODE_LAPTOP:
         raise BundleError(
-            "本数据库不是已登记的笔记本，不能导出上报数据包（请先 fieldapp enroll 登记文件）"
+            "本数据库不是已登记的笔记本，不能导出上报数据包：请先登记本机（菜单“数据包 → 设备登记”，"
+            "或命令 fieldapp enroll 登记文件）"
         )
     signer = identity.signing_identity(store, passphrase)
     recipient = identity.hq_receive_public_key(store)

@@ -78,7 +78,8 @@ def check_envelope(store: Store, env: Envelope) -> tuple[identity.StaffInfo, str
     mode = identity.identity_mode(store)
     if mode is None:
         raise fail(
-            "本数据库尚未设置身份（总部：fieldapp hq init；笔记本：fieldapp enroll），不能导入"
+            "本数据库尚未设置身份，不能导入：笔记本请先登记本机（菜单“数据包 → 设备登记”，或命令 "
+            "fieldapp enroll）；总部请先用 fieldapp hq init 建立根证书"
         )
     ours = identity.hq_id(store)
     if m["hq_id"] != ours:

@@ -187,7 +187,9 @@ def find_conflict(store: Store, ref: str) -> dict[str, Any]:
         )
     ]
     if not rows:
-        raise ConflictError(f"没有冲突“{ref}”（fieldapp conflicts list 可列出）")
+        raise ConflictError(
+            f"没有冲突“{ref}”（菜单“数据包 → 处理冲突”或命令 fieldapp conflicts list 可列出）"
+        )
     if len(rows) > 1:
         raise ConflictError(f"“{ref}”对应多个冲突，请写完整 ID")
     return rows[0]

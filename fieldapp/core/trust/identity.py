@@ -71,6 +71,7 @@ from fieldapp.core.trust.keystore import (
     require_pem,
     signing_identity,
     staff_id,
+    staff_name,
 )
 
 # A test plants a foreign HQ receiving key through these two, by the names they had when they
@@ -114,6 +115,7 @@ __all__ = [
     "signing_identity",
     "staff_id",
     "staff_info",
+    "staff_name",
     "take_enrollment",
     "verify_issued_by",
 ]

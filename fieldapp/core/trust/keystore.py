@@ -58,8 +58,8 @@ def require_pem(store: Store, purpose: str) -> str:
     pem = key_pem(store, purpose)
     if pem is None:
         raise IdentityError(
-            "本数据库尚未设置身份：总部请先运行 fieldapp hq init，"
-            "笔记本请先导入登记文件 fieldapp enroll 文件"
+            "本数据库尚未设置身份：笔记本请先登记本机（菜单“数据包 → 设备登记”，或命令 "
+            "fieldapp enroll 文件）；总部请先运行 fieldapp hq init"
         )
     return pem
 
@@ -133,3 +133,13 @@ def unlock_ca_key(store: Store, passphrase: bytes) -> ec.EllipticCurvePrivateKey
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise IdentityError("根证书私钥类型不正确")
     return key
+
+
+def staff_name(store: Store) -> str:
+    """The person this database belongs to: the first-run profile's name, else the name on the
+    enrolled certificate, else "" (revisions and printed ledgers name people, not OS accounts)."""
+    name = store.meta("profile.name")
+    if name:
+        return name
+    pem = key_pem(store, K_SELF_CERT)
+    return staff_info(load_cert(pem)).name if pem else ""
