@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from fieldapp.core.store.base import StoreBase
+from fieldapp.core.store.grams import is_gram_term
 
 TRIGRAM = 3
 
@@ -43,8 +44,9 @@ class SearchMixin(StoreBase):
     ) -> list[dict[str, Any]]:
         """Households whose name, ID number, 档案编号, region or phone contains ``query``.
 
-        Terms of three or more characters go through the FTS5 trigram index; shorter ones (a
-        two-character name) scan the short ``search_text`` column. Sorting with ``+column``
+        Terms of three or more characters go through the FTS5 trigram index; shorter ones made of
+        letters and digits (a surname, a given name) through the ``households_grams`` token index;
+        only a short term with punctuation (``-1``) scans the ``search_text`` column. Sorting with ``+column``
         keeps SQLite from walking the sort index row by row for selective queries.
         """
         clauses, args = self._search_clauses(
@@ -88,10 +90,11 @@ class SearchMixin(StoreBase):
         clauses: list[str] = []
         args: list[Any] = []
         for term in query.strip().upper().split():
-            if len(term) >= TRIGRAM:
-                clauses.append(
-                    "rowid in (select rowid from households_fts where households_fts match ?)"
-                )
+            table = "households_fts" if len(term) >= TRIGRAM else None
+            if table is None and is_gram_term(term):
+                table = "households_grams"
+            if table:
+                clauses.append(f"rowid in (select rowid from {table} where {table} match ?)")
                 args.append('"' + term.replace('"', '""') + '"')
             clauses.append("instr(search_text, ?) > 0")
             args.append(term)
