@@ -53,6 +53,21 @@ class HouseholdModel(QAbstractTableModel):
         self._rows = self._fetch(PAGE)
         self.endResetModel()
 
+    def update_household(self, household_id: str) -> None:
+        """Re-read one household's row after its editor saved (an autosave must not re-run the
+        list query): the row keeps its place until the next search or sort."""
+        for number, row in enumerate(self._rows):
+            if row["id"] == household_id:
+                query = self._store.db.query(
+                    "select * from households where id = ?", [household_id]
+                )
+                fresh = next(iter(query), None)
+                if fresh is not None:
+                    self._rows[number] = fresh
+                    last = self.index(number, len(COLUMNS) - 1)
+                    self.dataChanged.emit(self.index(number, 0), last)
+                return
+
     def _fetch(self, count: int) -> list[dict[str, Any]]:
         rows = self._store.search(
             self._query,

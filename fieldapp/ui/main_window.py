@@ -151,7 +151,7 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(i)
                 return editor
         editor = HouseholdEditor(self.store, household_id, self.author)
-        editor.saved.connect(lambda _: self.model.refresh_rows())
+        editor.saved.connect(self.model.update_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         name = self.store.household(household_id).get("name") or "新户"
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, name))
