@@ -66,3 +66,23 @@ def test_grams_follow_a_saved_name(store: Store) -> None:
 
 def test_short_grams_pieces() -> None:
     assert short_grams("王小明 YN-53") == "3 5 53 N Y YN 小 小明 明 王 王小"
+
+
+@pytest.mark.parametrize("plan", ["sort", "walk", "scan"])
+def test_every_plan_gives_the_same_page(
+    store: Store, plan: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(store, "_plan", lambda query, wanted: plan)
+    for term in ["王", "53", "YN", "大理", "1", "不存", short_terms(store)[0]]:
+        expected = scan(store, term)
+        assert [row["id"] for row in store.search(term, limit=7)] == expected[:7], term
+        assert [row["id"] for row in store.search(term, limit=5, offset=3)] == expected[3:8]
+        first = store.search(term, limit=5, descending=True)
+        assert [row["id"] for row in first] == [
+            row["id"] for row in store.search(term, limit=None, descending=True)
+        ][:5]
+
+
+def test_the_plan_follows_how_common_the_term_is(store: Store) -> None:
+    assert store._plan("53", 5) == "scan"  # every household's region code: 5 rows suffice
+    assert store._plan("不存", 200) == "sort"  # nothing matches

@@ -378,7 +378,8 @@ def m007_search_grams(db: Database) -> None:
 
     ``households.search_grams`` holds the one- and two-character pieces of ``search_text``
     (fieldapp.core.store.grams); an FTS5 ``unicode61`` table over it, kept in step by triggers,
-    answers a short term as a token lookup.
+    answers a short term as a token lookup. ``households_list_order`` holds the list's default
+    order (档案编号, name, id) so a common term walks it and stops after a page of matches.
     """
     from fieldapp.core.store.grams import short_grams
 
@@ -410,3 +411,4 @@ def m007_search_grams(db: Database) -> None:
         "END"
     )
     db.execute("INSERT INTO households_grams(households_grams) VALUES ('rebuild')")
+    db.execute("CREATE INDEX households_list_order ON households(archive_no, name, id)")
