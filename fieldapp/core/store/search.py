@@ -87,7 +87,7 @@ class SearchMixin(StoreBase):
         lookups, scans = term_lookups(query)
         if scans:
             return SORT
-        total = max(1, self.count_households())
+        total = max(1, int(self.db.execute("select count(*) from households").fetchone()[0]))
         matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
         steps = min(total, wanted * total // max(matches, 1))
         costs = {
