@@ -30,7 +30,7 @@ from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.household_model import HouseholdModel
 
-SEARCH_DELAY_MS = 150
+SEARCH_DELAY_MS = 0  # keystrokes already queued are taken together; a search takes milliseconds
 
 
 class MainWindow(QMainWindow):

@@ -16,6 +16,23 @@ INDEXED = frozenset({"archive_no"})  # sort columns with an index in list order 
 ROW_COST = 16  # reading a row costs about this many steps along an index
 SET_COST = 2  # putting a matching rowid into SQLite's temporary set for ``rowid in (…)``
 SORT, WALK, SCAN = "sort", "walk", "scan"
+ROW_COLUMNS = (  # every column but search_grams, which only feeds its FTS5 index
+    "id",
+    "archive_no",
+    "name",
+    "id_number",
+    "region_code",
+    "category",
+    "phone",
+    "worker_no",
+    "status",
+    "clears",
+    "final_forms",
+    "search_text",
+    "created_at",
+    "created_by",
+    "updated_at",
+)
 
 
 class SearchMixin(StoreBase):
@@ -50,8 +67,8 @@ class SearchMixin(StoreBase):
 
         Terms of three or more characters go through the FTS5 trigram index; shorter ones made of
         letters and digits (a surname, a given name) through the ``households_grams`` token index;
-        only a short term with punctuation (``-1``) scans the ``search_text`` column. Sorting with ``+column``
-        keeps SQLite from walking the sort index row by row for selective queries.
+        only a short term with punctuation (``-1``) scans the ``search_text`` column. ``_plan``
+        picks how the page is found; its rows are read whole only once it is known.
         """
         column = order_by if order_by in self.SORTABLE else "archive_no"
         filtered = any(
@@ -63,15 +80,21 @@ class SearchMixin(StoreBase):
         clauses, args = self._search_clauses(
             query, status, region_prefix, category, clears_complete, changed_since, plan=plan
         )
-        sql = "select * from households"
-        if clauses:
-            sql += " where " + " and ".join(clauses)
+        where = " where " + " and ".join(clauses) if clauses else ""
         if column == "clears":
             column = "json_array_length(clears)"
         direction = "desc" if descending else "asc"
-        sql += f" order by {'+' if plan == SORT else ''}{column} {direction}, name, id"
-        if limit is not None:
-            sql += f" limit {int(limit)} offset {int(offset)}"
+        order = f"{column} {direction}, name, id"
+        walk_or_sort = ("+" if plan == SORT else "") + order
+        columns = ", ".join(ROW_COLUMNS)
+        if limit is None:
+            sql = f"select {columns} from households{where} order by {walk_or_sort}"
+        else:  # find the page reading only what sorts, then read its rows whole
+            page = (
+                f"select rowid from households{where} order by {walk_or_sort} "
+                f"limit {int(limit)} offset {int(offset)}"
+            )
+            sql = f"select {columns} from households where rowid in ({page}) order by +{order}"
         return [dict(row) for row in self.db.query(sql, args)]
 
     def _plan(self, query: str, wanted: int) -> str:
