@@ -57,3 +57,34 @@ def test_typed_chinese_through_the_input_method_filters_the_list(
     qtbot.keyClick(window.search, Qt.Key.Key_Backspace)
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=2000)
     window.close()
+
+
+def test_only_the_newest_keystroke_reaches_the_list(qtbot: QtBot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    model = window.model
+    model.set_filter("张", background=True)
+    model.set_filter("王", background=True)
+    qtbot.waitUntil(lambda: not model.busy(), timeout=5000)
+    stale = model._generation - 1
+    model._found(stale, 0, [dict(model._rows[0], name="旧")], 9)  # a late answer to "张"
+    assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["王五"]
+    assert "符合条件 1 户" in window.count_label.text()
+    window.close()
+
+
+def test_scrolling_fetches_the_next_page_on_the_worker(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from fieldapp.ui import household_model
+
+    monkeypatch.setattr(household_model, "PAGE", 2)
+    window = make_window(qtbot, store)
+    model = window.model
+    window.refresh()
+    assert model.rowCount() == 2 and model.canFetchMore()
+    model.fetchMore()
+    assert model.busy() and not model.canFetchMore()
+    qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
+    assert not model.canFetchMore()
+    assert {model.index(r, 1).data() for r in range(3)} == {"张三", "李四", "王五"}
+    window.close()
