@@ -25,9 +25,11 @@ COLUMNS = (
     ("status", "档案状态"),
     ("clears", "六清"),
 )
-PAGE = 500
+PAGE = 100  # four screens of rows; the view asks for more as it scrolls
 
 Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 SORT_KEYS = ("archive_no", "name", "id_number", "region_code", "category", "status", "clears")
@@ -174,15 +176,15 @@ class HouseholdModel(QAbstractTableModel):
         return str(self._rows[row]["id"])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+        if role not in (DISPLAY, TOOLTIP) or not index.isValid():
+            return None  # the view asks ~10 roles per cell on every repaint: answer fast
         row = self._rows[index.row()]
         key = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.ToolTipRole and key == "clears":
+        if role == TOOLTIP:
+            if key != "clears":
+                return None
             done = json.loads(row.get("clears") or "[]")
             return "已完成：" + ("、".join(done) if done else "无")
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
         if key == "region":
             code = row.get("region_code")
             return self._store.regions.full_name(code) if code else ""
