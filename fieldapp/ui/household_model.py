@@ -1,7 +1,8 @@
 """A Qt table model over the store's household index: rows are fetched in pages, never all at once.
 
 A widget per row would freeze at 100,000 households; a model lets the view ask only for what is
-visible.
+visible. Typing and scrolling query on a worker thread (``search_worker``); an autosave updates
+just its own row (``update_household``).
 """
 
 from __future__ import annotations
@@ -9,10 +10,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt, Signal
 
 from fieldapp.core.forms.model import SIX_CLEARS
 from fieldapp.core.store.store import Store
+from fieldapp.ui.search_worker import Request, SearchWorker
 
 COLUMNS = (
     ("archive_no", "档案编号"),
@@ -23,15 +25,24 @@ COLUMNS = (
     ("status", "档案状态"),
     ("clears", "六清"),
 )
-PAGE = 500
+PAGE = 100  # four screens of rows; the view asks for more as it scrolls
 
 Index = QModelIndex | QPersistentModelIndex
+DISPLAY = Qt.ItemDataRole.DisplayRole
+TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
 SORT_KEYS = ("archive_no", "name", "id_number", "region_code", "category", "status", "clears")
 
 
 class HouseholdModel(QAbstractTableModel):
+    """Rows of the household list. ``set_filter(..., background=True)`` (typing) and scrolling
+    further (``fetchMore``) run the query on the ``SearchWorker`` thread; an answer for anything
+    but the newest request is dropped. ``counted`` gives the number of matches with each new
+    filter."""
+
+    counted = Signal(int)
+
     def __init__(self, store: Store) -> None:
         super().__init__()
         self._store = store
@@ -40,18 +51,88 @@ class HouseholdModel(QAbstractTableModel):
         self._filters: dict[str, Any] = {}
         self._order = ("archive_no", False)
         self._exhausted = False
+        self._generation = 0
+        self._waiting = False
+        self._worker: SearchWorker | None = None
+        if store.path is not None:
+            self._worker = SearchWorker(store)
+            self._worker.found.connect(self._found)
+            self._worker.failed.connect(self._failed)
 
-    def set_filter(self, query: str, **filters: Any) -> None:
+    def set_filter(self, query: str, *, background: bool = False, **filters: Any) -> None:
         self._query, self._filters = query, filters
-        self.refresh_rows()
+        if background and self._worker is not None:
+            self._generation += 1
+            self._waiting = True
+            self._worker.submit(self._request(0, with_total=True))
+        else:
+            self.refresh_rows()
+            self.counted.emit(self._store.count_matching(query, **filters))
+
+    def busy(self) -> bool:
+        """Whether an answer from the worker is still awaited."""
+        return self._waiting
+
+    def stop(self) -> None:
+        if self._worker is not None:
+            self._worker.stop()
 
     def refresh_rows(self) -> None:
-        """Re-read from the store (after a save), keeping filter and sort order."""
+        """Re-read from the store now (after an import), keeping filter and sort order."""
+        self._generation += 1
+        self._waiting = False
         self.beginResetModel()
         self._rows = []
         self._exhausted = False
         self._rows = self._fetch(PAGE)
         self.endResetModel()
+
+    def _request(self, offset: int, *, with_total: bool) -> Request:
+        return Request(
+            self._generation,
+            self._query,
+            dict(self._filters),
+            self._order,
+            offset,
+            PAGE,
+            with_total,
+        )
+
+    def _found(self, generation: int, offset: int, rows: list[dict[str, Any]], total: int) -> None:
+        if generation != self._generation:
+            return  # a stale keystroke's answer
+        self._waiting = False
+        self._exhausted = len(rows) < PAGE
+        if offset == 0:
+            self.beginResetModel()
+            self._rows = rows
+            self.endResetModel()
+        elif rows and offset == len(self._rows):
+            self.beginInsertRows(QModelIndex(), offset, offset + len(rows) - 1)
+            self._rows.extend(rows)
+            self.endInsertRows()
+        if total >= 0:
+            self.counted.emit(total)
+
+    def _failed(self, generation: int, message: str) -> None:
+        if generation == self._generation:
+            self._waiting = False
+            self._exhausted = True
+
+    def update_household(self, household_id: str) -> None:
+        """Re-read one household's row after its editor saved (an autosave must not re-run the
+        list query): the row keeps its place until the next search or sort."""
+        for number, row in enumerate(self._rows):
+            if row["id"] == household_id:
+                query = self._store.db.query(
+                    "select * from households where id = ?", [household_id]
+                )
+                fresh = next(iter(query), None)
+                if fresh is not None:
+                    self._rows[number] = fresh
+                    last = self.index(number, len(COLUMNS) - 1)
+                    self.dataChanged.emit(self.index(number, 0), last)
+                return
 
     def _fetch(self, count: int) -> list[dict[str, Any]]:
         rows = self._store.search(
@@ -70,9 +151,13 @@ class HouseholdModel(QAbstractTableModel):
         self.refresh_rows()
 
     def canFetchMore(self, parent: Index = QModelIndex()) -> bool:  # noqa: B008, N802
-        return not parent.isValid() and not self._exhausted
+        return not parent.isValid() and not self._exhausted and not self._waiting
 
     def fetchMore(self, parent: Index = QModelIndex()) -> None:  # noqa: B008, N802
+        if self._worker is not None:
+            self._waiting = True
+            self._worker.submit(self._request(len(self._rows), with_total=False))
+            return
         rows = self._fetch(PAGE)
         if not rows:
             return
@@ -91,15 +176,15 @@ class HouseholdModel(QAbstractTableModel):
         return str(self._rows[row]["id"])
 
     def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid():
-            return None
+        if role not in (DISPLAY, TOOLTIP) or not index.isValid():
+            return None  # the view asks ~10 roles per cell on every repaint: answer fast
         row = self._rows[index.row()]
         key = COLUMNS[index.column()][0]
-        if role == Qt.ItemDataRole.ToolTipRole and key == "clears":
+        if role == TOOLTIP:
+            if key != "clears":
+                return None
             done = json.loads(row.get("clears") or "[]")
             return "已完成：" + ("、".join(done) if done else "无")
-        if role != Qt.ItemDataRole.DisplayRole:
-            return None
         if key == "region":
             code = row.get("region_code")
             return self._store.regions.full_name(code) if code else ""

@@ -30,7 +30,7 @@ from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.household_model import HouseholdModel
 
-SEARCH_DELAY_MS = 150
+SEARCH_DELAY_MS = 0  # keystrokes already queued are taken together; a search takes milliseconds
 
 
 class MainWindow(QMainWindow):
@@ -78,6 +78,7 @@ class MainWindow(QMainWindow):
         self.new_button.clicked.connect(self.new_household)
 
         self.model = HouseholdModel(self.store)
+        self._total = 0
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -108,7 +109,8 @@ class MainWindow(QMainWindow):
         self._search_timer = QTimer(self)
         self._search_timer.setSingleShot(True)
         self._search_timer.setInterval(SEARCH_DELAY_MS)
-        self._search_timer.timeout.connect(self.refresh)
+        self._search_timer.timeout.connect(self._search_typed)
+        self.model.counted.connect(self._show_count)
         self.search.textChanged.connect(self._search_timer.start)
         self.search.returnPressed.connect(self._open_first)
         return page
@@ -128,12 +130,17 @@ class MainWindow(QMainWindow):
         }
 
     def refresh(self) -> None:
+        """Re-read the list now (after a filter change, an import, a new household)."""
         self._search_timer.stop()
-        filters = self.filters()
-        self.model.set_filter(self.search.text(), **filters)
-        matching = self.store.count_matching(self.search.text(), **filters)
-        total = self.store.count_households()
-        self.count_label.setText(f"共 {total} 户，符合条件 {matching} 户。双击或回车打开。")
+        self._total = self.store.count_households()
+        self.model.set_filter(self.search.text(), **self.filters())
+
+    def _search_typed(self) -> None:
+        """A keystroke: the worker thread runs the query; the window stays responsive."""
+        self.model.set_filter(self.search.text(), background=True, **self.filters())
+
+    def _show_count(self, matching: int) -> None:
+        self.count_label.setText(f"共 {self._total} 户，符合条件 {matching} 户。双击或回车打开。")
 
     def _open_first(self) -> None:
         if self.model.rowCount() == 1:
@@ -151,7 +158,7 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(i)
                 return editor
         editor = HouseholdEditor(self.store, household_id, self.author)
-        editor.saved.connect(lambda _: self.model.refresh_rows())
+        editor.saved.connect(self.model.update_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         name = self.store.household(household_id).get("name") or "新户"
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, name))
@@ -395,6 +402,7 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._search_timer.stop()
+        self.model.stop()
         for i in range(1, self.tabs.count()):
             editor = self.tabs.widget(i)
             if isinstance(editor, HouseholdEditor):

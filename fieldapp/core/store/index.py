@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from fieldapp.core.store.base import StoreBase
+from fieldapp.core.store.grams import short_grams
 from fieldapp.core.store.records import BulkHousehold, now_iso
 
 
@@ -54,6 +55,7 @@ class IndexMixin(StoreBase):
             "final_forms": json.dumps(final_forms),
             "clears": json.dumps(self.complete_clears(final_forms), ensure_ascii=False),
             "search_text": search_text,
+            "search_grams": short_grams(search_text),
         }
 
     def complete_clears(self, final_forms: list[str]) -> list[str]:

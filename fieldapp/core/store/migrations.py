@@ -370,3 +370,45 @@ def m006_revocations(db: Database) -> None:
             f"CREATE TRIGGER revocations_no_{verb.lower()} BEFORE {verb} ON revocations "
             "BEGIN SELECT RAISE(ABORT, 'revocations is append-only'); END"
         )
+
+
+@migrations()
+def m007_search_grams(db: Database) -> None:
+    """1–2 character searches (a surname, a given name) from an index instead of a scan.
+
+    ``households.search_grams`` holds the one- and two-character pieces of ``search_text``
+    (fieldapp.core.store.grams); an FTS5 ``unicode61`` table over it, kept in step by triggers,
+    answers a short term as a token lookup. ``households_list_order`` holds the list's default
+    order (档案编号, name, id) so a common term walks it and stops after a page of matches.
+    """
+    from fieldapp.core.store.grams import short_grams
+
+    db.execute("ALTER TABLE households ADD COLUMN search_grams TEXT NOT NULL DEFAULT ''")
+    rows = db.execute("SELECT rowid, search_text FROM households").fetchall()
+    db.conn.executemany(
+        "UPDATE households SET search_grams = ? WHERE rowid = ?",
+        [(short_grams(text or ""), rowid) for rowid, text in rows],
+    )
+    db.execute(
+        "CREATE VIRTUAL TABLE households_grams USING fts5(search_grams, content='households', "
+        "content_rowid='rowid', tokenize='unicode61 remove_diacritics 0')"
+    )
+    db.execute(
+        "CREATE TRIGGER households_grams_insert AFTER INSERT ON households BEGIN "
+        "INSERT INTO households_grams(rowid, search_grams) VALUES (new.rowid, new.search_grams); "
+        "END"
+    )
+    db.execute(
+        "CREATE TRIGGER households_grams_delete AFTER DELETE ON households BEGIN "
+        "INSERT INTO households_grams(households_grams, rowid, search_grams) "
+        "VALUES ('delete', old.rowid, old.search_grams); END"
+    )
+    db.execute(
+        "CREATE TRIGGER households_grams_update AFTER UPDATE OF search_grams ON households BEGIN "
+        "INSERT INTO households_grams(households_grams, rowid, search_grams) "
+        "VALUES ('delete', old.rowid, old.search_grams); "
+        "INSERT INTO households_grams(rowid, search_grams) VALUES (new.rowid, new.search_grams); "
+        "END"
+    )
+    db.execute("INSERT INTO households_grams(households_grams) VALUES ('rebuild')")
+    db.execute("CREATE INDEX households_list_order ON households(archive_no, name, id)")

@@ -9,8 +9,30 @@ from __future__ import annotations
 from typing import Any
 
 from fieldapp.core.store.base import StoreBase
+from fieldapp.core.store.grams import is_gram_term
 
 TRIGRAM = 3
+INDEXED = frozenset({"archive_no"})  # sort columns with an index in list order (m007)
+ROW_COST = 16  # reading a row costs about this many steps along an index
+SET_COST = 2  # putting a matching rowid into SQLite's temporary set for ``rowid in (…)``
+SORT, WALK, SCAN = "sort", "walk", "scan"
+ROW_COLUMNS = (  # every column but search_grams, which only feeds its FTS5 index
+    "id",
+    "archive_no",
+    "name",
+    "id_number",
+    "region_code",
+    "category",
+    "phone",
+    "worker_no",
+    "status",
+    "clears",
+    "final_forms",
+    "search_text",
+    "created_at",
+    "created_by",
+    "updated_at",
+)
 
 
 class SearchMixin(StoreBase):
@@ -43,26 +65,73 @@ class SearchMixin(StoreBase):
     ) -> list[dict[str, Any]]:
         """Households whose name, ID number, 档案编号, region or phone contains ``query``.
 
-        Terms of three or more characters go through the FTS5 trigram index; shorter ones (a
-        two-character name) scan the short ``search_text`` column. Sorting with ``+column``
-        keeps SQLite from walking the sort index row by row for selective queries.
+        Terms of three or more characters go through the FTS5 trigram index; shorter ones made of
+        letters and digits (a surname, a given name) through the ``households_grams`` token index;
+        only a short term with punctuation (``-1``) scans the ``search_text`` column. ``_plan``
+        picks how the page is found; its rows are read whole only once it is known.
         """
-        clauses, args = self._search_clauses(
-            query, status, region_prefix, category, clears_complete, changed_since
-        )
-        sql = "select * from households"
-        if clauses:
-            sql += " where " + " and ".join(clauses)
         column = order_by if order_by in self.SORTABLE else "archive_no"
+        filtered = any(
+            f is not None for f in (status, region_prefix, category, clears_complete, changed_since)
+        )
+        plan = SORT
+        if column in INDEXED and not filtered and limit is not None:
+            plan = self._plan(query, limit + offset)
+        clauses, args = self._search_clauses(
+            query, status, region_prefix, category, clears_complete, changed_since, plan=plan
+        )
+        where = " where " + " and ".join(clauses) if clauses else ""
         if column == "clears":
             column = "json_array_length(clears)"
         direction = "desc" if descending else "asc"
-        sql += f" order by +{column} {direction}, name, id"
-        if limit is not None:
-            sql += f" limit {int(limit)} offset {int(offset)}"
+        order = f"{column} {direction}, name, id"
+        walk_or_sort = ("+" if plan == SORT else "") + order
+        columns = ", ".join(ROW_COLUMNS)
+        if limit is None:
+            sql = f"select {columns} from households{where} order by {walk_or_sort}"
+        else:  # find the page reading only what sorts, then read its rows whole
+            page = (
+                f"select rowid from households{where} order by {walk_or_sort} "
+                f"limit {int(limit)} offset {int(offset)}"
+            )
+            sql = f"select {columns} from households where rowid in ({page}) order by +{order}"
         return [dict(row) for row in self.db.query(sql, args)]
 
+    def _plan(self, query: str, wanted: int) -> str:
+        """The cheapest way to the first ``wanted`` matches in list order, estimated from the
+        number of matches (the indexes count them without reading a row):
+
+        - SORT: read every match and sort it — for rare terms (a full ID number);
+        - WALK: collect the matching rowids, walk the list-order index and stop after ``wanted``
+          members — for common terms (a surname matches thousands);
+        - SCAN: walk the list-order index checking each row's text — for terms nearly every
+          household matches ("53"), where even collecting the rowids costs more.
+        """
+        lookups, scans = term_lookups(query)
+        if scans:
+            return SORT
+        total = max(1, int(self.db.execute("select count(*) from households").fetchone()[0]))
+        matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
+        steps = min(total, wanted * total // max(matches, 1))
+        costs = {
+            SORT: matches * (SET_COST + ROW_COST),
+            WALK: matches * SET_COST + total,  # matches may cluster (a city in 档案编号)
+            SCAN: steps * ROW_COST,
+        }
+        return min(costs, key=costs.__getitem__)
+
+    def _index_count(self, lookups: list[tuple[str, str]]) -> int:
+        """How many households the index lookups all match (no row is read)."""
+        selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
+        sql = "select count(*) from (" + " intersect ".join(selects) + ")"
+        return int(self.db.execute(sql, [match for _, match in lookups]).fetchone()[0])
+
     def count_matching(self, query: str = "", **filters: Any) -> int:
+        """How many households ``search`` would find with no limit; from the indexes alone when
+        every term is answered exactly by one and no filter is set."""
+        lookups, scans = term_lookups(query)
+        if lookups and not scans and not any(v is not None for v in filters.values()):
+            return self._index_count(lookups)
         clauses, args = self._search_clauses(
             query,
             filters.get("status"),
@@ -84,15 +153,22 @@ class SearchMixin(StoreBase):
         category: str | None,
         clears_complete: bool | None,
         changed_since: str | None,
+        *,
+        plan: str = SORT,
     ) -> tuple[list[str], list[Any]]:
+        """SQL conditions for ``plan`` (see ``_plan``): WALK writes the index lookups
+        ``+rowid in (…)`` so SQLite walks the sort index checking membership instead of sorting
+        all matches; SCAN checks every term against ``search_text`` row by row."""
         clauses: list[str] = []
         args: list[Any] = []
-        for term in query.strip().upper().split():
-            if len(term) >= TRIGRAM:
-                clauses.append(
-                    "rowid in (select rowid from households_fts where households_fts match ?)"
-                )
-                args.append('"' + term.replace('"', '""') + '"')
+        lookups, scans = term_lookups(query)
+        if plan == SCAN:
+            lookups, scans = [], query.strip().upper().split()
+        member = "+rowid" if plan == WALK else "rowid"
+        for table, match in lookups:
+            clauses.append(f"{member} in (select rowid from {table} where {table} match ?)")
+            args.append(match)
+        for term in scans:
             clauses.append("instr(search_text, ?) > 0")
             args.append(term)
         if status:
@@ -110,3 +186,24 @@ class SearchMixin(StoreBase):
             clauses.append("updated_at > ?")
             args.append(changed_since)
         return clauses, args
+
+
+def term_lookups(query: str) -> tuple[list[tuple[str, str]], list[str]]:
+    """Per search term: the FTS5 table and match expression that answer it, and the terms that
+    the ``search_text`` column must still be checked for.
+
+    Terms of three or more characters go to the trigram index, shorter letter/digit terms to the
+    grams index. An index answers a term exactly when case folding cannot differ from
+    ``upper()``: the term is ASCII or uncased (Chinese, digits); other terms are checked again.
+    """
+    lookups: list[tuple[str, str]] = []
+    scans: list[str] = []
+    for term in query.strip().upper().split():
+        table = "households_fts" if len(term) >= TRIGRAM else None
+        if table is None and is_gram_term(term):
+            table = "households_grams"
+        if table:
+            lookups.append((table, '"' + term.replace('"', '""') + '"'))
+        if table is None or not all(c.isascii() or c.lower() == c.upper() for c in term):
+            scans.append(term)
+    return lookups, scans

@@ -1,0 +1,228 @@
+"""run_all rows for finding households: core search and count, the GUI list, autosave.
+
+Floors: a plain FTS5 ``unicode61`` table of names answering prefix queries (what the issue
+calls the floor for short names), the existing trigram table or the ``id_number`` index for
+longer terms, a bare QLineEdit + QTableView running that query per keystroke, and a plain
+``save_form`` for autosave.
+"""
+
+from __future__ import annotations
+
+import itertools
+import sqlite3
+import sys
+from collections.abc import Callable
+from typing import Any
+
+from bench_demo_search import pick_queries
+from harness import Bench, Pairs, bench_row
+
+
+class Floor:
+    """A second connection with a temporary FTS5 ``unicode61`` index of names."""
+
+    def __init__(self, bench: Bench) -> None:
+        self.db = sqlite3.connect(bench.path)
+        self.db.execute(
+            "create virtual table temp.floor_names using fts5(name, tokenize='unicode61')"
+        )
+        self.db.execute(
+            "insert into temp.floor_names(rowid, name) select rowid, name from households"
+        )
+
+    def search(self, term: str) -> list[Any]:
+        """The first 200 households for a term, unsorted, straight from one index."""
+        if len(term) == 18 and term[:17].isdigit():
+            return self.db.execute(
+                "select * from households where id_number = ?", [term]
+            ).fetchall()
+        if len(term) >= 3:
+            sub = "select rowid from households_fts where households_fts match ? limit 200"
+            match = '"' + term.upper() + '"'
+        else:
+            sub = "select rowid from temp.floor_names where floor_names match ? limit 200"
+            match = '"' + term + '"*'
+        return self.db.execute(
+            f"select * from households where rowid in ({sub})", [match]
+        ).fetchall()
+
+    def count(self, term: str) -> int:
+        sql = "select count(*) from temp.floor_names where floor_names match ?"
+        return int(self.db.execute(sql, ['"' + term + '"*']).fetchone()[0])
+
+
+_floor: dict[int, Floor] = {}
+
+
+def floor(bench: Bench) -> Floor:
+    if id(bench) not in _floor:
+        _floor[id(bench)] = Floor(bench)
+    return _floor[id(bench)]
+
+
+def short_names(bench: Bench) -> list[str]:
+    """Surnames, given names and two-character name starts drawn from the data."""
+    total = bench.store.count_households()
+    names = [
+        row["name"]
+        for row in bench.store.search("", limit=40, offset=total // 3)
+        if row["name"] and len(row["name"]) >= 2
+    ]
+    terms = [n[0] for n in names[:10]] + [n[1:] for n in names[10:20]]
+    terms += [n[:2] for n in names[20:30]] + [n[-1] for n in names[30:40]]
+    return terms
+
+
+def cycle(terms: list[str], bench: Bench) -> list[str]:
+    return list(itertools.islice(itertools.cycle(terms), bench.samples))
+
+
+@bench_row("core search, 1–2-char names (p95)", goal_ms=5)
+def search_short(bench: Bench) -> Pairs:
+    base = floor(bench)
+    for term in cycle(short_names(bench), bench):
+        yield (lambda t=term: base.search(t)), (lambda t=term: bench.store.search(t))
+
+
+@bench_row("core count, 1–2-char names (p95)", goal_ms=5)
+def count_short(bench: Bench) -> Pairs:
+    base = floor(bench)
+    for term in cycle(short_names(bench), bench):
+        yield (lambda t=term: base.count(t)), (lambda t=term: bench.store.count_matching(t))
+
+
+@bench_row("core search, all kinds (p95)", goal_ms=5)
+def search_kinds(bench: Bench) -> Pairs:
+    base = floor(bench)
+    terms = [query for _, query in pick_queries(bench.store)] + short_names(bench)[::4]
+    for term in cycle(terms, bench):
+        yield (lambda t=term: base.search(t)), (lambda t=term: bench.store.search(t))
+
+
+# -- GUI --------------------------------------------------------------------------------------
+
+
+def qt_app() -> Any:
+    from PySide6.QtWidgets import QApplication
+
+    from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    apply_app_font(app, register_bundled_font())
+    return app
+
+
+def main_window(bench: Bench) -> tuple[Any, Any]:
+    """The app's window over the benchmark data, shown at 1366×768 (offscreen)."""
+    from fieldapp.ui.main_window import MainWindow
+
+    app = qt_app()
+    window = MainWindow(bench.store, "bench")
+    window.resize(1366, 768)
+    window.show()
+    return app, window
+
+
+def type_last(widget: Any, text: str) -> None:
+    """The final keystroke of ``text``: a key press for ASCII, an input-method commit for
+    Chinese (as a pinyin IME delivers a chosen character)."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QInputMethodEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    char = text[-1]
+    if char.isascii():
+        QTest.keyClick(widget, char, Qt.KeyboardModifier.NoModifier)
+    else:
+        event = QInputMethodEvent()
+        event.setCommitString(char)
+        QApplication.sendEvent(widget, event)
+
+
+def bare_list(base: Floor) -> tuple[Any, Any, Callable[[], None]]:
+    """The floor: QLineEdit + QTableView, the FTS5 query run on every keystroke."""
+    from PySide6.QtGui import QStandardItem, QStandardItemModel
+    from PySide6.QtWidgets import QLineEdit, QTableView, QVBoxLayout, QWidget
+
+    page, edit, view, model = QWidget(), QLineEdit(), QTableView(), QStandardItemModel()
+    view.setModel(model)
+    layout = QVBoxLayout(page)
+    layout.addWidget(edit)
+    layout.addWidget(view)
+
+    def run(text: str) -> None:
+        model.clear()
+        for row in base.search(text) if text else []:
+            model.appendRow([QStandardItem(str(v or "")) for v in row[1:8]])
+
+    edit.textChanged.connect(run)
+    page.resize(1366, 768)
+    page.show()
+    return page, edit, lambda: view.viewport().repaint()
+
+
+@bench_row("GUI keystroke → repainted list (p95)", goal_ms=50)
+def gui_keystroke(bench: Bench) -> Pairs:
+    app, window = main_window(bench)
+    page, edit, repaint_floor = bare_list(floor(bench))
+    sample = bench.store.search("", limit=1, offset=bench.store.count_households() // 2)[0]
+    words = [*short_names(bench)[:12], sample["id_number"][:6], sample["archive_no"][:9]]
+
+    def settled(text: str) -> bool:
+        model = window.model
+        busy = getattr(model, "busy", lambda: False)()
+        return model._query == text and not window._search_timer.isActive() and not busy
+
+    def project(text: str) -> None:
+        type_last(window.search, text)
+        while not settled(text):
+            app.processEvents()
+        window.table.viewport().repaint()
+
+    def floor_call(text: str) -> None:
+        type_last(edit, text)
+        repaint_floor()
+
+    for word in cycle(words, bench):
+        for target in (window.search, edit):
+            target.setText(word[:-1])
+        window.refresh()
+        while not settled(word[:-1]):
+            app.processEvents()
+        for _ in range(3):  # the setup's own layout and paint are not part of the sample
+            app.processEvents()
+        repaint_floor()
+        window.table.viewport().repaint()
+        window.search.setFocus()
+        yield (lambda w=word: floor_call(w)), (lambda w=word: project(w))
+    window.close()
+    page.close()
+
+
+@bench_row("autosave on the UI thread (p95)", goal_ms=20)
+def autosave(bench: Bench) -> Pairs:
+    app, window = main_window(bench)
+    first, other = (row["id"] for row in bench.store.search("王", limit=2))
+    editor = window.open_household(first)
+    app.processEvents()
+    block = editor.page("A").block_at("address")
+    target = block.widget.focus_target()
+    data = dict(bench.store.current(other)["A"])
+    for number in range(bench.samples):
+        address = f"测试路 {number} 号"
+        if hasattr(target, "setText"):
+            target.setText(address)
+        else:
+            block.widget.edit.setPlainText(address)
+        data = {**data, "address": address}
+
+        def project() -> None:
+            editor.save_drafts()
+            app.processEvents()
+
+        yield (
+            lambda d=data: bench.store.save_form(other, "A", d, author="bench"),
+            project,
+        )
+    window.close()

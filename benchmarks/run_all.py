@@ -1,0 +1,60 @@
+"""Every speed row of the issue in one run: floor, project, ratio and goal met or not.
+
+    python benchmarks/run_all.py --households 100000 [--quick] [--db PATH] [--only TEXT]
+
+The demo data is built once (kept at --db, default a file in the temp directory named after the
+household count, so a second run reuses it). Each row times a floor (the fastest plain way to
+do the same work with SQLite/Qt) and the project interleaved, and prints p50/p95 over at least
+30 samples (--quick: exactly 30; otherwise 60). Add a row: one ``@bench_row`` function in a
+``rows_*.py`` module imported below. Runs offscreen; asserts nothing.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+HERE = Path(__file__).resolve().parent
+sys.path[:0] = [str(HERE.parent), str(HERE)]
+
+import rows_list  # noqa: E402, F401  (registers its rows)
+from harness import ROWS, Bench, report  # noqa: E402
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--households", type=int, default=100_000)
+    parser.add_argument("--quick", action="store_true", help="30 samples per row")
+    parser.add_argument("--db", help="database to build once and reuse")
+    parser.add_argument("--only", help="run only rows whose label contains this text")
+    args = parser.parse_args()
+
+    from fieldapp.core.demo.generate import generate_demo
+    from fieldapp.core.store.database import open_store
+
+    path = Path(args.db or Path(tempfile.gettempdir()) / f"fieldapp-bench-{args.households}.db")
+    store = open_store(path)
+    missing = args.households - store.count_households()
+    if missing > 0:
+        started = time.perf_counter()
+        generate_demo(store, missing, author="bench")
+        print(f"demo data: {missing} households in {time.perf_counter() - started:.0f} s")
+    print(
+        f"database: {path} ({store.count_households()} households), "
+        f"load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
+    )
+    bench = Bench(store=store, path=path, samples=30 if args.quick else 60)
+    rows = [row for row in ROWS if not args.only or args.only in row.label]
+    report(rows, bench)
+    for note in bench.notes:
+        print(note)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
