@@ -21,7 +21,6 @@ import getpass
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -258,17 +257,17 @@ def cmd_identity(args: argparse.Namespace) -> int:
 
 
 def _output_path(value: str, store: Any, label: str, who: str | None = None) -> Path:
-    """A new file; for a directory (a USB stick), a new name there: 户户清-上报-姓名-日期-01.hhq."""
+    """A new file; for a directory (a USB stick), a new name there: 户户清-上报-姓名-日期-01.hhq.
+
+    The name part comes from a person's name and is made safe (``sync.filenames``): the file
+    always lands in the directory given, whatever the name holds."""
     out = Path(value)
     if out.is_dir():
+        from fieldapp.core.sync.filenames import bundle_path_in
         from fieldapp.core.trust import identity
 
         who = who or identity.staff_info(identity.own_certificate(store)).name
-        stamp = date.today().strftime("%Y%m%d")
-        for n in range(1, 1000):
-            candidate = out / f"户户清-{label}-{who}-{stamp}-{n:02d}.hhq"
-            if not candidate.exists():
-                return candidate
+        return bundle_path_in(out, label, who)
     return _new_file(value)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fieldapp.core.store.store import Store
-from fieldapp.core.sync.apply import Applier, ImportReport, Progress, check_uuid, fail
+from fieldapp.core.sync.apply import Applier, Progress
 from fieldapp.core.sync.container import (
     Envelope,
     read_envelope,
@@ -27,10 +27,21 @@ from fieldapp.core.sync.container import (
     unwrap_key,
     verify_signature,
 )
+from fieldapp.core.sync.fields import check_uuid, fail
 from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP
+from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
 
 IMPORT_CACHE_KIB = 128 * 1024
+
+__all__ = [
+    "ImportReport",
+    "check_envelope",
+    "import_bundle",
+    "known_form_version",
+    "read_manifest",
+    "reject_report",
+]
 
 
 def known_form_version(store: Store, version: str) -> bool:
@@ -171,12 +182,6 @@ def import_bundle(
             applier.finish()
     finally:
         store.db.execute(f"PRAGMA cache_size = {int(cache)}")
-    return report
-
-
-def reject_report(path: Path | str, reason: str) -> ImportReport:
-    report = ImportReport(str(path))
-    report.rejected = reason
     return report
 
 

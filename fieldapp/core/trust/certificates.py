@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.x509.oid import NameOID
@@ -84,8 +83,9 @@ def load_cert(pem: str | bytes) -> x509.Certificate:
             name.rfc4514_string()
         _ = cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc
         cert.fingerprint(hashes.SHA256())
-    except (ValueError, TypeError, UnicodeError) as exc:
-        raise IdentityError(f"证书格式不正确：{exc}") from None
+    except Exception as exc:  # damaged bytes raise UnsupportedAlgorithm, InvalidVersion,
+        # ValueError … from cryptography: every one of them is a refusal, never a traceback
+        raise IdentityError(f"证书格式不正确：{type(exc).__name__} {exc}") from None
     return cert
 
 
@@ -251,7 +251,7 @@ def verify_issued_by(
     """Check that ``cert`` was signed by ``ca`` and is within its validity period."""
     try:
         cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature):
+    except Exception:  # InvalidSignature, UnsupportedAlgorithm, ValueError …: all a refusal
         raise IdentityError(f"证书“{staff_info(cert).label()}”不是本总部根证书签发的") from None
     moment = at or datetime.now(UTC)
     if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:

@@ -1,0 +1,63 @@
+"""Checking one value of an untrusted payload record: a UUID, a bounded text, an integer, a time.
+
+Every check raises BundleError with a Chinese message naming the field; nothing here writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from fieldapp.core.sync.container import BundleError
+
+MAX_TEXT = 4000
+HEX64 = re.compile(r"^[0-9a-f]{64}$")
+
+
+def fail(message: str) -> BundleError:
+    return BundleError(message)
+
+
+UUID_TEXT = re.compile(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
+)
+
+
+def check_uuid(value: Any, what: str) -> str:
+    if isinstance(value, str) and UUID_TEXT.match(value):
+        return value
+    raise fail(f"数据包记录中的 {what} 不是 UUID")
+
+
+def text(value: Any, what: str, *, optional: bool = True, limit: int = MAX_TEXT) -> str | None:
+    if value is None and optional:
+        return None
+    if not isinstance(value, str) or len(value) > limit:
+        raise fail(f"数据包记录中的 {what} 格式不正确")
+    return value
+
+
+def integer(value: Any, what: str, low: int = 0, high: int = 2**62) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+        raise fail(f"数据包记录中的 {what} 不是合理的整数")
+    return value
+
+
+def sha256_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def moment(value: Any, what: str) -> datetime:
+    """An ISO 8601 time as stored (``now_iso``); one without a zone is taken as UTC."""
+    try:
+        parsed = datetime.fromisoformat(str(value))
+    except ValueError:
+        raise fail(f"数据包记录中的 {what} 不是 ISO 8601 时间：{str(value)[:40]}") from None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
