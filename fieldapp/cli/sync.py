@@ -409,21 +409,34 @@ def cmd_conflicts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts_show(args: argparse.Namespace) -> int:
-    from fieldapp.core.sync.merge import find_conflict, list_conflicts
+    from fieldapp.core.sync.merge import show_conflict
 
     store = open_db(args, create=False, access=READ)
-    wanted = find_conflict(store, args.conflict)["id"]
-    entry = next(c for c in list_conflicts(store, include_closed=True) if c["id"] == wanted)
+    entry = show_conflict(store, args.conflict)
     if args.json:
         print_json(entry)
         return 0
     print(f"冲突 {entry['id']}（{entry['status']}）户 {entry['name']}  表 {entry['form_id']}")
-    current = (entry["current"] or {}).get("data") or {}
-    incoming = (entry["incoming"] or {}).get("data") or {}
+    current, incoming = entry["current"] or {}, entry["incoming"] or {}
+    for label, rev in (("当前", current), ("收到", incoming)):
+        print(
+            f"  {label}版本 {rev.get('id')}  {rev.get('author')}  {rev.get('created_at')}  "
+            f"{rev.get('state')}"
+        )
+    if entry["detected_current_id"] != entry["current_id"]:
+        print(f"  （发现冲突时的当前版本是 {entry['detected_current_id']}，此后已有更新的版本）")
+    others = [b for b in entry["branches"] if b and b["id"] != incoming.get("id")]
+    for branch in others:
+        print(f"  另一并行版本 {branch['id']}  {branch['author']}  {branch['created_at']}")
     for key in entry["differences"]:
         print(f"  {key}")
-        print(f"    当前：{json.dumps(current.get(key), ensure_ascii=False)}")
-        print(f"    收到：{json.dumps(incoming.get(key), ensure_ascii=False)}")
+        print(f"    当前：{json.dumps((current.get('data') or {}).get(key), ensure_ascii=False)}")
+        print(f"    收到：{json.dumps((incoming.get('data') or {}).get(key), ensure_ascii=False)}")
+    if entry["status"] == "open":
+        print(
+            f"处理：fieldapp conflicts resolve {entry['id'][:8]} --pick current|incoming "
+            f"--expect-head {entry['current_id'][:8]}"
+        )
     return 0
 
 
@@ -447,6 +460,7 @@ def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
             pick=args.pick,
             merged=merged,
             draft=args.draft,
+            expect_head=args.expect_head,
         )
     except ValidationFailed as exc:
         for problem in exc.problems:
@@ -557,4 +571,9 @@ def register(sub: Any) -> None:
         "--merge", metavar="JSON", help="合并后的整张表数据（JSON 文件，- 为标准输入）"
     )
     cres.add_argument("--draft", action="store_true", help="合并数据有错误时存为草稿")
+    cres.add_argument(
+        "--expect-head",
+        metavar="REVISION",
+        help="查看冲突时显示的当前版本 ID（conflicts show 给出）；此后若已变化则拒绝处理",
+    )
     cres.set_defaults(handler=cmd_conflicts_resolve)

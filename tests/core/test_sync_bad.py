@@ -22,9 +22,10 @@ from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.versions import REVISION_COLUMNS
 from fieldapp.core.sync import records as sync_records
 from fieldapp.core.sync.bundle import export_bundle
-from fieldapp.core.sync.container import BundleError, write_bundle
+from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.trust import identity
+from tests.core import forging
 from tests.core.test_sync import (
     HQ_PASS,
     LI_PASS,
@@ -228,68 +229,15 @@ def forge(
     world: World, records: list[dict[str, Any]], counts: dict[str, int] | None = None
 ) -> Path:
     """A bundle signed by li's real key and encrypted for HQ, with whatever records we like."""
-    li = world.li
-    signer = identity.signing_identity(li, LI_PASS)
-    bundle_id = str(uuid.uuid4())
-    manifest = sync_records.build_manifest(
-        li,
-        bundle_id,
-        sync_records.KIND_UP,
-        signer,
-        recipient={"hq": identity.hq_id(li)},
-        covers={"full": True},
-        form_versions=[li.survey.version],
-    )
-    real = dict.fromkeys(sync_records.COUNTED, 0)
-    names = {
-        "household": "households",
-        "revision": "revisions",
-        "status": "status_changes",
-        "audit": "audit",
-        "attachment": "attachments",
-        "dibao": "dibao_standards",
-    }
-    for record in records:
-        kind = record.get("t")
-        if isinstance(kind, str) and kind in names:
-            real[names[kind]] += 1
-    manifest["counts"] = counts or real
-    body = [
-        {"t": "begin", "bundle_id": bundle_id},
-        *records,
-        {"t": "end", "bundle_id": bundle_id, "counts": real},
-    ]
-    out = world.out("forged")
-    write_bundle(
-        out, manifest, body, recipient=identity.hq_receive_public_key(li), signer=signer.private_key
-    )
-    return out
+    return forging.forge(world.li, LI_PASS, world.out("forged"), records, counts=counts)
 
 
 def household_records(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
-    hid = str(uuid.uuid4())
-    household = {
-        "t": "household",
-        "id": hid,
-        "created_at": "2026-11-01T00:00:00",
-        "created_by": "x",
-    }
-    revision = {
-        "t": "revision",
-        "id": str(uuid.uuid4()),
-        "household_id": hid,
-        "form_id": "A",
-        "form_version": world.li.survey.version,
-        "state": "draft",
-        "data": {"name": "伪造"},
-        "created_at": "2026-11-01T00:00:00",
-        "author": "x",
-        "device_id": world.li.device_id,
-        "device_seq": 999,
-        "parent_id": None,
-        "clock": {world.li.device_id: 999},
-        "merged_from": [],
-    }
+    household = forging.household()
+    device = world.li.device_id
+    revision = forging.revision(
+        world.li, household["id"], device_id=device, seq=999, clock={device: 999}
+    )
     return household, revision
 
 
