@@ -372,7 +372,8 @@ def cmd_bundle_inspect(args: argparse.Namespace) -> int:
         f"数据包 {info['bundle_id']}（{kind}），{info['size']:,} 字节，生成于 {info['created_at']}"
     )
     print(f"  发送者：{sender.get('name')}（{sender.get('unit')}） {sender.get('staff_id')}")
-    print(f"  总部 ID：{info['hq_id']}；表单版本：{', '.join(info['form_versions'] or [])}")
+    versions = info["form_versions"] if isinstance(info["form_versions"], list) else []
+    print(f"  总部 ID：{info['hq_id']}；表单版本：{', '.join(map(str, versions))}")
     print(f"  内容计数：{json.dumps(info['counts'], ensure_ascii=False)}")
     if info["intact"]:
         print("  签名完好（是否为登记设备、是否吊销，要在导入时由总部核对）")

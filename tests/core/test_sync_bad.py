@@ -21,7 +21,7 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.versions import REVISION_COLUMNS
 from fieldapp.core.sync import records as sync_records
-from fieldapp.core.sync.bundle import export_bundle
+from fieldapp.core.sync.bundle import export_bundle, inspect_bundle
 from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.trust import identity
@@ -317,6 +317,42 @@ def test_mutated_bundles_are_always_cleanly_refused(
     else:
         raise AssertionError(f"mutated bundle accepted: {mutations}")
     assert digest(world.hq) == before
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    flips=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3
+    )
+)
+def test_mutated_sender_certificates_are_always_cleanly_refused(
+    setup: tuple[World, Path], flips: list[tuple[float, int]]
+) -> None:
+    """Bytes changed inside the sender certificate (offsets ~1300–1680 of a bundle, where a bit
+    flip once raised cryptography's UnsupportedAlgorithm and InvalidVersion): a refusal, never
+    an exception of another kind, in import and in inspect."""
+    world, good = setup
+    data = bytearray(good.read_bytes())
+    start = data.index(b"-----BEGIN CERTIFICATE-----") + 27
+    end = data.index(b"-----END CERTIFICATE-----")
+    for where, value in flips:
+        data[start + int(where * (end - start))] ^= value
+    if bytes(data) == good.read_bytes():
+        return  # the flips cancelled out
+    path = variant(world, "cert-fuzz.hhq", bytes(data))
+    before = digest(world.hq)
+    with pytest.raises(BundleError):
+        import_bundle(world.hq, path, HQ_PASS, author="x")
+    assert digest(world.hq) == before
+    try:
+        assert inspect_bundle(path)["intact"] is False
+    except BundleError:
+        pass  # the manifest itself no longer reads
 
 
 # -- the database file itself, through the command line --------------------------------------------

@@ -209,4 +209,7 @@ def inspect_bundle(path: Path) -> dict[str, Any]:
     except (BundleError, identity.IdentityError) as exc:
         out["intact"] = False
         out["problem"] = str(exc)
+    except Exception as exc:  # untrusted bytes: any failure is a finding, never a traceback
+        out["intact"] = False
+        out["problem"] = f"{path.name} 已损坏（{type(exc).__name__}: {exc}）"[:300]
     return out
