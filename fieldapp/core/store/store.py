@@ -241,11 +241,6 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
             note=LOCAL_CONFLICT_NOTE,
         )
 
-    def reindex(self, household_id: str) -> None:
-        """Rebuild the household's list entry from its newest revisions."""
-        row = self.index_row(self.current(household_id), self.current_states(household_id))
-        self.db.table("households").update(household_id, {**row, "updated_at": now_iso()})
-
     # -- status ---------------------------------------------------------------------------
 
     def set_status(self, household_id: str, status: str, *, reason: str, author: str) -> None:

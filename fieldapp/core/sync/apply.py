@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
@@ -24,7 +23,7 @@ from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
 from fieldapp.core.sync.container import Envelope
-from fieldapp.core.sync.fields import HEX64, check_uuid, fail
+from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
@@ -71,7 +70,7 @@ class Applier:
         self.clocks = Clocks(store)
         self.device_id = str(self.m["sender"]["device_id"])
         self.versions = set(self.m["form_versions"])
-        self.field_names: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+        self.field_names = FieldNames(store.survey)
         self.exec = store.db.conn.execute
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         if self.check is not None:
@@ -182,30 +181,6 @@ class Applier:
         self.report.added["attachments"] += 1
         self.changed = True
 
-    def _unknown_fields(self, form_id: str, data: Mapping[str, Any]) -> list[str]:
-        """Keys the form does not define (as FormEngine.unknown_fields, with cached name sets)."""
-        names = self.field_names.get(form_id)
-        if names is None:
-            form = self.store.survey.form(form_id)
-            names = (
-                {f.name for f in form.fields},
-                {f.name: {c.name for c in f.fields} for f in form.fields if f.type == "repeat"},
-            )
-            self.field_names[form_id] = names
-        top, repeats = names
-        unknown = []
-        for key, value in data.items():
-            if key not in top:
-                unknown.append(key)
-            elif key in repeats and isinstance(value, list):
-                children = repeats[key]
-                for i, row in enumerate(value):
-                    if isinstance(row, dict):
-                        unknown += [
-                            f"{key}[{i + 1}].{k}" for k in row if k != "_id" and k not in children
-                        ]
-        return unknown
-
     def _revision(self, r: Mapping[str, Any]) -> None:
         rid = check_uuid(r.get("id"), "版本 ID")
         hid = check_uuid(r.get("household_id"), "户 ID")
@@ -230,7 +205,7 @@ class Applier:
         if state not in STATES:
             raise fail("数据包中的版本状态不正确")
         if version == self.store.survey.version:
-            unknown = self._unknown_fields(form_id, data)
+            unknown = self.field_names.unknown(form_id, data)
             if unknown:
                 raise fail(f"数据包中的表单 {form_id} 有未知字段：{'、'.join(unknown[:5])}")
         device = _text(r.get("device_id"), "设备", optional=False, limit=64) or ""
@@ -409,29 +384,6 @@ class Applier:
         self.ended = True
         self.done -= 1
 
-    def _reindex(self, hid: str) -> None:
-        """As Store.reindex (the list entry from the newest revisions), parsing only the forms
-        whose fields the index shows."""
-        index_forms = sorted({form_id for form_id, _ in self.store.survey.household_index.values()})
-        marks = ", ".join("?" for _ in index_forms)
-        rows = self.exec(
-            f"select r.form_id, r.state, case when r.form_id in ({marks}) then r.data end "
-            "from revisions r join (select form_id, max(rowid) as top from revisions "
-            "where household_id = ? group by form_id) t on r.rowid = t.top",
-            [*index_forms, hid],
-        )
-        data: dict[str, dict[str, Any]] = {}
-        states: dict[str, str] = {}
-        for form_id, state, text in rows:
-            states[form_id] = state
-            if text is not None:
-                data[form_id] = json.loads(text)
-        row = {**self.store.index_row(data, states), "updated_at": now_iso()}
-        self.exec(
-            f"update households set {', '.join(f'{k} = ?' for k in row)} where id = ?",
-            [*row.values(), hid],
-        )
-
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
@@ -456,7 +408,7 @@ class Applier:
                 if hid not in self.new:
                     self.updated.add(hid)
         for hid in self.reindex | self.new:
-            self._reindex(hid)
+            store.reindex(hid)
         report = self.report
         report.new = len(self.new)
         report.updated = len(self.updated - self.new)

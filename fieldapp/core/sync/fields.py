@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from fieldapp.core.forms.model import Survey
 from fieldapp.core.sync.container import BundleError
 
 MAX_TEXT = 4000
@@ -61,3 +63,35 @@ def moment(value: Any, what: str) -> datetime:
     except ValueError:
         raise fail(f"数据包记录中的 {what} 不是 ISO 8601 时间：{str(value)[:40]}") from None
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+
+
+class FieldNames:
+    """Keys a form does not define (as FormEngine.unknown_fields, with the name sets cached:
+    an import checks hundreds of thousands of revisions)."""
+
+    def __init__(self, survey: Survey) -> None:
+        self.survey = survey
+        self.names: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+
+    def unknown(self, form_id: str, data: Mapping[str, Any]) -> list[str]:
+        names = self.names.get(form_id)
+        if names is None:
+            form = self.survey.form(form_id)
+            names = (
+                {f.name for f in form.fields},
+                {f.name: {c.name for c in f.fields} for f in form.fields if f.type == "repeat"},
+            )
+            self.names[form_id] = names
+        top, repeats = names
+        unknown = []
+        for key, value in data.items():
+            if key not in top:
+                unknown.append(key)
+            elif key in repeats and isinstance(value, list):
+                children = repeats[key]
+                for i, row in enumerate(value):
+                    if isinstance(row, dict):
+                        unknown += [
+                            f"{key}[{i + 1}].{k}" for k in row if k != "_id" and k not in children
+                        ]
+        return unknown
