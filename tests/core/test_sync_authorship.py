@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -19,6 +20,7 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from fieldapp.core.store.database import open_store
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.sync import authorship
 from fieldapp.core.sync.container import BundleError
@@ -208,10 +210,7 @@ def test_a_relayed_batch_keeps_its_author(tmp_path: Path) -> None:
         "select distinct a.staff_id from record_batches r join author_batches a using (batch_id)"
     ).fetchall()
     assert authors == [(world.li_info.staff_id,)]
-    bound = world.hq.db.execute(
-        "select staff_id from device_bindings where device_id = ?", [world.li.device_id]
-    ).fetchone()
-    assert bound == (world.li_info.staff_id,)
+    assert identity.device_staff(world.li.device_id) == world.li_info.staff_id
     # li's own bundles still import (its device is bound to li, by li's signature)
     edit(world.li, hid, "A", phone="13900000009")
     assert world.to_hq(world.export(world.li))["revisions"]["current"] == 1
@@ -240,3 +239,58 @@ def test_a_batch_signed_after_its_author_was_revoked_is_refused(tmp_path: Path) 
     revision["batch"] = later["batch_id"]
     path = wang_forges(world, [later, forging.household(hid), revision])
     refused(world, path, "吊销")
+
+
+def test_a_device_id_from_before_enrollment_named_people_is_bound_to_its_first_sender(
+    tmp_path: Path,
+) -> None:
+    """A laptop that worked under a bare device id (older software) keeps those records its own:
+    its first signed batch binds the id to it, and no one else can use the id afterwards."""
+    world = make_world(tmp_path)
+    legacy = str(uuid.uuid4())
+    with world.li.db.atomic():
+        world.li.adopt_device_id(legacy)
+    hid = new_household(world.li)
+    assert world.li.current_revision(hid, "A").device_id == legacy  # type: ignore[union-attr]
+    report = world.to_hq(world.export(world.li))
+    assert report["new"] == 1
+    assert identity.device_staff(world.li.device_id) == world.li_info.staff_id  # moved on
+    bound = world.hq.db.execute(
+        "select staff_id from device_bindings where device_id = ?", [legacy]
+    ).fetchone()
+    assert bound == (world.li_info.staff_id,)
+    head = world.hq.current_revision(hid, "A")
+    assert head is not None
+    revision = forging.revision(
+        world.wang,
+        hid,
+        device_id=legacy,
+        seq=head.device_seq + 1,
+        clock={legacy: head.device_seq + 1},
+        parent_id=head.id,
+    )
+    path = wang_forges(world, [forging.household(hid), revision], device_id=legacy)
+    refused(world, path, "属于另一名登记人员")
+    edit(world.li, hid, "A", phone="13900000007")  # li's own work goes on, under its new id
+    assert world.to_hq(world.export(world.li))["revisions"]["current"] == 1
+
+
+def test_upgrading_headquarters_binds_the_devices_its_bundles_came_from(tmp_path: Path) -> None:
+    """m006 takes the bindings already implied by imported bundles from ``bundle_log``."""
+    world = make_world(tmp_path)
+    legacy = str(uuid.uuid4())
+    db = world.hq.db
+    db.execute(
+        "insert into bundle_log (bundle_id, direction, kind, at, actor, peer, device_id) "
+        "values (?, 'import', 'laptop-to-hq', '2026-01-01T00:00:00+00:00', 'x', ?, ?)",
+        [str(uuid.uuid4()), world.li_info.staff_id, legacy],
+    )
+    for table in ("author_batches", "record_batches", "record_origins", "device_bindings"):
+        db.execute(f"drop table {table}")
+    db.execute("delete from _sqlite_migrations where name = 'm006_bundle_authorship'")
+    world.hq.close()
+    hq = open_store(tmp_path / "hq" / "hq.db")  # the migration runs again, as on an upgrade
+    bound = hq.db.execute(
+        "select staff_id from device_bindings where device_id = ?", [legacy]
+    ).fetchone()
+    assert bound == (world.li_info.staff_id,)

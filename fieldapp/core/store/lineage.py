@@ -153,7 +153,7 @@ def revision_origins(store: StoreBase, revisions: Iterable[Revision]) -> dict[st
     before origins were recorded."""
     out: dict[str, dict[str, Any]] = {}
     execute = store.db.conn.execute
-    own = store.device_id
+    own = set(store.device_ids)
     for revision in revisions:
         row = execute(
             "select bundle_id, via_name from record_origins where kind = 'revision' "
@@ -167,7 +167,7 @@ def revision_origins(store: StoreBase, revisions: Iterable[Revision]) -> dict[st
                 [revision.id],
             ).fetchone()
             row = held if held is not None and held[0] else None
-        out[revision.id] = _origin(row, revision.device_id == own)
+        out[revision.id] = _origin(row, revision.device_id in own)
     return out
 
 

@@ -5,14 +5,16 @@ laptop A's device id in the manifest and in revisions, inflate A's counter in a 
 A's real edits look stale, date a status change 9999-12-31. ``AuthorCheck`` closes each door, for
 the importer (``apply``), before the record is kept:
 
-- **devices belong to people**: a revision device id is bound to the enrolled staff member who
-  first sent it (``device_bindings``, HQ's own device to its office identity); a bundle or batch
-  naming a device bound to someone else, or one whose records already came from elsewhere, is
-  refused.
-- **every record has a provable author**: a record in an author batch (``authorship``) must come
-  from the batch's device, and the batch's statement must verify with the author's enrolled
-  certificate (not revoked before it signed), its count and digest matching the records received.
-  A record outside any batch (bundles from before batches) must come from the signer's own device.
+- **devices belong to people**: a revision device id made at enrollment names its staff member
+  (``<staff id>/<suffix>``); an older one is bound to the enrolled staff member who first sent
+  it (``device_bindings``), HQ's own to its office identity. A bundle, batch or record naming a
+  device that belongs to someone else is refused; so is binding an older id whose records
+  already came from elsewhere.
+- **every record has a provable author**: a record in an author batch (``authorship``) must be
+  under one of the batch author's devices, and the batch's statement must verify with the
+  author's enrolled certificate (not revoked before it signed), its count and digest matching
+  the records received. A record outside any batch (bundles from software before batches) must
+  come from the signer's own device.
 - **clocks claim only what was seen**: in a revision's version vector, an entry for any device but
   the author's may not exceed the highest counter of that device this household's form has here
   (a stale-save marker, value 1, is the one exception: see docs/concurrency.md).
@@ -56,13 +58,18 @@ class Batch:
 
 
 def bound_staff(store: Store, device_id: str) -> str | None:
-    """The staff member a revision device id belongs to here (None: not yet bound)."""
+    """The staff member a revision device id belongs to (None: not known yet). A device id made
+    at enrollment names its staff member (``<staff id>/<suffix>``); one from before is bound to
+    whoever first sent it (``device_bindings``); this database's own ids to its own identity."""
+    named = identity.device_staff(device_id)
+    if named is not None:
+        return named
     row = store.db.conn.execute(
         "select staff_id from device_bindings where device_id = ?", [device_id]
     ).fetchone()
     if row is not None:
         return str(row[0])
-    if device_id == store.device_id:
+    if device_id in store.device_ids:
         return identity.staff_id(store)
     return None
 
@@ -75,13 +82,18 @@ class AuthorCheck:
         self.latest = datetime.now(UTC) + timedelta(seconds=MAX_FUTURE_SKEW_SECONDS)
         self.batches: dict[str, Batch] = {}
         self.new_bindings: dict[str, str] = {}
+        self.owners: dict[str, str] = {}
         self.known: dict[tuple[str, str], dict[str, int]] = {}
 
     # -- devices ------------------------------------------------------------------------------
 
     def check_device(self, device_id: str, staff_id: str, what: str) -> None:
+        """``device_id`` is ``staff_id``'s: by its name, by an earlier binding, or bound now."""
+        if self.owners.get(device_id) == staff_id:
+            return
         bound = self.new_bindings.get(device_id) or bound_staff(self.store, device_id)
         if bound == staff_id:
+            self.owners[device_id] = staff_id
             return
         if bound is not None:
             raise fail(
@@ -94,6 +106,7 @@ class AuthorCheck:
                 "拒绝导入"
             )
         self.new_bindings[device_id] = staff_id
+        self.owners[device_id] = staff_id
 
     def _has_records(self, device_id: str) -> bool:
         row = self.store.db.conn.execute(
@@ -163,8 +176,9 @@ class AuthorCheck:
         batch = self.batches.get(str(batch_id))
         if batch is None:
             raise fail(f"{label} 所属的批次 {batch_id} 没有随包提供，拒绝导入")
-        if device != batch.statement["device_id"]:
-            raise fail(f"{label} 的设备与其批次的作者设备不符（设备不符），拒绝导入")
+        if not isinstance(device, str) or len(device) > 64:
+            raise fail(f"{label} 的设备 ID 格式不正确")
+        self.check_device(device, str(batch.statement["staff_id"]), f"{label}（设备不符）")
         hex_hash = authors.record_hash(kind, record, body_text)
         index = batch.digest.count
         batch.digest.add(hex_hash)

@@ -58,7 +58,8 @@ OWN_FROM = {
     ),
     authors.REVISION: (
         "from revisions x left join record_batches b on b.kind = 'revision' "
-        "and b.record_id = x.id where x.rowid > ? and x.rowid <= ? and x.device_id = ?",
+        "and b.record_id = x.id where x.rowid > ? and x.rowid <= ? and x.device_id in "
+        "(select value from json_each(?))",
         "x.rowid",
     ),
     authors.STATUS: (
@@ -69,7 +70,7 @@ OWN_FROM = {
     ),
     authors.AUDIT: (
         "from audit x left join record_batches b on b.kind = 'audit' and b.record_id = x.id "
-        "where x.seq > ? and x.seq <= ? and x.device_id = ?",
+        "where x.seq > ? and x.seq <= ? and x.device_id in (select value from json_each(?))",
         "x.seq",
     ),
 }
@@ -123,27 +124,30 @@ class OwnRecords:
         self.ranges = ranges
         self.clocks = Clocks(store)
         self.device = store.device_id
+        self.own = json.dumps(store.device_ids)
 
     def select(self, kind: str, what: str, *, ordered: bool = False) -> Iterator[dict[str, Any]]:
         low, high = self.ranges[MARK_OF[kind]]
-        args: list[Any] = [low, high] + ([self.device] if kind in BY_DEVICE else [])
+        args: list[Any] = [low, high] + ([self.own] if kind in BY_DEVICE else [])
         where, order = OWN_FROM[kind]
         sql = f"select {what} {where}" + (f" order by {order}" if ordered else "")
         for row in self.store.db.query(sql, args):
             yield dict(row)
 
     def rows(self, kind: str) -> Iterator[dict[str, Any]]:
-        return self.select(kind, "x.*, b.batch_id", ordered=True)
+        what = "x.*, b.batch_id, (select device_id from author_batches a where a.batch_id = "
+        return self.select(kind, what + "b.batch_id) as batch_device", ordered=True)
 
     def authored(self, kind: str, row: Mapping[str, Any]) -> tuple[dict[str, Any], str | None]:
         """The payload record (without an attachment's bytes) and, for a revision, its data."""
         if kind == authors.REVISION:
             return revision_head(self.clocks, row), str(row["data"])
+        device = row.get("batch_device") or self.device  # as signed, whatever the id is now
         if kind == authors.ATTACHMENT:
             keys = ("sha256", "name", "mime", "size", "added_at", "added_by")
-            return {"t": "attachment", **{k: row[k] for k in keys}, "device_id": self.device}, None
+            return {"t": "attachment", **{k: row[k] for k in keys}, "device_id": device}, None
         if kind == authors.STATUS:
-            return {**status_record(row), "device_id": self.device}, None
+            return {**status_record(row), "device_id": device}, None
         return audit_record(row), None
 
     def sign_new(self, signer: identity.SigningIdentity) -> None:
@@ -176,7 +180,8 @@ class OwnRecords:
                 head, data = self.authored(kind, row)
                 yield encode_revision({**head, **batch}, str(data))
             elif kind == authors.ATTACHMENT:
-                yield {**attachment_record(row), "device_id": self.device, **batch}
+                device = row.get("batch_device") or self.device
+                yield {**attachment_record(row), "device_id": device, **batch}
             else:
                 yield {**self.authored(kind, row)[0], **batch}
 
@@ -195,6 +200,8 @@ def export_bundle(
     since = json.loads(previous["marks"]) if previous else dict.fromkeys(MARK_TABLES, 0)
     until = marks(store)
     ranges = {k: (int(since.get(k, 0)), until[k]) for k in MARK_TABLES}
+    with store.db.atomic():  # laptops enrolled before device ids named their staff member
+        identity.bind_device(store, identity.staff_info(signer.certificate).staff_id)
     own = OwnRecords(store, ranges)
     own.sign_new(signer)
     household_ids = own.distinct((authors.REVISION, authors.STATUS), "x.household_id")

@@ -8,6 +8,7 @@ store and enrollment build on these; bundles and ledgers use them to check signe
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -57,6 +58,19 @@ class StaffInfo:
 
     def label(self) -> str:
         return f"{self.name}（{self.unit}，{ROLE_NAMES.get(self.role, self.role)}）"
+
+
+def device_staff(device_id: str) -> str | None:
+    """The staff id a device id names (``<staff id>/<suffix>``, see ``enrollment``), or None for a
+    device id from before enrollment bound devices to people (a bare UUID)."""
+    staff, sep, suffix = device_id.partition("/")
+    if not sep or not suffix or len(staff) != 36 or staff.count("-") != 4:
+        return None
+    return staff
+
+
+def new_device_id(staff_id: str) -> str:
+    return f"{staff_id}/{uuid.uuid4().hex[:12]}"
 
 
 def fingerprint(cert: x509.Certificate) -> str:

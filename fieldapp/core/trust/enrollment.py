@@ -26,12 +26,14 @@ from fieldapp.core.trust.certificates import (
     StaffInfo,
     cert_pem,
     decrypt_pem,
+    device_staff,
     encrypt_pem,
     fingerprint,
     issue_certificate,
     load_cert,
     load_x25519_public,
     make_ca,
+    new_device_id,
     public_key_fingerprint,
     public_pem,
     staff_info,
@@ -130,6 +132,7 @@ def hq_init(
         sign_key, cert, recv_key = office
         info = staff_info(cert)
         store.set_meta("staff_id", info.staff_id)
+        bind_device(store, info.staff_id)
         put_key(
             store,
             K_SELF_KEY,
@@ -196,6 +199,15 @@ def _enroll(
         },
     )
     return sign_key, cert, receive
+
+
+def bind_device(store: Store, staff_id: str) -> None:
+    """Write this database's new work under a device id that names its staff member
+    (``<staff id>/<suffix>``): headquarters then knows whose every revision is from the id alone,
+    whatever order bundles arrive in, and no one else's bundle can use it. Records made under
+    the earlier id stay this database's own (``Store.device_ids``). Inside a write transaction."""
+    if device_staff(store.device_id) != staff_id:
+        store.adopt_device_id(new_device_id(staff_id))
 
 
 def _canonical(value: Any) -> bytes:
@@ -379,6 +391,7 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
         store.set_meta("hq_id", body["hq_id"])
         store.set_meta("hq_unit", str(body.get("hq_unit") or ""))
         store.set_meta("staff_id", info.staff_id)
+        bind_device(store, info.staff_id)
         put_key(store, K_CA_CERT, "certificate", cert_pem(ca), fingerprint(ca), author)
         put_key(
             store,
