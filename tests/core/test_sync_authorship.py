@@ -102,7 +102,7 @@ def test_the_reported_forgery_is_refused_and_li_keeps_writing(sent: tuple[World,
 
 def test_records_in_anothers_name_under_ones_own_device_id(sent: tuple[World, str]) -> None:
     world, hid = sent
-    li, wang = world.li.device_id, world.wang.device_id
+    li = world.li.device_id
     parent, seq = li_head(world, hid)
     revision = forging.revision(
         world.wang, hid, device_id=li, seq=seq + 1, clock={li: seq + 1}, parent_id=parent
@@ -114,7 +114,6 @@ def test_records_in_anothers_name_under_ones_own_device_id(sent: tuple[World, st
     assert audit["id"] in message
     status = forging.status(hid, device_id=li)
     refused(world, wang_forges(world, [forging.household(hid), status]), "设备不符", status["id"])
-    assert wang not in message
 
 
 def test_a_clock_may_only_advance_the_signers_own_counter(sent: tuple[World, str]) -> None:
