@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync import records as sync_records
 from fieldapp.core.sync.container import write_bundle
@@ -137,3 +138,19 @@ def audit(device_id: str, **fields: Any) -> dict[str, Any]:
         "detail": {},
         **fields,
     }
+
+
+def successor(
+    store: Store, head: Revision, *, device_id: str, ahead: int = 1, **fields: Any
+) -> dict[str, Any]:
+    """A revision claiming to follow ``head`` under ``device_id``, ``ahead`` counts past it."""
+    seq = head.device_seq + ahead
+    return revision(
+        store,
+        head.household_id,
+        device_id=device_id,
+        seq=seq,
+        clock={device_id: seq},
+        parent_id=head.id,
+        **fields,
+    )

@@ -273,26 +273,11 @@ def _forge(p: Province, kind: str, rng: random.Random) -> Path:
         return forging.forge(forger.store, forger.passphrase, out, records, device_id=device_id)
 
     if kind == "manifest-device":
-        revision = forging.revision(
-            forger.store,
-            hid,
-            device_id=vdev,
-            seq=head.device_seq + 1000,
-            clock={vdev: head.device_seq + 1000},
-            parent_id=head.id,
-        )
+        revision = forging.successor(forger.store, head, device_id=vdev, ahead=1000)
         extra = [forging.status(hid, changed_at="9999-12-31T00:00:00"), forging.audit(vdev)]
         return forge([household, revision, *extra], device_id=vdev)
     if kind == "in-anothers-name":
-        revision = forging.revision(
-            forger.store,
-            hid,
-            device_id=vdev,
-            seq=head.device_seq + 1,
-            clock={vdev: head.device_seq + 1},
-            parent_id=head.id,
-        )
-        return forge([household, revision])
+        return forge([household, forging.successor(forger.store, head, device_id=vdev)])
     if kind == "inflated-clock":
         revision = forging.revision(
             forger.store,
@@ -326,15 +311,7 @@ def _forge(p: Province, kind: str, rng: random.Random) -> Path:
         "digest": "0" * 64,
         "signature": "MEUCIQ==",
     }
-    revision = forging.revision(
-        forger.store,
-        hid,
-        device_id=vdev,
-        seq=head.device_seq + 1,
-        clock={vdev: head.device_seq + 1},
-        parent_id=head.id,
-        batch=statement["batch_id"],
-    )
+    revision = forging.successor(forger.store, head, device_id=vdev, batch=statement["batch_id"])
     return forge([statement, household, revision])
 
 

@@ -21,7 +21,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
 from fieldapp.core.store.database import open_store
-from fieldapp.core.store.records import now_iso
+from fieldapp.core.store.records import Revision, now_iso
 from fieldapp.core.sync import authorship
 from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.export import relayed_records
@@ -63,10 +63,10 @@ def refused(world: World, path: Path, *reasons: str) -> str:
     return message
 
 
-def li_head(world: World, hid: str) -> tuple[str, int]:
+def li_head(world: World, hid: str) -> Revision:
     head = world.hq.current_revision(hid, "A")
     assert head is not None
-    return head.id, head.device_seq
+    return head
 
 
 def wang_forges(world: World, records: list[Any], device_id: str | None = None) -> Path:
@@ -76,17 +76,9 @@ def wang_forges(world: World, records: list[Any], device_id: str | None = None) 
 def test_the_reported_forgery_is_refused_and_li_keeps_writing(sent: tuple[World, str]) -> None:
     world, hid = sent
     li = world.li.device_id
-    parent, seq = li_head(world, hid)
     records = [
         forging.household(hid),
-        forging.revision(
-            world.wang,
-            hid,
-            device_id=li,
-            seq=seq + 1000,
-            clock={li: seq + 1000},
-            parent_id=parent,
-        ),
+        forging.successor(world.wang, li_head(world, hid), device_id=li, ahead=1000),
         forging.status(hid, changed_at=FAR_FUTURE),
         forging.audit(li, household_id=hid),
     ]
@@ -103,10 +95,7 @@ def test_the_reported_forgery_is_refused_and_li_keeps_writing(sent: tuple[World,
 def test_records_in_anothers_name_under_ones_own_device_id(sent: tuple[World, str]) -> None:
     world, hid = sent
     li = world.li.device_id
-    parent, seq = li_head(world, hid)
-    revision = forging.revision(
-        world.wang, hid, device_id=li, seq=seq + 1, clock={li: seq + 1}, parent_id=parent
-    )
+    revision = forging.successor(world.wang, li_head(world, hid), device_id=li)
     message = refused(world, wang_forges(world, [forging.household(hid), revision]), "设备不符")
     assert revision["id"] in message
     audit = forging.audit(li, household_id=hid)
@@ -119,7 +108,7 @@ def test_records_in_anothers_name_under_ones_own_device_id(sent: tuple[World, st
 def test_a_clock_may_only_advance_the_signers_own_counter(sent: tuple[World, str]) -> None:
     world, hid = sent
     li, wang = world.li.device_id, world.wang.device_id
-    parent, _ = li_head(world, hid)
+    parent = li_head(world, hid).id
     revision = forging.revision(
         world.wang, hid, device_id=wang, seq=999, clock={wang: 999, li: 10**6}, parent_id=parent
     )
@@ -143,10 +132,7 @@ def test_times_in_the_future_are_refused(sent: tuple[World, str]) -> None:
 def test_a_statement_in_lis_name_signed_by_wang_is_refused(sent: tuple[World, str]) -> None:
     world, hid = sent
     li = world.li.device_id
-    parent, seq = li_head(world, hid)
-    revision = forging.revision(
-        world.wang, hid, device_id=li, seq=seq + 1, clock={li: seq + 1}, parent_id=parent
-    )
+    revision = forging.successor(world.wang, li_head(world, hid), device_id=li)
     statement = forged_statement(world, revision, key_of=world.wang, password=WANG_PASS)
     revision["batch"] = statement["batch_id"]
     path = wang_forges(world, [statement, forging.household(hid), revision])
@@ -260,14 +246,7 @@ def test_a_device_id_from_before_enrollment_named_people_is_bound_to_its_first_s
     assert bound == (world.li_info.staff_id,)
     head = world.hq.current_revision(hid, "A")
     assert head is not None
-    revision = forging.revision(
-        world.wang,
-        hid,
-        device_id=legacy,
-        seq=head.device_seq + 1,
-        clock={legacy: head.device_seq + 1},
-        parent_id=head.id,
-    )
+    revision = forging.successor(world.wang, head, device_id=legacy)
     path = wang_forges(world, [forging.household(hid), revision], device_id=legacy)
     refused(world, path, "属于另一名登记人员")
     edit(world.li, hid, "A", phone="13900000007")  # li's own work goes on, under its new id
