@@ -73,6 +73,7 @@ class Applier:
         self.field_names = FieldNames(store.survey)
         self.exec = store.db.conn.execute
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
+        self.received_at = now_iso()
         if self.check is not None:
             self.check.check_sender(env.path.name)
 
@@ -123,7 +124,9 @@ class Applier:
     def _keep(self, kind: str, rid: str, member: tuple[str, int, str] | None, new: bool) -> None:
         """Remember where a record came from (if new here) and its place in its author's batch."""
         if new:
-            authors.keep_origin(self.store, kind, rid, self.m["bundle_id"], self.sender)
+            authors.keep_origin(
+                self.store, kind, rid, self.m["bundle_id"], self.sender, self.received_at
+            )
         if member is not None and authors.keep_membership(self.store, kind, rid, *member):
             self.changed = True
 
@@ -231,7 +234,7 @@ class Applier:
         if self.check is not None:
             label = record_label(authors.REVISION, rid)
             self.check.check_time(created_at, "保存时间", label)
-            self.check.check_clock(hid, form_id, device, clean, label)
+            self.check.check_clock(hid, form_id, device, clean, label, fresh=hid in self.new)
         self._count("revisions")
         row = {
             "id": rid,

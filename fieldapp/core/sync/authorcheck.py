@@ -55,6 +55,7 @@ class Batch:
     statement: dict[str, Any]
     digest: authors.Digest
     new: bool
+    """Not stored here yet (a batch received before is checked again, never stored twice)."""
 
 
 def bound_staff(store: Store, device_id: str) -> str | None:
@@ -153,11 +154,13 @@ class AuthorCheck:
         ):
             raise fail(f"批次 {batch_id} 的作者签名不符（{name}），记录被改动或伪造，拒绝导入")
         self.check_device(device, staff, f"批次 {batch_id} ")
-        exists = self.store.db.conn.execute(
-            "select 1 from author_batches where batch_id = ?", [batch_id]
+        stored = self.store.db.conn.execute(
+            "select count, digest from author_batches where batch_id = ?", [batch_id]
         ).fetchone()
+        if stored is not None and tuple(stored) != (r.get("count"), digest):
+            raise fail(f"批次 {batch_id} 与此前收到的同一批次不符，拒绝导入")
         statement = {k: r.get(k) for k in (*authors.STATEMENT_FIELDS, "signature")}
-        self.batches[batch_id] = Batch(statement, authors.Digest(), exists is None)
+        self.batches[batch_id] = Batch(statement, authors.Digest(), stored is None)
 
     def record(
         self, kind: str, record: dict[str, Any], body_text: str | None = None
@@ -194,9 +197,13 @@ class AuthorCheck:
             raise fail(f"{label} 的{what} {str(value)[:40]} 在未来，拒绝导入")
         return when
 
-    def _known(self, hid: str, form_id: str) -> dict[str, int]:
+    def _known(self, hid: str, form_id: str, fresh: bool = False) -> dict[str, int]:
+        """The highest counter per device among the form's revisions here (``fresh``: the
+        household arrived in this bundle, so only what this bundle brought)."""
         key = (hid, form_id)
         known = self.known.get(key)
+        if known is None and fresh:
+            known = self.known[key] = {}
         if known is None:
             rows = self.store.db.conn.execute(
                 "select device_id, max(device_seq) from (select device_id, device_seq from "
@@ -210,9 +217,16 @@ class AuthorCheck:
         return known
 
     def check_clock(
-        self, hid: str, form_id: str, device: str, clock: dict[str, int], label: str
+        self,
+        hid: str,
+        form_id: str,
+        device: str,
+        clock: dict[str, int],
+        label: str,
+        *,
+        fresh: bool = False,
     ) -> None:
-        known = self._known(hid, form_id)
+        known = self._known(hid, form_id, fresh)
         for other, seq in clock.items():
             if other == device:
                 continue

@@ -237,11 +237,16 @@ def keep_membership(
 
 
 def keep_origin(
-    store: StoreBase, kind: str, rid: str, bundle_id: str, via: identity.StaffInfo
+    store: StoreBase,
+    kind: str,
+    rid: str,
+    bundle_id: str,
+    via: identity.StaffInfo,
+    received_at: str,
 ) -> None:
     """Remember which bundle (and whose) a received record first arrived in."""
     store.db.conn.execute(
         "insert or ignore into record_origins (kind, record_id, bundle_id, via_staff_id, "
         "via_name, received_at) values (?, ?, ?, ?, ?, ?)",
-        [kind, rid, bundle_id, via.staff_id, via.name, now_iso()],
+        [kind, rid, bundle_id, via.staff_id, via.name, received_at],
     )

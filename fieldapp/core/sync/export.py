@@ -126,11 +126,14 @@ class OwnRecords:
         self.device = store.device_id
         self.own = json.dumps(store.device_ids)
 
-    def select(self, kind: str, what: str, *, ordered: bool = False) -> Iterator[dict[str, Any]]:
+    def select(
+        self, kind: str, what: str, *, ordered: bool = False, unsigned: bool = False
+    ) -> Iterator[dict[str, Any]]:
         low, high = self.ranges[MARK_OF[kind]]
         args: list[Any] = [low, high] + ([self.own] if kind in BY_DEVICE else [])
         where, order = OWN_FROM[kind]
-        sql = f"select {what} {where}" + (f" order by {order}" if ordered else "")
+        sql = f"select {what} {where}" + (" and b.batch_id is null" if unsigned else "")
+        sql += f" order by {order}" if ordered else ""
         for row in self.store.db.query(sql, args):
             yield dict(row)
 
@@ -155,12 +158,11 @@ class OwnRecords:
 
         def pending() -> Iterator[authors.Pending]:
             for kind in authors.KINDS:
-                for row in self.rows(kind):
-                    if row["batch_id"] is None:
-                        record, data = self.authored(kind, row)
-                        body = authors.stored_json(json.loads(data)) if data is not None else None
-                        rid = authors.record_id(kind, record)
-                        yield authors.Pending(kind, rid, authors.record_hash(kind, record, body))
+                for row in self.select(kind, "x.*", ordered=True, unsigned=True):
+                    record, data = self.authored(kind, row)
+                    body = authors.stored_json(json.loads(data)) if data is not None else None
+                    rid = authors.record_id(kind, record)
+                    yield authors.Pending(kind, rid, authors.record_hash(kind, record, body))
 
         with self.store.db.atomic():
             authors.sign_batch(self.store, signer, pending())

@@ -51,12 +51,11 @@ def attachment_record(row: Mapping[str, Any]) -> dict[str, Any]:
 
 def revision_head(clocks: Clocks, row: Mapping[str, Any]) -> dict[str, Any]:
     """A revision's payload record without its form data (the clock as stored or computed)."""
-    stored = clocks.store.db.conn.execute(
-        "select clock, merged_from from revision_clocks where revision_id = ?", [row["id"]]
-    ).fetchone()
-    if stored is None:  # a held revision keeps its clock with it
+    if "clock" in row.keys():  # a held revision keeps its clock with it
+        stored = (row["clock"], row["merged_from"])
+    else:
         stored = clocks.store.db.conn.execute(
-            "select clock, merged_from from held_revisions where id = ?", [row["id"]]
+            "select clock, merged_from from revision_clocks where revision_id = ?", [row["id"]]
         ).fetchone()
     if stored is not None:
         clock = json.loads(stored[0])
