@@ -24,7 +24,7 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.records import Revision, now_iso
 from fieldapp.core.sync import authorship
 from fieldapp.core.sync.container import BundleError
-from fieldapp.core.sync.export import relayed_records
+from fieldapp.core.sync.export import export_bundle, relayed_records
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.records import household_record
 from fieldapp.core.trust import identity
@@ -276,3 +276,21 @@ def test_upgrading_headquarters_binds_the_devices_its_bundles_came_from(tmp_path
         "select staff_id from device_bindings where device_id = ?", [legacy]
     ).fetchone()
     assert bound == (world.li_info.staff_id,)
+
+
+def test_re_enrolling_a_laptop_waits_until_its_work_is_sent(tmp_path: Path) -> None:
+    """A new enrollment cannot sign what the old one wrote: unsent work must go first."""
+    world = make_world(tmp_path)
+    hid = new_household(world.li)
+    data, info = identity.enroll_staff(
+        world.hq, HQ_PASS, b"li-new-pass-1", name="li", unit="五华区总工会", author="x"
+    )
+    with pytest.raises(identity.IdentityError, match="没有上报"):
+        identity.take_enrollment(world.li, data, b"li-new-pass-1", author="li")
+    assert world.to_hq(world.export(world.li))["new"] == 1
+    identity.take_enrollment(world.li, data, b"li-new-pass-1", author="li")
+    assert identity.device_staff(world.li.device_id) == info.staff_id
+    edit(world.li, hid, "A", phone="13900000008")
+    out = export_bundle(world.li, world.out(), b"li-new-pass-1", author="li").path
+    report = world.to_hq(out)
+    assert report["revisions"]["current"] == 1 and world.hq.current(hid)["A"]["phone"].endswith("8")

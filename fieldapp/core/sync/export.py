@@ -154,11 +154,19 @@ class OwnRecords:
         return audit_record(row), None
 
     def sign_new(self, signer: identity.SigningIdentity) -> None:
-        """Put every record not yet in a batch in one new batch, in the order they are written."""
+        """Put every record not yet in a batch in one new batch, in the order they are written.
+
+        Only the signer may vouch for records under a device id that names a staff member: audit
+        entries left under an earlier enrollment's id (re-enrollment refuses while revisions or
+        status changes are unsent, ``take_enrollment``) stay here unsigned and are not sent."""
+        me = identity.staff_info(signer.certificate).staff_id
 
         def pending() -> Iterator[authors.Pending]:
             for kind in authors.KINDS:
                 for row in self.select(kind, "x.*", ordered=True, unsigned=True):
+                    named = identity.device_staff(str(row.get("device_id") or ""))
+                    if kind in BY_DEVICE and named not in (None, me):
+                        continue
                     record, data = self.authored(kind, row)
                     body = authors.stored_json(json.loads(data)) if data is not None else None
                     rid = authors.record_id(kind, record)
@@ -176,8 +184,11 @@ class OwnRecords:
         }
 
     def records(self, kind: str) -> Iterator[Record]:
+        """The records of this kind in a batch (after ``sign_new``: all that can be proven)."""
         for row in self.rows(kind):
-            batch = {"batch": row["batch_id"]} if row["batch_id"] else {}
+            if row["batch_id"] is None:
+                continue
+            batch = {"batch": row["batch_id"]}
             if kind == authors.REVISION:
                 head, data = self.authored(kind, row)
                 yield encode_revision({**head, **batch}, str(data))

@@ -201,6 +201,27 @@ def _enroll(
     return sign_key, cert, receive
 
 
+def _unsent(store: Store) -> int:
+    """Revisions and status changes made here since the last export (``sync.export``)."""
+    last = store.db.execute(
+        "select marks from bundle_log where direction = 'export' and kind = 'laptop-to-hq' "
+        "order by seq desc limit 1"
+    ).fetchone()
+    marks = json.loads(last[0]) if last is not None and last[0] else {}
+    row = store.db.execute(
+        "select (select count(*) from revisions where rowid > ? and device_id in "
+        "(select value from json_each(?))) + (select count(*) from status_changes s where "
+        "s.rowid > ? and not exists (select 1 from record_origins o where o.kind = 'status' "
+        "and o.record_id = s.id))",
+        [
+            int(marks.get("revisions", 0)),
+            json.dumps(store.device_ids),
+            int(marks.get("status_changes", 0)),
+        ],
+    ).fetchone()
+    return int(row[0] or 0)
+
+
 def bind_device(store: Store, staff_id: str) -> None:
     """Write this database's new work under a device id that names its staff member
     (``<staff id>/<suffix>``): headquarters then knows whose every revision is from the id alone,
@@ -384,6 +405,12 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
     if sign_key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
         raise IdentityError("登记文件内容不一致（私钥与证书不符）")
     info = staff_info(cert)
+    unsent = _unsent(store) if mode == MODE_LAPTOP and staff_id(store) != info.staff_id else 0
+    if unsent:
+        raise IdentityError(
+            f"本机还有 {unsent} 条修改没有上报：请先用原来的登记导出数据包（fieldapp bundle export）"
+            "交总部导入，再导入新的登记文件（新登记不能为旧登记的修改签名）"
+        )
     ca = load_cert(body["ca_certificate"])
     hq_pub = load_x25519_public(body["hq_receive_public_key"])
     with store.db.atomic():
