@@ -189,16 +189,28 @@ def _report_problems(problems: Sequence[Any], as_json: bool) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from fieldapp.core.store.lineage import held_label, revision_origins
+
     store = open_db(args, create=False, access=READ)
     household = store.household(args.household)
     revisions = store.history(household["id"], args.form)
+    origins = revision_origins(store, revisions)
     statuses = store.status_history(household["id"])
     if args.json:
-        print_json({"revisions": [r.__dict__ for r in revisions], "status_changes": statuses})
+        print_json(
+            {
+                "revisions": [{**r.__dict__, "origin": origins[r.id]} for r in revisions],
+                "status_changes": statuses,
+            }
+        )
         return 0
     for r in revisions:
         state = "定稿" if r.state == "final" else "草稿"
-        print(f"{r.created_at}  {r.form_id:<3} {state}  {r.author:<10} {r.id}")
+        held = f"  〔{held_label(r.held)}〕" if r.held else ""
+        print(
+            f"{r.created_at}  {r.form_id:<3} {state}  {r.author:<10} {r.id}  "
+            f"来源：{origins[r.id]['label']}{held}"
+        )
     for s in statuses:
         print(f"{s['changed_at']}  档案状态 → {s['status']}（{s['reason']}）  {s['author']}")
     return 0

@@ -22,7 +22,6 @@ import getpass
 import json
 import os
 import sys
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -265,17 +264,17 @@ def cmd_identity(args: argparse.Namespace) -> int:
 
 
 def _output_path(value: str, store: Any, label: str, who: str | None = None) -> Path:
-    """A new file; for a directory (a USB stick), a new name there: 户户清-上报-姓名-日期-01.hhq."""
+    """A new file; for a directory (a USB stick), a new name there: 户户清-上报-姓名-日期-01.hhq.
+
+    The name part comes from a person's name and is made safe (``sync.filenames``): the file
+    always lands in the directory given, whatever the name holds."""
     out = Path(value)
     if out.is_dir():
+        from fieldapp.core.sync.filenames import bundle_path_in
         from fieldapp.core.trust import identity
 
         who = who or identity.staff_info(identity.own_certificate(store)).name
-        stamp = date.today().strftime("%Y%m%d")
-        for n in range(1, 1000):
-            candidate = out / f"户户清-{label}-{who}-{stamp}-{n:02d}.hhq"
-            if not candidate.exists():
-                return candidate
+        return bundle_path_in(out, label, who)
     return _new_file(value)
 
 
@@ -383,7 +382,8 @@ def cmd_bundle_inspect(args: argparse.Namespace) -> int:
         f"数据包 {info['bundle_id']}（{kind}），{info['size']:,} 字节，生成于 {info['created_at']}"
     )
     print(f"  发送者：{sender.get('name')}（{sender.get('unit')}） {sender.get('staff_id')}")
-    print(f"  总部 ID：{info['hq_id']}；表单版本：{', '.join(info['form_versions'] or [])}")
+    versions = info["form_versions"] if isinstance(info["form_versions"], list) else []
+    print(f"  总部 ID：{info['hq_id']}；表单版本：{', '.join(map(str, versions))}")
     print(f"  内容计数：{json.dumps(info['counts'], ensure_ascii=False)}")
     if info["intact"]:
         print("  签名完好（是否为登记设备、是否吊销，要在导入时由总部核对）")
@@ -420,21 +420,34 @@ def cmd_conflicts_list(args: argparse.Namespace) -> int:
 
 
 def cmd_conflicts_show(args: argparse.Namespace) -> int:
-    from fieldapp.core.sync.merge import find_conflict, list_conflicts
+    from fieldapp.core.sync.merge import show_conflict
 
     store = open_db(args, create=False, access=READ)
-    wanted = find_conflict(store, args.conflict)["id"]
-    entry = next(c for c in list_conflicts(store, include_closed=True) if c["id"] == wanted)
+    entry = show_conflict(store, args.conflict)
     if args.json:
         print_json(entry)
         return 0
     print(f"冲突 {entry['id']}（{entry['status']}）户 {entry['name']}  表 {entry['form_id']}")
-    current = (entry["current"] or {}).get("data") or {}
-    incoming = (entry["incoming"] or {}).get("data") or {}
+    current, incoming = entry["current"] or {}, entry["incoming"] or {}
+    for label, rev in (("当前", current), ("收到", incoming)):
+        print(
+            f"  {label}版本 {rev.get('id')}  {rev.get('author')}  {rev.get('created_at')}  "
+            f"{rev.get('state')}"
+        )
+    if entry["detected_current_id"] != entry["current_id"]:
+        print(f"  （发现冲突时的当前版本是 {entry['detected_current_id']}，此后已有更新的版本）")
+    others = [b for b in entry["branches"] if b and b["id"] != incoming.get("id")]
+    for branch in others:
+        print(f"  另一并行版本 {branch['id']}  {branch['author']}  {branch['created_at']}")
     for key in entry["differences"]:
         print(f"  {key}")
-        print(f"    当前：{json.dumps(current.get(key), ensure_ascii=False)}")
-        print(f"    收到：{json.dumps(incoming.get(key), ensure_ascii=False)}")
+        print(f"    当前：{json.dumps((current.get('data') or {}).get(key), ensure_ascii=False)}")
+        print(f"    收到：{json.dumps((incoming.get('data') or {}).get(key), ensure_ascii=False)}")
+    if entry["status"] == "open":
+        print(
+            f"处理：fieldapp conflicts resolve {entry['id'][:8]} --pick current|incoming "
+            f"--expect-head {entry['current_id'][:8]}"
+        )
     return 0
 
 
@@ -458,6 +471,7 @@ def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
             pick=args.pick,
             merged=merged,
             draft=args.draft,
+            expect_head=args.expect_head,
         )
     except ValidationFailed as exc:
         for problem in exc.problems:
@@ -569,4 +583,9 @@ def register(sub: Any) -> None:
         "--merge", metavar="JSON", help="合并后的整张表数据（JSON 文件，- 为标准输入）"
     )
     cres.add_argument("--draft", action="store_true", help="合并数据有错误时存为草稿")
+    cres.add_argument(
+        "--expect-head",
+        metavar="REVISION",
+        help="查看冲突时显示的当前版本 ID（conflicts show 给出）；此后若已变化则拒绝处理",
+    )
     cres.set_defaults(handler=cmd_conflicts_resolve)

@@ -114,7 +114,8 @@ def import_bundles_gui(
         return None
 
     def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
-        from fieldapp.core.sync.bundle import BundleError, import_bundle
+        from fieldapp.core.store.errors import StoreError
+        from fieldapp.core.sync.bundle import import_bundle
 
         own = reopen(store)
         reports = []
@@ -126,7 +127,7 @@ def import_bundles_gui(
                 progress(i, len(files))
                 try:
                     reports.append(import_bundle(own, name, secret, author=author).to_dict())
-                except BundleError as exc:
+                except StoreError as exc:  # this file refused; the others still import
                     reports.append({"file": name, "rejected": str(exc)})
             progress(len(files), len(files))
         finally:

@@ -303,7 +303,9 @@ def test_office_edit_and_laptop_edit_conflict_pick_incoming(world: World) -> Non
     resolve_conflict(hq, conflict["id"], author="主任", pick="incoming")
     assert hq.current(hid)["B"]["surveyor"] == "李干事复访"
     history = hq.history(hid, "B")
-    assert [r.data["surveyor"] for r in history][-2:] == ["办公室复核", "李干事复访"]
+    line = [r.data["surveyor"] for r in history if not r.held]
+    assert line[-2:] == ["办公室复核", "李干事复访"]
+    assert [(r.data["surveyor"], r.held) for r in history if r.held] == [("李干事复访", "conflict")]
     with pytest.raises(Exception, match="已处理"):
         resolve_conflict(hq, conflict["id"], author="主任", pick="current")
 

@@ -21,10 +21,11 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.versions import REVISION_COLUMNS
 from fieldapp.core.sync import records as sync_records
-from fieldapp.core.sync.bundle import export_bundle
-from fieldapp.core.sync.container import BundleError, write_bundle
+from fieldapp.core.sync.bundle import export_bundle, inspect_bundle
+from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.trust import identity
+from tests.core import forging
 from tests.core.test_sync import (
     HQ_PASS,
     LI_PASS,
@@ -228,68 +229,15 @@ def forge(
     world: World, records: list[dict[str, Any]], counts: dict[str, int] | None = None
 ) -> Path:
     """A bundle signed by li's real key and encrypted for HQ, with whatever records we like."""
-    li = world.li
-    signer = identity.signing_identity(li, LI_PASS)
-    bundle_id = str(uuid.uuid4())
-    manifest = sync_records.build_manifest(
-        li,
-        bundle_id,
-        sync_records.KIND_UP,
-        signer,
-        recipient={"hq": identity.hq_id(li)},
-        covers={"full": True},
-        form_versions=[li.survey.version],
-    )
-    real = dict.fromkeys(sync_records.COUNTED, 0)
-    names = {
-        "household": "households",
-        "revision": "revisions",
-        "status": "status_changes",
-        "audit": "audit",
-        "attachment": "attachments",
-        "dibao": "dibao_standards",
-    }
-    for record in records:
-        kind = record.get("t")
-        if isinstance(kind, str) and kind in names:
-            real[names[kind]] += 1
-    manifest["counts"] = counts or real
-    body = [
-        {"t": "begin", "bundle_id": bundle_id},
-        *records,
-        {"t": "end", "bundle_id": bundle_id, "counts": real},
-    ]
-    out = world.out("forged")
-    write_bundle(
-        out, manifest, body, recipient=identity.hq_receive_public_key(li), signer=signer.private_key
-    )
-    return out
+    return forging.forge(world.li, LI_PASS, world.out("forged"), records, counts=counts)
 
 
 def household_records(world: World) -> tuple[dict[str, Any], dict[str, Any]]:
-    hid = str(uuid.uuid4())
-    household = {
-        "t": "household",
-        "id": hid,
-        "created_at": "2026-11-01T00:00:00",
-        "created_by": "x",
-    }
-    revision = {
-        "t": "revision",
-        "id": str(uuid.uuid4()),
-        "household_id": hid,
-        "form_id": "A",
-        "form_version": world.li.survey.version,
-        "state": "draft",
-        "data": {"name": "伪造"},
-        "created_at": "2026-11-01T00:00:00",
-        "author": "x",
-        "device_id": world.li.device_id,
-        "device_seq": 999,
-        "parent_id": None,
-        "clock": {world.li.device_id: 999},
-        "merged_from": [],
-    }
+    household = forging.household()
+    device = world.li.device_id
+    revision = forging.revision(
+        world.li, household["id"], device_id=device, seq=999, clock={device: 999}
+    )
     return household, revision
 
 
@@ -369,6 +317,42 @@ def test_mutated_bundles_are_always_cleanly_refused(
     else:
         raise AssertionError(f"mutated bundle accepted: {mutations}")
     assert digest(world.hq) == before
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    flips=st.lists(
+        st.tuples(st.floats(0, 1, exclude_max=True), st.integers(1, 255)), min_size=1, max_size=3
+    )
+)
+def test_mutated_sender_certificates_are_always_cleanly_refused(
+    setup: tuple[World, Path], flips: list[tuple[float, int]]
+) -> None:
+    """Bytes changed inside the sender certificate (offsets ~1300–1680 of a bundle, where a bit
+    flip once raised cryptography's UnsupportedAlgorithm and InvalidVersion): a refusal, never
+    an exception of another kind, in import and in inspect."""
+    world, good = setup
+    data = bytearray(good.read_bytes())
+    start = data.index(b"-----BEGIN CERTIFICATE-----") + 27
+    end = data.index(b"-----END CERTIFICATE-----")
+    for where, value in flips:
+        data[start + int(where * (end - start))] ^= value
+    if bytes(data) == good.read_bytes():
+        return  # the flips cancelled out
+    path = variant(world, "cert-fuzz.hhq", bytes(data))
+    before = digest(world.hq)
+    with pytest.raises(BundleError):
+        import_bundle(world.hq, path, HQ_PASS, author="x")
+    assert digest(world.hq) == before
+    try:
+        assert inspect_bundle(path)["intact"] is False
+    except BundleError:
+        pass  # the manifest itself no longer reads
 
 
 # -- the database file itself, through the command line --------------------------------------------

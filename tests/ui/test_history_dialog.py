@@ -202,3 +202,20 @@ def test_diff_matches_repeat_rows_by_id(store: Store) -> None:
     )
     assert removed in changes
     assert Change("收入明细", "原顺序", "行顺序已调整") not in changes  # r2 stays before r3
+
+
+def test_a_save_kept_as_a_conflict_is_listed_and_marked(qtbot: QtBot, store: Store) -> None:
+    """History lists every revision on file: a save made from stale data (kept beside the
+    current line as a conflict) is there too, marked, and compared with what it was based on."""
+    hid = store.create_household("李干事")
+    data = complete_household()["A"]
+    first = store.save_form(hid, "A", data, author="李干事", final=True, today=TODAY).revision
+    store.save_form(hid, "A", {**data, "phone": "13911111111"}, author="李干事", today=TODAY)
+    stale = {**data, "address": "另一窗口的地址"}
+    store.save_form(hid, "A", stale, author="王干事", today=TODAY, base_revision_id=first.id)
+    dialog = HistoryDialog(store, hid)
+    qtbot.addWidget(dialog)
+    rows = [[dialog.model.index(r, c).data() for c in range(4)] for r in range(3)]
+    assert rows[0][2:] == ["草稿（未采用：冲突版本）", "王干事"]
+    dialog.select_row(0)
+    assert ("家庭住址", data["address"], "另一窗口的地址") in diff_rows(dialog)

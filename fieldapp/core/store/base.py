@@ -61,6 +61,20 @@ class StoreBase:
     def device_id(self) -> str:
         return self.meta("device_id") or ""
 
+    @property
+    def device_ids(self) -> list[str]:
+        """The revision device id new work is written under, then the ones this database had
+        before (``adopt_device_id``): every record with one of them was made here."""
+        earlier = json.loads(self.meta("previous_device_ids") or "[]")
+        return [self.device_id, *earlier]
+
+    def adopt_device_id(self, device_id: str) -> None:
+        """Write new revisions and audit entries under ``device_id`` from now on; records under
+        the old id stay this database's own (``device_ids``). Call inside a write transaction."""
+        if device_id != self.device_id:
+            self.set_meta("previous_device_ids", json.dumps(self.device_ids))
+            self.set_meta("device_id", device_id)
+
     def _next_device_seq(self) -> int:
         seq = int(self.meta("device_seq") or "0") + 1
         self.set_meta("device_seq", str(seq))

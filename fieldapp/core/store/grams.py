@@ -3,7 +3,7 @@
 Chinese names are one or two characters (a surname, a given name), below what the FTS5 trigram
 index can answer. ``short_grams`` lists, space separated, the distinct unigrams and bigrams of
 each run of letters and digits in ``search_text``; an FTS5 ``unicode61`` table over that column
-(migration ``m007_search_grams``) then finds a 1–2 character term by its token instead of a scan.
+(migration ``m008_search_grams``) then finds a 1–2 character term by its token instead of a scan.
 A term made only of letters and digits is a substring of the text exactly when it is one of these
 tokens, because it cannot straddle a space or a dash.
 """

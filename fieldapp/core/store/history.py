@@ -14,6 +14,7 @@ from typing import Any
 
 from fieldapp.core.forms.fieldtypes import is_empty
 from fieldapp.core.forms.model import Field, Form
+from fieldapp.core.store.lineage import held_label
 from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
@@ -237,7 +238,8 @@ class HistoryEntry:
 
 
 def history_entries(store: Store, household_id: str) -> list[HistoryEntry]:
-    """Every save of every form and every status change of the household, newest first."""
+    """Every save of every form and every status change of the household, newest first (saves
+    kept beside the current line — conflicts, late arrivals — are marked in ``state``)."""
     survey = store.survey
     entries: list[tuple[str, int, HistoryEntry]] = []
     for order, revision in enumerate(store.history(household_id)):
@@ -250,7 +252,8 @@ def history_entries(store: Store, household_id: str) -> list[HistoryEntry]:
                     at=revision.created_at,
                     form_id=revision.form_id,
                     what=f"{revision.form_id} {title}".strip(),
-                    state=STATE_LABELS.get(revision.state, revision.state),
+                    state=STATE_LABELS.get(revision.state, revision.state)
+                    + (f"（{held_label(revision.held)}）" if revision.held else ""),
                     author=revision.author,
                     revision=revision,
                 ),

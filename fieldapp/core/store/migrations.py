@@ -373,7 +373,69 @@ def m006_revocations(db: Database) -> None:
 
 
 @migrations()
-def m007_search_grams(db: Database) -> None:
+def m007_bundle_authorship(db: Database) -> None:
+    """Who wrote each synced record, provably (docs/bundle-format.md, "Authorship").
+
+    ``author_batches``: signed statements "these N records, in this order, hash to D", one per
+    author per first export (fieldapp.core.sync.authorship); ``record_batches``: which batch a
+    record belongs to, its place and hash, so it can be relayed with its author's signature;
+    ``record_origins``: the bundle (and its signer) a received record first arrived in — a record
+    with no row was made here; ``device_bindings``: the enrolled staff member each revision device
+    id belongs to, so no one can write under another laptop's id. Bindings already implied by
+    imported bundles are taken from ``bundle_log``. All four are append-only.
+    """
+    db.table("author_batches").create(
+        {
+            "batch_id": str,
+            "staff_id": str,
+            "device_id": str,
+            "cert_fingerprint": str,
+            "signed_at": str,
+            "count": int,
+            "digest": str,
+            "signature": str,
+        },
+        pk="batch_id",
+        not_null={"batch_id", "staff_id", "device_id", "cert_fingerprint", "signed_at", "count"},
+    )
+    db.table("record_batches").create(
+        {"kind": str, "record_id": str, "batch_id": str, "batch_index": int, "record_hash": str},
+        pk=("kind", "record_id"),
+        not_null={"kind", "record_id", "batch_id", "batch_index", "record_hash"},
+    )
+    db.table("record_batches").create_index(["batch_id", "batch_index"], unique=True)
+    db.table("record_origins").create(
+        {
+            "kind": str,
+            "record_id": str,
+            "bundle_id": str,
+            "via_staff_id": str,
+            "via_name": str,
+            "received_at": str,
+        },
+        pk=("kind", "record_id"),
+        not_null={"kind", "record_id", "bundle_id", "received_at"},
+    )
+    db.table("device_bindings").create(
+        {"device_id": str, "staff_id": str, "bound_at": str, "bundle_id": str},
+        pk="device_id",
+        not_null={"device_id", "staff_id", "bound_at"},
+    )
+    db.execute(
+        "INSERT OR IGNORE INTO device_bindings (device_id, staff_id, bound_at, bundle_id) "
+        "SELECT device_id, peer, at, bundle_id FROM bundle_log WHERE direction = 'import' "
+        "AND kind = 'laptop-to-hq' AND device_id IS NOT NULL AND peer IS NOT NULL ORDER BY seq"
+    )
+    for table in ("author_batches", "record_batches", "record_origins", "device_bindings"):
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
+@migrations()
+def m008_search_grams(db: Database) -> None:
     """1–2 character searches (a surname, a given name) from an index instead of a scan.
 
     ``households.search_grams`` holds the one- and two-character pieces of ``search_text``

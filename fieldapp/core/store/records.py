@@ -36,6 +36,8 @@ class Revision:
     device_id: str
     device_seq: int
     parent_id: str | None
+    held: str | None = None
+    """Not on the current line: ``stale`` (arrived after a later one) or ``conflict``."""
 
     @classmethod
     def from_row(cls, row: Mapping[str, Any]) -> Revision:

@@ -23,6 +23,7 @@ from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.store.attachments import AttachmentsMixin
 from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
 from fieldapp.core.store.index import IndexMixin
+from fieldapp.core.store.lineage import causal_history
 from fieldapp.core.store.records import HEAD, STATUSES, BasedOn, Revision, SaveResult, now_iso
 from fieldapp.core.store.search import SearchMixin
 from fieldapp.core.store.standards import StandardsMixin
@@ -130,12 +131,9 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
         return {row["form_id"]: row["state"] for row in rows}
 
     def history(self, household_id: str, form_id: str | None = None) -> list[Revision]:
-        where, args = "household_id = ?", [household_id]
-        if form_id:
-            where += " and form_id = ?"
-            args.append(form_id)
-        rows = self.db.table("revisions").rows_where(where, args, order_by="rowid")
-        return [Revision.from_row(row) for row in rows]
+        """Every revision on file, held ones too (``Revision.held``), in causal order: the same
+        list whatever order bundles arrived in (``lineage``)."""
+        return causal_history(self, household_id, form_id)
 
     def save_form(
         self,
@@ -275,11 +273,6 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
                 result.problems,
             )
         return result, json.dumps(result.values, ensure_ascii=False, sort_keys=True)
-
-    def reindex(self, household_id: str) -> None:
-        """Rebuild the household's list entry from its newest revisions."""
-        row = self.index_row(self.current(household_id), self.current_states(household_id))
-        self.db.table("households").update(household_id, {**row, "updated_at": now_iso()})
 
     # -- status ---------------------------------------------------------------------------
 

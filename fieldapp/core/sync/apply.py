@@ -2,7 +2,9 @@
 
 ``Applier.handle`` takes the decrypted records one by one; ``finish`` checks the counts, rebuilds
 the list index of changed households and writes the log. Any malformed record raises BundleError,
-and the caller rolls the whole transaction back.
+and the caller rolls the whole transaction back. At headquarters each record's author, clock and
+times are checked too (``authorcheck``); everywhere, each new record's origin (bundle and signer)
+is kept, and its place in its author's batch (``authorship``).
 """
 
 from __future__ import annotations
@@ -10,111 +12,29 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
-import json
-import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
-from fieldapp.core.sync.container import BundleError, Envelope
+from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
+from fieldapp.core.sync.container import Envelope
+from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
+from fieldapp.core.sync.fields import integer as _int
+from fieldapp.core.sync.fields import sha256_file as _sha256_file
+from fieldapp.core.sync.fields import text as _text
+from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
 from fieldapp.core.sync.merge import is_known, receive_revision
 from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, OPTIONAL_COUNTED, log_bundle
+from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation, remember
 
 Progress = Callable[[int, int], None]
-HEX64 = re.compile(r"^[0-9a-f]{64}$")
-MAX_TEXT = 4000
-
-
-@dataclass
-class ImportReport:
-    file: str
-    bundle_id: str = ""
-    kind: str = ""
-    sender: str = ""
-    new: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    conflict_households: int = 0
-    conflicts: int = 0
-    revisions: dict[str, int] = field(
-        default_factory=lambda: {"current": 0, "stale": 0, "conflict": 0, "known": 0}
-    )
-    added: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            ("status_changes", "audit", "attachments", "dibao_standards", "revocations"), 0
-        )
-    )
-    already_imported: bool = False
-    changed: bool = False
-    rejected: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": self.file,
-            "bundle_id": self.bundle_id,
-            "kind": self.kind,
-            "sender": self.sender,
-            "households": {
-                "new": self.new,
-                "updated": self.updated,
-                "unchanged": self.unchanged,
-                "conflict": self.conflict_households,
-            },
-            "new": self.new,
-            "updated": self.updated,
-            "unchanged": self.unchanged,
-            "conflicts": self.conflicts,
-            "rejected": self.rejected,
-            "revisions": self.revisions,
-            "added": self.added,
-            "already_imported": self.already_imported,
-            "changed": self.changed,
-        }
-
-
-def fail(message: str) -> BundleError:
-    return BundleError(message)
-
-
-UUID_TEXT = re.compile(
-    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$"
-)
-
-
-def check_uuid(value: Any, what: str) -> str:
-    if isinstance(value, str) and UUID_TEXT.match(value):
-        return value
-    raise fail(f"数据包记录中的 {what} 不是 UUID")
-
-
-def _text(value: Any, what: str, *, optional: bool = True, limit: int = MAX_TEXT) -> str | None:
-    if value is None and optional:
-        return None
-    if not isinstance(value, str) or len(value) > limit:
-        raise fail(f"数据包记录中的 {what} 格式不正确")
-    return value
-
-
-def _int(value: Any, what: str, low: int = 0, high: int = 2**62) -> int:
-    if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
-        raise fail(f"数据包记录中的 {what} 不是合理的整数")
-    return value
-
-
-def _sha256_file(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class Applier:
@@ -152,8 +72,12 @@ class Applier:
         self.clocks = Clocks(store)
         self.device_id = str(self.m["sender"]["device_id"])
         self.versions = set(self.m["form_versions"])
-        self.field_names: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+        self.field_names = FieldNames(store.survey)
         self.exec = store.db.conn.execute
+        self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
+        self.received_at = now_iso()
+        if self.check is not None:
+            self.check.check_sender(env.path.name)
 
     def handle(self, record: Mapping[str, Any]) -> None:
         kind = record.get("t")
@@ -165,6 +89,7 @@ class Applier:
             self.begun = True
             return
         handler = {
+            "batch": self._batch,
             "household": self._household,
             "attachment": self._attachment,
             "revision": self._revision,
@@ -184,10 +109,35 @@ class Applier:
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
 
+    def _batch(self, r: Mapping[str, Any]) -> None:
+        if self.check is None:
+            raise fail("分配数据包不应包含作者批次")
+        self.check.batch(dict(r))
+
+    def _time(self, value: Any, what: str, label: str) -> None:
+        if self.check is not None and value is not None:
+            self.check.check_time(value, what, label)
+
+    def _authored(
+        self, kind: str, r: Mapping[str, Any], body: str | None = None
+    ) -> tuple[str, int, str] | None:
+        """Who wrote this record (at HQ: checked; it raises unless the author is proven)."""
+        return None if self.check is None else self.check.record(kind, dict(r), body)
+
+    def _keep(self, kind: str, rid: str, member: tuple[str, int, str] | None, new: bool) -> None:
+        """Remember where a record came from (if new here) and its place in its author's batch."""
+        if new:
+            authors.keep_origin(
+                self.store, kind, rid, self.m["bundle_id"], self.sender, self.received_at
+            )
+        if member is not None and authors.keep_membership(self.store, kind, rid, *member):
+            self.changed = True
+
     def _household(self, r: Mapping[str, Any]) -> None:
         hid = check_uuid(r.get("id"), "户 ID")
         created_at = _text(r.get("created_at"), "建档时间", optional=False)
         created_by = _text(r.get("created_by"), "建档人")
+        self._time(created_at, "建档时间", f"户 {hid}")
         self._count("households")
         self.declared.add(hid)
         if self.exec("select 1 from households where id = ?", [hid]).fetchone() is None:
@@ -208,8 +158,11 @@ class Applier:
         if not HEX64.match(digest):
             raise fail("数据包中的附件摘要格式不正确")
         size = _int(r.get("size"), "附件大小", 0, MAX_ATTACHMENT_BYTES)
+        self._time(r.get("added_at"), "添加时间", record_label(authors.ATTACHMENT, digest))
+        member = self._authored(authors.ATTACHMENT, r)
         self._count("attachments")
         if self.exec("select 1 from attachments where sha256 = ?", [digest]).fetchone():
+            self._keep(authors.ATTACHMENT, digest, member, False)
             return
         try:
             data = base64.b64decode(str(r.get("data")), validate=True)
@@ -230,40 +183,23 @@ class Applier:
                 _text(r.get("added_by"), "附件添加人"),
             ],
         )
+        self._keep(authors.ATTACHMENT, digest, member, True)
         self.report.added["attachments"] += 1
         self.changed = True
-
-    def _unknown_fields(self, form_id: str, data: Mapping[str, Any]) -> list[str]:
-        """Keys the form does not define (as FormEngine.unknown_fields, with cached name sets)."""
-        names = self.field_names.get(form_id)
-        if names is None:
-            form = self.store.survey.form(form_id)
-            names = (
-                {f.name for f in form.fields},
-                {f.name: {c.name for c in f.fields} for f in form.fields if f.type == "repeat"},
-            )
-            self.field_names[form_id] = names
-        top, repeats = names
-        unknown = []
-        for key, value in data.items():
-            if key not in top:
-                unknown.append(key)
-            elif key in repeats and isinstance(value, list):
-                children = repeats[key]
-                for i, row in enumerate(value):
-                    if isinstance(row, dict):
-                        unknown += [
-                            f"{key}[{i + 1}].{k}" for k in row if k != "_id" and k not in children
-                        ]
-        return unknown
 
     def _revision(self, r: Mapping[str, Any]) -> None:
         rid = check_uuid(r.get("id"), "版本 ID")
         hid = check_uuid(r.get("household_id"), "户 ID")
         self._need_household(hid)
+        data = r.get("data")
+        if not isinstance(data, dict):
+            raise fail("数据包中的表单数据不是对象")
+        data_text = authors.stored_json(data)
+        member = self._authored(authors.REVISION, r, data_text)
         if is_known(self.store, rid):
             self._count("revisions")
             self.report.revisions["known"] += 1
+            self._keep(authors.REVISION, rid, member, False)
             return
         form_id = _text(r.get("form_id"), "表单", optional=False, limit=40) or ""
         if form_id not in self.store.survey.forms:
@@ -274,24 +210,19 @@ class Applier:
         state = r.get("state")
         if state not in STATES:
             raise fail("数据包中的版本状态不正确")
-        data = r.get("data")
-        if not isinstance(data, dict):
-            raise fail("数据包中的表单数据不是对象")
         if version == self.store.survey.version:
-            unknown = self._unknown_fields(form_id, data)
+            unknown = self.field_names.unknown(form_id, data)
             if unknown:
                 raise fail(f"数据包中的表单 {form_id} 有未知字段：{'、'.join(unknown[:5])}")
         device = _text(r.get("device_id"), "设备", optional=False, limit=64) or ""
         seq = _int(r.get("device_seq"), "设备序号", 1)
-        if self.kind == KIND_UP and device != self.device_id:
-            raise fail("笔记本数据包中有不是本机产生的版本（设备不符）")
         parent = r.get("parent_id")
         if parent is not None:
             parent = check_uuid(parent, "上一版本")
         clock = r.get("clock")
         if (
             not isinstance(clock, dict)
-            or len(clock) > 10_000
+            or len(clock) > MAX_CLOCK_ENTRIES
             or not all(isinstance(k, str) and len(k) <= 64 for k in clock)
         ):
             raise fail("数据包中的版本向量格式不正确")
@@ -302,6 +233,11 @@ class Applier:
         if not isinstance(merged, list) or len(merged) > 100:
             raise fail("数据包中的合并来源格式不正确")
         merged_ids = [check_uuid(x, "合并来源") for x in merged]
+        created_at = _text(r.get("created_at"), "保存时间", optional=False, limit=64)
+        if self.check is not None:
+            label = record_label(authors.REVISION, rid)
+            self.check.check_time(created_at, "保存时间", label)
+            self.check.check_clock(hid, form_id, device, clean, label, fresh=hid in self.new)
         self._count("revisions")
         row = {
             "id": rid,
@@ -309,8 +245,8 @@ class Applier:
             "form_id": form_id,
             "form_version": version,
             "state": state,
-            "data": json.dumps(data, ensure_ascii=False, sort_keys=True),
-            "created_at": _text(r.get("created_at"), "保存时间", optional=False, limit=64),
+            "data": data_text,
+            "created_at": created_at,
             "author": _text(r.get("author"), "填写人", limit=200),
             "device_id": device,
             "device_seq": seq,
@@ -329,6 +265,9 @@ class Applier:
         self.report.revisions[outcome.kind] += 1
         if outcome.kind == "known":
             return
+        self._keep(authors.REVISION, rid, member, True)
+        if self.check is not None:
+            self.check.received(hid, form_id, device, seq)
         self.changed = True
         if outcome.kind == "current":
             self.reindex.add(hid)
@@ -344,8 +283,12 @@ class Applier:
         self._need_household(hid)
         if r.get("status") not in STATUSES:
             raise fail("数据包中的档案状态不正确")
+        _text(r.get("device_id"), "变更设备", limit=64)
+        self._time(r.get("changed_at"), "变更时间", record_label(authors.STATUS, sid))
+        member = self._authored(authors.STATUS, r)
         self._count("status_changes")
         if self.exec("select 1 from status_changes where id = ?", [sid]).fetchone():
+            self._keep(authors.STATUS, sid, member, False)
             return
         self.exec(
             "insert into status_changes (id, household_id, status, reason, changed_at, author) "
@@ -359,6 +302,7 @@ class Applier:
                 _text(r.get("author"), "变更人", limit=200),
             ],
         )
+        self._keep(authors.STATUS, sid, member, True)
         self.report.added["status_changes"] += 1
         self.status_touched.add(hid)
         self.changed = True
@@ -366,14 +310,21 @@ class Applier:
     def _audit(self, r: Mapping[str, Any]) -> None:
         aid = check_uuid(r.get("id"), "审计 ID")
         device = _text(r.get("device_id"), "审计设备", limit=64)
-        if self.kind == KIND_UP and device != self.device_id:
-            raise fail("笔记本数据包中有不是本机产生的审计记录（设备不符）")
         detail = r.get("detail")
         if not isinstance(detail, dict):
             raise fail("数据包中的审计详情格式不正确")
+        detail_text = authors.stored_json(detail)
+        if len(detail_text.encode("utf-8", "surrogatepass")) > MAX_AUDIT_DETAIL_BYTES:
+            raise fail(
+                f"{record_label(authors.AUDIT, aid)} 的详情超过 {MAX_AUDIT_DETAIL_BYTES:,} 字节，"
+                "拒绝导入"
+            )
+        self._time(r.get("at"), "审计时间", record_label(authors.AUDIT, aid))
+        member = self._authored(authors.AUDIT, r, detail_text)
         household = r.get("household_id")
         self._count("audit")
         if self.exec("select 1 from audit where id = ?", [aid]).fetchone():
+            self._keep(authors.AUDIT, aid, member, False)
             return
         self.exec(
             "insert into audit (id, at, actor, device_id, action, household_id, form_id, "
@@ -387,9 +338,10 @@ class Applier:
                 None if household is None else check_uuid(household, "审计户 ID"),
                 _text(r.get("form_id"), "审计表单", limit=40),
                 _text(r.get("revision_id"), "审计版本", limit=64),
-                json.dumps(detail, ensure_ascii=False, sort_keys=True),
+                detail_text,
             ],
         )
+        self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
 
@@ -451,29 +403,6 @@ class Applier:
         self.ended = True
         self.done -= 1
 
-    def _reindex(self, hid: str) -> None:
-        """As Store.reindex (the list entry from the newest revisions), parsing only the forms
-        whose fields the index shows."""
-        index_forms = sorted({form_id for form_id, _ in self.store.survey.household_index.values()})
-        marks = ", ".join("?" for _ in index_forms)
-        rows = self.exec(
-            f"select r.form_id, r.state, case when r.form_id in ({marks}) then r.data end "
-            "from revisions r join (select form_id, max(rowid) as top from revisions "
-            "where household_id = ? group by form_id) t on r.rowid = t.top",
-            [*index_forms, hid],
-        )
-        data: dict[str, dict[str, Any]] = {}
-        states: dict[str, str] = {}
-        for form_id, state, text in rows:
-            states[form_id] = state
-            if text is not None:
-                data[form_id] = json.loads(text)
-        row = {**self.store.index_row(data, states), "updated_at": now_iso()}
-        self.exec(
-            f"update households set {', '.join(f'{k} = ?' for k in row)} where id = ?",
-            [*row.values(), hid],
-        )
-
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
@@ -481,6 +410,8 @@ class Applier:
         if expected != self.counts:
             raise fail(f"载荷内容与清单计数不符（清单 {expected}，实际 {self.counts}）")
         store = self.store
+        if self.check is not None and self.check.finish(self.m["bundle_id"]):
+            self.changed = True
         for hid in self.status_touched:
             row = self.exec(
                 "select status from status_changes where household_id = ? "
@@ -496,7 +427,7 @@ class Applier:
                 if hid not in self.new:
                     self.updated.add(hid)
         for hid in self.reindex | self.new:
-            self._reindex(hid)
+            store.reindex(hid)
         report = self.report
         report.new = len(self.new)
         report.updated = len(self.updated - self.new)

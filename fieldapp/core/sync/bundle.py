@@ -1,13 +1,14 @@
 """Sync bundles: a laptop's work carried to headquarters on a USB stick, and assignments back.
 
-``export_bundle`` (laptop → HQ) writes every revision, audit entry, status change and attachment
-made since the last export (or everything with ``full``), encrypted for headquarters and signed by
-the laptop's enrolled key; ``assign_bundle`` (HQ → one laptop) writes the chosen households' current
-data, all 低保 standards, the revocation list and the form version, encrypted for that laptop and
-signed by the HQ office identity. ``import_bundle`` (in ``sync_import``) checks and applies either kind.
+``export_bundle`` (laptop → HQ, in ``export``) writes every revision, audit entry, status change
+and attachment this laptop made since the last export (or everything with ``full``), encrypted
+for headquarters and signed by the laptop's enrolled key; ``assign_bundle`` (HQ → one laptop)
+writes the chosen households' current data, all 低保 standards, the revocation list and the form version, encrypted for
+that laptop and signed by the HQ office identity. ``import_bundle`` (in ``importer``) checks and
+applies either kind.
 
-The file format is documented in docs/bundle-format.md; the container is in ``sync_container``,
-the version vectors and conflicts in ``sync_merge``.
+The file format is documented in docs/bundle-format.md; the container is in ``container``, the
+version vectors and conflicts in ``merge``, who wrote each record in ``authorship``.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -23,13 +23,13 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
-from fieldapp.core.sync.apply import ImportReport
 from fieldapp.core.sync.container import (
     BundleError,
     read_envelope,
     verify_signature,
     write_bundle,
 )
+from fieldapp.core.sync.export import ExportResult, export_bundle, last_export
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.records import (
     KIND_ASSIGN,
@@ -38,7 +38,6 @@ from fieldapp.core.sync.records import (
     Record,
     attachment_record,
     attachment_refs,
-    audit_record,
     build_manifest,
     dibao_record,
     household_record,
@@ -48,15 +47,10 @@ from fieldapp.core.sync.records import (
     revocation_record,
     status_record,
 )
+from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity, revocation
 
 SUFFIX = ".hhq"
-MARK_TABLES = {
-    "revisions": "select max(rowid) from revisions",
-    "status_changes": "select max(rowid) from status_changes",
-    "audit": "select max(seq) from audit",
-    "attachments": "select max(rowid) from attachments",
-}
 
 __all__ = [
     "ImportReport",
@@ -68,154 +62,8 @@ __all__ = [
     "assign_bundle",
     "export_bundle",
     "inspect_bundle",
+    "last_export",
 ]
-
-
-@dataclass(frozen=True)
-class ExportResult:
-    path: Path
-    bundle_id: str
-    kind: str
-    counts: dict[str, int]
-    size: int
-    manifest: dict[str, Any]
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "file": str(self.path),
-            "bundle_id": self.bundle_id,
-            "kind": self.kind,
-            "counts": self.counts,
-            "size": self.size,
-        }
-
-
-# -- export (laptop → HQ) -------------------------------------------------------------------------
-
-
-def _marks(store: Store) -> dict[str, int]:
-    return {
-        name: int(store.db.execute(sql).fetchone()[0] or 0) for name, sql in MARK_TABLES.items()
-    }
-
-
-def last_export(store: Store) -> dict[str, Any] | None:
-    rows = list(
-        store.db.query(
-            "select * from bundle_log where direction = 'export' and kind = ? "
-            "order by seq desc limit 1",
-            [KIND_UP],
-        )
-    )
-    return dict(rows[0]) if rows else None
-
-
-def export_bundle(
-    store: Store, out: Path, passphrase: bytes, *, author: str, full: bool = False
-) -> ExportResult:
-    """Write this laptop's work since its last export (everything with ``full``) to ``out``."""
-    if identity.identity_mode(store) != identity.MODE_LAPTOP:
-        raise BundleError(
-            "本数据库不是已登记的笔记本，不能导出上报数据包：请先登记本机（菜单“数据包 → 设备登记”，"
-            "或命令 fieldapp enroll 登记文件）"
-        )
-    signer = identity.signing_identity(store, passphrase)
-    recipient = identity.hq_receive_public_key(store)
-    previous = None if full else last_export(store)
-    since = json.loads(previous["marks"]) if previous else dict.fromkeys(MARK_TABLES, 0)
-    until = _marks(store)
-    device = store.device_id
-    ranges = {k: (int(since.get(k, 0)), until[k]) for k in MARK_TABLES}
-
-    def between(table: str, key: str = "rowid") -> tuple[str, list[Any]]:
-        low, high = ranges[table]
-        return f"{key} > ? and {key} <= ?", [low, high]
-
-    rev_where, rev_args = between("revisions")
-    aud_where, aud_args = between("audit", "seq")
-    st_where, st_args = between("status_changes")
-    at_where, at_args = between("attachments")
-    household_ids = {
-        str(r[0])
-        for r in store.db.execute(
-            f"select household_id from revisions where {rev_where} and device_id = ? "
-            f"union select household_id from status_changes where {st_where}",
-            [*rev_args, device, *st_args],
-        )
-    }
-    bundle_id = str(uuid.uuid4())
-    counter = Counter()
-    clocks = Clocks(store)
-    db = store.db
-
-    def records() -> Iterator[Record]:
-        yield {"t": "begin", "bundle_id": bundle_id, "kind": KIND_UP}
-        for hid in sorted(household_ids):
-            row = db.execute(
-                "select id, created_at, created_by from households where id = ?", [hid]
-            ).fetchone()
-            if row is not None:
-                counter.counts["households"] += 1
-                yield household_record({"id": row[0], "created_at": row[1], "created_by": row[2]})
-        yield from counter.wrap(
-            "attachments",
-            map(
-                attachment_record, db.query(f"select * from attachments where {at_where}", at_args)
-            ),
-        )
-        revs = db.query(
-            f"select * from revisions where {rev_where} and device_id = ? order by rowid",
-            [*rev_args, device],
-        )
-        yield from counter.wrap("revisions", (revision_record(clocks, r) for r in revs))
-        statuses = db.query(
-            f"select * from status_changes where {st_where} order by rowid", st_args
-        )
-        yield from counter.wrap("status_changes", map(status_record, statuses))
-        audits = db.query(
-            f"select * from audit where {aud_where} and device_id = ? order by seq",
-            [*aud_args, device],
-        )
-        yield from counter.wrap("audit", map(audit_record, audits))
-        yield {"t": "end", "bundle_id": bundle_id, "counts": dict(counter.counts)}
-
-    form_versions = sorted(
-        {
-            str(r[0] or "")
-            for r in db.execute(
-                f"select distinct form_version from revisions where {rev_where} and device_id = ?",
-                [*rev_args, device],
-            )
-        }
-    )
-    manifest = build_manifest(
-        store,
-        bundle_id,
-        KIND_UP,
-        signer,
-        recipient={"hq": identity.hq_id(store)},
-        covers={
-            "full": full,
-            "previous_bundle": previous["bundle_id"] if previous else None,
-            "since": None if full else {k: v[0] for k, v in ranges.items()},
-            "until": until,
-            "households_sha256": households_digest(household_ids),
-        },
-        form_versions=form_versions,
-    )
-    manifest["counts"] = counter.counts  # filled in while the records are written
-    final = write_bundle(out, manifest, records(), recipient=recipient, signer=signer.private_key)
-    size = out.stat().st_size
-    with store.db.atomic():
-        log_bundle(
-            store, final, "export", author, peer=identity.hq_id(store) or "", marks=until, full=full
-        )
-        store.audit(
-            author,
-            "export_bundle",
-            detail={"bundle": bundle_id, "counts": counter.counts, "full": full, "file": out.name},
-        )
-    return ExportResult(out, bundle_id, KIND_UP, dict(counter.counts), size, final)
 
 
 # -- assign (HQ → one laptop) ---------------------------------------------------------------------
@@ -364,4 +212,7 @@ def inspect_bundle(path: Path) -> dict[str, Any]:
     except (BundleError, identity.IdentityError) as exc:
         out["intact"] = False
         out["problem"] = str(exc)
+    except Exception as exc:  # untrusted bytes: any failure is a finding, never a traceback
+        out["intact"] = False
+        out["problem"] = f"{path.name} 已损坏（{type(exc).__name__}: {exc}）"[:300]
     return out

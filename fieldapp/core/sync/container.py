@@ -40,13 +40,19 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.core.store.errors import StoreError
+from fieldapp.core.sync.limits import (
+    MAX_ATTACHMENT_RECORD_BYTES,
+    MAX_BUNDLE_BYTES,
+    MAX_RECORD_BYTES,
+    MAX_ROWS,
+    payload_allowance,
+)
 
 MAGIC = b"\x89HHQ\r\n\x1a\n"
 FORMAT_NAME = "huhuqing-bundle"
 FORMAT_VERSION = 1
 MAX_MANIFEST = 1 << 20
 MAX_SIGNATURE = 256
-MAX_RECORD = 96 << 20  # one JSON line (a 50 MB attachment in base64 fits)
 CHUNK = 1 << 20
 COMPRESSION = 6
 TAG_BYTES = 16
@@ -241,6 +247,10 @@ def read_envelope(path: Path) -> Envelope:
     """Check the container's structure and parse the manifest (format and version included)."""
     try:
         size = path.stat().st_size
+        if size > MAX_BUNDLE_BYTES:
+            raise BundleError(
+                f"{path.name} 过大（{size:,} 字节，上限 {MAX_BUNDLE_BYTES:,}），拒绝导入"
+            )
         with open(path, "rb") as fh:
             head = fh.read(len(MAGIC) + 4)
             if len(head) < len(MAGIC) or head[: len(MAGIC)] != MAGIC:
@@ -285,7 +295,7 @@ def read_envelope(path: Path) -> Envelope:
 def _parse_manifest(data: bytes, path: Path) -> dict[str, Any]:
     try:
         manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (ValueError, RecursionError):
         raise BundleError(f"{path.name} 已损坏或被改动（清单无法读取）") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise BundleError(f"{path.name} 不是户户清数据包（清单格式不符）")
@@ -344,6 +354,7 @@ def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
     nonce = unb64(info.get("nonce"), "nonce", 12)
     bundle_id = str(env.manifest.get("bundle_id"))
     pending = bytearray()
+    budget = _Budget(env.path.name, payload_allowance(env.payload_size))
     with open(env.path, "rb") as fh:
         fh.seek(env.payload_offset + env.payload_size - TAG_BYTES)
         tag = fh.read(TAG_BYTES)
@@ -360,12 +371,16 @@ def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
                 remaining -= len(chunk)
                 data = decryptor.update(chunk)
                 while data:
-                    pending += inflater.decompress(data, 8 * CHUNK)
+                    plain = inflater.decompress(data, 8 * CHUNK)
+                    budget.take(len(plain))
+                    pending += plain
                     data = inflater.unconsumed_tail
-                    yield from _complete_lines(pending)
+                    yield from _complete_lines(pending, budget)
             decryptor.finalize()
-            pending += inflater.flush()
-            yield from _complete_lines(pending)
+            plain = inflater.flush()
+            budget.take(len(plain))
+            pending += plain
+            yield from _complete_lines(pending, budget)
             if not inflater.eof or inflater.unused_data:
                 raise BundleError(f"{env.path.name} 的载荷压缩数据不完整")
         except InvalidTag:
@@ -376,20 +391,53 @@ def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
         raise BundleError("载荷最后一行不完整")
 
 
-def _complete_lines(pending: bytearray) -> Iterator[dict[str, Any]]:
-    """Yield every complete line of ``pending`` as a record and keep the unfinished tail."""
+class _Budget:
+    """What the payload may still decompress to, and how many records it may still hold."""
+
+    def __init__(self, name: str, allowance: int) -> None:
+        self.name = name
+        self.left = allowance
+        self.allowance = allowance
+        self.rows = 0
+
+    def take(self, size: int) -> None:
+        self.left -= size
+        if self.left < 0:
+            raise BundleError(
+                f"{self.name} 的载荷解压后超过 {self.allowance:,} 字节（压缩炸弹或已损坏），拒绝导入"
+            )
+
+    def row(self) -> None:
+        self.rows += 1
+        if self.rows > MAX_ROWS:
+            raise BundleError(f"{self.name} 的记录超过 {MAX_ROWS:,} 条，拒绝导入")
+
+
+def _complete_lines(pending: bytearray, budget: _Budget) -> Iterator[dict[str, Any]]:
+    """Yield every complete line of ``pending`` as a record and keep the unfinished tail.
+
+    A line may be at most ``MAX_RECORD_BYTES`` long, an attachment's at most
+    ``MAX_ATTACHMENT_RECORD_BYTES``; anything not JSON object text is refused.
+    """
     end = pending.rfind(b"\n")
     if end < 0:
-        if len(pending) > MAX_RECORD:
+        if len(pending) > MAX_ATTACHMENT_RECORD_BYTES:
             raise BundleError("载荷中有过长的记录")
         return
     complete = bytes(pending[:end])
     del pending[: end + 1]
     for line in complete.split(b"\n"):
+        if len(line) > MAX_ATTACHMENT_RECORD_BYTES:
+            raise BundleError("载荷中有过长的记录")
+        budget.row()
         try:
             record = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):
             raise BundleError("载荷中有无法读取的记录") from None
         if not isinstance(record, dict):
             raise BundleError("载荷中的记录不是对象")
+        if len(line) > MAX_RECORD_BYTES and record.get("t") != "attachment":
+            raise BundleError(
+                f"载荷中有过长的记录（{len(line):,} 字节，上限 {MAX_RECORD_BYTES:,}）"
+            )
         yield record

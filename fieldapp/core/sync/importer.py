@@ -17,8 +17,9 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
-from fieldapp.core.sync.apply import Applier, ImportReport, Progress, check_uuid, fail
+from fieldapp.core.sync.apply import Applier, Progress
 from fieldapp.core.sync.container import (
     Envelope,
     read_envelope,
@@ -27,10 +28,21 @@ from fieldapp.core.sync.container import (
     unwrap_key,
     verify_signature,
 )
+from fieldapp.core.sync.fields import check_uuid, fail
 from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, OPTIONAL_COUNTED
+from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
 
 IMPORT_CACHE_KIB = 128 * 1024
+
+__all__ = [
+    "ImportReport",
+    "check_envelope",
+    "import_bundle",
+    "known_form_version",
+    "read_manifest",
+    "reject_report",
+]
 
 
 def known_form_version(store: Store, version: str) -> bool:
@@ -147,8 +159,25 @@ def import_bundle(
     author: str,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Check and apply one bundle; BundleError (nothing changed) if it is refused."""
+    """Check and apply one bundle; BundleError (nothing changed) if it is refused.
+
+    The file is untrusted: whatever goes wrong while reading or applying it (a damaged
+    certificate, text the database cannot hold …) is a refusal of this bundle alone, never an
+    exception that would stop the bundles after it; the transaction is rolled back.
+    """
     path = Path(path)
+    try:
+        return _import(store, path, passphrase, author=author, progress=progress)
+    except StoreError:
+        raise
+    except Exception as exc:
+        detail = f"{type(exc).__name__}: {exc}"[:200]
+        raise fail(f"{path.name} 无法导入，数据包已损坏或不合规（{detail}）；未作任何修改") from exc
+
+
+def _import(
+    store: Store, path: Path, passphrase: bytes, *, author: str, progress: Progress | None
+) -> ImportReport:
     env = read_envelope(path)
     info, kind = check_envelope(store, env)
     m = env.manifest
@@ -174,12 +203,6 @@ def import_bundle(
             applier.finish()
     finally:
         store.db.execute(f"PRAGMA cache_size = {int(cache)}")
-    return report
-
-
-def reject_report(path: Path | str, reason: str) -> ImportReport:
-    report = ImportReport(str(path))
-    report.rejected = reason
     return report
 
 

@@ -144,24 +144,60 @@ def _diff(a: Mapping[str, Any], b: Mapping[str, Any]) -> list[str]:
     return sorted(k for k in set(a) | set(b) if a.get(k) != b.get(k))
 
 
-def list_conflicts(store: Store, *, include_closed: bool = False) -> list[dict[str, Any]]:
-    where = "" if include_closed else "where c.status = 'open'"
+def list_conflicts(
+    store: Store, *, include_closed: bool = False, household_id: str | None = None
+) -> list[dict[str, Any]]:
+    """Conflicts (open ones unless ``include_closed``), each as it stands *now*.
+
+    An open conflict is shown against the form's true current revision at the moment it is read
+    (``current``/``current_id``; ``heads`` lists it), not the one current when it was detected
+    (``detected_current_id``): a later revision may have become current since, and picking
+    "incoming" against an out-of-date view would silently undo it. ``branches`` lists every
+    open concurrent version of the same form (this conflict's incoming one among them), and
+    ``differences`` names the fields where the current and the incoming version differ. Pass the
+    ``heads`` shown to ``resolve_conflict(expect_head=…)``.
+    """
+    where, args = ("where c.status = 'open'" if not include_closed else "where 1"), []
+    if household_id is not None:
+        where += " and c.household_id = ?"
+        args.append(household_id)
     rows = store.db.query(
         "select c.*, h.name, h.archive_no from conflicts c left join households h "
-        f"on h.id = c.household_id {where} order by c.rowid"
+        f"on h.id = c.household_id {where} order by c.rowid",
+        args,
     )
-    out = []
-    for row in rows:
-        current = revision_any(store, row["current_id"])
-        incoming = revision_any(store, row["incoming_id"])
-        entry = dict(row)
-        entry["current"] = _describe(current)
-        entry["incoming"] = _describe(incoming)
-        entry["differences"] = _diff(
-            current.data if current else {}, incoming.data if incoming else {}
-        )
-        out.append(entry)
-    return out
+    return [_view(store, dict(row)) for row in rows]
+
+
+def _view(store: Store, entry: dict[str, Any]) -> dict[str, Any]:
+    entry["detected_current_id"] = entry["current_id"]
+    if entry["status"] == "open":
+        head = head_id(store, entry["household_id"], entry["form_id"])
+        entry["current_id"] = head or entry["current_id"]
+        entry["heads"] = [entry["current_id"]]
+        branches = [
+            o["incoming_id"] for o in open_conflicts(store, entry["household_id"], entry["form_id"])
+        ]
+    else:
+        entry["heads"] = [entry["current_id"]]
+        branches = [entry["incoming_id"]]
+    current = revision_any(store, entry["current_id"])
+    incoming = revision_any(store, entry["incoming_id"])
+    entry["current"] = _describe(current)
+    entry["incoming"] = _describe(incoming)
+    entry["branches"] = [_describe(revision_any(store, rid)) for rid in branches]
+    entry["differences"] = _diff(current.data if current else {}, incoming.data if incoming else {})
+    return entry
+
+
+def show_conflict(store: Store, ref: str) -> dict[str, Any]:
+    """One conflict (by id or a prefix of at least 6 characters) as ``list_conflicts`` shows it."""
+    row = find_conflict(store, ref)
+    names = store.db.execute(
+        "select name, archive_no from households where id = ?", [row["household_id"]]
+    ).fetchone()
+    row["name"], row["archive_no"] = names if names is not None else (None, None)
+    return _view(store, row)
 
 
 def _describe(revision: Revision | None) -> dict[str, Any] | None:
@@ -203,16 +239,30 @@ def resolve_conflict(
     pick: str | None = None,
     merged: Mapping[str, Any] | None = None,
     draft: bool = False,
+    expect_head: str | None = None,
 ) -> Revision:
     """Close a conflict with a new current revision descending from both versions.
 
     ``pick`` names one of the two revisions (full id or a prefix of at least 6 characters, or
     ``current``/``incoming``); ``merged`` is the form's data put together field by field, validated
-    like any save (refused if it has errors, unless ``draft``). The conflict and the current
-    version are read inside the write transaction, so a save in between cannot be passed over.
+    like any save (refused if it has errors, unless ``draft``). ``expect_head`` is the current
+    revision the person was shown (``list_conflicts``' ``current_id``; a prefix of 6+ characters
+    will do): if another revision has become current since, nothing is written and ConflictError
+    says so — the choice was made against data that is no longer current. The conflict and the
+    current version are read inside the write transaction, so a save in between cannot be passed
+    over. The resolution names what it supersedes: its parent is the current revision, it merges
+    the incoming one, and the audit entry lists both.
     """
     with store.db.atomic():
-        return _resolve(store, ref, author=author, pick=pick, merged=merged, draft=draft)
+        return _resolve(
+            store,
+            ref,
+            author=author,
+            pick=pick,
+            merged=merged,
+            draft=draft,
+            expect_head=expect_head,
+        )
 
 
 def _resolve(
@@ -223,6 +273,7 @@ def _resolve(
     pick: str | None,
     merged: Mapping[str, Any] | None,
     draft: bool,
+    expect_head: str | None = None,
 ) -> Revision:
     conflict = find_conflict(store, ref)
     if conflict["status"] != "open":
@@ -234,6 +285,7 @@ def _resolve(
     if incoming is None:
         raise ConflictError("冲突记录的版本不存在（数据库不完整）")
     head = store.current_revision(hid, form_id)
+    _check_head(head, expect_head)
     if pick is not None:
         chosen_id = _pick(conflict, head, pick)
         chosen = revision_any(store, chosen_id)
@@ -286,10 +338,28 @@ def _resolve(
         household_id=hid,
         form_id=form_id,
         revision_id=rid,
-        detail={"conflict": conflict["id"], **how, "incoming": incoming.id},
+        detail={
+            "conflict": conflict["id"],
+            **how,
+            "incoming": incoming.id,
+            "supersedes": [head.id if head else None, incoming.id],
+        },
     )
     store.reindex(hid)
     return Revision.from_row(row)
+
+
+def _check_head(head: Revision | None, expected: str | None) -> None:
+    if expected is None:
+        return
+    expected = expected.strip()
+    now = head.id if head is not None else ""
+    if now == expected or (len(expected) >= 6 and now.startswith(expected)):
+        return
+    raise ConflictError(
+        f"该表的当前版本已变化：查看冲突时为 {expected}，现在是 {now or '（无）'}；"
+        "请重新查看冲突（fieldapp conflicts show）后再处理，未作任何修改"
+    )
 
 
 def _pick(conflict: Mapping[str, Any], head: Revision | None, pick: str) -> str:

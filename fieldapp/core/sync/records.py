@@ -52,11 +52,14 @@ def attachment_record(row: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
-def revision_record(clocks: Clocks, row: Mapping[str, Any]) -> bytes:
-    """One revision as a payload line; the stored JSON text of the data is spliced in as is."""
-    stored = clocks.store.db.conn.execute(
-        "select clock, merged_from from revision_clocks where revision_id = ?", [row["id"]]
-    ).fetchone()
+def revision_head(clocks: Clocks, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A revision's payload record without its form data (the clock as stored or computed)."""
+    if "clock" in row.keys():  # a held revision keeps its clock with it
+        stored = (row["clock"], row["merged_from"])
+    else:
+        stored = clocks.store.db.conn.execute(
+            "select clock, merged_from from revision_clocks where revision_id = ?", [row["id"]]
+        ).fetchone()
     if stored is not None:
         clock = json.loads(stored[0])
         merged = json.loads(stored[1]) if stored[1] else []
@@ -67,7 +70,7 @@ def revision_record(clocks: Clocks, row: Mapping[str, Any]) -> bytes:
             clock = {**clock, device: seq}
         merged = []
     clocks.remember(row["id"], clock)
-    head = {
+    return {
         "t": "revision",
         "id": row["id"],
         "household_id": row["household_id"],
@@ -82,8 +85,16 @@ def revision_record(clocks: Clocks, row: Mapping[str, Any]) -> bytes:
         "clock": dict(sorted(clock.items())),
         "merged_from": merged,
     }
+
+
+def encode_revision(head: Mapping[str, Any], data_text: str) -> bytes:
+    """One revision as a payload line; the stored JSON text of the data is spliced in as is."""
     encoded = json.dumps(head, ensure_ascii=False, separators=(",", ":")).encode()
-    return encoded[:-1] + b',"data":' + str(row["data"]).encode() + b"}"
+    return encoded[:-1] + b',"data":' + data_text.encode() + b"}"
+
+
+def revision_record(clocks: Clocks, row: Mapping[str, Any]) -> bytes:
+    return encode_revision(revision_head(clocks, row), str(row["data"]))
 
 
 def status_record(row: Mapping[str, Any]) -> dict[str, Any]:

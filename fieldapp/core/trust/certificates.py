@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import json
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -62,6 +63,19 @@ class StaffInfo:
         return f"{self.name}（{self.unit}，{ROLE_NAMES.get(self.role, self.role)}）"
 
 
+def device_staff(device_id: str) -> str | None:
+    """The staff id a device id names (``<staff id>/<suffix>``, see ``enrollment``), or None for a
+    device id from before enrollment bound devices to people (a bare UUID)."""
+    staff, sep, suffix = device_id.partition("/")
+    if not sep or not suffix or len(staff) != 36 or staff.count("-") != 4:
+        return None
+    return staff
+
+
+def new_device_id(staff_id: str) -> str:
+    return f"{staff_id}/{uuid.uuid4().hex[:12]}"
+
+
 def fingerprint(cert: x509.Certificate) -> str:
     """SHA-256 of the certificate's DER, hex (what ``openssl x509 -fingerprint -sha256`` shows)."""
     return cert.fingerprint(hashes.SHA256()).hex()
@@ -111,8 +125,9 @@ def load_cert(pem: str | bytes) -> x509.Certificate:
             name.rfc4514_string()
         _ = cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc
         cert.fingerprint(hashes.SHA256())
-    except (ValueError, TypeError, UnicodeError) as exc:
-        raise IdentityError(f"证书格式不正确：{exc}") from None
+    except Exception as exc:  # damaged bytes raise UnsupportedAlgorithm, InvalidVersion,
+        # ValueError … from cryptography: every one of them is a refusal, never a traceback
+        raise IdentityError(f"证书格式不正确：{type(exc).__name__} {exc}") from None
     return cert
 
 
@@ -278,7 +293,7 @@ def verify_issued_by(
     """Check that ``cert`` was signed by ``ca`` and is within its validity period."""
     try:
         cert.verify_directly_issued_by(ca)
-    except (ValueError, TypeError, InvalidSignature):
+    except Exception:  # InvalidSignature, UnsupportedAlgorithm, ValueError …: all a refusal
         raise IdentityError(f"证书“{staff_info(cert).label()}”不是本总部根证书签发的") from None
     moment = at or datetime.now(UTC)
     if not cert.not_valid_before_utc <= moment <= cert.not_valid_after_utc:

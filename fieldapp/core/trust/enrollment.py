@@ -24,6 +24,7 @@ from fieldapp.core.trust.certificates import (
     StaffInfo,
     cert_pem,
     decrypt_pem,
+    device_staff,
     encrypt_pem,
     fingerprint,
     issue_certificate,
@@ -31,6 +32,7 @@ from fieldapp.core.trust.certificates import (
     load_cert,
     load_x25519_public,
     make_ca,
+    new_device_id,
     public_key_fingerprint,
     public_pem,
     sign_json,
@@ -130,6 +132,7 @@ def hq_init(
         sign_key, cert, recv_key = office
         info = staff_info(cert)
         store.set_meta("staff_id", info.staff_id)
+        bind_device(store, info.staff_id)
         put_key(
             store,
             K_SELF_KEY,
@@ -196,6 +199,40 @@ def _enroll(
         },
     )
     return sign_key, cert, receive
+
+
+def _unsent(store: Store) -> int:
+    """Revisions and status changes made here since the last export (``sync.export``)."""
+    last = store.db.execute(
+        "select marks from bundle_log where direction = 'export' and kind = 'laptop-to-hq' "
+        "order by seq desc limit 1"
+    ).fetchone()
+    marks = json.loads(last[0]) if last is not None and last[0] else {}
+    row = store.db.execute(
+        "select (select count(*) from revisions where rowid > ? and device_id in "
+        "(select value from json_each(?))) + (select count(*) from status_changes s where "
+        "s.rowid > ? and not exists (select 1 from record_origins o where o.kind = 'status' "
+        "and o.record_id = s.id))",
+        [
+            int(marks.get("revisions", 0)),
+            json.dumps(store.device_ids),
+            int(marks.get("status_changes", 0)),
+        ],
+    ).fetchone()
+    return int(row[0] or 0)
+
+
+def bind_device(store: Store, staff_id: str) -> None:
+    """Write this database's new work under a device id that names its staff member
+    (``<staff id>/<suffix>``): headquarters then knows whose every revision is from the id alone,
+    whatever order bundles arrive in, and no one else's bundle can use it. Records made under
+    the earlier id stay this database's own (``Store.device_ids``). Inside a write transaction."""
+    if device_staff(store.device_id) != staff_id:
+        store.adopt_device_id(new_device_id(staff_id))
+
+
+def _canonical(value: Any) -> bytes:
+    return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
 def enroll_staff(
@@ -357,6 +394,12 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
     if sign_key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
         raise IdentityError("登记文件内容不一致（私钥与证书不符）")
     info = staff_info(cert)
+    unsent = _unsent(store) if mode == MODE_LAPTOP and staff_id(store) != info.staff_id else 0
+    if unsent:
+        raise IdentityError(
+            f"本机还有 {unsent} 条修改没有上报：请先用原来的登记导出数据包（fieldapp bundle export）"
+            "交总部导入，再导入新的登记文件（新登记不能为旧登记的修改签名）"
+        )
     ca = load_cert(body["ca_certificate"])
     hq_pub = load_x25519_public(body["hq_receive_public_key"])
     with store.db.atomic():
@@ -364,6 +407,7 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
         store.set_meta("hq_id", body["hq_id"])
         store.set_meta("hq_unit", str(body.get("hq_unit") or ""))
         store.set_meta("staff_id", info.staff_id)
+        bind_device(store, info.staff_id)
         put_key(store, K_CA_CERT, "certificate", cert_pem(ca), fingerprint(ca), author)
         put_key(
             store,
