@@ -55,10 +55,12 @@ def test_exit_review_command(
     assert run(store, "exit-review", "--json", "--date", "2026-11-01") == 0
     doc = json.loads(capsys.readouterr().out)
     assert {d["household_id"] for d in doc["missed"]} == {built["H2"], built["H5"]}
-    assert {d["household_id"] for d in doc["wrong"]} == {built["H3"], built["H6"]}
+    assert {d["household_id"] for d in doc["wrong"]} == {built["H6"]}
+    assert {d["household_id"] for d in doc["watch"]} == {built["H3"]}
     assert run(store, "exit-review", "--date", "2026-11-01") == 0
     text = capsys.readouterr().out
     assert "漏退（符合脱困或解困但仍在档）：2 户" in text and "[错退风险]" in text
+    assert "渐退期预警（已退出、仍在渐退期内，收入回落）：1 户" in text and "[渐退期预警]" in text
 
 
 def test_policy_commands(store: Store, built: Built, capsys: pytest.CaptureFixture[str]) -> None:

@@ -38,6 +38,7 @@ from fieldapp.core.demo.factory import _Factory
 from fieldapp.core.demo.shared import _month_first
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.store.records import BulkHousehold
+from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE, standard_kind
 from fieldapp.core.store.store import Store
 
 DEMO_TODAY = date(2026, 11, 1)
@@ -54,27 +55,35 @@ class DemoDataWarning(UserWarning):
     """The direct values disagree with the engine (forms changed): the engine is used instead."""
 
 
+DEMO_STANDARDS = {
+    DIBAO: (50000, 1000),  # 低保 500–600 元/人·月
+    MINIMUM_WAGE: (135000, 3200),  # minimum wage 1,350–1,670 元/月
+}
+
+
 def ensure_demo_dibao(store: Store, counties: Sequence[str], on: date, *, author: str) -> list[str]:
-    """Give every demo county a 低保 standard in force on ``on``: where none applies, add a
-    clearly labelled demo value for its prefecture, unless that code already has any entry
-    (real standards always stay). Returns the codes added."""
-    added: list[str] = []
-    for county in counties:
-        if store.dibao_standard(county, on) is not None:
-            continue
-        city = county[:4] + "00"
-        if city in added or store.regions.get(city) is None:
-            continue
-        if store.db.execute(
-            "select 1 from dibao_standards where county_code = ? limit 1", [city]
-        ).fetchone():
-            continue
-        amount = 50000 + random.Random(int(city)).randrange(0, 11) * 1000  # 500–600 元
-        store.add_dibao_standard(
-            city, DEMO_DIBAO_SINCE, amount, source=DEMO_DIBAO_SOURCE, author=author
-        )
-        added.append(city)
-    return added
+    """Give every demo county a 低保 standard and a minimum wage in force on ``on``: where none
+    applies, add a clearly labelled demo value for its prefecture, unless that code already has
+    any entry of the kind (real standards always stay). Returns the codes given a 低保 value."""
+    added: dict[str, list[str]] = {kind: [] for kind in DEMO_STANDARDS}
+    for kind, (base, step) in DEMO_STANDARDS.items():
+        table = standard_kind(kind).table
+        for county in counties:
+            if store.standard(kind, county, on) is not None:
+                continue
+            city = county[:4] + "00"
+            if city in added[kind] or store.regions.get(city) is None:
+                continue
+            if store.db.execute(
+                f"select 1 from {table} where county_code = ? limit 1", [city]
+            ).fetchone():
+                continue
+            amount = base + random.Random(int(city)).randrange(0, 11) * step
+            store.add_standard(
+                kind, city, DEMO_DIBAO_SINCE, amount, source=DEMO_DIBAO_SOURCE, author=author
+            )
+            added[kind].append(city)
+    return added[DIBAO]
 
 
 def _engine_normalise(engine: FormEngine, item: BulkHousehold) -> bool:

@@ -30,7 +30,8 @@ from fieldapp.core.forms.model import Field
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
 from fieldapp.core.ledger.doc import Anchor, GroupEnd, GroupStart, PageGroup, PageRef, SignatureSlot
-from fieldapp.core.rules.assessment import UNKNOWN, assess_household, guarantee_checks
+from fieldapp.core.rules.assessment import UNKNOWN, guarantee_checks
+from fieldapp.core.rules.exits import assess_exit
 from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 
@@ -371,7 +372,7 @@ class LedgerLayout:
         return (text, agrees)
 
     def exit_note(self, hh: Household) -> list[Flowable]:
-        report = assess_household(hh.values, self.store.dibao_standard, self.today)["exit"]
+        report = assess_exit(hh.values, self.store.dibao_standard, self.today).to_dict()["exit"]
         verdict = "符合" if report["income_condition_met"] else "不符合"
         reasons = "；".join(report["reasons"])
         text = (

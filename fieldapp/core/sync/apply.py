@@ -340,12 +340,15 @@ class Applier:
         self._need_household(hid)
         if r.get("status") not in STATUSES:
             raise fail("数据包中的档案状态不正确")
+        check = r.get("rules_check")
+        if check is not None and not isinstance(check, dict):
+            raise fail("数据包中的状态变更核对结果格式不正确")
         self._count("status_changes")
         if self.exec("select 1 from status_changes where id = ?", [sid]).fetchone():
             return
         self.exec(
-            "insert into status_changes (id, household_id, status, reason, changed_at, author) "
-            "values (?, ?, ?, ?, ?, ?)",
+            "insert into status_changes (id, household_id, status, reason, changed_at, author, "
+            "rules_check) values (?, ?, ?, ?, ?, ?, ?)",
             [
                 sid,
                 hid,
@@ -353,6 +356,7 @@ class Applier:
                 _text(r.get("reason"), "原因"),
                 _text(r.get("changed_at"), "变更时间", optional=False, limit=64),
                 _text(r.get("author"), "变更人", limit=200),
+                None if check is None else json.dumps(check, ensure_ascii=False),
             ],
         )
         self.report.added["status_changes"] += 1

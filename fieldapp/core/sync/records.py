@@ -85,7 +85,10 @@ def revision_record(clocks: Clocks, row: Mapping[str, Any]) -> bytes:
 
 def status_record(row: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("id", "household_id", "status", "reason", "changed_at", "author")
-    return {"t": "status", **{k: row[k] for k in keys}}
+    record = {"t": "status", **{k: row[k] for k in keys}}
+    if row.get("rules_check"):
+        record["rules_check"] = json.loads(row["rules_check"])
+    return record
 
 
 def audit_record(row: Mapping[str, Any]) -> dict[str, Any]:
