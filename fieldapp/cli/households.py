@@ -175,6 +175,8 @@ def _report_problems(problems: Sequence[Any], as_json: bool) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from fieldapp.core.store.history import rules_check_lines
+
     store = open_db(args, create=False)
     household = store.household(args.household)
     revisions = store.history(household["id"], args.form)
@@ -187,6 +189,8 @@ def cmd_history(args: argparse.Namespace) -> int:
         print(f"{r.created_at}  {r.form_id:<3} {state}  {r.author:<10} {r.id}")
     for s in statuses:
         print(f"{s['changed_at']}  档案状态 → {s['status']}（{s['reason']}）  {s['author']}")
+        for label, text in rules_check_lines(s):
+            print(f"    {label}：{text}")
     return 0
 
 

@@ -133,7 +133,9 @@ def test_form_c_totals_leave_out_loans_and_what_did_not_arrive() -> None:
         {"date": "2026-09-01", "category": "学生资助", "policy_name": "普通高中国家助学金"},
         {"date": "2026-09-02", "category": "其他", "policy_name": "亲友借款", "fund_kind": "贷款"},
     ]
-    for row, amount, done in zip(rows, (200_000, 8_000_000, 250_000, 300_000), "是是否是"):
+    for row, amount, done in zip(
+        rows, (200_000, 8_000_000, 250_000, 300_000), "是是否是", strict=True
+    ):
         row.update(amount=amount, implemented=done)
     result = ENGINE.validate({"C": {"policies": rows}}, "C")
     c = result.values

@@ -173,7 +173,7 @@ def assess_exit(
     a, b = values.get("A") or {}, values.get("B") or {}
     checks = guarantee_checks(values, on, rules)
     by_key = {c.key: c for c in checks}
-    population = b.get("population")
+    population = b.get("population") if b else a.get("family_size")
     income = exit_assessment(
         b.get("monthly_records") or [],
         population if isinstance(population, int) else None,

@@ -10,7 +10,6 @@ below the rules: it only records what this module hands it.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 from fieldapp.core.rules.exits import EXIT, EXITED_STATUSES, NEITHER, ExitOutcome, assess_exit
 from fieldapp.core.rules.freshness import current_values
 from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.history import rules_check
 from fieldapp.core.store.store import Store
 
 
@@ -116,8 +116,6 @@ def override_marks(store: Store) -> dict[str, bool]:
         "select s.household_id, s.rules_check from status_changes s join (select household_id, "
         "max(rowid) as top from status_changes group by household_id) t on s.rowid = t.top"
     )
-    marks: dict[str, bool] = {}
-    for hid, text in rows:
-        check = json.loads(text) if text else {}
-        marks[str(hid)] = isinstance(check, dict) and check.get("override") is True
-    return marks
+    return {
+        str(hid): rules_check({"rules_check": text}).get("override") is True for hid, text in rows
+    }
