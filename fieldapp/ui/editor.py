@@ -31,6 +31,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms.engine import FormResult
+from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_fields
 from fieldapp.core.store.errors import StoreError, ValidationFailed
 from fieldapp.core.store.records import STATUSES
 from fieldapp.core.store.store import Store
@@ -93,6 +94,7 @@ class HouseholdEditor(QWidget):
         self.household_id = household_id
         self.author = author
         self.dirty: set[str] = set()
+        self.stale: dict[str, list[str]] = {}
         self.results: dict[str, FormResult] = {}
         ctx = RenderContext(store, author)
 
@@ -190,19 +192,34 @@ class HouseholdEditor(QWidget):
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
         states = self.store.current_states(self.household_id)
+        current = self.store.current(self.household_id)
+        self.stale = stale_fields(self.store.engine(), current, states)
         for form_id, page in self.built.items():
             page.apply(results[form_id])
         for i, form_id in enumerate(self.form_ids):
             title = self.store.survey.form(form_id).title
             errors = len(results[form_id].errors)
             state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
+            if form_id in self.stale:
+                state = f"⚠ 已定稿 · {NEEDS_RECHECK}"
             label = f"{form_id} {title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
             item = self.nav.item(i)
             item.setText(label)
             item.setForeground(
-                Qt.GlobalColor.darkRed if errors and form_id in states else Qt.GlobalColor.black
+                Qt.GlobalColor.darkRed
+                if errors and form_id in states
+                else Qt.GlobalColor.darkYellow
+                if form_id in self.stale
+                else Qt.GlobalColor.black
             )
-        a = self.store.current(self.household_id).get("A") or {}
+            changed = self.stale.get(form_id)
+            item.setToolTip(
+                f"定稿后所依据的数据已变化，这些计算结果与定稿时不同：{'、'.join(changed)}。"
+                "请核对后重新定稿。"
+                if changed
+                else ""
+            )
+        a = current.get("A") or {}
         row = self.store.household(self.household_id)
         self.heading.setText(
             f"<span style='font-size:15pt'><b>{a.get('name') or '（未填姓名）'}</b></span>"
