@@ -190,7 +190,8 @@ def cmd_hq_assign(args: argparse.Namespace) -> int:
     c = result.counts
     print(
         f"已生成分配数据包 {out}：{c['households']} 户，{c['revisions']} 个表单版本，"
-        f"{c['attachments']} 个附件，{c['dibao_standards']} 条低保标准（{result.size:,} 字节）"
+        f"{c['attachments']} 个附件，{c['dibao_standards']} 条低保标准，"
+        f"{c['minimum_wage_standards']} 条最低工资标准（{result.size:,} 字节）"
     )
     return 0
 
@@ -308,7 +309,12 @@ def _report_lines(r: dict[str, Any]) -> list[str]:
         f"  表单版本：成为当前 {rev['current']}，作为历史保留 {rev['stale']}，"
         f"冲突待处理 {rev['conflict']}，已有 {rev['known']}；"
         f"状态变更 {added['status_changes']}，审计 {added['audit']}，附件 {added['attachments']}"
-        + (f"，低保标准 {added['dibao_standards']}" if added["dibao_standards"] else ""),
+        + (f"，低保标准 {added['dibao_standards']}" if added["dibao_standards"] else "")
+        + (
+            f"，最低工资标准 {added['minimum_wage_standards']}"
+            if added["minimum_wage_standards"]
+            else ""
+        ),
     ]
     if not r["changed"]:
         lines.append("  没有新内容，数据库未作任何修改")

@@ -20,10 +20,18 @@ from typing import Any
 
 from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
+from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync.container import BundleError, Envelope
 from fieldapp.core.sync.merge import Clocks, is_known, receive_revision
-from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, log_bundle
+from fieldapp.core.sync.records import (
+    COUNTED,
+    KIND_ASSIGN,
+    KIND_UP,
+    STANDARD_RECORDS,
+    log_bundle,
+    normalised_counts,
+)
 from fieldapp.core.trust import identity
 
 Progress = Callable[[int, int], None]
@@ -47,7 +55,14 @@ class ImportReport:
     )
     added: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("status_changes", "audit", "attachments", "dibao_standards"), 0
+            (
+                "status_changes",
+                "audit",
+                "attachments",
+                "dibao_standards",
+                "minimum_wage_standards",
+            ),
+            0,
         )
     )
     already_imported: bool = False
@@ -134,7 +149,7 @@ class Applier:
         self.author = author
         self.report = report
         self.progress = progress
-        self.total = sum(int(self.m["counts"].get(k, 0)) for k in COUNTED)
+        self.total = sum((normalised_counts(self.m["counts"]) or {}).values())
         self.done = 0
         self.counts = dict.fromkeys(COUNTED, 0)
         self.declared: set[str] = set()
@@ -167,7 +182,8 @@ class Applier:
             "revision": self._revision,
             "status": self._status,
             "audit": self._audit,
-            "dibao": self._dibao,
+            "dibao": self._standard,
+            "min_wage": self._standard,
             "end": self._end,
         }.get(str(kind))
         if handler is None:
@@ -393,31 +409,33 @@ class Applier:
         self.report.added["audit"] += 1
         self.changed = True
 
-    def _dibao(self, r: Mapping[str, Any]) -> None:
+    def _standard(self, r: Mapping[str, Any]) -> None:
+        """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
+        spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
         if self.kind != KIND_ASSIGN:
-            raise fail("笔记本数据包不应包含低保标准")
-        did = check_uuid(r.get("id"), "低保标准 ID")
+            raise fail(f"笔记本数据包不应包含{spec.label}")
+        did = check_uuid(r.get("id"), f"{spec.label} ID")
         county = _text(r.get("county_code"), "区县代码", optional=False, limit=6) or ""
         since = _text(r.get("effective_from"), "生效日期", optional=False, limit=10) or ""
-        amount = _int(r.get("amount_fen"), "低保标准", 1, 10_000_000 - 1)
+        amount = _int(r.get("amount_fen"), spec.label, 1, 10_000_000 - 1)
         if not self.store.regions.get(county):
-            raise fail(f"数据包中的低保标准区县代码 {county} 不存在")
+            raise fail(f"数据包中的{spec.label}区县代码 {county} 不存在")
         try:
             date.fromisoformat(since)
         except ValueError:
-            raise fail("数据包中的低保标准生效日期不正确") from None
-        self._count("dibao_standards")
-        if self.exec("select 1 from dibao_standards where id = ?", [did]).fetchone():
+            raise fail(f"数据包中的{spec.label}生效日期不正确") from None
+        self._count(spec.table)
+        if self.exec(f"select 1 from {spec.table} where id = ?", [did]).fetchone():
             return
         same = self.exec(
-            "select amount_fen from dibao_standards where county_code = ? and effective_from = ? "
+            f"select amount_fen from {spec.table} where county_code = ? and effective_from = ? "
             "order by rowid desc limit 1",
             [county, since],
         ).fetchone()
         if same is not None and same[0] == amount:
             return  # the same standard, entered separately here (every store seeds its own rows)
         self.exec(
-            "insert into dibao_standards (id, county_code, effective_from, amount_fen, source, "
+            f"insert into {spec.table} (id, county_code, effective_from, amount_fen, source, "
             "entered_at, entered_by) values (?, ?, ?, ?, ?, ?, ?)",
             [
                 did,
@@ -429,11 +447,14 @@ class Applier:
                 _text(r.get("entered_by"), "录入人", limit=200),
             ],
         )
-        self.report.added["dibao_standards"] += 1
+        self.report.added[spec.table] += 1
         self.changed = True
 
     def _end(self, r: Mapping[str, Any]) -> None:
-        if r.get("bundle_id") != self.m["bundle_id"] or r.get("counts") != self.counts:
+        if (
+            r.get("bundle_id") != self.m["bundle_id"]
+            or normalised_counts(r.get("counts")) != self.counts
+        ):
             raise fail("载荷的结束标记与内容不符")
         self.ended = True
         self.done -= 1
@@ -464,7 +485,7 @@ class Applier:
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
-        expected = {k: int(self.m["counts"].get(k, 0)) for k in COUNTED}
+        expected = normalised_counts(self.m["counts"])
         if expected != self.counts:
             raise fail(f"载荷内容与清单计数不符（清单 {expected}，实际 {self.counts}）")
         store = self.store
