@@ -141,7 +141,7 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
             raise StandardsFileError(
                 f"{path.name} 第 1 行应为表头（{'、'.join(HEADERS)}），缺少：{'、'.join(missing)}"
             )
-        out = []
+        out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(lines, start=2):
             cells = dict(zip(header, values, strict=False))
             if all(_text(v) == "" for v in cells.values()):
@@ -194,7 +194,12 @@ def import_standards(
             if newest is not None and newest[0] == row.amount_fen:
                 continue
             store.add_standard(
-                kind, row.county, row.effective_from, row.amount_fen, source=row.source, author=author
+                kind,
+                row.county,
+                row.effective_from,
+                row.amount_fen,
+                source=row.source,
+                author=author,
             )
             result.added += 1
     return result
