@@ -97,7 +97,7 @@ def cmd_policies_hints(args: argparse.Namespace) -> int:
 
 
 def cmd_policies_add(args: argparse.Namespace) -> int:
-    from fieldapp.core.rules.policies import append_row, form_c_row, form_e_row
+    from fieldapp.core.rules.policies import record_hint
     from fieldapp.core.store.errors import ValidationFailed
 
     store, hid, report, on = _hints(args)
@@ -112,17 +112,22 @@ def cmd_policies_add(args: argparse.Namespace) -> int:
         names = "、".join(str(h.person) for h in chosen)
         raise CliError(f"“{args.policy}”涉及多人（{names}），请用 --person 指定")
     hint = chosen[0]
-    add = form_c_row(hint, on) if args.to == "C" else form_e_row(hint, on)
-    values = append_row(store.current(hid), add)
-    final = store.current_states(hid).get(add.form_id) == "final" and not args.draft
     try:
-        result = store.save_form(hid, add.form_id, values, author=acting_user(args), final=final)
+        result = record_hint(
+            store,
+            hid,
+            hint,
+            args.to,
+            author=acting_user(args),
+            on=on,
+            final=False if args.draft else None,
+        )
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         raise CliError(f"{exc}；可加 --draft 存为草稿") from None
     state = "定稿" if result.revision.state == "final" else "草稿"
-    print(f"已在表{add.form_id}添加一行：{hint.policy_name}（{state}，版本 {result.revision.id}）")
+    print(f"已在表{args.to}添加一行：{hint.policy_name}（{state}，版本 {result.revision.id}）")
     return 0
 
 

@@ -191,6 +191,7 @@ class MainWindow(QMainWindow):
         report = self.menuBar().addMenu("统计(&S)")
         self._action(report, "统计看板", "Ctrl+T", self.show_dashboard)
         tools = self.menuBar().addMenu("工具(&T)")
+        self._action(tools, "低保和最低工资标准…", None, self.show_standards)
         self._action(tools, "生成演示数据…", None, self.generate_demo)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于户户清", None, self._about)
@@ -202,6 +203,11 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         return action
+
+    def show_standards(self) -> None:
+        from fieldapp.ui.standards_dialog import StandardsDialog
+
+        StandardsDialog(self.store, self.author, self).exec()
 
     def show_dashboard(self) -> object:
         from fieldapp.ui.dashboard import Dashboard

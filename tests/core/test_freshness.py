@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import json
 import uuid
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +17,12 @@ from fieldapp.core.forms.calculation import KNOWN_FUNCTIONS
 from fieldapp.core.forms.loader import default_survey
 from fieldapp.core.ledger.layout import load_household
 from fieldapp.core.reports.stats import compute_stats
-from fieldapp.core.rules.freshness import B_COPIES, NEEDS_RECHECK, stale_fields
+from fieldapp.core.rules.freshness import B_COPIES, NEEDS_RECHECK, stale_forms
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
+from tests.core.hq_households import clock
 
 
 def three_then_one(store: Store) -> str:
@@ -44,7 +46,7 @@ def test_a_finalised_form_whose_inputs_changed_needs_rechecking(store: Store) ->
     hid = three_then_one(store)
     stored = store.current(hid)
     assert stored["B"]["population"] == 3  # nothing saved is rewritten
-    stale = stale_fields(store.engine(TODAY), stored, store.current_states(hid))
+    stale = stale_forms(store, hid)
     assert stale == {"B": ["共同生活人口", "月人均收入（元）", "对照低保"]}
     ledger = load_household(store, hid, TODAY)
     assert ledger.state_name("B") == f"已定稿（{NEEDS_RECHECK}）"
@@ -52,7 +54,7 @@ def test_a_finalised_form_whose_inputs_changed_needs_rechecking(store: Store) ->
     assert ledger.state_name("A") == "已定稿"
     # Finalising B again (same data) brings its stored values up to date.
     store.save_form(hid, "B", stored["B"], author="测试员", final=True, today=TODAY)
-    assert stale_fields(store.engine(TODAY), store.current(hid), store.current_states(hid)) == {}
+    assert stale_forms(store, hid) == {}
 
 
 @pytest.mark.parametrize("final_only", [False, True])
@@ -136,3 +138,21 @@ def test_a_revision_saved_under_the_old_version_still_reads(
     db = str(store.path)
     assert main(["--db", db, "show", hid]) == 0
     assert "高于低保2倍" in capsys.readouterr().out  # show prints what was saved, unchanged
+
+
+def test_time_alone_does_not_make_a_form_stale(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ages move with the calendar; a form saved last year is not 需重新核对 for that."""
+    hid = store.create_household("测试员")
+    saved_on = date(2025, 6, 1)  # 张小明 (born 2013-05-20) was 12 then, 13 now
+    with clock(monkeypatch, "2025-06-01T02:00:00.000+00:00"):
+        store.save_form(
+            hid, "A", complete_household()["A"], author="测试员", final=True, today=saved_on
+        )
+    assert store.current(hid)["A"]["members"][1]["age"] == 12
+    assert stale_forms(store, hid) == {}
+    # An input that did change is still found: a 低保 standard added for the survey day.
+    store.save_form(hid, "B", complete_household()["B"], author="测试员", final=True, today=TODAY)
+    store.add_dibao_standard("530102", "2026-10-01", 62_000, source="测试", author="测试员")
+    assert stale_forms(store, hid) == {"B": ["当地低保标准（元/人·月）"]}  # 590 → 620 元

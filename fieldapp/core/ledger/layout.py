@@ -32,7 +32,7 @@ from fieldapp.core.ledger import tables as tb
 from fieldapp.core.ledger.doc import Anchor, GroupEnd, GroupStart, PageGroup, PageRef, SignatureSlot
 from fieldapp.core.rules.assessment import UNKNOWN, guarantee_checks
 from fieldapp.core.rules.exits import assess_exit
-from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_fields
+from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms
 from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 
@@ -82,16 +82,14 @@ class Household:
 def load_household(store: Store, household_id: str, today: date) -> Household:
     row = store.household(household_id)
     hid = str(row["id"])
-    current = store.current(hid)
-    engine = store.engine(today)
-    values = engine.compute(current)
+    values = store.engine(today).compute(store.current(hid))
     states = store.current_states(hid)
     revisions = {
         form_id: rev
         for form_id in states
         if (rev := store.current_revision(hid, form_id)) is not None
     }
-    return Household(hid, row, values, states, revisions, stale_fields(engine, current, states))
+    return Household(hid, row, values, states, revisions, stale_forms(store, hid))
 
 
 def _local_date(stamp: str) -> date | None:

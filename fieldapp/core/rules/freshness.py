@@ -7,7 +7,7 @@ rewritten; instead staleness is computed on read: the form is computed again fro
 inputs and compared with what was saved. The editor shows such a form as "需重新核对", the ledger
 prints a note, and statistics use the recomputed values.
 
-``stale_fields`` is exact (it runs the engine, about 8 ms a household); ``b_inputs_changed`` is
+``stale_forms`` is exact (it runs the engine, about 8 ms a household); ``b_inputs_changed`` is
 the cheap screen statistics use on 100,000 households: it compares the values Form B copied from
 Form A and from the standards tables with their current sources, and only the households it
 flags are computed again in full.
@@ -16,11 +16,12 @@ flags are computed again in full.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.model import Field, Form
+from fieldapp.core.store.store import Store
 
 NEEDS_RECHECK = "需重新核对"
 Lookup = Callable[[str, date], int | None]
@@ -57,25 +58,48 @@ def _changed_calculations(
 
 
 def stale_fields(
-    engine: FormEngine, household: Household, states: Mapping[str, str]
+    household: Household, finals: Mapping[str, date], engine_on: Callable[[date], FormEngine]
 ) -> dict[str, list[str]]:
-    """Finalised form id -> labels of its calculated fields whose saved value differs from the
-    value the current inputs give (empty dict: nothing stale)."""
-    finals = [fid for fid, state in states.items() if state == "final" and fid in household]
-    if not finals:
-        return {}
-    fresh = engine.compute(household)
+    """Finalised form id -> labels of its calculated fields whose saved value differs from what
+    the current inputs give. ``finals`` maps each finalised form to the day it was saved: it is
+    computed again as of that day, so a value that moves only with time (an age) is not stale;
+    a change of another form or of a standard is."""
     out: dict[str, list[str]] = {}
-    for form_id in finals:
-        form: Form | None = engine.survey.forms.get(form_id)
-        if form is None:
+    fresh_by_day: dict[date, dict[str, dict[str, Any]]] = {}
+    for form_id, saved_on in finals.items():
+        form: Form | None = engine_on(saved_on).survey.forms.get(form_id)
+        if form is None or form_id not in household:
             continue
+        if saved_on not in fresh_by_day:
+            fresh_by_day[saved_on] = engine_on(saved_on).compute(household)
+        fresh = fresh_by_day[saved_on]
         changed = _changed_calculations(
             form.fields, household.get(form_id) or {}, fresh.get(form_id) or {}, ""
         )
         if changed:
             out[form_id] = changed
     return out
+
+
+def stale_forms(store: Store, household_id: str) -> dict[str, list[str]]:
+    """``stale_fields`` of a stored household: its finalised forms, each as of its save day."""
+    finals: dict[str, date] = {}
+    for form_id, state in store.current_states(household_id).items():
+        revision = store.current_revision(household_id, form_id)
+        if state == "final" and revision is not None:
+            finals[form_id] = local_day(revision.created_at)
+    if not finals:
+        return {}
+    return stale_fields(store.current(household_id), finals, store.engine)
+
+
+def local_day(stamp: str) -> date:
+    """The laptop's calendar day of a stored UTC timestamp."""
+    try:
+        moment = datetime.fromisoformat(stamp)
+    except ValueError:
+        return date.today()
+    return moment.astimezone().date() if moment.tzinfo is not None else moment.date()
 
 
 def _day(text: Any) -> date | None:

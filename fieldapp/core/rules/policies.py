@@ -29,6 +29,8 @@ from fieldapp.core.rules.catalogs import (
     no_catalog_message,
     parse_catalog,
 )
+from fieldapp.core.store.records import SaveResult
+from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
 
@@ -44,6 +46,7 @@ __all__ = [
     "load_catalogs",
     "parse_catalog",
     "policy_hints",
+    "record_hint",
     "unclaimed_policies",
 ]
 
@@ -367,6 +370,26 @@ def form_e_row(hint: PolicyHint, on: date) -> RowToAdd:
             "status": "待办",
         },
     )
+
+
+def record_hint(
+    store: Store,
+    household_id: str,
+    hint: PolicyHint,
+    form_id: str,
+    *,
+    author: str,
+    on: date,
+    final: bool | None = None,
+) -> SaveResult:
+    """Append the hint's Form C (applied for) or Form E (a need) row and save the form: final
+    when ``final``, or (None) when the form is final now. ValidationFailed when a final save has
+    errors (nothing saved); the caller may save it as a draft instead."""
+    add = form_c_row(hint, on) if form_id == "C" else form_e_row(hint, on)
+    values = append_row(store.current(household_id), add)
+    if final is None:
+        final = store.current_states(household_id).get(add.form_id) == "final"
+    return store.save_form(household_id, add.form_id, values, author=author, final=final)
 
 
 def append_row(household: Mapping[str, Mapping[str, Any]], add: RowToAdd) -> dict[str, Any]:
