@@ -140,3 +140,13 @@ def test_review_lists_missed_and_wrong_exits(store: Store, built: Built) -> None
     assert h3.region == "云南省 昆明市 五华区"
     everyone = review_exits(store, on=TODAY, include_all=True)
     assert len(everyone.households) == 5 and everyone.to_dict()["households"][0]["reasons"]
+
+
+def test_cached_facts_follow_the_evaluation_month(store: Store, built: Built) -> None:
+    """H2's six months run to October: 符合 on 2026-11-01, no longer on 2026-12-15 (November is
+    missing) although nobody's age changed in between — the cached entry must not be reused."""
+    from fieldapp.core.reports.stats import compute_stats, figure_households
+
+    assert built["H2"] in figure_households(store, "exit_income_met", on=TODAY)
+    assert compute_stats(store, on=date(2026, 12, 15)).total.exit_income_met == 0
+    assert compute_stats(store, on=TODAY).total.exit_income_met == 1

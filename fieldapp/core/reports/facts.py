@@ -16,8 +16,8 @@ An entry is used only while all of these still match, otherwise it is recomputed
 - the 低保 standards that can apply to its county (the county's, its city's, its province's rows);
 - the code of the rules (a hash of rules.py, exit_rules.py, figures.py and this file), so a
   changed rule never serves an old answer;
-- the evaluation day lies in the window where the ages of all its people stay the same (ages
-  are the only way the day enters the rules).
+- the evaluation day lies in the window where the ages of all its people stay the same and in
+  the same month (the day enters the rules through ages and the evaluation month).
 The cache is derived data: emptying the table loses nothing.
 """
 
@@ -165,6 +165,16 @@ def age_window(birth_dates: Sequence[Any], on: date) -> tuple[str, str]:
         EARLIEST if start == date.min else start.isoformat(),
         LATEST if end == date.max else end.isoformat(),
     )
+
+
+def validity(record: HouseholdRecord, on: date) -> tuple[str, str]:
+    """[from, to): the days around ``on`` with the same facts: nobody's age changes and the
+    evaluation month stays the same (the 6-month income run and the 12 months of support for
+    解困 are counted in whole months up to it)."""
+    start, end = age_window(birth_dates(record), on)
+    first = on.replace(day=1)
+    following = date(on.year + on.month // 12, on.month % 12 + 1, 1)
+    return max(start, first.isoformat()), min(end, following.isoformat())
 
 
 def birth_dates(record: HouseholdRecord) -> list[Any]:
@@ -356,7 +366,7 @@ def iter_household_facts(
                     item.id,
                     variant,
                     f"{_key(dibao.version(record.region_code), version)}|{seen}",
-                    *age_window(birth_dates(record), on),
+                    *validity(record, on),
                     item.unit,
                     item.staff,
                     item.activity,

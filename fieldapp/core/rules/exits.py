@@ -150,16 +150,18 @@ def _factor_reasons(
 
 
 def support_rows(values: Values, on: date, rules: RuleSet) -> list[str]:
-    """Form C rows of 政府兜底 or 工会常态化帮扶 received within ``support_within_months`` of ``on``
-    (a row marked 是否落实 = 否 is not received), as 'date category name'."""
+    """Form C rows of 政府兜底 or 工会常态化帮扶 received in the ``support_within_months`` months
+    before the month of ``on`` or in it (a row marked 是否落实 = 否 is not received), as
+    'date category name'."""
     wanted = rules.government_support | rules.union_support
-    since = month_index(f"{on.year:04d}-{on.month:02d}") - rules.support_within_months
+    until = month_index(f"{on.year:04d}-{on.month:02d}")
+    since, last = month_text(until - rules.support_within_months), month_text(until)
     out = []
     for row in (values.get("C") or {}).get("policies") or []:
         day = row.get("date")
         if row.get("category") not in wanted or row.get("implemented") == "否":
             continue
-        if not isinstance(day, str) or not month_text(since) <= day[:7] or day > on.isoformat():
+        if not isinstance(day, str) or not since <= day[:7] <= last:
             continue
         out.append(f"{day} {row.get('category')} {row.get('policy_name') or ''}".strip())
     return out

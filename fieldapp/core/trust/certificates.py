@@ -13,7 +13,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 from cryptography.x509.oid import NameOID
@@ -84,7 +84,8 @@ def load_cert(pem: str | bytes) -> x509.Certificate:
             name.rfc4514_string()
         _ = cert.extensions, cert.not_valid_before_utc, cert.not_valid_after_utc
         cert.fingerprint(hashes.SHA256())
-    except (ValueError, TypeError, UnicodeError) as exc:
+    except (ValueError, TypeError, UnicodeError, UnsupportedAlgorithm) as exc:
+        # UnsupportedAlgorithm: a flipped bit in the curve's OID (random keys make it rare)
         raise IdentityError(f"证书格式不正确：{exc}") from None
     return cert
 
