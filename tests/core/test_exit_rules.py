@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from fieldapp.cli.main import main
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.loader import default_survey, load_survey
 from fieldapp.core.paths import FORMS_DIR
@@ -142,6 +143,7 @@ def test_every_health_and_identity_option_is_classified_once(tmp_path: Path) -> 
         "  health_chronic:\n    - 糖尿病\n", "  health_chronic:\n    - 糖尿病\n    - 肝病\n"
     )
     options.write_text(text, encoding="utf-8")
+    assert main(["forms", "check", str(forms)]) == 1  # the command office staff run
     problems = classification_problems(load_survey(forms))
     assert problems == [
         "options.yaml: health_status: “地中海贫血”应恰好属于一个分类，现属于任何分类",
