@@ -91,29 +91,6 @@ class Catalog:
         raise KeyError(f"{self.name}政策目录中没有“{policy_id}”")
 
 
-@dataclass(frozen=True)
-class PolicyHint:
-    """One policy the household appears to qualify for and has not recorded (应享未享)."""
-
-    policy_id: str
-    policy_name: str
-    province: str
-    category: str
-    department: str
-    departments: str
-    amount_fen: int | None
-    amount_text: str
-    person: str | None
-    """The family member concerned (None for a household policy)."""
-    reason: str
-    problem_category: str
-    hint: str = ""
-    fund_source: str | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return dict(self.__dict__)
-
-
 # -- loading ----------------------------------------------------------------------------------
 
 
