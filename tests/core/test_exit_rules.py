@@ -17,7 +17,7 @@ from fieldapp.core.forms.loader import default_survey, load_survey
 from fieldapp.core.paths import FORMS_DIR
 from fieldapp.core.reports.exit_review import review_exits
 from fieldapp.core.reports.stats import compute_stats, figure_households
-from fieldapp.core.rules.config import classification_problems, default_rules
+from fieldapp.core.rules.config import RULES_FILE, classification_problems, default_rules
 from fieldapp.core.rules.exits import (
     EXIT,
     NEITHER,
@@ -236,3 +236,15 @@ def test_status_change_that_meets_the_rules_needs_no_override(store: Store) -> N
     )
     assert check.met and check.outcome == EXIT
     assert '"override": false' in store.status_history(hid)[0]["rules_check"]
+
+
+def test_every_hardship_cause_says_what_shows_it_is_gone(tmp_path: Path) -> None:
+    rules = tmp_path / "rules.yaml"
+    text = RULES_FILE.read_text(encoding="utf-8").replace("  子女上学: education\n", "")
+    rules.write_text(text, encoding="utf-8")
+    assert classification_problems(default_survey(), rules) == [
+        "rules.yaml: factors: 致困原因“子女上学”没有写明消除的依据"
+    ]
+    rules.write_text(text.replace("无劳动能力: lasting", "无劳动能力: forever"), encoding="utf-8")
+    [problem] = classification_problems(default_survey(), rules)
+    assert problem.startswith("rules.yaml: factors 应为“致困原因: 判断方式”")

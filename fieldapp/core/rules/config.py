@@ -32,6 +32,9 @@ IDENTITY_CLASSES = (
     "identity_not_working",
     "identity_other",
 )
+FACTOR_CHECKS = ("employment", "social_security", "education", "illness", "lasting", "problems")
+"""What shows a 主要致困原因 is gone (resources/rules.yaml ``factors``, exits._factor_reasons)."""
+
 CLASSIFIED: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("health_status", HEALTH_CLASSES),
     ("person_identity", IDENTITY_CLASSES),
@@ -64,6 +67,8 @@ class RuleSet:
     jobless: frozenset[str]
     students: frozenset[str]
     not_working: frozenset[str]
+    factors: Mapping[str, str]
+    """主要致困原因 -> one of FACTOR_CHECKS."""
 
     @property
     def in_school(self) -> frozenset[str]:
@@ -93,9 +98,20 @@ def _option_values(survey: Survey, name: str) -> frozenset[str]:
     return frozenset(o.value for o in survey.options.get(name, ()))
 
 
+def _factors(doc: Mapping[str, Any]) -> dict[str, str]:
+    raw = doc.get("factors")
+    if not isinstance(raw, dict) or not all(
+        isinstance(k, str) and v in FACTOR_CHECKS for k, v in raw.items()
+    ):
+        raise RulesError(
+            f"rules.yaml: factors 应为“致困原因: 判断方式”，判断方式为 {'、'.join(FACTOR_CHECKS)}"
+        )
+    return dict(raw)
+
+
 def parse_rules(doc: Any, survey: Survey) -> RuleSet:
     if not isinstance(doc, dict):
-        raise RulesError("rules.yaml: 顶层应为对象（exit, resolve, guarantees）")
+        raise RulesError("rules.yaml: 顶层应为对象（exit, factors, resolve, guarantees）")
     return RuleSet(
         exit_months=_int(doc, "exit", "months", 1, 36),
         recent_within_months=_int(doc, "exit", "recent_within_months", 0, 12),
@@ -118,6 +134,7 @@ def parse_rules(doc: Any, survey: Survey) -> RuleSet:
         jobless=_option_values(survey, "identity_jobless"),
         students=_option_values(survey, "identity_student"),
         not_working=_option_values(survey, "identity_not_working"),
+        factors=_factors(doc),
     )
 
 
@@ -157,6 +174,8 @@ def classification_problems(survey: Survey, rules_file: Path = RULES_FILE) -> li
         rules = load_rules(survey, rules_file)
     except RulesError as exc:
         return [*problems, str(exc)]
+    for cause in sorted(_option_values(survey, "hardship_cause") - set(rules.factors)):
+        problems.append(f"rules.yaml: factors: 致困原因“{cause}”没有写明消除的依据")
     c = survey.forms.get("C")
     rows = c.field("policies") if c is not None else None
     category = rows.child("category") if rows is not None else None

@@ -12,14 +12,14 @@ here, from what the forms record:
 
 1. Form E (the problem list) has been filled in and none of its problems is still open
    (落实情况 待办, 办理中 or 无法解决);
-2. the recorded 主要致困原因 (Form A) no longer shows in the data:
-   下岗失业 / 有劳动能力而未就业 → 就业有保障 is not 未达标;
-   未参加社会保险 / 社会保险待遇落实不到位 → 社保有保障 is 达标;
-   子女上学 → 就学有保障 is not 未达标;
-   患重特大疾病 → nobody living in the household has a 健康状况 of the ``health_serious`` list;
-   无劳动能力 → never eliminated (a lasting factor: the household can reach 解困, not 脱困).
+2. the recorded 主要致困原因 (Form A) no longer shows in the data, as resources/rules.yaml
+   ``factors`` says for each cause (every option listed): employment → 就业有保障 is not 未达标
+   (下岗失业, 有劳动能力而未就业); social_security → 社保有保障 is 达标; education → 就学有保障 is not
+   未达标 (子女上学); illness → nobody living in the household has a 健康状况 of ``health_serious``
+   (患重特大疾病); lasting → never eliminated (无劳动能力: the household can reach 解困, not 脱困);
+   problems → the problem list alone (灾害, 意外, 其他).
 
-A household has a *lasting factor* when its main cause is 无劳动能力 or someone living in it has a
+A household has a *lasting factor* when its main cause is ``lasting`` or someone living in it has a
 health status of ``health_serious`` (forms/options.yaml, every 健康状况 classified). 解困 also needs
 政府兜底 or 工会常态化帮扶 recorded as received in Form C (resources/rules.yaml: which categories,
 how recent).
@@ -49,11 +49,6 @@ MISSED_EXIT, WRONG_EXIT, WATCH = "漏退", "错退风险", "渐退期预警"
 OPEN_PROBLEM_STATUSES = ("待办", "办理中", "无法解决")
 EXITED_STATUSES = ("已脱困", "已解困")
 
-EMPLOYMENT_CAUSES = frozenset({"下岗失业", "有劳动能力而未就业"})
-INSURANCE_CAUSES = frozenset({"未参加社会保险", "社会保险待遇落实不到位"})
-SCHOOL_CAUSES = frozenset({"子女上学"})
-ILLNESS_CAUSES = frozenset({"患重特大疾病"})
-LASTING_CAUSES = frozenset({"无劳动能力"})
 
 DibaoLookup = Callable[[str, date], int | None]
 Values = Mapping[str, Mapping[str, Any]]
@@ -103,7 +98,10 @@ def _names(people: Sequence[Mapping[str, Any]]) -> str:
 
 
 def _factor_reasons(
-    values: Values, checks: Mapping[str, Check], seriously_ill: Sequence[Mapping[str, Any]]
+    values: Values,
+    checks: Mapping[str, Check],
+    seriously_ill: Sequence[Mapping[str, Any]],
+    rules: RuleSet,
 ) -> tuple[bool, list[str]]:
     a, e = values.get("A") or {}, values.get("E")
     reasons: list[str] = []
@@ -121,28 +119,27 @@ def _factor_reasons(
             )
             reasons.append(f"问题清单尚有 {len(open_rows)} 项未解决：{listed}")
     cause = a.get("main_cause")
-    still = [
-        (EMPLOYMENT_CAUSES, checks["employment"].status == NOT_MET, checks["employment"].reason),
-        (
-            INSURANCE_CAUSES,
+    how = rules.factors.get(str(cause), "problems")
+    still = {
+        "employment": (checks["employment"].status == NOT_MET, checks["employment"].reason),
+        "social_security": (
             checks["social_security"].status != MET,
             checks["social_security"].reason,
         ),
-        (SCHOOL_CAUSES, checks["education"].status == NOT_MET, checks["education"].reason),
-        (ILLNESS_CAUSES, bool(seriously_ill), _names(seriously_ill)),
-    ]
-    for causes, present, detail in still:
-        if cause in causes and present:
-            eliminated = False
-            reasons.append(f"主要致困原因“{cause}”仍在：{detail}")
-    if cause in LASTING_CAUSES:
+        "education": (checks["education"].status == NOT_MET, checks["education"].reason),
+        "illness": (bool(seriously_ill), _names(seriously_ill)),
+    }
+    present, detail = still.get(how, (False, ""))
+    if present:
+        eliminated = False
+        reasons.append(f"主要致困原因“{cause}”仍在：{detail}")
+    if how == "lasting":
         eliminated = False
         reasons.append(f"主要致困原因“{cause}”属难以消除的因素")
     if eliminated:
-        checked = cause in EMPLOYMENT_CAUSES | INSURANCE_CAUSES | SCHOOL_CAUSES | ILLNESS_CAUSES
         tail = (
             f"主要致困原因“{cause}”的情况在数据中已不存在"
-            if checked
+            if how in still
             else f"主要致困原因“{cause or '未填写'}”以问题清单为准"
         )
         reasons.append(f"致困因素已消除：问题清单 {len(problems)} 项均已解决，{tail}")
@@ -186,8 +183,9 @@ def assess_exit(
     )
     people = household_people(values)
     seriously_ill = [p for p in people if p.get("health") in rules.health_serious]
-    eliminated, factor_reasons = _factor_reasons(values, by_key, seriously_ill)
-    lasting = a.get("main_cause") in LASTING_CAUSES or bool(seriously_ill)
+    eliminated, factor_reasons = _factor_reasons(values, by_key, seriously_ill, rules)
+    main_lasting = rules.factors.get(str(a.get("main_cause"))) == "lasting"
+    lasting = main_lasting or bool(seriously_ill)
     per_capita, standard = b.get("monthly_per_capita"), b.get("dibao_standard")
     reaches = isinstance(per_capita, int) and isinstance(standard, int) and per_capita >= standard
     support = support_rows(values, on, rules)
@@ -203,7 +201,7 @@ def assess_exit(
         what = []
         if seriously_ill:
             what.append(_names(seriously_ill))
-        if a.get("main_cause") in LASTING_CAUSES:
+        if main_lasting:
             what.append(f"主要致困原因“{a.get('main_cause')}”")
         reasons.append(
             f"符合解困标准：有难以消除的致困因素（{'；'.join(what)}），"
