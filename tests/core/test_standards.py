@@ -122,3 +122,24 @@ def test_counts_of_bundles_made_before_minimum_wages_still_read() -> None:
     assert normalised_counts(old) == {**old, "minimum_wage_standards": 0}
     assert normalised_counts({**old, "salaries": 1}) is None
     assert normalised_counts({**old, "households": True}) is None
+
+
+def test_the_in_memory_table_answers_like_the_store(store: Store) -> None:
+    """Statistics read the standards once (StandardTable); it must agree with Store.standard."""
+    store.add_standard("dibao", "530400", "2020-01-01", 50_000, source="x", author="t")
+    store.add_standard("dibao", "530402", "2024-01-01", 60_000, source="x", author="t")
+    store.add_standard("dibao", "530402", "2024-01-01", 61_000, source="更正", author="t")
+    store.add_standard("dibao", "530000", "2019-01-01", 45_000, source="x", author="t")
+    table = store.standard_table("dibao")
+    for county in ("530102", "530402", "530421", "530423", "532301", "110101"):
+        for day in (
+            "2018-06-30",
+            "2018-07-01",
+            "2020-01-01",
+            "2023-12-31",
+            "2024-01-01",
+            "2030-01-01",
+        ):
+            on = date.fromisoformat(day)
+            assert table.lookup(county, on) == store.dibao_standard(county, on), (county, day)
+    assert table.lookup("530402", date(2024, 6, 1)) == 61_000  # the later entry of the day

@@ -199,11 +199,12 @@ class CachedDibao:
                 self.versions[f"{kind}:{code}"] = f"{count}.{top}"
         self.by_county: dict[str | None, str] = {}
         self._engines: dict[date, FormEngine] = {}
+        self.tables = {kind: store.standard_table(kind) for kind in (DIBAO, MINIMUM_WAGE)}
 
     def lookup(self, kind: str, county: str, day: date) -> int | None:
         key = (kind, county, day)
         if key not in self.memo:
-            self.memo[key] = self.store.standard(kind, county, day)
+            self.memo[key] = self.tables[kind].lookup(county, day)
         return self.memo[key]
 
     def __call__(self, county: str, day: date) -> int | None:

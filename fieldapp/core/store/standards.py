@@ -8,6 +8,7 @@ never changed. Both kinds share one shape and one code path (``STANDARD_KINDS``)
 
 from __future__ import annotations
 
+import bisect
 import uuid
 from dataclasses import dataclass
 from datetime import date
@@ -69,6 +70,34 @@ SEED_MINIMUM_WAGE: tuple[tuple[str, str, int, str], ...] = tuple(
 )
 
 SEEDS = {DIBAO: SEED_DIBAO, MINIMUM_WAGE: SEED_MINIMUM_WAGE}
+
+
+def fallback_codes(county_code: str) -> list[str]:
+    """Where a county's standard is looked for: its own code, its city's, its province's."""
+    return list(dict.fromkeys([county_code, county_code[:4] + "00", county_code[:2] + "0000"]))
+
+
+class StandardTable:
+    """One kind of standard read into memory once, answering like ``Store.standard`` (for runs
+    over many households: headquarters statistics)."""
+
+    def __init__(self, rows: list[tuple[str, str, int]]) -> None:
+        """``rows``: (county code, effective from, 分) in the order they were entered."""
+        by_code: dict[str, dict[str, int]] = {}
+        for code, since, fen in rows:
+            by_code.setdefault(code, {})[since] = fen  # a later entry for the same day wins
+        self.days = {code: sorted(days) for code, days in by_code.items()}
+        self.amounts = by_code
+
+    def lookup(self, county_code: str, day: date) -> int | None:
+        text = day.isoformat()
+        for code in fallback_codes(county_code):
+            days = self.days.get(code)
+            if days:
+                at = bisect.bisect_right(days, text)
+                if at:
+                    return self.amounts[code][days[at - 1]]
+        return None
 
 
 def standard_kind(kind: str) -> StandardKind:
@@ -135,8 +164,7 @@ class StandardsMixin(StoreBase):
     def standard(self, kind: str, county_code: str, day: date) -> int | None:
         """Standard in force in the county on ``day`` (falls back to the city, then province)."""
         table = standard_kind(kind).table
-        candidates = [county_code, county_code[:4] + "00", county_code[:2] + "0000"]
-        for code in dict.fromkeys(candidates):
+        for code in fallback_codes(county_code):
             row = self.db.execute(
                 f"select amount_fen from {table} where county_code = ? and "
                 "effective_from <= ? order by effective_from desc, rowid desc limit 1",
@@ -145,6 +173,13 @@ class StandardsMixin(StoreBase):
             if row is not None:
                 return int(row[0])
         return None
+
+    def standard_table(self, kind: str) -> StandardTable:
+        rows = self.db.execute(
+            f"select county_code, effective_from, amount_fen from {standard_kind(kind).table} "
+            "order by rowid"
+        ).fetchall()
+        return StandardTable([(str(c), str(d), int(f)) for c, d, f in rows])
 
     def standards(self, kind: str) -> list[dict[str, Any]]:
         table = standard_kind(kind).table
