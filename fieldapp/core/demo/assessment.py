@@ -135,9 +135,11 @@ class AssessmentMixin(PeopleMixin):
         b["annual_income"] = None if jobless and imputed is None else counted + (imputed or 0)
         b["excluded_income"] = sum(r["annual_amount"] for r in b["incomes"]) - counted
 
-    def compute(self, forms: Mapping[str, Values], county: str) -> None:
+    def compute(self, forms: Mapping[str, Values], county: str, as_of: date | None = None) -> None:
+        """Every calculated field, as the engine computes them on day ``as_of`` (default: the
+        reference day)."""
         a, b, c, d, e = (forms[k] for k in "ABCDE")
-        today = self.today
+        today = as_of or self.today
         size = 1
         jobless = a["worker_able_jobless"] = self.able_jobless(
             _age(date.fromisoformat(a["birth_date"]), today),

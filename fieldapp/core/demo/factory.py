@@ -23,7 +23,7 @@ from fieldapp.core.demo.people_data import (
 from fieldapp.core.demo.places_data import PREFECTURES
 from fieldapp.core.demo.policies import PolicyMixin
 from fieldapp.core.demo.problems import ProblemMixin
-from fieldapp.core.demo.shared import Values, _Weighted
+from fieldapp.core.demo.shared import Values, _latest_day, _Weighted
 from fieldapp.core.demo.visits import VisitMixin
 from fieldapp.core.store.records import BulkHousehold
 
@@ -132,7 +132,10 @@ class _Factory(ArchiveMixin, IncomeMixin, PolicyMixin, VisitMixin, ProblemMixin,
         if self.chance(0.88):
             forms["LQ"] = self.form_lq(survey_date)
             forms["BZ"] = self.form_bz(a, b, cohabiting, students, survey_date)
-        self.compute(forms, county)
+        # The forms are "saved" on the last day they mention, and computed as of that day, so a
+        # revision never holds a date after its save nor ages of another day (rules.freshness).
+        saved_on = _latest_day(forms, self.today) or survey_date
+        self.compute(forms, county, as_of=saved_on)
         mpc, std = b["monthly_per_capita"], b["dibao_standard"]
         if category in RELATIVE and mpc is not None and std is not None and mpc < std:
             # below the 低保 line is deep hardship (Form B warns about the other reading)
@@ -144,7 +147,7 @@ class _Factory(ArchiveMixin, IncomeMixin, PolicyMixin, VisitMixin, ProblemMixin,
                 states[fid] = "draft"
                 self.make_incomplete(fid, forms[fid])
         hour, minute = self.randint(8, 18), self.randint(0, 59)
-        created = f"{survey_date.isoformat()}T{hour:02d}:{minute:02d}:{self.randint(0, 59):02d}"
+        created = f"{saved_on.isoformat()}T{hour:02d}:{minute:02d}:{self.randint(0, 59):02d}"
         return BulkHousehold(
             id=hid,
             forms=forms,

@@ -124,14 +124,21 @@ def generate_demo(
     factory = _Factory(store, rng, today, existing)
     earliest = _month_first(today - timedelta(days=245), 12)
     ensure_demo_dibao(store, factory.county_codes, earliest, author=author)
-    engine = store.engine(today)
+    engines: dict[str, FormEngine] = {}
+
+    def engine(item: BulkHousehold) -> FormEngine:
+        """The engine of the day the household's forms are saved (ages are counted to it)."""
+        day = item.created_at[:10]
+        if day not in engines:
+            engines[day] = store.engine(date.fromisoformat(day))
+        return engines[day]
 
     def stream() -> Iterator[BulkHousehold]:
         use_engine = False
         for index in range(households):
             item = factory.household(index)
             if index < ENGINE_SAMPLE or use_engine:
-                agreed = _engine_normalise(engine, item)
+                agreed = _engine_normalise(engine(item), item)
                 if not agreed and not use_engine:
                     warnings.warn(
                         "演示数据与表单计算结果不一致（表单定义可能已修改），改为逐户经表单引擎校验，"
