@@ -3,8 +3,10 @@
     python tools/screenshots.py [--out out/screenshots]
 
 Runs offscreen on a fresh temporary database with demo households plus one complete household,
-and writes main.png, editor_<FORM>.png for every form, dashboard.png, signature.png and
-office_*.png (Excel export and import, exit review, conflicts, verify). Open them and look:
+and writes main.png, editor_<FORM>.png for every form, editor_assessment.png and
+editor_hints.png (the 两有五保障 and 应享未享 panels), standards.png and standards_minimum_wage.png,
+dashboard.png, signature.png and office_*.png (Excel export and import, exit review, conflicts,
+verify). Open them and look:
 Chinese must render as Chinese (the app registers its bundled font).
 """
 
@@ -28,6 +30,7 @@ from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font  # noqa: E402
 from fieldapp.ui.main_window import MainWindow  # noqa: E402
 from fieldapp.ui.signature_pad import SignatureDialog  # noqa: E402
+from fieldapp.ui.standards_dialog import StandardsDialog  # noqa: E402
 from fieldapp.ui.translations import install_chinese  # noqa: E402
 
 SIZE = (1366, 768)
@@ -57,6 +60,21 @@ def main() -> int:
         editor.nav.setCurrentRow(row)
         app.processEvents()
         window.grab().save(str(out / f"editor_{form_id}.png"))
+    editor.nav.setCurrentRow(1)
+    for tab, name in ((1, "editor_assessment"), (2, "editor_hints")):
+        editor.side_tabs.setCurrentIndex(tab)
+        app.processEvents()
+        window.grab().save(str(out / f"{name}.png"))
+    editor.side_tabs.setCurrentIndex(0)
+    standards = StandardsDialog(store, "李干事", window)
+    standards.resize(*SIZE)
+    standards.show()
+    app.processEvents()
+    standards.grab().save(str(out / "standards.png"))
+    standards.tabs.setCurrentIndex(1)
+    app.processEvents()
+    standards.grab().save(str(out / "standards_minimum_wage.png"))
+    standards.close()
     dashboard = window.show_dashboard()
     dashboard.refresh()  # type: ignore[attr-defined]
     while dashboard.stats is None:  # type: ignore[attr-defined]

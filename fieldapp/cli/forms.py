@@ -10,26 +10,27 @@ from fieldapp.cli.common import print_json
 
 
 def cmd_forms_check(args: argparse.Namespace) -> int:
-    from fieldapp.core.forms.loader import check_survey
+    """The forms themselves, then the classifications the rules read from them (rules.config)."""
+    from fieldapp.core.forms.loader import check_survey, load_survey
     from fieldapp.core.paths import FORMS_DIR
+    from fieldapp.core.rules.config import classification_problems
 
     directory = Path(args.path) if args.path else FORMS_DIR
-    problems = check_survey(directory)
+    problems: list[Any] = list(check_survey(directory))
+    survey = None if problems else load_survey(directory)
+    rules = classification_problems(survey) if survey is not None else []
     if args.json:
-        print_json([p.__dict__ for p in problems])
+        print_json([p.__dict__ for p in problems] + [{"message": r} for r in rules])
     else:
-        for problem in problems:
+        for problem in [*problems, *rules]:
             print(problem)
-        if not problems:
-            from fieldapp.core.forms.loader import load_survey
-
-            survey = load_survey(directory)
+        if survey is not None and not rules:
             fields = sum(len(f.fields) for f in survey.forms.values())
             print(
                 f"表单检查通过：{survey.title} 版本 {survey.version}，"
                 f"{len(survey.forms)} 张表，{fields} 个字段 (forms OK)"
             )
-    return 1 if problems else 0
+    return 1 if problems or rules else 0
 
 
 def register(sub: Any) -> None:

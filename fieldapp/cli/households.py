@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from fieldapp.cli.common import READ, CliError, acting_user, open_db, print_json, read_json
+from fieldapp.cli.common import (
+    READ,
+    CliError,
+    acting_user,
+    open_db,
+    parse_day,
+    print_json,
+    read_json,
+)
 
 
 def _household_summary(row: dict[str, Any], regions: Any) -> dict[str, Any]:
@@ -189,6 +197,7 @@ def _report_problems(problems: Sequence[Any], as_json: bool) -> None:
 
 
 def cmd_history(args: argparse.Namespace) -> int:
+    from fieldapp.core.store.history import rules_check_lines
     from fieldapp.core.store.lineage import held_label, revision_origins
 
     store = open_db(args, create=False, access=READ)
@@ -213,36 +222,59 @@ def cmd_history(args: argparse.Namespace) -> int:
         )
     for s in statuses:
         print(f"{s['changed_at']}  档案状态 → {s['status']}（{s['reason']}）  {s['author']}")
+        for label, text in rules_check_lines(s):
+            print(f"    {label}：{text}")
     return 0
 
 
 def cmd_status(args: argparse.Namespace) -> int:
+    from fieldapp.core.rules.status_change import OverrideRequired, change_status
+
     store = open_db(args, create=False)
     household = store.household(args.household)
-    store.set_status(
-        household["id"], args.status, reason=args.reason, author=acting_user(args, store)
-    )
+    on = parse_day(args.date, "核对日期")
+    try:
+        check = change_status(
+            store,
+            household["id"],
+            args.status,
+            reason=args.reason,
+            author=acting_user(args, store),
+            override_reason=args.override_reason,
+            on=on,
+        )
+    except OverrideRequired as exc:
+        for reason in exc.check.reasons:
+            print(f"  {reason}", file=sys.stderr)
+        raise CliError(f'{exc}（--override-reason "理由"）；未作任何变更') from None
     print(f"户 {household['id']} 档案状态：{household['status']} → {args.status}")
+    print(check.summary + ("" if check.met else "；已按人工认定变更（标记为例外）"))
     return 0
 
 
 def cmd_assess(args: argparse.Namespace) -> int:
-    from fieldapp.core.rules.assessment import assess_household
+    from fieldapp.core.rules.exits import exit_flag
+    from fieldapp.core.rules.status_change import exited_on, household_outcome
 
     store = open_db(args, create=False, access=READ)
     household = store.household(args.household)
-    on = date.fromisoformat(args.date) if args.date else date.today()
-    values = store.engine().compute(store.current(household["id"]))
-    report = assess_household(values, store.dibao_standard, on)
+    on = parse_day(args.date, "评估日期") or date.today()
+    result = household_outcome(store, household["id"], on)
+    status = str(household["status"])
+    since = exited_on(store, household["id"], status)
+    flag = exit_flag(status, result.outcome, exited_on=since, on=on)
+    report = {"as_of": on.isoformat(), "status": status, "flag": flag, **result.to_dict()}
     if args.json:
         print_json(report)
         return 0
+    print(f"评估日期 {on.isoformat()}　档案状态 {status}" + (f"　【{flag}】" if flag else ""))
     print("两有五保障：")
     for check in report["guarantees"]:
         print(f"  {check['label']:<6} {check['status']:<4} {check['reason']}")
     exit_ = report["exit"]
     print("脱困（收入条件）：" + ("符合" if exit_["income_condition_met"] else "不符合"))
-    for reason in exit_["reasons"]:
+    print(f"结论：{result.outcome}")
+    for reason in result.reasons:
         print(f"  {reason}")
     return 0
 
@@ -303,10 +335,14 @@ def register(sub: Any) -> None:
     history.add_argument("--json", action="store_true")
     history.set_defaults(handler=cmd_history)
 
-    status = sub.add_parser("status", help="变更档案状态")
+    status = sub.add_parser("status", help="变更档案状态（变更为已脱困/已解困时先核对规则）")
     status.add_argument("household")
     status.add_argument("status", help="在档/已脱困/已解困/注销")
     status.add_argument("--reason", required=True)
+    status.add_argument(
+        "--override-reason", help="不符合脱困/解困条件仍要变更时的理由（标记为人工认定）"
+    )
+    status.add_argument("--date", help="核对日期 YYYY-MM-DD，默认今天")
     status.set_defaults(handler=cmd_status)
 
     assess = sub.add_parser("assess", help="两有五保障与脱困条件评估")

@@ -12,7 +12,7 @@ from fieldapp.cli.common import READ, WRITE, CliError, acting_user, open_db, par
 
 
 def cmd_policies_list(args: argparse.Namespace) -> int:
-    from fieldapp.core.rules.policies import load_catalogs
+    from fieldapp.core.rules.catalogs import load_catalogs
     from fieldapp.core.values.money import format_yuan
 
     catalogs = load_catalogs(Path(args.dir) if args.dir else None)
@@ -48,7 +48,7 @@ def cmd_policies_list(args: argparse.Namespace) -> int:
 def cmd_policies_check(args: argparse.Namespace) -> int:
     from fieldapp.core.forms.engine import FormEngine
     from fieldapp.core.forms.loader import default_survey
-    from fieldapp.core.rules.policies import CatalogError, check_catalog, load_catalogs
+    from fieldapp.core.rules.catalogs import CatalogError, check_catalog, load_catalogs
 
     survey = default_survey()
     try:
@@ -67,41 +67,43 @@ def cmd_policies_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
-def _hints(args: argparse.Namespace, access: str) -> tuple[Any, str, list[Any], date]:
-    from fieldapp.core.rules.policies import unclaimed_policies
+def _hints(args: argparse.Namespace, access: str) -> tuple[Any, str, Any, date]:
+    from fieldapp.core.rules.policies import policy_hints
 
     store = open_db(args, create=False, access=access)
     household = store.household(args.household)
     on = parse_day(args.date, "--date ") or date.today()
     data = store.current(household["id"])
-    return store, household["id"], unclaimed_policies(data, store.engine(on), on=on), on
+    report = policy_hints(data, store.engine(on), on=on, regions=store.regions)
+    return store, household["id"], report, on
 
 
 def cmd_policies_hints(args: argparse.Namespace) -> int:
     from fieldapp.core.values.money import format_yuan
 
-    _, hid, hints, _ = _hints(args, READ)
+    _, hid, report, _ = _hints(args, READ)
     if args.json:
-        print_json([h.to_dict() for h in hints])
+        print_json([h.to_dict() for h in report.hints])
         return 0
-    if not hints:
-        print("未发现应享未享的政策")
-    for h in hints:
+    if not report.hints:
+        print(report.message)
+    for h in report.hints:
         amount = f"{format_yuan(h.amount_fen)} 元" if h.amount_fen is not None else h.amount_text
         who = f"{h.person}：" if h.person else ""
-        print(f"{h.policy_id:<7} {who}{h.policy_name} [{h.department}] {amount}")
+        pending = "（已登记申请，尚未落实）" if h.pending else ""
+        print(f"{h.policy_id:<7} {who}{h.policy_name}{pending} [{h.department}] {amount}")
         print(f"        {h.reason}")
     return 0
 
 
 def cmd_policies_add(args: argparse.Namespace) -> int:
-    from fieldapp.core.rules.policies import append_row, form_c_row, form_e_row
+    from fieldapp.core.rules.policies import record_hint
     from fieldapp.core.store.errors import ValidationFailed
 
-    store, hid, hints, on = _hints(args, WRITE)
+    store, hid, report, on = _hints(args, WRITE)
     chosen = [
         h
-        for h in hints
+        for h in report.hints
         if h.policy_id == args.policy and (args.person is None or h.person == args.person)
     ]
     if not chosen:
@@ -110,19 +112,22 @@ def cmd_policies_add(args: argparse.Namespace) -> int:
         names = "、".join(str(h.person) for h in chosen)
         raise CliError(f"“{args.policy}”涉及多人（{names}），请用 --person 指定")
     hint = chosen[0]
-    add = form_c_row(hint, on) if args.to == "C" else form_e_row(hint, on)
-    values = append_row(store.current(hid), add)
-    final = store.current_states(hid).get(add.form_id) == "final" and not args.draft
     try:
-        result = store.save_form(
-            hid, add.form_id, values, author=acting_user(args, store), final=final
+        result = record_hint(
+            store,
+            hid,
+            hint,
+            args.to,
+            author=acting_user(args, store),
+            on=on,
+            final=False if args.draft else None,
         )
     except ValidationFailed as exc:
         for problem in exc.problems:
             print(str(problem), file=sys.stderr)
         raise CliError(f"{exc}；可加 --draft 存为草稿") from None
     state = "定稿" if result.revision.state == "final" else "草稿"
-    print(f"已在表{add.form_id}添加一行：{hint.policy_name}（{state}，版本 {result.revision.id}）")
+    print(f"已在表{args.to}添加一行：{hint.policy_name}（{state}，版本 {result.revision.id}）")
     return 0
 
 

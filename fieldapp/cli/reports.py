@@ -164,9 +164,13 @@ def cmd_exit_review(args: argparse.Namespace) -> int:
         f"漏退（符合脱困或解困但仍在档）：{len(review.missed)} 户，漏退率 {_percent(review.missed_rate)}"
     )
     print(
-        f"错退风险（已退出但不再符合）：{len(review.wrong)} 户，错退率 {_percent(review.wrong_rate)}"
+        f"错退风险（已退出、渐退期已满但不再符合）：{len(review.wrong)} 户，"
+        f"错退率 {_percent(review.wrong_rate)}"
     )
-    listed = review.households if args.all else [*review.missed, *review.wrong]
+    print(f"渐退期预警（已退出、仍在渐退期内，收入回落）：{len(review.watch)} 户")
+    if review.overrides:
+        print(f"其中人工认定（不符合条件仍变更）的退出：{review.overrides} 户")
+    listed = review.households if args.all else [*review.missed, *review.wrong, *review.watch]
     for d in listed:
         flag = f"[{d.flag}] " if d.flag else ""
         print(

@@ -197,7 +197,8 @@ def cmd_hq_assign(args: argparse.Namespace) -> int:
     c = result.counts
     print(
         f"已生成分配数据包 {out}：{c['households']} 户，{c['revisions']} 个表单版本，"
-        f"{c['attachments']} 个附件，{c['dibao_standards']} 条低保标准（{result.size:,} 字节）"
+        f"{c['attachments']} 个附件，{c['dibao_standards']} 条低保标准，"
+        f"{c['minimum_wage_standards']} 条最低工资标准（{result.size:,} 字节）"
     )
     return 0
 
@@ -318,6 +319,11 @@ def _report_lines(r: dict[str, Any]) -> list[str]:
         f"冲突待处理 {rev['conflict']}，已有 {rev['known']}；"
         f"状态变更 {added['status_changes']}，审计 {added['audit']}，附件 {added['attachments']}"
         + (f"，低保标准 {added['dibao_standards']}" if added["dibao_standards"] else "")
+        + (
+            f"，最低工资标准 {added['minimum_wage_standards']}"
+            if added.get("minimum_wage_standards")
+            else ""
+        )
         + (f"，吊销名单 {added['revocations']} 条" if added.get("revocations") else ""),
     ]
     if not r["changed"]:

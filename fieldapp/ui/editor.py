@@ -19,28 +19,30 @@ from typing import Any
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
-    QComboBox,
-    QDialog,
-    QDialogButtonBox,
-    QFormLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
     QListWidgetItem,
     QMessageBox,
-    QPlainTextEdit,
     QPushButton,
     QSplitter,
     QStackedWidget,
+    QTabWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from fieldapp.core.forms.engine import FormResult
+from fieldapp.core.forms.engine import FormResult, household_people
+from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms
 from fieldapp.core.store.errors import StoreError, ValidationFailed
-from fieldapp.core.store.records import STATUSES, SaveResult
+from fieldapp.core.store.records import SaveResult
 from fieldapp.core.store.store import Store
+from fieldapp.ui.assessment_panel import AssessmentPanel
 from fieldapp.ui.form_renderer import FormPage, RenderContext
+from fieldapp.ui.policy_hints import PolicyHintsPanel
+from fieldapp.ui.status_dialog import StatusDialog
+
+__all__ = ["HouseholdEditor", "StatusDialog"]
 
 AUTOSAVE_MS = 400
 OPEN_KEY = "ui.open_household"
@@ -50,45 +52,6 @@ CONFLICT_TEXT = (
 )
 READ_ONLY_TEXT = "只读查看：数据库正由其他程序使用，此处不能修改。"
 BANNER_STYLE = "background: #fff4ce; border: 1px solid #c19c00; padding: 6px;"
-
-
-class StatusDialog(QDialog):
-    """Pick the new 档案状态 and say why (the reason is required and kept)."""
-
-    def __init__(self, current: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.setWindowTitle("变更档案状态")
-        self.status = QComboBox()
-        self.status.addItems([s for s in STATUSES if s != current])
-        self.reason = QPlainTextEdit()
-        self.reason.setPlaceholderText(
-            "如：连续 6 个月家庭人均收入超过当地低保标准，致困因素已消除（须写明依据）"
-        )
-        self.reason.setFixedHeight(80)
-        buttons = QDialogButtonBox(
-            QDialogButtonBox.StandardButton.Ok | QDialogButtonBox.StandardButton.Cancel
-        )
-        buttons.button(QDialogButtonBox.StandardButton.Ok).setText("确定")
-        buttons.button(QDialogButtonBox.StandardButton.Cancel).setText("取消")
-        buttons.accepted.connect(self._accept)
-        buttons.rejected.connect(self.reject)
-        self.message = QLabel()
-        self.message.setStyleSheet("color: #c01c28;")
-        form = QFormLayout(self)
-        form.addRow("当前状态", QLabel(current))
-        form.addRow("变更为", self.status)
-        form.addRow("原因＊", self.reason)
-        form.addRow(self.message)
-        form.addRow(buttons)
-
-    def _accept(self) -> None:
-        if not self.reason.toPlainText().strip():
-            self.message.setText("请填写变更原因")
-            return
-        self.accept()
-
-    def choice(self) -> tuple[str, str]:
-        return self.status.currentText(), self.reason.toPlainText().strip()
 
 
 class HouseholdEditor(QWidget):
@@ -106,10 +69,11 @@ class HouseholdEditor(QWidget):
         self.author = author
         self.readonly = store.readonly
         self.dirty: set[str] = set()
+        self.stale: dict[str, list[str]] = {}
         self.results: dict[str, FormResult] = {}
         self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
-        ctx = RenderContext(store, author)
+        ctx = RenderContext(store, author, people=self._people)
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -137,13 +101,25 @@ class HouseholdEditor(QWidget):
         self.problems = QListWidget()
         self.problems.setWordWrap(True)
         self.problem_title = QLabel("<b>待处理的问题</b>")
+        problems_tab = QWidget()
+        problems_layout = QVBoxLayout(problems_tab)
+        problems_layout.setContentsMargins(0, 4, 0, 0)
+        problems_layout.addWidget(self.problem_title)
+        problems_layout.addWidget(self.problems, 1)
+        self.assessment = AssessmentPanel(store, household_id)
+        self.hints = PolicyHintsPanel(store, household_id, author, self.save_drafts)
+        self.hints.added.connect(self.reload_form)
+        self.side_tabs = QTabWidget()
+        self.side_tabs.addTab(problems_tab, "问题")
+        self.side_tabs.addTab(self.assessment, "两有五保障")
+        self.side_tabs.addTab(self.hints, "应享未享")
+        self.side_tabs.currentChanged.connect(lambda _: self._refresh_side())
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
         left_layout.addWidget(QLabel("<b>表册</b>"))
         left_layout.addWidget(self.nav, 2)
-        left_layout.addWidget(self.problem_title)
-        left_layout.addWidget(self.problems, 3)
+        left_layout.addWidget(self.side_tabs, 3)
 
         self.stack = QStackedWidget()
         self._ctx = ctx
@@ -158,7 +134,7 @@ class HouseholdEditor(QWidget):
         splitter.addWidget(left)
         splitter.addWidget(self.stack)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([300, 1000])
+        splitter.setSizes([340, 1000])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
         layout.addWidget(self.banner)
@@ -231,25 +207,67 @@ class HouseholdEditor(QWidget):
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
         states = self.store.current_states(self.household_id)
+        current = self.store.current(self.household_id)
+        self.stale = stale_forms(self.store, self.household_id)
         for form_id, page in self.built.items():
             page.apply(results[form_id])
         for i, form_id in enumerate(self.form_ids):
             title = self.store.survey.form(form_id).title
             errors = len(results[form_id].errors)
             state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
+            if form_id in self.stale:
+                state = f"⚠ 已定稿 · {NEEDS_RECHECK}"
             label = f"{form_id} {title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
             item = self.nav.item(i)
             item.setText(label)
             item.setForeground(
-                Qt.GlobalColor.darkRed if errors and form_id in states else Qt.GlobalColor.black
+                Qt.GlobalColor.darkRed
+                if errors and form_id in states
+                else Qt.GlobalColor.darkYellow
+                if form_id in self.stale
+                else Qt.GlobalColor.black
             )
-        a = self.store.current(self.household_id).get("A") or {}
+            changed = self.stale.get(form_id)
+            item.setToolTip(
+                f"定稿后所依据的数据已变化，这些计算结果与定稿时不同：{'、'.join(changed)}。"
+                "请核对后重新定稿。"
+                if changed
+                else ""
+            )
+        a = current.get("A") or {}
         row = self.store.household(self.household_id)
         self.heading.setText(
             f"<span style='font-size:15pt'><b>{a.get('name') or '（未填姓名）'}</b></span>"
             f"　档案编号 {row.get('archive_no') or '—'}　状态 {row.get('status')}"
         )
         self._fill_problems()
+        self._refresh_side()
+
+    def _refresh_side(self) -> None:
+        """The 两有五保障 and 应享未享 panels follow the data, while they are shown."""
+        panel = self.side_tabs.currentWidget()
+        if panel is self.assessment:
+            self.assessment.refresh()
+        elif panel is self.hints:
+            self.hints.refresh()
+
+    def _people(self) -> list[str]:
+        """Who a 成员 field (``pick: people``) may name: Form A's worker and living members,
+        as typed on the A page when it is open (unsaved edits included)."""
+        page = self.built.get("A")
+        a = page.values() if page is not None else self.store.current(self.household_id).get("A")
+        return household_people({"A": a or {}})
+
+    def reload_form(self, form_id: str) -> None:
+        """Show a form saved from outside its page (a row added from the 应享未享 panel)."""
+        data = self.store.current(self.household_id)
+        results = self.store.engine().validate_all(data)
+        page = self.built.get(form_id)
+        if page is not None:
+            page.load(results[form_id].values)
+        self._refresh(results)
+        self.saved.emit(self.household_id)
+        self.status_message.emit(f"已在{self.store.survey.form(form_id).title}添加一行")
 
     def _fill_problems(self) -> None:
         self.problems.clear()
@@ -386,19 +404,16 @@ class HouseholdEditor(QWidget):
         HistoryDialog(self.store, self.household_id, self).exec()
 
     def change_status(self) -> None:
-        """在档 / 已脱困 / 已解困 / 注销, with the reason the rules require; kept in history."""
-        dialog = StatusDialog(self.store.household(self.household_id)["status"], self)
+        """在档 / 已脱困 / 已解困 / 注销: the rules run first; an override needs its reason."""
+        self.save_drafts()
+        dialog = StatusDialog(self.store, self.household_id, self.author, self)
         if not dialog.exec():
             return
-        status, reason = dialog.choice()
-        try:
-            self.store.set_status(self.household_id, status, reason=reason, author=self.author)
-        except StoreError as exc:
-            QMessageBox.warning(self, "未能变更档案状态", str(exc))
-            return
+        status, _ = dialog.choice()
         self._refresh(self.results)
         self.saved.emit(self.household_id)
-        self.status_message.emit(f"档案状态已变更为{status}")
+        marked = "（人工认定）" if dialog.check is not None and not dialog.check.met else ""
+        self.status_message.emit(f"档案状态已变更为{status}{marked}")
 
     def close_editor(self) -> None:
         """Flush pending edits and forget the reopen marker: a clean close."""

@@ -8,6 +8,7 @@ a click in the summary can jump to it.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms.engine import FormResult, Problem
+from fieldapp.core.forms.engine import PICK_PEOPLE, FormResult, Problem
 from fieldapp.core.forms.model import Field, Form
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import format_yuan
@@ -53,6 +54,8 @@ WARNING_STYLE = "color: #9c6500;"
 class RenderContext:
     store: Store
     author: str
+    people: Callable[[], list[str]] | None = None
+    """Names a ``pick: people`` field offers (the household's worker and members)."""
 
     @property
     def regions(self) -> RegionTable:
@@ -79,6 +82,10 @@ def make_widget(field: Field, ctx: RenderContext) -> FieldWidget:
     if field.is_calculated:
         return CalculatedWidget(field, lambda v: display_value(field, v, ctx.regions))
     kind = field.type
+    if kind == "text" and field.pick == PICK_PEOPLE:
+        from fieldapp.ui.person_pick import PersonPickWidget
+
+        return PersonPickWidget(field, ctx.people or (lambda: []))
     if kind == "text":
         return MultilineWidget(field) if field.multiline else LineWidget(field)
     if kind in ("integer", "phone", "id_number", "month"):

@@ -43,6 +43,7 @@ from fieldapp.core.store.history import (
     local_time,
     previous_revision,
     row_title,
+    rules_check_lines,
 )
 from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
@@ -326,6 +327,7 @@ class HistoryDialog(QDialog):
             ("原状态", entry.previous_status),
             ("变更为", str(status.get("status", ""))),
             ("原因", str(status.get("reason", ""))),
+            *rules_check_lines(status),
             ("操作人", entry.author),
             ("时间", entry.time),
         ):

@@ -291,11 +291,6 @@ class MainWindow(QMainWindow):
         dialog.show()
         return dialog
 
-    def show_standards(self) -> None:
-        from fieldapp.ui.office.workspace import standards_entry
-
-        standards_entry(self, self.store)
-
     def _action(self, menu: object, text: str, keys: str | None, slot: object) -> QAction:
         action = QAction(text, self)
         if keys:
@@ -303,6 +298,11 @@ class MainWindow(QMainWindow):
         action.triggered.connect(slot)
         menu.addAction(action)  # type: ignore[attr-defined]
         return action
+
+    def show_standards(self) -> None:
+        from fieldapp.ui.standards_dialog import StandardsDialog
+
+        StandardsDialog(self.store, self.author, self).exec()
 
     def show_dashboard(self) -> object:
         from fieldapp.ui.dashboard import Dashboard

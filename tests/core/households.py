@@ -20,6 +20,7 @@ _HOUSEHOLD: dict[str, dict[str, Any]] = {
         "birth_date": "1980-01-01",
         "health": "良好",
         "work_status": "下(待)岗",
+        "monthly_income": 200000,
         "marital_status": "已婚",
         "phone": "13800138000",
         "medical_insurance": "职工医保",

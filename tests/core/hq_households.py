@@ -6,9 +6,11 @@ stored in UTC; statistics use the Beijing date), so "first recorded" days are kn
 
 H1  在档   530102 五华区  深度困难  the complete household of households.py (1 visit, 1 need solved)
 H2  在档   530103 盘龙区  相对困难  worker alone, employed, 6 months above 低保 → meets 脱困
-H3  已脱困 530102 五华区  相对困难  income below 低保, an open need → 错退风险
+H3  已脱困 530102 五华区  相对困难  income below 低保, an open need, exited 2026-07-01 → 渐退期预警
+                                   on 2026-11-01 (its 6-month 渐退期 ends 2027-01-01)
 H4  注销   530111 官渡区  意外致困  visits and a solved need, cancelled
-H5  在档   530302 麒麟区  意外致困  disabled worker, no helper, 危房, income ≥ 低保 → meets 解困
+H5  在档   530302 麒麟区  意外致困  disabled worker, no helper, 危房, income ≥ 低保, a union
+                                   living allowance in Form C → meets 解困
 H6  已解困 530102 五华区  深度困难  Form A only (no income data) → 错退风险
 """
 
@@ -113,7 +115,8 @@ def build(store: Store, monkeypatch: pytest.MonkeyPatch) -> Built:
         "surveyor": "赵干事",
         "incomes": [{"kind": "工资性收入", "item": "工资", "annual_amount": 4_800_000}],
         "expenses": [],
-        "monthly_records": [{"month": f"2026-{m:02d}", "income": 400_000} for m in range(4, 10)],
+        # six months up to October: the run ends within a month of the evaluation day 2026-11-01
+        "monthly_records": [{"month": f"2026-{m:02d}", "income": 400_000} for m in range(5, 11)],
     }
     d2 = {
         "helper_name": "赵干事",
@@ -239,7 +242,19 @@ def build(store: Store, monkeypatch: pytest.MonkeyPatch) -> Built:
             }
         ]
     }
-    household("H5", "2026-10-01T00:00:00.000+00:00", {"A": a5, "B": b5, "E": e5})
+    # 解困 rests on help actually received: a union living allowance recorded in Form C.
+    c5 = {
+        "policies": [
+            {
+                "date": "2026-09-01",
+                "category": "生活救助",
+                "policy_name": "工会困难职工生活救助",
+                "amount": 200_000,
+                "implemented": "是",
+            }
+        ]
+    }
+    household("H5", "2026-10-01T00:00:00.000+00:00", {"A": a5, "B": b5, "C": c5, "E": e5})
 
     # H6: 已解困 (Beijing 2026-03-01), Form A only.
     a6 = person_a(

@@ -193,8 +193,15 @@ def test_status_assess_dibao_audit(
     hid = new_household(db, tmp_path, capsys)
     assert run(db, "status", hid, "已毕业", "--reason", "x") == 1
     assert "档案状态只能是" in capsys.readouterr().err
-    assert run(db, "status", hid, "已解困", "--reason", "重病无法脱困，纳入常态化帮扶") == 0
-    capsys.readouterr()
+    # Form A alone shows no income at the 低保 level: the rules refuse 已解困 unless overridden.
+    assert run(db, "status", hid, "已解困", "--reason", "重病无法脱困，纳入常态化帮扶") == 1
+    err = capsys.readouterr().err
+    assert "不符合“已解困”的条件" in err and "--override-reason" in err
+    assert run(db, "list", "--status", "已解困", "--json") == 0
+    assert json.loads(capsys.readouterr().out) == []
+    reason = ["--reason", "重病无法脱困，纳入常态化帮扶", "--override-reason", "收入材料另附"]
+    assert run(db, "status", hid, "已解困", *reason) == 0
+    assert "人工认定" in capsys.readouterr().out
     assert run(db, "list", "--status", "已解困", "--json") == 0
     assert json.loads(capsys.readouterr().out)["total"] == 1
     assert run(db, "list", "--status", "不存在") == 1

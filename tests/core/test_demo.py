@@ -22,6 +22,7 @@ from fieldapp.core.demo.generate import (
     DemoDataWarning,
     generate_demo,
 )
+from fieldapp.core.rules.freshness import stale_forms
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.idcard import check_id_number
@@ -72,9 +73,12 @@ def test_same_seed_same_data_other_seed_other_data(data: list[Any], tmp_path: Pa
 def test_final_forms_validate_and_equal_the_engine_normalisation(
     store: Store, data: list[Any]
 ) -> None:
-    engine = store.engine(DEMO_TODAY)
     finals = 0
     for hid, _, forms, states in data:
+        # computed as of the day the forms were saved (ages, dates not in the future)
+        revision = store.current_revision(hid, "A")
+        assert revision is not None and revision.created_at[:10] <= DEMO_TODAY.isoformat()
+        engine = store.engine(date.fromisoformat(revision.created_at[:10]))
         results = engine.validate_all(forms, only=list(forms))
         for form_id, result in results.items():
             assert result.values == forms[form_id], (hid, form_id)
@@ -83,6 +87,8 @@ def test_final_forms_validate_and_equal_the_engine_normalisation(
                 assert not result.errors, (hid, [str(p) for p in result.errors])
                 assert not result.warnings, (hid, [str(p) for p in result.warnings])
     assert finals > 0.85 * sum(len(forms) for _, _, forms, _ in data)
+    # …so no finalised demo form reads as 需重新核对 (rules.freshness)
+    assert [hid for hid, *_ in data[:40] if stale_forms(store, hid)] == []
 
 
 def test_mix_of_statuses_states_and_forms(store: Store, data: list[Any]) -> None:

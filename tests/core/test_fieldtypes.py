@@ -863,7 +863,8 @@ def household_b(
         "expenses": [{"kind": "自付医疗费", "annual_amount": a} for a in annual_expenses],
     }
     b.update(changes)
-    return {"A": complete_a(members=members), "B": b}
+    # the worker earns (本人月收入), so nobody is counted at the minimum wage here
+    return {"A": complete_a(members=members, monthly_income="2000"), "B": b}
 
 
 def test_monthly_per_capita_exact_to_the_fen(engine: FormEngine) -> None:

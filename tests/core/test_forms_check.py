@@ -93,7 +93,7 @@ def test_shipped_forms_check_clean() -> None:
 def test_shipped_forms_load() -> None:
     survey = default_survey()
     assert list(survey.forms) == ["A", "B", "C", "D", "E", "LQ", "BZ"]
-    assert survey.version == "2026.1"
+    assert survey.version == "2026.2"
     assert survey.household_index["name"] == ("A", "name")
     assert survey.household_index["region"] == ("A", "residence_region")
     # the alias resolves to the 2021 set
@@ -162,8 +162,8 @@ MISTAKES = [
     Mistake(
         "unknown_option_list",
         "A.yaml",
-        "options: disability_grade",
-        "options: disability_level",
+        "\n        options: disability_grade\n",
+        "\n        options: disability_level\n",
         (
             "A.yaml: disability_grade: 选项表“disability_level”不存在 / unknown option list",
             "A.yaml: disability_grade: 单选/多选题需要选项 / select needs options",
@@ -233,8 +233,8 @@ MISTAKES = [
     Mistake(
         "wrong_arity",
         "A.yaml",
-        "calculate: \"if(cohabiting == '否', 0, 1)\"",
-        "calculate: \"if(cohabiting == '否', 0)\"",
+        "calculate: \"if(cohabiting == '否' or deceased == '是', 0, 1)\"",
+        "calculate: \"if(cohabiting == '否' or deceased == '是', 0)\"",
         (
             "A.yaml: members.lives_together: calculate 表达式错误 / expression error: function "
             "'if' takes 3 argument(s), got 2 / 函数 if 需要 3 个参数，实际 2 个 (column 1 / 第 1 列)",
@@ -257,9 +257,9 @@ MISTAKES = [
     Mistake(
         "unknown_repeat_column",
         "B.yaml",
-        'calculate: "sum(incomes.annual_amount)"',
-        'calculate: "sum(incomes.amount)"',
-        ("B.yaml: annual_income: calculate 引用了不存在的字段“incomes.amount” / unknown name",),
+        'calculate: "sum(expenses.annual_amount)"',
+        'calculate: "sum(expenses.amount)"',
+        ("B.yaml: rigid_expense: calculate 引用了不存在的字段“expenses.amount” / unknown name",),
     ),
     Mistake(
         "other_forms_unknown_field",
@@ -436,7 +436,7 @@ def test_duplicate_field_name(forms: Path) -> None:
 
 
 def test_select_without_options(forms: Path) -> None:
-    edit(forms, "A.yaml", "        options: disability_grade\n", "")
+    edit(forms, "A.yaml", "\n        options: disability_grade\n", "\n")
     assert "A.yaml: disability_grade: 结构错误 / schema: 'options' is a required property" in lines(
         forms
     )
@@ -473,7 +473,12 @@ def test_calculation_cycle(forms: Path) -> None:
 
 def test_calculation_cycle_inside_a_repeat(forms: Path) -> None:
     edit(forms, "A.yaml", 'calculate: "age(birth_date)"', 'calculate: "lives_together + 1"')
-    edit(forms, "A.yaml", "calculate: \"if(cohabiting == '否', 0, 1)\"", 'calculate: "age - 1"')
+    edit(
+        forms,
+        "A.yaml",
+        "calculate: \"if(cohabiting == '否' or deceased == '是', 0, 1)\"",
+        'calculate: "age - 1"',
+    )
     assert any("计算字段循环引用" in line for line in lines(forms))
 
 
@@ -489,7 +494,7 @@ def test_calculation_reading_itself(forms: Path) -> None:
 
 @pytest.mark.parametrize("version", ['"2026.1a"', '"2026..1"'])
 def test_invalid_version_string(forms: Path, version: str) -> None:
-    edit(forms, "survey.yaml", 'version: "2026.1"', f"version: {version}")
+    edit(forms, "survey.yaml", 'version: "2026.2"', f"version: {version}")
     assert lines(forms) == [
         f"survey.yaml: version: 结构错误 / schema: {version[1:-1]!r} does not match "
         "'^[0-9]+(\\\\.[0-9]+)*$'"
@@ -497,7 +502,7 @@ def test_invalid_version_string(forms: Path, version: str) -> None:
 
 
 def test_unquoted_version_is_a_number(forms: Path) -> None:
-    edit(forms, "survey.yaml", 'version: "2026.1"', "version: 2026.1")
+    edit(forms, "survey.yaml", 'version: "2026.2"', "version: 2026.1")
     assert lines(forms) == [
         "survey.yaml: version: 结构错误 / schema: 2026.1 is not of type 'string'"
     ]
@@ -595,7 +600,7 @@ def test_added_field_is_used_by_the_engine(forms: Path) -> None:
 def test_cli_good_dir(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["forms", "check", str(FORMS_DIR)]) == 0
     captured = capsys.readouterr()
-    assert captured.out.startswith("表单检查通过：户户清表册 版本 2026.1，7 张表，")
+    assert captured.out.startswith("表单检查通过：户户清表册 版本 2026.2，7 张表，")
     assert captured.out.rstrip().endswith("(forms OK)")
     assert captured.err == ""
 

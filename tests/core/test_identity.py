@@ -209,3 +209,21 @@ def test_cli_init_enroll_ca_cert(
             text=True,
         )
         assert done.returncode == 0 and "OK" in done.stdout, done.stderr
+
+
+def test_a_certificate_with_a_damaged_curve_is_a_clear_error(hq: Store) -> None:
+    """One flipped bit in the P-256 OID made cryptography raise UnsupportedAlgorithm (the bundle
+    fuzz test found it only when the random keys put a flipped bit there)."""
+    from cryptography.hazmat.primitives import serialization
+
+    from fieldapp.core.trust.certificates import cert_pem, load_cert
+
+    der = bytearray(
+        load_cert(cert_pem(identity.ca_certificate(hq))).public_bytes(serialization.Encoding.DER)
+    )
+    oid = bytes.fromhex("06082a8648ce3d030107")  # prime256v1
+    at = der.index(oid) + 2
+    der[at] ^= 0x01
+    damaged = x509.load_der_x509_certificate(bytes(der)).public_bytes(serialization.Encoding.PEM)
+    with pytest.raises(IdentityError, match="证书格式不正确"):
+        load_cert(damaged)

@@ -12,11 +12,10 @@ from fieldapp.core.rules.assessment import (
     NOT_APPLICABLE,
     NOT_MET,
     UNKNOWN,
-    assess_household,
-    exit_assessment,
     guarantee_checks,
-    monthly_per_capita,
 )
+from fieldapp.core.rules.exits import assess_exit
+from fieldapp.core.rules.income import exit_assessment, monthly_per_capita
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 
@@ -72,7 +71,7 @@ def test_guarantees_for_the_sample_household() -> None:
     assert checks["medical"][0] == MET
     assert checks["education"] == (MET, "1 名适龄子女均在学")
     assert checks["social_security"] == (NOT_MET, "职工未参加养老保险")
-    assert checks["housing"] == (MET, "住房安全")
+    assert checks["housing"] == (MET, "住房安全（租房，未填建筑面积）")
 
 
 def test_guarantees_change_with_the_data() -> None:
@@ -114,6 +113,9 @@ def test_guarantees_unknown_and_not_applicable() -> None:
     assert empty["has_food"] == UNKNOWN
 
 
+JULY, AUGUST = date(2026, 7, 10), date(2026, 8, 10)
+
+
 def months(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
     return [{"month": m, "income": income} for m, income in pairs]
 
@@ -121,24 +123,24 @@ def months(*pairs: tuple[str, int]) -> list[dict[str, Any]]:
 def test_exit_needs_six_consecutive_months_above_the_standard() -> None:
     # population 3, standard 590 元 → household income must exceed 1,770 元 a month
     records = months(*[(f"2026-0{m}", 180_000) for m in range(1, 7)])
-    result = exit_assessment(records, 3, "530102", kunming)
+    result = exit_assessment(records, 3, "530102", kunming, JULY)
     assert result.income_condition_met and result.consecutive_months == 6
     assert result.months[0].per_capita == 60_000 and result.months[0].standard == 59_000
-    assert "另须核实致困因素已消除" in result.reasons
+    assert result.reasons == ["截至 2026-06 连续 6 个月人均收入超过当地低保标准（需连续 6 个月）"]
 
 
 def test_exit_run_is_broken_by_a_low_month_a_gap_or_a_rise_of_the_standard() -> None:
     low = months(
         ("2026-01", 180_000), ("2026-02", 170_000), *[(f"2026-0{m}", 180_000) for m in range(3, 7)]
     )
-    assert exit_assessment(low, 3, "530102", kunming).consecutive_months == 4
+    assert exit_assessment(low, 3, "530102", kunming, JULY).consecutive_months == 4
     gap = months(*[(f"2026-0{m}", 180_000) for m in (1, 2, 3, 5, 6)], ("2026-07", 190_000))
-    result = exit_assessment(gap, 3, "530102", kunming)
+    result = exit_assessment(gap, 3, "530102", kunming, AUGUST)
     assert not result.income_condition_met
     # 2026-07: 190,000 ÷ 3 = 633.33 元 > 620 ✓; 06, 05 ✓ (590); 04 missing → run of 3
     assert result.consecutive_months == 3
     risen = months(*[(f"2026-{m:02d}", 180_000) for m in range(2, 8)])
-    result = exit_assessment(risen, 3, "530102", kunming)
+    result = exit_assessment(risen, 3, "530102", kunming, AUGUST)
     assert result.consecutive_months == 0  # July: 600 元 is below the new 620 元
     assert not result.income_condition_met
 
@@ -146,21 +148,24 @@ def test_exit_run_is_broken_by_a_low_month_a_gap_or_a_rise_of_the_standard() -> 
 def test_exit_expenses_count_and_missing_inputs_are_explained() -> None:
     records = [{"month": f"2026-0{m}", "income": 200_000, "expense": 30_000} for m in range(1, 7)]
     # (2,000 − 300) ÷ 3 = 566.67 元 < 590 → never above
-    assert exit_assessment(records, 3, "530102", kunming).consecutive_months == 0
-    assert exit_assessment(records, 0, "530102", kunming).reasons == ["缺少共同生活人口"]
-    assert "缺少居住地区县" in exit_assessment(records, 3, None, kunming).reasons[0]
-    assert exit_assessment([], 3, "530102", kunming).reasons == ["没有月度收入记录"]
-    no_standard = exit_assessment(records, 3, "530402", lambda c, d: None)
+    assert exit_assessment(records, 3, "530102", kunming, JULY).consecutive_months == 0
+    assert exit_assessment(records, 0, "530102", kunming, JULY).reasons == ["缺少共同生活人口"]
+    assert "缺少居住地区县" in exit_assessment(records, 3, None, kunming, JULY).reasons[0]
+    assert exit_assessment([], 3, "530102", kunming, JULY).reasons == [
+        "截至 2026-07 没有月度收入记录"
+    ]
+    no_standard = exit_assessment(records, 3, "530402", lambda c, d: None, JULY)
     assert "部分月份缺少当地低保标准" in no_standard.reasons
 
 
-def test_assess_household_reads_form_b_monthly_records() -> None:
+def test_assessment_reads_form_b_monthly_records() -> None:
     household = complete_household()
     household["B"]["monthly_records"] = [
-        {"month": f"2026-{m:02d}", "income": 200_000} for m in range(4, 10)
+        {"month": f"2026-{m:02d}", "income": 200_000} for m in range(5, 11)
     ]
     engine = FormEngine(default_survey(), today=TODAY, dibao=kunming)
-    report = assess_household(engine.compute(household), kunming, TODAY)
-    # population 3: 666.67 元 > 590 (Apr–Jun) and > 620 (Jul–Sep) → 6 months
+    report = assess_exit(engine.compute(household), kunming, TODAY).to_dict()
+    # population 3: 666.67 元 > 590 (May–Jun) and > 620 (Jul–Oct) → 6 months up to October,
+    # within one month of the evaluation day 2026-11-01
     assert report["exit"]["income_condition_met"] is True
     assert [g["key"] for g in report["guarantees"]][:2] == ["has_food", "has_clothing"]

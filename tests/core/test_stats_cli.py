@@ -55,10 +55,12 @@ def test_exit_review_command(
     assert run(store, "exit-review", "--json", "--date", "2026-11-01") == 0
     doc = json.loads(capsys.readouterr().out)
     assert {d["household_id"] for d in doc["missed"]} == {built["H2"], built["H5"]}
-    assert {d["household_id"] for d in doc["wrong"]} == {built["H3"], built["H6"]}
+    assert {d["household_id"] for d in doc["wrong"]} == {built["H6"]}
+    assert {d["household_id"] for d in doc["watch"]} == {built["H3"]}
     assert run(store, "exit-review", "--date", "2026-11-01") == 0
     text = capsys.readouterr().out
     assert "漏退（符合脱困或解困但仍在档）：2 户" in text and "[错退风险]" in text
+    assert "渐退期预警（已退出、仍在渐退期内，收入回落）：1 户" in text and "[渐退期预警]" in text
 
 
 def test_policy_commands(store: Store, built: Built, capsys: pytest.CaptureFixture[str]) -> None:
@@ -71,7 +73,7 @@ def test_policy_commands(store: Store, built: Built, capsys: pytest.CaptureFixtu
         == 0
     )
     hints = {(h["policy_id"], h["person"]) for h in json.loads(capsys.readouterr().out)}
-    assert ("yn-07", "王秀英") in hints
+    assert ("yn-07b", "王秀英") in hints
     # Add the uremia policy to Form E: a new final revision with one more need.
     assert (
         run(
@@ -79,7 +81,7 @@ def test_policy_commands(store: Store, built: Built, capsys: pytest.CaptureFixtu
             "policies",
             "add",
             "YN-530102-2020-000001",
-            "yn-07",
+            "yn-07b",
             "--to",
             "E",
             "--date",
@@ -91,14 +93,14 @@ def test_policy_commands(store: Store, built: Built, capsys: pytest.CaptureFixtu
     e = store.current(built["H1"])["E"]
     assert e["needs_found"] == 2 and e["problems"][-1]["status"] == "待办"
     assert store.current_states(built["H1"])["E"] == "final"
-    # … and to Form C: then it is no longer a hint.
+    # … and to Form C as applied for (是否落实 否): still a hint, marked pending, until received.
     assert (
         run(
             store,
             "policies",
             "add",
             "YN-530102-2020-000001",
-            "yn-07",
+            "yn-07b",
             "--to",
             "C",
             "--date",
@@ -108,7 +110,10 @@ def test_policy_commands(store: Store, built: Built, capsys: pytest.CaptureFixtu
     )
     capsys.readouterr()
     assert run(store, "policies", "hints", built["H1"], "--date", "2026-11-01", "--json") == 0
-    assert "yn-07" not in {h["policy_id"] for h in json.loads(capsys.readouterr().out)}
+    pending = {h["policy_id"]: h["pending"] for h in json.loads(capsys.readouterr().out)}
+    assert pending["yn-07b"] is True and pending["yn-06c"] is False
+    assert run(store, "policies", "hints", built["H1"], "--date", "2026-11-01") == 0
+    assert "尿毒症患者医疗费用按90%报销（已登记申请，尚未落实）" in capsys.readouterr().out
     assert run(store, "policies", "add", built["H1"], "yn-99", "--to", "C") == 1
     assert "不在该户的应享未享提示中" in capsys.readouterr().err
 

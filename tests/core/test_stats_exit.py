@@ -16,6 +16,7 @@ from fieldapp.core.rules.exits import (
     MISSED_EXIT,
     NEITHER,
     RESOLVE,
+    WATCH,
     WRONG_EXIT,
     assess_exit,
     exit_flag,
@@ -39,7 +40,7 @@ def computed(**changes: Any) -> dict[str, dict[str, Any]]:
     return engine.compute(household)
 
 
-SIX_MONTHS = [{"month": f"2026-{m:02d}", "income": 300_000} for m in range(4, 10)]
+SIX_MONTHS = [{"month": f"2026-{m:02d}", "income": 300_000} for m in range(5, 11)]
 EMPLOYED = {"A__work_status": "在岗"}
 SOLVED = {
     "E__problems": [
@@ -97,6 +98,7 @@ def test_resolve_for_lasting_factor_at_dibao_level() -> None:
     # 无劳动能力 as the main cause is lasting even when everyone is healthy.
     healthy = copy.deepcopy(complete_household()["A"]["members"])
     healthy[0]["health"] = "良好"
+    healthy[0]["identity"] = "无劳动能力"  # not jobless: no minimum wage is counted for her
     values = computed(B__incomes=incomes, A__members=healthy, A__main_cause="无劳动能力")
     assert assess_exit(values, kunming, TODAY).outcome == RESOLVE
 
@@ -120,19 +122,31 @@ def built(store: Store, monkeypatch: pytest.MonkeyPatch) -> Built:
 
 def test_review_lists_missed_and_wrong_exits(store: Store, built: Built) -> None:
     review = review_exits(store, on=TODAY)
-    # 漏退: H2 (脱困) and H5 (解困) are still 在档. 错退风险: H3 已脱困 but below 低保 with an
-    # open need; H6 已解困 without income data. H4 注销 is not assessed.
+    # 漏退: H2 (脱困) and H5 (解困) are still 在档. 错退风险: H6 已解困 on 2026-03-01 without
+    # income data (its 6-month 渐退期 ended 2026-09-01). H3 已脱困 on 2026-07-01 but below 低保
+    # with an open need: within its 渐退期 (to 2027-01-01), a 渐退期预警. H4 注销 is not assessed.
     assert {d.household_id: d.outcome for d in review.missed} == {
         built["H2"]: EXIT,
         built["H5"]: RESOLVE,
     }
-    assert {d.household_id for d in review.wrong} == {built["H3"], built["H6"]}
+    assert {d.household_id for d in review.wrong} == {built["H6"]}
+    assert {d.household_id for d in review.watch} == {built["H3"]}
     assert review.missed_rate == pytest.approx(2 / 3)  # 2 of 3 在档
-    assert review.wrong_rate == pytest.approx(1.0)  # 2 of 2 exited (已脱困 + 已解困)
+    assert review.wrong_rate == pytest.approx(1 / 2)  # 1 of 2 exited (已脱困 + 已解困)
     assert review.outcomes["在档"] == {EXIT: 1, RESOLVE: 1, NEITHER: 1}
-    h3 = next(d for d in review.wrong if d.household_id == built["H3"])
-    assert h3.flag == WRONG_EXIT and h3.archive_no == "YN-530102-2019-000003"
+    h3 = next(d for d in review.watch if d.household_id == built["H3"])
+    assert h3.flag == WATCH and h3.archive_no == "YN-530102-2019-000003"
     assert any("尚有 1 项未解决" in r for r in h3.reasons)
     assert h3.region == "云南省 昆明市 五华区"
     everyone = review_exits(store, on=TODAY, include_all=True)
     assert len(everyone.households) == 5 and everyone.to_dict()["households"][0]["reasons"]
+
+
+def test_cached_facts_follow_the_evaluation_month(store: Store, built: Built) -> None:
+    """H2's six months run to October: 符合 on 2026-11-01, no longer on 2026-12-15 (November is
+    missing) although nobody's age changed in between — the cached entry must not be reused."""
+    from fieldapp.core.reports.stats import compute_stats, figure_households
+
+    assert built["H2"] in figure_households(store, "exit_income_met", on=TODAY)
+    assert compute_stats(store, on=date(2026, 12, 15)).total.exit_income_met == 0
+    assert compute_stats(store, on=TODAY).total.exit_income_met == 1

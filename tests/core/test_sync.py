@@ -332,6 +332,14 @@ def test_assign_brings_households_and_dibao_standards(world: World) -> None:
     hq.add_dibao_standard(
         "530102", "2026-01-01", 62000, source="昆民发〔2026〕1号", author="办公室"
     )
+    hq.add_standard(
+        "minimum_wage",
+        "530102",
+        "2026-01-01",
+        190000,
+        source="云人社发〔2025〕1号",
+        author="办公室",
+    )
     path = world.assign(world.wang_info, [complete_household()["A"]["archive_no"]])
     info = inspect_bundle(path)
     assert info["intact"] and info["kind"] == "hq-to-laptop" and info["counts"]["households"] == 1
@@ -342,6 +350,10 @@ def test_assign_brings_households_and_dibao_standards(world: World) -> None:
     assert wang.household(hid)["status"] == "已解困"
     assert wang.search("张建国")[0]["id"] == hid
     assert wang.dibao_standard("530102", TODAY) == 62000
+    # the minimum wage travels too; the seeded rows every store has are not added twice
+    assert wang.minimum_wage("530102", TODAY) == 190000
+    assert report["added"]["minimum_wage_standards"] == 1
+    assert info["counts"]["minimum_wage_standards"] == len(hq.standards("minimum_wage"))
     with pytest.raises(BundleError, match="另一台笔记本"):
         world.to_laptop(world.li, path)
     with pytest.raises(BundleError, match="只能在笔记本上导入"):

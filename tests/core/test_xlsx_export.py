@@ -58,11 +58,12 @@ def test_workbook_sheets_and_totals(store: Store, built: Built, tmp_path: Path) 
     money_col = header.index("月人均收入（元）") + 1
     assert wb["户信息"].cell(row=2, column=money_col).number_format == "0.00"
 
-    # Form C rows: H1 and H3 each hold the 初中寄宿生生活补助 of 1250 元 (H4 has no Form C).
+    # Form C rows: H1 and H3 each hold the 初中寄宿生生活补助 of 1250 元 (H4 has no Form C),
+    # H5 the union living allowance of 2000 元.
     _, policies = table(wb["帮扶政策资金"])
-    assert len(policies) == 2
-    assert sum(Decimal(str(p["金额（元）"])) for p in policies) == Decimal("2500")
-    assert {p["项目类别"] for p in policies} == {"子女助学"}
+    assert len(policies) == 3
+    assert sum(Decimal(str(p["金额（元）"])) for p in policies) == Decimal("4500")
+    assert {p["项目类别"] for p in policies} == {"子女助学", "生活救助"}
     # Visits and problems: the same totals as the statistics (newest revisions).
     _, visits = table(wb["走访帮扶记录"])
     assert len(visits) == 7 and sum(1 for v in visits if v["帮扶方式"] == "入户走访") == 5

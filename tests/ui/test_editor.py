@@ -92,6 +92,7 @@ def fill_form_a(page: FormPage) -> None:
     choose(page, "political", "群众")
     choose(page, "health", "良好")
     choose(page, "work_status", "下(待)岗")
+    type_into(page, "monthly_income", "0")  # no income, so counted at the minimum wage in B
     choose(page, "marital_status", "已婚")
     type_into(page, "phone", "13912345678")
     choose(page, "housing_type", "租房")
@@ -134,10 +135,15 @@ def test_fill_a_complete_household_through_the_ui(
     type_into(b, "incomes[1].annual_amount", "12,000.60")
     settle(qtbot, editor)
     monthly = b.block_at("monthly_per_capita")
-    assert (
-        monthly is not None and monthly.widget.value() == 50003
-    )  # 12000.60 ÷ 2 ÷ 12 = 500.025 → 500.03
-    assert "500.03 元" in monthly.widget.label.text()  # type: ignore[attr-defined]
+    # (12,000.60 + 1 × 1,670 × 12) ÷ 2 ÷ 12 = 32,040.60 ÷ 24 = 1,335.025 → 1,335.03 (the
+    # worker, jobless with no income, is counted at 五华区's seeded minimum wage)
+    assert monthly is not None and monthly.widget.value() == 133503
+    assert "1335.03 元" in monthly.widget.label.text()  # type: ignore[attr-defined]
+    b.block_at("imputed_override").widget.set_value("0")  # type: ignore[union-attr]
+    b.block_at("imputed_override").widget.changed.emit()  # type: ignore[union-attr]
+    type_into(b, "imputed_override_reason", "在家全天照料瘫痪的母亲")
+    settle(qtbot, editor)
+    assert monthly.widget.value() == 50003  # 12,000.60 ÷ 2 ÷ 12 = 500.025 → 500.03
     editor.finalise_current()
     assert store.current(hid)["B"]["incomes"][0]["annual_amount"] == 1_200_060
 
@@ -306,32 +312,46 @@ def test_enter_moves_to_the_next_field(qtbot: QtBot, window: MainWindow) -> None
     qtbot.waitUntil(second.widget.focus_target().hasFocus, timeout=2000)
 
 
-def test_status_change_needs_a_reason_and_is_recorded(
+def test_status_change_runs_the_rules_and_needs_an_override_reason(
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
     from fieldapp.ui.editor import StatusDialog
 
     editor = window.new_household()
-    dialog = StatusDialog("在档")
+    dialog = StatusDialog(store, editor.household_id, "李干事", editor)
     dialog.status.setCurrentText("已脱困")
+    # An empty household cannot meet 脱困: the verdict and the override field are shown.
+    assert "不符合“已脱困”的条件" in dialog.verdict.text()
+    assert (
+        dialog.override.isVisibleTo(dialog) and "缺少共同生活人口" in dialog.reasons.toPlainText()
+    )
     dialog._accept()
     assert dialog.message.text() == "请填写变更原因" and dialog.result() == 0
     dialog.reason.setPlainText("连续 6 个月人均收入超过低保标准")
     dialog._accept()
+    assert "人工认定理由" in dialog.message.text() and dialog.result() == 0
+    assert store.household(editor.household_id)["status"] == "在档"
+    dialog.status.setCurrentText("注销")  # no rule applies to 注销
+    assert not dialog.override.isVisibleTo(dialog)
+    dialog.status.setCurrentText("已解困")
+    dialog.override.setPlainText("收入证明已补交，待录入")
+    dialog._accept()
     assert dialog.result() == 1
-    assert dialog.choice() == ("已脱困", "连续 6 个月人均收入超过低保标准")
+    [change] = store.status_history(editor.household_id)
+    assert change["status"] == "已解困" and '"override": true' in change["rules_check"]
     original = StatusDialog.exec
-    StatusDialog.exec = lambda self: (
-        self.status.setCurrentText("已解困"),  # type: ignore[method-assign]
-        self.reason.setPlainText("重病，常态化帮扶"),
-        1,
+    StatusDialog.exec = lambda self: (  # type: ignore[method-assign]
+        self.status.setCurrentText("在档"),
+        self.reason.setPlainText("复核后恢复在档"),
+        self._accept(),
+        self.result(),
     )[-1]
     try:
         editor.change_status()
     finally:
         StatusDialog.exec = original  # type: ignore[method-assign]
-    assert store.household(editor.household_id)["status"] == "已解困"
-    assert store.status_history(editor.household_id)[0]["reason"] == "重病，常态化帮扶"
+    assert store.household(editor.household_id)["status"] == "在档"
+    assert store.status_history(editor.household_id)[-1]["reason"] == "复核后恢复在档"
 
 
 def test_unopenable_database_gets_a_chinese_message(tmp_path: Path, dialogs: list[str]) -> None:

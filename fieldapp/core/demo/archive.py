@@ -148,6 +148,7 @@ class ArchiveMixin(PeopleMixin):
             "disability_type": DISABILITY_TYPE.pick(rng) if worker.health == "残疾" else None,
             "disability_grade": DISABILITY_GRADE.pick(rng) if worker.health == "残疾" else None,
             "work_status": work,
+            "monthly_income": worker.monthly_income,
             "model_worker": "非劳模" if self.chance(0.98) else "地市级劳模",
             "marital_status": marital,
             "single_parent": "是" if marital in ("离异", "丧偶") and has_children else "否",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
+from typing import Any
 
 from fieldapp.core.demo.people import PeopleMixin, _Person
 from fieldapp.core.demo.people_data import EMPLOYED, SERIOUS, STUDENT_COST
@@ -107,24 +108,66 @@ class AssessmentMixin(PeopleMixin):
         whole = (2 * abs(numerator) + denominator) // (2 * denominator)
         return whole if numerator >= 0 else -whole
 
-    def compute(self, forms: Mapping[str, Values], county: str) -> None:
+    def able_jobless(self, age: int, identity: str | None, health: str | None, income: Any) -> int:
+        """A.worker_able_jobless / members.able_jobless: counted at the minimum wage."""
+        return int(
+            16 <= age < 60
+            and identity in self.option_values("identity_jobless")
+            and health not in self.option_values("health_serious")
+            and not income
+        )
+
+    def compute_income(self, a: Values, b: Values, county: str) -> None:
+        """Form B's income lines, the minimum-wage imputation and the annual total."""
+        excluded = self.option_values("income_excluded")
+        for r in b["incomes"]:
+            item = r["item"] or ""
+            skip = r["kind"] in excluded or any(w in item for w in ("贷款", "借款", "慰问金"))
+            r["counted_amount"] = 0 if skip else r["annual_amount"]
+        b["jobless_people"] = jobless = a["able_jobless_count"]
+        wage = self.min_wage(county, date.fromisoformat(b["survey_date"])) if jobless else None
+        b["min_wage_standard"] = wage
+        b["imputed_income"] = imputed = (
+            (None if wage is None else jobless * wage * 12) if jobless else 0
+        )
+        b["imputed_used"] = imputed
+        counted = sum(r["counted_amount"] for r in b["incomes"])
+        b["annual_income"] = None if jobless and imputed is None else counted + (imputed or 0)
+        b["excluded_income"] = sum(r["annual_amount"] for r in b["incomes"]) - counted
+
+    def compute(self, forms: Mapping[str, Values], county: str, as_of: date | None = None) -> None:
+        """Every calculated field, as the engine computes them on day ``as_of`` (default: the
+        reference day)."""
         a, b, c, d, e = (forms[k] for k in "ABCDE")
-        today = self.today
+        today = as_of or self.today
         size = 1
+        jobless = a["worker_able_jobless"] = self.able_jobless(
+            _age(date.fromisoformat(a["birth_date"]), today),
+            a["work_status"],
+            a["health"],
+            a["monthly_income"],
+        )
         for m in a["members"]:
             m["age"] = _age(date.fromisoformat(m["birth_date"]), today)
-            m["lives_together"] = 0 if m["cohabiting"] == "否" else 1
+            m["lives_together"] = 0 if m["cohabiting"] == "否" or m["deceased"] == "是" else 1
             size += m["lives_together"]
+            m["able_jobless"] = m["lives_together"] and self.able_jobless(
+                m["age"], m["identity"], m["health"], m["monthly_income"]
+            )
+            jobless += m["able_jobless"]
         a["family_size"] = size
+        a["able_jobless_count"] = jobless
 
         b["population"] = size
-        b["annual_income"] = income = sum(r["annual_amount"] for r in b["incomes"])
+        self.compute_income(a, b, county)
+        income = b["annual_income"]
         b["rigid_expense"] = rigid = sum(r["annual_amount"] for r in b["expenses"])
-        b["monthly_per_capita"] = mpc = self.per_capita(income, rigid, size, 12)
+        mpc = None if income is None else self.per_capita(income, rigid, size, 12)
+        b["monthly_per_capita"] = mpc
         b["dibao_standard"] = std = self.dibao(county, date.fromisoformat(b["survey_date"]))
         b["hardship_band"] = band = (
             None
-            if std is None
+            if std is None or mpc is None
             else (
                 "低于低保标准"
                 if mpc < std
@@ -141,7 +184,17 @@ class AssessmentMixin(PeopleMixin):
             r["month_dibao"] = ms = self.dibao(county, date(int(year), int(month), 1))
             r["above_dibao"] = None if ms is None else "是" if pc > ms else "否"
 
-        c["total_amount"] = sum(r["amount"] or 0 for r in c["policies"])
+        loans = self.option_values("loan_categories")
+        for r in c["policies"]:
+            loan = r["fund_kind"] == "贷款" or (
+                r["fund_kind"] is None
+                and (r["category"] in loans or "贷款" in (r["policy_name"] or ""))
+            )
+            r["is_loan"] = "是" if loan else "否"
+            r["counted_amount"] = 0 if loan or r["implemented"] == "否" else r["amount"] or 0
+            r["loan_amount"] = r["amount"] or 0 if loan else 0
+        c["total_amount"] = sum(r["counted_amount"] for r in c["policies"])
+        c["loan_total"] = sum(r["loan_amount"] for r in c["policies"])
         c["policy_count"] = sum(1 for r in c["policies"] if r["category"] is not None)
         d["visit_count"] = sum(1 for r in d["visits"] if r["date"] is not None)
         for r in e["problems"]:

@@ -91,6 +91,16 @@ class FactoryBase:
             self.dibao_cache[key] = self.store.dibao_standard(county, day)
         return self.dibao_cache[key]
 
+    def min_wage(self, county: str, day: date) -> int | None:
+        key = ("w" + county, day)
+        if key not in self.dibao_cache:
+            self.dibao_cache[key] = self.store.minimum_wage(county, day)
+        return self.dibao_cache[key]
+
+    def option_values(self, name: str) -> frozenset[str]:
+        """An option list of forms/options.yaml (the classifications the forms' expressions use)."""
+        return frozenset(o.value for o in self.store.survey.options.get(name, ()))
+
     def _category_choice(self, form: Form | None) -> _Weighted[str]:
         f = form.field("category") if form is not None else None
         values = [o.value for o in f.options] if f is not None else []

@@ -23,11 +23,12 @@ from fieldapp.core.demo.people_data import (
 from fieldapp.core.demo.places_data import PREFECTURES
 from fieldapp.core.demo.policies import PolicyMixin
 from fieldapp.core.demo.problems import ProblemMixin
-from fieldapp.core.demo.shared import Values, _Weighted
+from fieldapp.core.demo.shared import Values, _latest_day, _Weighted
 from fieldapp.core.demo.visits import VisitMixin
 from fieldapp.core.store.records import BulkHousehold
 
 STATUSES = _Weighted([("在档", 82.0), ("已脱困", 10.0), ("已解困", 5.0), ("注销", 3.0)])
+RELATIVE = {"相对困难": "深度困难", "低保边缘户": "低保户"}
 STATUS_REASONS = {
     "已脱困": ("致困因素消除，家庭人均收入连续6个月超过当地低保标准，经入户核查、公示后脱困",),
     "已解困": ("重病（残疾）无法脱困，经政府兜底保障和工会常态化帮扶，家庭人均收入达到低保水平",),
@@ -131,7 +132,14 @@ class _Factory(ArchiveMixin, IncomeMixin, PolicyMixin, VisitMixin, ProblemMixin,
         if self.chance(0.88):
             forms["LQ"] = self.form_lq(survey_date)
             forms["BZ"] = self.form_bz(a, b, cohabiting, students, survey_date)
-        self.compute(forms, county)
+        # The forms are "saved" on the last day they mention, and computed as of that day, so a
+        # revision never holds a date after its save nor ages of another day (rules.freshness).
+        saved_on = _latest_day(forms, self.today) or survey_date
+        self.compute(forms, county, as_of=saved_on)
+        mpc, std = b["monthly_per_capita"], b["dibao_standard"]
+        if category in RELATIVE and mpc is not None and std is not None and mpc < std:
+            # below the 低保 line is deep hardship (Form B warns about the other reading)
+            a["category"] = RELATIVE[category]
 
         states = {fid: "final" for fid in forms}
         if self.chance(0.1):
@@ -139,7 +147,7 @@ class _Factory(ArchiveMixin, IncomeMixin, PolicyMixin, VisitMixin, ProblemMixin,
                 states[fid] = "draft"
                 self.make_incomplete(fid, forms[fid])
         hour, minute = self.randint(8, 18), self.randint(0, 59)
-        created = f"{survey_date.isoformat()}T{hour:02d}:{minute:02d}:{self.randint(0, 59):02d}"
+        created = f"{saved_on.isoformat()}T{hour:02d}:{minute:02d}:{self.randint(0, 59):02d}"
         return BulkHousehold(
             id=hid,
             forms=forms,

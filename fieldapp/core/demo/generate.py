@@ -39,6 +39,7 @@ from fieldapp.core.demo.shared import _month_first
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
 from fieldapp.core.store.records import BulkHousehold
+from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE, standard_kind
 from fieldapp.core.store.store import Store
 
 DEMO_TODAY = date(2026, 11, 1)
@@ -55,27 +56,35 @@ class DemoDataWarning(UserWarning):
     """The direct values disagree with the engine (forms changed): the engine is used instead."""
 
 
+DEMO_STANDARDS = {
+    DIBAO: (50000, 1000),  # 低保 500–600 元/人·月
+    MINIMUM_WAGE: (135000, 3200),  # minimum wage 1,350–1,670 元/月
+}
+
+
 def ensure_demo_dibao(store: Store, counties: Sequence[str], on: date, *, author: str) -> list[str]:
-    """Give every demo county a 低保 standard in force on ``on``: where none applies, add a
-    clearly labelled demo value for its prefecture, unless that code already has any entry
-    (real standards always stay). Returns the codes added."""
-    added: list[str] = []
-    for county in counties:
-        if store.dibao_standard(county, on) is not None:
-            continue
-        city = county[:4] + "00"
-        if city in added or store.regions.get(city) is None:
-            continue
-        if store.db.execute(
-            "select 1 from dibao_standards where county_code = ? limit 1", [city]
-        ).fetchone():
-            continue
-        amount = 50000 + random.Random(int(city)).randrange(0, 11) * 1000  # 500–600 元
-        store.add_dibao_standard(
-            city, DEMO_DIBAO_SINCE, amount, source=DEMO_DIBAO_SOURCE, author=author
-        )
-        added.append(city)
-    return added
+    """Give every demo county a 低保 standard and a minimum wage in force on ``on``: where none
+    applies, add a clearly labelled demo value for its prefecture, unless that code already has
+    any entry of the kind (real standards always stay). Returns the codes given a 低保 value."""
+    added: dict[str, list[str]] = {kind: [] for kind in DEMO_STANDARDS}
+    for kind, (base, step) in DEMO_STANDARDS.items():
+        table = standard_kind(kind).table
+        for county in counties:
+            if store.standard(kind, county, on) is not None:
+                continue
+            city = county[:4] + "00"
+            if city in added[kind] or store.regions.get(city) is None:
+                continue
+            if store.db.execute(
+                f"select 1 from {table} where county_code = ? limit 1", [city]
+            ).fetchone():
+                continue
+            amount = base + random.Random(int(city)).randrange(0, 11) * step
+            store.add_standard(
+                kind, city, DEMO_DIBAO_SINCE, amount, source=DEMO_DIBAO_SOURCE, author=author
+            )
+            added[kind].append(city)
+    return added[DIBAO]
 
 
 def _engine_normalise(engine: FormEngine, item: BulkHousehold) -> bool:
@@ -118,7 +127,14 @@ def generate_demo(
     factory = _Factory(store, rng, today, existing)
     earliest = _month_first(today - timedelta(days=245), 12)
     ensure_demo_dibao(store, factory.county_codes, earliest, author=author)
-    engine = store.engine(today)
+    engines: dict[str, FormEngine] = {}
+
+    def engine(item: BulkHousehold) -> FormEngine:
+        """The engine of the day the household's forms are saved (ages are counted to it)."""
+        day = item.created_at[:10]
+        if day not in engines:
+            engines[day] = store.engine(date.fromisoformat(day))
+        return engines[day]
 
     def stream() -> Iterator[BulkHousehold]:
         use_engine = False
@@ -126,7 +142,7 @@ def generate_demo(
             stop_if_cancelled(cancelled, "已取消，未生成演示数据")
             item = factory.household(index)
             if index < ENGINE_SAMPLE or use_engine:
-                agreed = _engine_normalise(engine, item)
+                agreed = _engine_normalise(engine(item), item)
                 if not agreed and not use_engine:
                     warnings.warn(
                         "演示数据与表单计算结果不一致（表单定义可能已修改），改为逐户经表单引擎校验，"

@@ -51,3 +51,24 @@ def _template(fields: Sequence[Field]) -> Values:
 def _month_first(day: date, back: int) -> date:
     index = day.year * 12 + day.month - 1 - back
     return date(index // 12, index % 12 + 1, 1)
+
+
+def _latest_day(value: Any, until: date) -> date | None:
+    """The latest ISO date (YYYY-MM-DD) anywhere in a household's values, up to ``until`` (a
+    deadline may lie later): the day its forms were last touched, when they are "saved"."""
+    found: date | None = None
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str) and len(item) == 10 and item[4] == "-" and item[7] == "-":
+            try:
+                day = date.fromisoformat(item)
+            except ValueError:
+                continue
+            if day <= until and (found is None or day > found):
+                found = day
+    return found

@@ -14,16 +14,26 @@ from fieldapp.core.forms import expr
 from fieldapp.core.forms.model import Field, Form
 
 DibaoLookup = Callable[[str, date], int | None]
-"""(county code, date) -> local 低保 standard in 分 per person per month, or None if unknown."""
+"""(county code, date) -> local 低保 standard in 分 per person per month, or None if unknown.
+The same shape answers the local monthly minimum wage (``min_wage``)."""
+StandardLookup = DibaoLookup
 
 
-def _dibao_placeholder(*args: object) -> object:
+def _placeholder(*args: object) -> object:
+    """Stands in for a host function when a form is only checked, not computed."""
     return None
 
 
+HOST_FUNCTIONS = ("dibao", "min_wage", "options")
+"""Functions the engine adds to the stock set: the local 低保 standard and minimum wage by county
+and date (from the store's standards tables), and ``options('list')``, the values of an option
+list of forms/options.yaml (so a classification such as ``health_serious`` is written once)."""
+
 KNOWN_FUNCTIONS: Mapping[str, expr.FunctionSpec] = {
     **expr.DEFAULT_FUNCTIONS,
-    "dibao": expr.FunctionSpec(_dibao_placeholder, 2, 2),
+    "dibao": expr.FunctionSpec(_placeholder, 2, 2),
+    "min_wage": expr.FunctionSpec(_placeholder, 2, 2),
+    "options": expr.FunctionSpec(_placeholder, 1, 1),
 }
 
 

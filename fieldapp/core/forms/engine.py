@@ -101,6 +101,36 @@ def _from_expr_value(f: Field, value: Any) -> Any:
     return value
 
 
+def _standard_in_yuan(lookup: DibaoLookup | None) -> Callable[[object, object], object]:
+    """A (county, day) -> 分 lookup as an expression function answering in 元 (None if unknown)."""
+
+    def in_yuan(county: object, day: object) -> object:
+        if lookup is None or not isinstance(county, str) or not isinstance(day, date):
+            return None
+        fen = lookup(county, day)
+        return None if fen is None else fen_to_yuan(fen)
+
+    return in_yuan
+
+
+PICK_PEOPLE = "people"
+WHOLE_HOUSEHOLD = "全家"
+"""What a ``pick: people`` field may hold besides a person's name (income of the whole family)."""
+
+
+def household_people(views: Mapping[str, Any]) -> list[str]:
+    """Names a ``pick: people`` field offers: the worker, the family members who are alive, and
+    全家 (from Form A as expressions see it)."""
+    a = views.get("A") or {}
+    names = [a.get("name")]
+    names += [
+        m.get("name")
+        for m in a.get("members") or []
+        if isinstance(m, Mapping) and m.get("deceased") != "是"
+    ]
+    return [str(n) for n in names if isinstance(n, str) and n.strip()] + [WHOLE_HOUSEHOLD]
+
+
 def _truthy(value: Any) -> bool:
     return bool(value) if value is not None else False
 
@@ -114,25 +144,27 @@ class FormEngine:
         *,
         regions: RegionTable | None = None,
         dibao: DibaoLookup | None = None,
+        minimum_wage: DibaoLookup | None = None,
         today: date | None = None,
     ) -> None:
         self.survey = survey
         self.regions = regions or load_regions()
         self.today = today or date.today()
         self._ctx = Context(today=self.today, regions=self.regions)
-        lookup = dibao
-
-        def dibao_yuan(county: object, day: object) -> object:
-            if lookup is None or not isinstance(county, str) or not isinstance(day, date):
-                return None
-            fen = lookup(county, day)
-            return None if fen is None else fen_to_yuan(fen)
-
         self.functions: Mapping[str, expr.FunctionSpec] = {
             **expr.DEFAULT_FUNCTIONS,
-            "dibao": expr.FunctionSpec(dibao_yuan, 2, 2),
+            "dibao": expr.FunctionSpec(_standard_in_yuan(dibao), 2, 2),
+            "min_wage": expr.FunctionSpec(_standard_in_yuan(minimum_wage), 2, 2),
+            "options": expr.FunctionSpec(self._option_values, 1, 1),
         }
         self._orders = {fid: calculation_order(form) for fid, form in survey.forms.items()}
+
+    def _option_values(self, name: object) -> list[str]:
+        """``options('health_serious')``: the values of an option list of forms/options.yaml."""
+        found = self.survey.options.get(name) if isinstance(name, str) else None
+        if found is None:
+            raise expr.ExprError(f"unknown option list {name!r} / 没有选项表“{name}”")
+        return [o.value for o in found]
 
     # -- public API -------------------------------------------------------------------------
 
@@ -315,6 +347,9 @@ class FormEngine:
                     result.hidden.add(path)
                     continue
             raw = values.get(f.name)
+            if f.is_calculated and f.constraint is not None:
+                # checked whether or not a result came out: "no 低保 standard found" is the point
+                self._check_constraint(f, layers, report)
             if is_empty(raw):
                 if self._is_required(f, layers, report):
                     report("required", "必填项未填写" if f.type != "repeat" else "至少填写一行")
@@ -332,18 +367,26 @@ class FormEngine:
                 self._check_rows(
                     form, f, values.get(f.name) or [], path, view, views, result, report
                 )
+            if f.pick == PICK_PEOPLE and coerced.value not in household_people(views):
+                report("pick", "不是档案表中登记的职工本人或家庭成员，请从下拉列表选择", False)
             if f.constraint is not None:
-                try:
-                    ok = self._evaluate(f.constraint, layers)
-                except expr.ExprError as exc:
-                    report("constraint", f"校验条件无法判断：{exc}", False)
-                    continue
-                if ok is not None and not _truthy(ok):
-                    report(
-                        "constraint",
-                        f.constraint_message or "填写内容不符合要求",
-                        f.constraint_severity == "error",
-                    )
+                self._check_constraint(f, layers, report)
+
+    def _check_constraint(
+        self, f: Field, layers: Sequence[Mapping[str, Any]], report: Callable[..., None]
+    ) -> None:
+        assert f.constraint is not None
+        try:
+            ok = self._evaluate(f.constraint, layers)
+        except expr.ExprError as exc:
+            report("constraint", f"校验条件无法判断：{exc}", False)
+            return
+        if ok is not None and not _truthy(ok):
+            report(
+                "constraint",
+                f.constraint_message or "填写内容不符合要求",
+                f.constraint_severity == "error",
+            )
 
     def _is_required(
         self, f: Field, layers: Sequence[Mapping[str, Any]], report: Callable[..., None]

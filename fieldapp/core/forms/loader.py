@@ -167,7 +167,7 @@ def _build_field(
         for key in (
             "hint required relevant constraint constraint_message constraint_severity calculate "
             "default readonly max_length multiline min max allow_future max_selected "
-            "birth_date_field gender_field level within min_rows max_rows row_title max_files"
+            "birth_date_field gender_field level within min_rows max_rows row_title max_files pick"
         ).split()
         if key in raw
     }
@@ -229,11 +229,17 @@ def _check_field_keys(
             value = getattr(f, key)
             if value is not None and not re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", str(value)):
                 out.add(file, where, f"{key} 应为 YYYY-MM-DD 日期")
+    if f.pick is not None and (f.pick != "people" or f.type != "text"):
+        out.add(file, where, "pick 只能用于文字字段，且只能是 people（从档案表选择人员）")
     if f.constraint_severity not in ("error", "warning"):
         out.add(file, where, "constraint_severity 只能是 error 或 warning")
     if f.default is not None and f.options and f.type == "select_one":
         if str(f.default) not in values:
             out.add(file, where, f"默认值“{f.default}”不在选项中 / default not an option")
+
+
+OPTIONS_CALL = re.compile(r"""options\(\s*['"]([^'"]*)['"]\s*\)""")
+"""``options('list')`` in an expression: the list must exist in options.yaml."""
 
 
 def _expressions(f: Field) -> Iterator[tuple[str, str]]:
@@ -251,6 +257,7 @@ def _check_expressions(
     file: str,
     out: _Collector,
     broken: set[str] | None = None,
+    option_lists: Mapping[str, tuple[Option, ...]] | None = None,
 ) -> None:
     form_names = {f.name for f in form.fields}
 
@@ -283,6 +290,10 @@ def _check_expressions(
                     if not name_exists(path, row):
                         dotted = ".".join(path)
                         out.add(file, where, f"{key} 引用了不存在的字段“{dotted}” / unknown name")
+                if "options" in parsed.functions():
+                    for name in OPTIONS_CALL.findall(source):
+                        if option_lists is not None and name not in option_lists:
+                            out.add(file, where, f"{key} 引用了不存在的选项表“{name}”")
             if f.type == "repeat":
                 visit(f.fields, f, f"{where}.")
 
@@ -381,7 +392,7 @@ def _load(directory: Path) -> tuple[Survey | None, list[FormProblem]]:
                     walk(f.fields, f"{prefix}{f.name}.")
 
         walk(form.fields, "")
-        _check_expressions(forms, form, file, out, broken)
+        _check_expressions(forms, form, file, out, broken, option_lists)
         _check_cycles(form, file, out)
 
     index: dict[str, tuple[str, str]] = {}

@@ -86,6 +86,8 @@ class Field:
     row_title: str | None = None
     kinds: tuple[Option, ...] = ()
     max_files: int | None = None
+    pick: str | None = None
+    """``people``: a text field filled by picking the worker or a family member of Form A."""
     section: str = ""
 
     @property

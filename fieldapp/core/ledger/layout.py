@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -30,7 +30,9 @@ from fieldapp.core.forms.model import Field
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
 from fieldapp.core.ledger.doc import Anchor, GroupEnd, GroupStart, PageGroup, PageRef, SignatureSlot
-from fieldapp.core.rules.assessment import UNKNOWN, assess_household, guarantee_checks
+from fieldapp.core.rules.assessment import UNKNOWN, guarantee_checks
+from fieldapp.core.rules.exits import assess_exit
+from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms
 from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 
@@ -66,9 +68,15 @@ class Household:
     values: dict[str, dict[str, Any]]
     states: dict[str, str]
     revisions: dict[str, Revision]
+    stale: dict[str, list[str]] = field(default_factory=dict)
+    """Finalised forms whose calculated values changed with their inputs (rules.freshness)."""
 
     def value(self, form_id: str, name: str) -> Any:
         return (self.values.get(form_id) or {}).get(name)
+
+    def state_name(self, form_id: str) -> str:
+        name = STATE_NAMES.get(self.states.get(form_id) or "", "未填写")
+        return f"{name}（{NEEDS_RECHECK}）" if form_id in self.stale else name
 
 
 def load_household(store: Store, household_id: str, today: date) -> Household:
@@ -81,7 +89,7 @@ def load_household(store: Store, household_id: str, today: date) -> Household:
         for form_id in states
         if (rev := store.current_revision(hid, form_id)) is not None
     }
-    return Household(hid, row, values, states, revisions)
+    return Household(hid, row, values, states, revisions, stale_forms(store, hid))
 
 
 def _local_date(stamp: str) -> date | None:
@@ -227,13 +235,12 @@ class LedgerLayout:
         head = ["序号", "表名", "对应“六清”", "填报状态", "页码"]
         data: list[list[tb.Cell]] = [head]
         for n, form in enumerate(self.survey.forms.values(), 1):
-            state = hh.states.get(form.id)
             data.append(
                 [
                     str(n),
                     tb.cell(f"表{form.id}  {form.title}", widths[1], "cell"),
                     tb.cell(form.clear or "—", widths[2], "cell_center"),
-                    STATE_NAMES.get(state or "", "未填写"),
+                    tb.cell(hh.state_name(form.id), widths[3], "cell_center"),
                     PageRef(form.id, widths[4] - tb.PAD, 9),
                 ]
             )
@@ -256,7 +263,7 @@ class LedgerLayout:
         parts = [f"表{form.id}"]
         if form.clear:
             parts.append(form.clear)
-        parts.append(STATE_NAMES.get(hh.states.get(form_id) or "", "未填写"))
+        parts.append(hh.state_name(form_id))
         revision = hh.revisions.get(form_id)
         if revision is not None:
             saved = _local_date(revision.created_at)
@@ -371,7 +378,7 @@ class LedgerLayout:
         return (text, agrees)
 
     def exit_note(self, hh: Household) -> list[Flowable]:
-        report = assess_household(hh.values, self.store.dibao_standard, self.today)["exit"]
+        report = assess_exit(hh.values, self.store.dibao_standard, self.today).to_dict()["exit"]
         verdict = "符合" if report["income_condition_met"] else "不符合"
         reasons = "；".join(report["reasons"])
         text = (

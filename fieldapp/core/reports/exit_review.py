@@ -13,9 +13,10 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from fieldapp.core.reports.facts import CachedDibao, iter_household_facts
-from fieldapp.core.reports.records import iter_records
+from fieldapp.core.reports.facts import CachedDibao, fresh_forms, iter_household_facts
+from fieldapp.core.reports.records import HouseholdRecord, iter_records
 from fieldapp.core.rules import exits as exit_rules
+from fieldapp.core.rules.status_change import override_marks
 from fieldapp.core.store.errors import CancelCheck
 from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
@@ -54,13 +55,18 @@ class ExitReview:
     missed: list[ExitDecision]
     """漏退: 在档 households that meet 脱困 or 解困."""
     wrong: list[ExitDecision]
-    """错退风险: 已脱困 households that no longer meet 脱困, 已解困 ones that meet neither."""
+    """错退风险: 已脱困 households that no longer meet 脱困, 已解困 ones that meet neither, once
+    their 渐退期 is over."""
+    watch: list[ExitDecision]
+    """渐退期预警: the same, still within the 渐退期 after the exit (a warning, not 错退)."""
     missed_rate: float | None
     """len(missed) ÷ 在档 households."""
     wrong_rate: float | None
     """len(wrong) ÷ (已脱困 + 已解困 households)."""
     households: list[ExitDecision] = field(default_factory=list)
     """Every assessed household, when asked for."""
+    overrides: int = 0
+    """已脱困 / 已解困 households whose status change was made against the rules (人工认定)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -70,6 +76,12 @@ def _order(decision: ExitDecision) -> tuple[str, str, str]:
     return (decision.region_code or "", decision.archive_no or "", decision.household_id)
 
 
+def _exited_on(record: HouseholdRecord) -> str | None:
+    """Beijing date of the newest change to the household's current status (its 渐退期 start)."""
+    days = [day for status, day in record.status_changes if status == record.status]
+    return days[-1] if days else None
+
+
 def decide_households(
     store: Store, ids: Iterable[str], *, on: date, final_only: bool = False
 ) -> list[ExitDecision]:
@@ -77,6 +89,7 @@ def decide_households(
     dibao = CachedDibao(store)
     out: list[ExitDecision] = []
     for record in iter_records(store, ids=list(ids), final_only=final_only, first_recorded=False):
+        record.forms = fresh_forms(store, record, dibao, on, final_only)
         result = exit_rules.assess_exit(record.forms, dibao, on)
         region = ""
         if record.region_code and store.regions.get(record.region_code) is not None:
@@ -90,7 +103,9 @@ def decide_households(
                 region=region,
                 status=record.status,
                 outcome=result.outcome,
-                flag=exit_rules.exit_flag(record.status, result.outcome),
+                flag=exit_rules.exit_flag(
+                    record.status, result.outcome, exited_on=_exited_on(record), on=on
+                ),
                 income_condition_met=result.income_condition_met,
                 consecutive_months=result.consecutive_months,
                 factors_eliminated=result.factors_eliminated,
@@ -119,12 +134,15 @@ def review_exits(
         s: {o: 0 for o in exit_rules.OUTCOMES} for s in STATUSES if s != CANCELLED
     }
     wanted: list[str] = []
+    exited_ids: list[str] = []
     for h in iter_household_facts(
         store, on=day, region=region, final_only=final_only, progress=progress, cancelled=cancelled
     ):
         by_status[h.status] = by_status.get(h.status, 0) + 1
         if h.status == CANCELLED or h.status not in outcomes:
             continue
+        if h.status in (EXITED, RESOLVED):
+            exited_ids.append(h.id)
         outcome = h.facts.outcome
         outcomes[h.status][outcome] += 1
         if include_all or exit_rules.exit_flag(h.status, outcome) is not None:
@@ -132,6 +150,9 @@ def review_exits(
     decisions = decide_households(store, wanted, on=day, final_only=final_only)
     missed = [d for d in decisions if d.flag == exit_rules.MISSED_EXIT]
     wrong = [d for d in decisions if d.flag == exit_rules.WRONG_EXIT]
+    watch = [d for d in decisions if d.flag == exit_rules.WATCH]
+    marks = override_marks(store)
+    overrides = sum(1 for hid in exited_ids if marks.get(hid))
     in_archive = by_status.get(IN_ARCHIVE, 0)
     exited = by_status.get(EXITED, 0) + by_status.get(RESOLVED, 0)
     return ExitReview(
@@ -143,7 +164,9 @@ def review_exits(
         outcomes=outcomes,
         missed=missed,
         wrong=wrong,
+        watch=watch,
         missed_rate=len(missed) / in_archive if in_archive else None,
         wrong_rate=len(wrong) / exited if exited else None,
         households=decisions if include_all else [],
+        overrides=overrides,
     )

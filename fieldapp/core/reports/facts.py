@@ -16,8 +16,8 @@ An entry is used only while all of these still match, otherwise it is recomputed
 - the 低保 standards that can apply to its county (the county's, its city's, its province's rows);
 - the code of the rules (a hash of rules.py, exit_rules.py, figures.py and this file), so a
   changed rule never serves an old answer;
-- the evaluation day lies in the window where the ages of all its people stay the same (ages
-  are the only way the day enters the rules).
+- the evaluation day lies in the window where the ages of all its people stay the same and in
+  the same month (the day enters the rules through ages and the evaluation month).
 The cache is derived data: emptying the table loses nothing.
 """
 
@@ -32,12 +32,23 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.reports import figures
 from fieldapp.core.reports.figures import HOME_VISIT, SOLVED, Facts
-from fieldapp.core.reports.records import HouseholdRecord, iter_records, region_clause
+from fieldapp.core.reports.records import (
+    FORM_IDS,
+    HouseholdRecord,
+    current_forms,
+    iter_records,
+    region_clause,
+)
 from fieldapp.core.rules import assessment as rules
+from fieldapp.core.rules import config as rule_config
 from fieldapp.core.rules import exits as exit_rules
+from fieldapp.core.rules import freshness, income
+from fieldapp.core.rules.freshness import b_inputs_changed, current_values
 from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
+from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE, standard_kind
 from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
@@ -47,9 +58,10 @@ EARLIEST, LATEST = "0001-01-01", "9999-12-31"
 
 def _code_fingerprint() -> str:
     digest = hashlib.sha256()
-    for module in (rules, exit_rules, figures):
+    for module in (rules, exit_rules, income, freshness, rule_config, figures):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(Path(__file__).read_bytes())
+    digest.update(rule_config.RULES_FILE.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -156,44 +168,97 @@ def age_window(birth_dates: Sequence[Any], on: date) -> tuple[str, str]:
     )
 
 
+def validity(record: HouseholdRecord, on: date) -> tuple[str, str]:
+    """[from, to): the days around ``on`` with the same facts: nobody's age changes and the
+    evaluation month stays the same (the 6-month income run and the 12 months of support for
+    解困 are counted in whole months up to it)."""
+    start, end = age_window(birth_dates(record), on)
+    first = on.replace(day=1)
+    following = date(on.year + on.month // 12, on.month % 12 + 1, 1)
+    return max(start, first.isoformat()), min(end, following.isoformat())
+
+
 def birth_dates(record: HouseholdRecord) -> list[Any]:
     a = record.forms.get("A") or {}
     return [a.get("birth_date"), *(m.get("birth_date") for m in a.get("members") or [])]
 
 
 class CachedDibao:
-    """store.dibao_standard remembered per (county, day) for one run."""
+    """store's 低保 and minimum-wage lookups remembered per (county, day) for one run; called, it
+    answers the 低保 standard (the rules' ``dibao``), ``minimum_wage`` the other."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.memo: dict[tuple[str, date], int | None] = {}
-        rows = store.db.execute(
-            "select county_code, count(*), max(rowid) from dibao_standards group by county_code"
-        ).fetchall()
-        self.versions = {str(code): f"{count}.{top}" for code, count, top in rows}
+        self.memo: dict[tuple[str, str, date], int | None] = {}
+        self.versions: dict[str, str] = {}
+        for kind in (DIBAO, MINIMUM_WAGE):
+            rows = store.db.execute(
+                f"select county_code, count(*), max(rowid) from {standard_kind(kind).table} "
+                "group by county_code"
+            ).fetchall()
+            for code, count, top in rows:
+                self.versions[f"{kind}:{code}"] = f"{count}.{top}"
         self.by_county: dict[str | None, str] = {}
+        self._engines: dict[date, FormEngine] = {}
+        self.tables = {kind: store.standard_table(kind) for kind in (DIBAO, MINIMUM_WAGE)}
 
-    def __call__(self, county: str, day: date) -> int | None:
-        key = (county, day)
+    def lookup(self, kind: str, county: str, day: date) -> int | None:
+        key = (kind, county, day)
         if key not in self.memo:
-            self.memo[key] = self.store.dibao_standard(county, day)
+            self.memo[key] = self.tables[kind].lookup(county, day)
         return self.memo[key]
 
+    def __call__(self, county: str, day: date) -> int | None:
+        return self.lookup(DIBAO, county, day)
+
+    def minimum_wage(self, county: str, day: date) -> int | None:
+        return self.lookup(MINIMUM_WAGE, county, day)
+
     def version(self, county: str | None) -> str:
-        """Which 低保 rows can answer for this county (its own, its city's, its province's)."""
+        """Which standard rows can answer for this county (its own, its city's, its province's)."""
         known = self.by_county.get(county)
         if known is None:
             if not county:
                 known = "-"
             else:
                 codes = (county, county[:4] + "00", county[:2] + "0000")
-                known = ",".join(self.versions.get(code, "0") for code in codes)
+                known = ",".join(
+                    self.versions.get(f"{kind}:{code}", "0")
+                    for kind in (DIBAO, MINIMUM_WAGE)
+                    for code in codes
+                )
             self.by_county[county] = known
         return known
 
+    def engine(self, on: date) -> FormEngine:
+        """A form engine for day ``on`` answering from these cached lookups."""
+        if on not in self._engines:
+            self._engines[on] = FormEngine(
+                self.store.survey,
+                regions=self.store.regions,
+                dibao=self,
+                minimum_wage=self.minimum_wage,
+                today=on,
+            )
+        return self._engines[on]
 
-def _key(dibao_version: str) -> str:
-    return f"{CODE_FINGERPRINT}|{dibao_version}"
+
+def fresh_forms(
+    store: Store, record: HouseholdRecord, standards: CachedDibao, on: date, final_only: bool
+) -> dict[str, dict[str, Any]]:
+    """The household's values with derived values current (rules.freshness): the values read,
+    unless Form B's copies of Form A or of the standards are out of date or a form was saved under
+    an older survey version; then all its forms are read and computed again for day ``on``."""
+    version = store.survey.version
+    stale = any(record.versions.get(f, version) != version for f in ("A", "B", "C"))
+    if not stale and not b_inputs_changed(record.forms, standards, standards.minimum_wage):
+        return record.forms
+    data = current_forms(store, record.id, final_only=final_only)
+    return current_values(standards.engine(on), data)
+
+
+def _key(dibao_version: str, survey_version: str) -> str:
+    return f"{CODE_FINGERPRINT}|{survey_version}|{dibao_version}"
 
 
 MARK = ""
@@ -227,7 +292,7 @@ def _changed_since(store: Store, variant: str, final_only: bool) -> tuple[dict[s
         str(hid): int(newest)
         for hid, newest in store.db.execute(
             "select household_id, max(rowid) from revisions where rowid > ? "
-            f"and form_id in ('A', 'B', 'D', 'E'){state} group by household_id",
+            f"and form_id in ({', '.join(repr(f) for f in FORM_IDS)}){state} group by household_id",
             [mark],
         )
     }
@@ -275,6 +340,7 @@ def iter_household_facts(
     Without ``details`` the facts document is not read (``.facts`` is then unavailable).
     ``cancelled()`` is polled for every household (``Cancelled`` stops the iteration)."""
     variant = VARIANTS[final_only]
+    version = store.survey.version
     dibao = CachedDibao(store)
     where, args = region_clause(region)
     day = on.isoformat()
@@ -285,7 +351,7 @@ def iter_household_facts(
         hid, status, region_code, category, cached_key, valid_from, valid_to = row[:7]
         if (
             use_cache
-            and _fresh(cached_key, _key(dibao.version(region_code)), changed.get(hid))
+            and _fresh(cached_key, _key(dibao.version(region_code), version), changed.get(hid))
             and valid_from <= day < valid_to
         ):
             yield HouseholdFacts(hid, status, region_code, category, *row[7:])
@@ -296,6 +362,7 @@ def iter_household_facts(
     done = 0
     for record in iter_records(store, ids=stale, final_only=final_only, first_recorded=True):
         stop_if_cancelled(cancelled)
+        record.forms = fresh_forms(store, record, dibao, on, final_only)
         item = entry(record, dibao, on)
         yield item
         seen = max(record.rowids.values(), default=0)
@@ -304,8 +371,8 @@ def iter_household_facts(
                 (
                     item.id,
                     variant,
-                    f"{_key(dibao.version(record.region_code))}|{seen}",
-                    *age_window(birth_dates(record), on),
+                    f"{_key(dibao.version(record.region_code), version)}|{seen}",
+                    *validity(record, on),
                     item.unit,
                     item.staff,
                     item.activity,

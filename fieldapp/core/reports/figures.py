@@ -118,6 +118,11 @@ def base_contributions(
     return out
 
 
+def override_contributions(status: str, overridden: bool) -> dict[str, int]:
+    """An 已脱困 / 已解困 household whose status change was made against the rules (人工认定)."""
+    return {"exit_overrides": 1} if overridden and status in (EXITED, RESOLVED) else {}
+
+
 def activity_contributions(facts: Facts, period: Period = ALL_TIME) -> dict[str, int]:
     """Visits (Form D) and needs, measures, solved (Form E), whatever the archive status."""
     out: dict[str, int] = {}

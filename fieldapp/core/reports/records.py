@@ -35,10 +35,12 @@ A_FIELDS = (
     "pension_insurance",
     "housing_type",
     "housing_safe",
+    "floor_area",
     "residence_region",
     "employer",
     "main_cause",
     "family_size",
+    "able_jobless_count",
     "secondary_causes",
 )
 MEMBER_FIELDS = (
@@ -52,9 +54,22 @@ MEMBER_FIELDS = (
     "medical_insurance",
     "pension_insurance",
     "cohabiting",
+    "deceased",
 )
-B_FIELDS = ("survey_date", "population", "monthly_per_capita", "dibao_standard", "hardship_band")
+B_FIELDS = (
+    "survey_date",
+    "population",
+    "monthly_per_capita",
+    "dibao_standard",
+    "hardship_band",
+    "jobless_people",
+    "min_wage_standard",
+    "imputed_override",
+    "imputed_used",
+)
 MONTH_FIELDS = ("month", "income", "expense")
+C_FIELDS = ("total_amount",)
+POLICY_FIELDS = ("date", "category", "policy_name", "implemented")
 D_FIELDS = ("helper_name", "helper_unit")
 VISIT_FIELDS = ("date", "method")
 E_FIELDS = ("needs_found", "measures", "solved")
@@ -91,6 +106,8 @@ class HouseholdRecord:
     """Form E problem row id -> Beijing date of the first revision that holds it."""
     rowids: dict[str, int] = field(default_factory=dict)
     """Form id -> rowid of the revision read (what the facts cache is keyed on)."""
+    versions: dict[str, str] = field(default_factory=dict)
+    """Form id -> survey version the revision was saved under (older: recompute its values)."""
 
 
 def _paths(names: Sequence[str]) -> str:
@@ -140,9 +157,14 @@ def region_clause(region: str | None) -> tuple[str, list[str]]:
 FORM_PARTS: tuple[tuple[str, str, tuple[str, ...], str, tuple[str, ...], bool], ...] = (
     ("A", "fa", A_FIELDS, "members", MEMBER_FIELDS, False),
     ("B", "fb", B_FIELDS, "monthly_records", MONTH_FIELDS, False),
+    ("C", "fc", C_FIELDS, "policies", POLICY_FIELDS, False),
     ("D", "fd", D_FIELDS, "visits", VISIT_FIELDS, True),
     ("E", "fe", E_FIELDS, "problems", PROBLEM_FIELDS, False),
 )
+FORM_IDS = tuple(part[0] for part in FORM_PARTS)
+"""The forms statistics read (a new revision of one of them makes a cached entry stale)."""
+WIDTH = 4
+"""Columns per form in a row of build_query: rowid, form version, values, trimmed rows."""
 """(form, SQL alias, top-level values, repeat group, its cells, trim) read for each household.
 Repeat rows come whole within the form's single JSON parse, except where ``trim`` asks SQLite to
 cut out the cells first (visit rows may carry signature images)."""
@@ -155,6 +177,7 @@ def build_query(*, final_only: bool, where: str = "1") -> str:
     columns = []
     for _, alias, names, repeat, cells, trim in FORM_PARTS:
         columns.append(f"{alias}.rowid")
+        columns.append(f"{alias}.form_version")
         if trim:
             columns.append(_values(alias, names))
             columns.append(_rows(alias, repeat, cells))
@@ -193,11 +216,13 @@ def _record(row: Sequence[Any]) -> HouseholdRecord:
     loads = json.loads
     forms: dict[str, dict[str, Any]] = {}
     rowids: dict[str, int] = {}
+    versions: dict[str, str] = {}
     for i, (form_id, _, names, repeat, cells, trim) in enumerate(FORM_PARTS):
-        rowid, values, rows = row[FIRST + 3 * i : FIRST + 3 + 3 * i]
+        rowid, version, values, rows = row[FIRST + WIDTH * i : FIRST + WIDTH * (i + 1)]
         if rowid is None:
             continue
         rowids[form_id] = rowid
+        versions[form_id] = str(version or "")
         if trim:
             form = dict(zip(names, loads(values), strict=True))
             form[repeat] = [dict(zip(cells, r, strict=True)) for r in loads(rows or "[]")]
@@ -219,6 +244,7 @@ def _record(row: Sequence[Any]) -> HouseholdRecord:
         forms=forms,
         status_changes=[(str(s), str(d)) for s, d in loads(row[7] or "[]")],
         rowids=rowids,
+        versions=versions,
     )
 
 
@@ -262,3 +288,17 @@ def iter_records(
             if first_recorded:
                 record = _with_first_recorded(store, record, row, final_only)
             yield record
+
+
+def current_forms(
+    store: Store, household_id: str, *, final_only: bool = False
+) -> dict[str, dict[str, Any]]:
+    """Every form's whole newest revision (newest final one with ``final_only``): for the few
+    households whose derived values must be computed again."""
+    state = " and state = 'final'" if final_only else ""
+    rows = store.db.execute(
+        "select r.form_id, r.data from revisions r join (select form_id, max(rowid) as top from "
+        f"revisions where household_id = ?{state} group by form_id) t on r.rowid = t.top",
+        [household_id],
+    )
+    return {str(form_id): json.loads(data) for form_id, data in rows}

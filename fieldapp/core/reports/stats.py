@@ -27,8 +27,10 @@ from fieldapp.core.reports.figures import (
     base_contributions,
     contributions,
     coverage_contributions,
+    override_contributions,
 )
 from fieldapp.core.rules.assessment import GUARANTEE_ITEMS, MET, NOT_APPLICABLE, NOT_MET, UNKNOWN
+from fieldapp.core.rules.status_change import override_marks
 from fieldapp.core.store.errors import CancelCheck
 from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
@@ -57,6 +59,7 @@ FIGURE_LABELS: dict[str, str] = {
     "resolve_qualified": "符合解困标准的在档户数",
     "exited": "脱困户数",
     "resolved": "解困户数",
+    "exit_overrides": "其中人工认定（不符合条件仍退出）户数",
     "cancelled": "注销户数",
     "paired": "有结对帮扶责任人的在档户数",
     "paired_visited": "结对帮扶覆盖户数",
@@ -97,6 +100,8 @@ class Figures:
     resolve_qualified: int
     exited: int
     resolved: int
+    exit_overrides: int
+    """已脱困 / 已解困 households whose status was changed against the rules (stock)."""
     cancelled: int
     paired: int
     paired_visited: int
@@ -139,6 +144,7 @@ class Figures:
             resolve_qualified=get("resolve_qualified", 0),
             exited=get("exited", 0),
             resolved=get("resolved", 0),
+            exit_overrides=get("exit_overrides", 0),
             cancelled=get("cancelled", 0),
             paired=get("paired", 0),
             paired_visited=get("paired_visited", 0),
@@ -269,12 +275,13 @@ def compute_stats(
         raise ValueError(f"统计期间起始日期 {period.start} 晚于结束日期 {period.end}")
     evaluation_day = on or (date.fromisoformat(period.end) if period.end else date.today())
     changes = _status_changes(store) if period.bounded else {}
+    overrides = override_marks(store)
     # Households with the same contributions share the same cached text: count texts per group
     # and parse each distinct text once (figures.contributions, summed; see hq_facts).
     tally: dict[tuple[str, str], int] = {}
     shapes: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
     finest: dict[str, dict[str, int]] = {}
-    base_texts: dict[tuple[str, str | None], str] = {}
+    base_texts: dict[tuple[str, str | None, bool], str] = {}
     for h in iter_household_facts(
         store,
         on=evaluation_day,
@@ -286,17 +293,22 @@ def compute_stats(
     ):
         key = _finest_key(h, by)
         in_archive = h.status == IN_ARCHIVE
+        overridden = overrides.get(h.id, False)
         if not period.bounded:
-            base = base_texts.get((h.status, h.category))
+            base = base_texts.get((h.status, h.category, overridden))
             if base is None:
-                base = base_texts[(h.status, h.category)] = canonical(
-                    base_contributions(h.status, h.category)
+                base = base_texts[(h.status, h.category, overridden)] = canonical(
+                    {
+                        **base_contributions(h.status, h.category),
+                        **override_contributions(h.status, overridden),
+                    }
                 )
             for text in (base, h.activity, h.standing) if in_archive else (base, h.activity):
                 tally[(key, text)] = tally.get((key, text), 0) + 1
             continue
         facts = h.facts
         amounts = base_contributions(h.status, h.category, period, changes.get(h.id, ()))
+        amounts.update(override_contributions(h.status, overridden))
         amounts.update(activity_contributions(facts, period))
         if in_archive:
             amounts.update(coverage_contributions(facts, period))
@@ -392,6 +404,7 @@ def figure_households(
     period = Period(_iso(date_from), _iso(date_to))
     evaluation_day = on or (date.fromisoformat(period.end) if period.end else date.today())
     changes = _status_changes(store) if period.bounded else {}
+    overrides = override_marks(store)
     regions = store.regions
     parsed: dict[str, dict[str, int]] = {}
 
@@ -416,6 +429,7 @@ def figure_households(
                     continue
             elif key != group:
                 continue
+        extra = override_contributions(h.status, overrides.get(h.id, False)).get(figure, 0)
         if period.bounded:
             found = household_contributions(h, period, changes.get(h.id, ())).get(figure, 0)
         else:
@@ -423,7 +437,7 @@ def figure_households(
             found = base_contributions(h.status, h.category).get(figure, 0) + amount(h.activity)
             if h.status == IN_ARCHIVE:
                 found += amount(h.standing)
-        if found > 0:
+        if found + extra > 0:
             out.append(h.id)
     return out
 
@@ -446,6 +460,7 @@ REGION_TABLE: list[tuple[str, str, Callable[[Figures], Any]]] = [
     ("符合解困（在档）", "int", lambda f: f.resolve_qualified),
     ("脱困户数", "int", lambda f: f.exited),
     ("解困户数", "int", lambda f: f.resolved),
+    ("其中人工认定退出", "int", lambda f: f.exit_overrides),
     ("结对帮扶覆盖率", "percent", lambda f: f.pairing_coverage),
 ]
 """Columns of a breakdown table (by region, unit or staff): (header, int or percent, value)."""
@@ -474,6 +489,7 @@ def summary_lines(figures: Figures) -> list[tuple[str, Any, str]]:
         (FIGURE_LABELS["resolve_qualified"], figures.resolve_qualified, "int"),
         (FIGURE_LABELS["exited"], figures.exited, "int"),
         (FIGURE_LABELS["resolved"], figures.resolved, "int"),
+        (FIGURE_LABELS["exit_overrides"], figures.exit_overrides, "int"),
         (FIGURE_LABELS["cancelled"], figures.cancelled, "int"),
         (FIGURE_LABELS["paired"], figures.paired, "int"),
         (FIGURE_LABELS["paired_visited"], figures.paired_visited, "int"),

@@ -1,30 +1,26 @@
-"""Domain rules of the campaign: per-capita income, 两有五保障, and 脱困 eligibility.
+"""The 两有五保障 checklist of one household, from its computed form values.
 
 These read a household's computed form values (see FormEngine.compute) so the same answers reach
-the GUI, ledgers and headquarters statistics. Sources: seed 000 (两有五保障), seed 002 (脱困: 致困因素
-消除 and 家庭人均收入连续 6 个月超过当地低保标准), shared/domain.md.
+the GUI, ledgers and headquarters statistics. Source: seed 000 (云工发〔2019〕27号 一（一）: 两有 =
+家庭实际人均收入高于当地最低生活保障标准; 五保障 = 就业、就医、就学、社保、住房有保障, each defined
+there). The numbers and classifications the policy leaves open are resources/rules.yaml and the
+classification lists of forms/options.yaml (docs/rules.md).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any
 
+from fieldapp.core.rules.config import RuleSet, default_rules
 from fieldapp.core.values.money import format_yuan
 
-EXIT_MONTHS = 6
 MET, NOT_MET, NOT_APPLICABLE, UNKNOWN = "达标", "未达标", "不适用", "待核实"
-
-EMPLOYED = frozenset({"在岗", "农民工", "灵活就业", "务农"})
-STUDENTS = frozenset({"研究生", "大学生", "中职中技", "高中", "初中", "小学", "学龄前"})
-IN_SCHOOL = STUDENTS - {"学龄前"}
-UNABLE_TO_WORK = frozenset({"退休", "病休", "无劳动能力"}) | STUDENTS
-SERIOUS_HEALTH = frozenset({"残疾", "癌症/恶性肿瘤", "尿毒症/终末期肾病", "精神病", "其他重病"})
-COMPULSORY_SCHOOL_AGES = range(6, 16)
-WORKING_AGES = range(16, 60)
+PUBLIC_HOUSING = frozenset({"公租房/廉租房"})
+NO_HOUSE = "无房"
 
 GUARANTEE_ITEMS = (
     ("has_food", "有吃"),
@@ -36,19 +32,10 @@ GUARANTEE_ITEMS = (
     ("housing", "住房有保障"),
 )
 
-DibaoLookup = Callable[[str, date], int | None]
 Values = Mapping[str, Mapping[str, Any]]
 
 
-def monthly_per_capita(annual_income: int, rigid_expense: int, population: int) -> int | None:
-    """月人均收入 = (年收入 − 刚性支出) ÷ 共同生活人口 ÷ 12, in 分, rounded half up."""
-    if population <= 0:
-        return None
-    exact = Decimal(annual_income - rigid_expense) / population / 12
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
-def _age(birth: Any, on: date) -> int | None:
+def age_on(birth: Any, on: date) -> int | None:
     if not isinstance(birth, str):
         return None
     try:
@@ -66,8 +53,8 @@ class Check:
     reason: str
 
 
-def _people(values: Values) -> list[dict[str, Any]]:
-    """The worker and every member who lives with the household, in one shape."""
+def household_people(values: Values) -> list[dict[str, Any]]:
+    """The worker and every member who lives with the household (not 不共同生活, not 已故)."""
     a = values.get("A") or {}
     worker = {
         "name": a.get("name"),
@@ -77,209 +64,152 @@ def _people(values: Values) -> list[dict[str, Any]]:
         "medical_insurance": a.get("medical_insurance"),
         "pension_insurance": a.get("pension_insurance"),
     }
-    members = [m for m in a.get("members") or [] if m.get("cohabiting", "是") != "否"]
+    members = [
+        m
+        for m in a.get("members") or []
+        if m.get("cohabiting", "是") != "否" and m.get("deceased") != "是"
+    ]
     return [worker, *members]
 
 
-def guarantee_checks(values: Values, on: date) -> list[Check]:
-    """The 两有五保障 checklist as far as the data can tell; 待核实 where it cannot."""
+def _names(people: list[dict[str, Any]]) -> str:
+    return "、".join(str(p.get("name") or "未填姓名") for p in people)
+
+
+def missing_income_reason(values: Values) -> str:
+    """Why Form B has no 月人均收入 or no 低保 standard, naming the missing piece."""
     a, b = values.get("A") or {}, values.get("B") or {}
-    people = _people(values)
-    checks: list[Check] = []
+    county = a.get("residence_region")
+    day = b.get("survey_date")
+    if not b:
+        return "未填写家庭收支调查表（表B），缺少月人均收入"
+    if not county:
+        return "档案表未填居住地（区县），无法确定当地低保标准"
+    if not day:
+        return "家庭收支调查表未填调查日期，无法确定当地低保标准"
+    missing = []
+    if b.get("dibao_standard") is None:
+        missing.append(f"当地低保标准（区县代码 {county}，{day} 适用的）")
+    jobless = b.get("jobless_people")
+    if isinstance(jobless, int) and jobless > 0 and b.get("imputed_used") is None:
+        missing.append(
+            f"当地最低工资标准（区县代码 {county}，{day} 适用的，{jobless} 人须折算收入）"
+        )
+    if missing:
+        return "缺少" + "和".join(missing) + "：请管理员在“低保和最低工资标准”中补充"
+    return "缺少月人均收入（表B收入明细或共同生活人口未填写）"
 
+
+def _food_check(values: Values) -> tuple[str, str]:
+    b = values.get("B") or {}
     income, standard = b.get("monthly_per_capita"), b.get("dibao_standard")
-    if income is None or standard is None:
-        status, reason = UNKNOWN, "缺少月人均收入或当地低保标准"
-    elif income > standard:
-        status = MET
-        reason = f"月人均收入 {format_yuan(income)} 元高于低保标准 {format_yuan(standard)} 元"
-    else:
-        status = NOT_MET
-        reason = f"月人均收入 {format_yuan(income)} 元未超过低保标准 {format_yuan(standard)} 元"
-    checks += [
-        Check("has_food", "有吃", status, reason),
-        Check("has_clothing", "有穿", status, reason),
-    ]
+    if not isinstance(income, int) or not isinstance(standard, int):
+        return UNKNOWN, missing_income_reason(values)
+    if income > standard:
+        return MET, f"月人均收入 {format_yuan(income)} 元高于低保标准 {format_yuan(standard)} 元"
+    return NOT_MET, f"月人均收入 {format_yuan(income)} 元未超过低保标准 {format_yuan(standard)} 元"
 
+
+def _employment(people: list[dict[str, Any]], on: date, rules: RuleSet) -> Check:
     able = [
         p
         for p in people
-        if (age := _age(p.get("birth_date"), on)) is not None
-        and age in WORKING_AGES
-        and p.get("identity") not in UNABLE_TO_WORK
-        and p.get("health") not in SERIOUS_HEALTH
+        if (age := age_on(p.get("birth_date"), on)) is not None
+        and age in rules.working_ages
+        and p.get("identity") not in rules.unable_to_work
+        and p.get("health") not in rules.health_serious
     ]
-    employed = [p for p in people if p.get("identity") in EMPLOYED]
+    employed = [p for p in people if p.get("identity") in rules.employed]
     if employed:
-        checks.append(Check("employment", "就业有保障", MET, f"{len(employed)} 人就业"))
-    elif not able:
-        checks.append(Check("employment", "就业有保障", NOT_APPLICABLE, "家庭无有劳动能力的成员"))
-    else:
-        checks.append(
-            Check(
-                "employment",
-                "就业有保障",
-                NOT_MET,
-                f"{len(able)} 名有劳动能力的成员均未就业（零就业家庭）",
-            )
-        )
+        return Check("employment", "就业有保障", MET, f"{len(employed)} 人就业")
+    if not able:
+        return Check("employment", "就业有保障", NOT_APPLICABLE, "家庭无有劳动能力的成员")
+    return Check(
+        "employment",
+        "就业有保障",
+        NOT_MET,
+        f"{len(able)} 名有劳动能力的成员均未就业（零就业家庭）",
+    )
 
-    uninsured = [
-        p.get("name") or "未填姓名"
-        for p in people
-        if p.get("medical_insurance") in (None, "", "未参保")
-    ]
+
+def _medical(a: Mapping[str, Any], people: list[dict[str, Any]]) -> Check:
+    label = "就医有保障"
+    uninsured = [p for p in people if p.get("medical_insurance") == "未参保"]
     if uninsured:
-        checks.append(
-            Check(
-                "medical",
-                "就医有保障",
-                NOT_MET,
-                f"未参加基本医疗保险：{'、'.join(map(str, uninsured))}",
-            )
-        )
-    elif a.get("serious_illness_insurance") != "是":
-        checks.append(
-            Check(
-                "medical",
-                "就医有保障",
-                NOT_MET if a.get("serious_illness_insurance") == "否" else UNKNOWN,
-                "职工未纳入大病保险或未填写",
-            )
-        )
-    else:
-        checks.append(Check("medical", "就医有保障", MET, "全部参加基本医疗保险，职工纳入大病保险"))
+        return Check("medical", label, NOT_MET, f"未参加基本医疗保险：{_names(uninsured)}")
+    blank = [p for p in people if p.get("medical_insurance") in (None, "")]
+    if blank:
+        return Check("medical", label, UNKNOWN, f"未填写医保状况：{_names(blank)}")
+    if a.get("serious_illness_insurance") != "是":
+        status = NOT_MET if a.get("serious_illness_insurance") == "否" else UNKNOWN
+        return Check("medical", label, status, "职工未纳入大病保险或未填写")
+    return Check("medical", label, MET, "全部参加基本医疗保险，职工纳入大病保险")
 
+
+def _education(people: list[dict[str, Any]], on: date, rules: RuleSet) -> Check:
     children = [
         p
         for p in people[1:]
-        if (age := _age(p.get("birth_date"), on)) is not None and age in COMPULSORY_SCHOOL_AGES
+        if (age := age_on(p.get("birth_date"), on)) is not None and age in rules.school_ages
     ]
-    out_of_school = [
-        p.get("name") or "未填姓名" for p in children if p.get("identity") not in IN_SCHOOL
-    ]
+    out_of_school = [p for p in children if p.get("identity") not in rules.in_school]
     if not children:
-        checks.append(Check("education", "就学有保障", NOT_APPLICABLE, "无义务教育阶段子女"))
-    elif out_of_school:
-        checks.append(
-            Check(
-                "education",
-                "就学有保障",
-                NOT_MET,
-                f"义务教育年龄未在学：{'、'.join(map(str, out_of_school))}",
-            )
+        return Check("education", "就学有保障", NOT_APPLICABLE, "无义务教育阶段子女")
+    if out_of_school:
+        return Check(
+            "education", "就学有保障", NOT_MET, f"义务教育年龄未在学：{_names(out_of_school)}"
         )
-    else:
-        checks.append(Check("education", "就学有保障", MET, f"{len(children)} 名适龄子女均在学"))
+    return Check("education", "就学有保障", MET, f"{len(children)} 名适龄子女均在学")
 
+
+def _social_security(a: Mapping[str, Any]) -> Check:
     pension = a.get("pension_insurance")
     if pension in (None, ""):
-        checks.append(Check("social_security", "社保有保障", UNKNOWN, "未填写养老保险状况"))
-    elif pension == "未参保":
-        checks.append(Check("social_security", "社保有保障", NOT_MET, "职工未参加养老保险"))
-    else:
-        checks.append(Check("social_security", "社保有保障", MET, f"养老保险：{pension}"))
+        return Check("social_security", "社保有保障", UNKNOWN, "未填写养老保险状况")
+    if pension == "未参保":
+        return Check("social_security", "社保有保障", NOT_MET, "职工未参加养老保险")
+    return Check("social_security", "社保有保障", MET, f"养老保险：{pension}")
 
-    safe = a.get("housing_safe")
+
+def _housing(a: Mapping[str, Any], size: int, rules: RuleSet) -> Check:
+    """住房有保障: a safe home, and (unless it is public housing) not crowded."""
+    label = "住房有保障"
+    safe, kind, area = a.get("housing_safe"), a.get("housing_type"), a.get("floor_area")
+    if kind == NO_HOUSE or safe == NO_HOUSE:
+        return Check("housing", label, NOT_MET, "无房")
     if safe in (None, ""):
-        checks.append(Check("housing", "住房有保障", UNKNOWN, "未填写住房安全情况"))
-    elif safe == "安全":
-        checks.append(Check("housing", "住房有保障", MET, "住房安全"))
-    else:
-        checks.append(Check("housing", "住房有保障", NOT_MET, f"住房：{safe}"))
-    return checks
+        return Check("housing", label, UNKNOWN, "未填写住房安全状况")
+    if safe != "安全":
+        return Check("housing", label, NOT_MET, f"住房：{safe}")
+    if kind in PUBLIC_HOUSING:
+        return Check("housing", label, MET, f"住房安全，{kind}（住房保障）")
+    if not isinstance(area, int) or isinstance(area, bool) or area <= 0 or size <= 0:
+        return Check("housing", label, MET, f"住房安全（{kind or '住房类型未填'}，未填建筑面积）")
+    per_person = Decimal(area) / size
+    shown = f"{per_person.quantize(Decimal('0.1'))}"
+    if per_person < rules.min_floor_area_per_person:
+        return Check(
+            "housing",
+            label,
+            NOT_MET,
+            f"{kind or '住房'} {area} 平方米、{size} 人，人均 {shown} 平方米，"
+            f"低于 {rules.min_floor_area_per_person} 平方米",
+        )
+    return Check("housing", label, MET, f"住房安全，{kind or '住房'}人均 {shown} 平方米")
 
 
-@dataclass(frozen=True)
-class MonthCheck:
-    month: str
-    per_capita: int | None
-    standard: int | None
-    above: bool
-
-
-@dataclass
-class ExitAssessment:
-    """Whether the income condition of 脱困 holds; 致困因素消除 stays a cadre's judgement."""
-
-    income_condition_met: bool
-    consecutive_months: int
-    months: list[MonthCheck] = field(default_factory=list)
-    reasons: list[str] = field(default_factory=list)
-
-
-def _month_index(month: str) -> int:
-    year, mon = month.split("-")
-    return int(year) * 12 + int(mon) - 1
-
-
-def exit_assessment(
-    records: Sequence[Mapping[str, Any]],
-    population: int | None,
-    county: str | None,
-    dibao: DibaoLookup,
-) -> ExitAssessment:
-    """家庭人均收入连续 6 个月超过当地低保标准, counted back from the newest month recorded.
-
-    Each record is a Form B ``monthly_records`` row: month 'YYYY-MM', income and expense in 分
-    (household totals for that month). A missing month breaks the run.
-    """
-    if not population or population <= 0:
-        return ExitAssessment(False, 0, reasons=["缺少共同生活人口"])
-    if not county:
-        return ExitAssessment(False, 0, reasons=["缺少居住地区县，无法确定低保标准"])
-    usable = sorted(
-        (
-            r
-            for r in records
-            if isinstance(r.get("month"), str) and isinstance(r.get("income"), int)
-        ),
-        key=lambda r: str(r["month"]),
-    )
-    if not usable:
-        return ExitAssessment(False, 0, reasons=["没有月度收入记录"])
-    months: list[MonthCheck] = []
-    for r in usable:
-        year, mon = str(r["month"]).split("-")
-        standard = dibao(county, date(int(year), int(mon), 1))
-        raw_expense = r.get("expense")
-        expense = raw_expense if isinstance(raw_expense, int) else 0
-        per_capita = monthly_per_capita(int(r["income"]) * 12, expense * 12, population)
-        above = standard is not None and per_capita is not None and per_capita > standard
-        months.append(MonthCheck(str(r["month"]), per_capita, standard, above))
-    run = 0
-    previous: int | None = None
-    for check in reversed(months):
-        index = _month_index(check.month)
-        if not check.above or (previous is not None and index != previous - 1):
-            break
-        run += 1
-        previous = index
-    met = run >= EXIT_MONTHS
-    reasons = []
-    if met:
-        reasons.append(f"最近连续 {run} 个月人均收入超过当地低保标准（截至 {months[-1].month}）")
-        reasons.append("另须核实致困因素已消除")
-    else:
-        reasons.append(f"最近连续超过低保标准仅 {run} 个月，需连续 {EXIT_MONTHS} 个月")
-        if any(m.standard is None for m in months):
-            reasons.append("部分月份缺少当地低保标准")
-    return ExitAssessment(met, run, months, reasons)
-
-
-def assess_household(values: Values, dibao: DibaoLookup, on: date) -> dict[str, Any]:
-    """Both rules for one household, shaped for the CLI's --json and the GUI."""
-    a, b = values.get("A") or {}, values.get("B") or {}
-    population = b.get("population") if isinstance(b.get("population"), int) else None
-    exit_ = exit_assessment(
-        b.get("monthly_records") or [], population, a.get("residence_region"), dibao
-    )
-    return {
-        "guarantees": [c.__dict__ for c in guarantee_checks(values, on)],
-        "exit": {
-            "income_condition_met": exit_.income_condition_met,
-            "consecutive_months": exit_.consecutive_months,
-            "reasons": exit_.reasons,
-            "months": [m.__dict__ for m in exit_.months],
-        },
-    }
+def guarantee_checks(values: Values, on: date, rules: RuleSet | None = None) -> list[Check]:
+    """The 两有五保障 checklist as far as the data can tell; 待核实 where it cannot."""
+    rules = rules or default_rules()
+    a = values.get("A") or {}
+    people = household_people(values)
+    status, reason = _food_check(values)
+    return [
+        Check("has_food", "有吃", status, reason),
+        Check("has_clothing", "有穿", status, reason),
+        _employment(people, on, rules),
+        _medical(a, people),
+        _education(people, on, rules),
+        _social_security(a),
+        _housing(a, len(people), rules),
+    ]

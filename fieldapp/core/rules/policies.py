@@ -1,103 +1,78 @@
-"""The provincial policy catalogs (resources/policies/*.yaml) and 应享未享 hints.
+"""应享未享: the policies a household appears to qualify for and has not received, from its
+province's (or city's) catalog (``rules.catalogs``), and the Form C / Form E rows the GUI adds.
 
-Why: each province lists the help a filed household is entitled to (seed 000: Yunnan's 20
-policies; seed 001: Jiangsu's). Offices keep the catalog as data: who qualifies is a condition in
-the form expression language (docs/form-language.md), evaluated on the household's computed
-values, so a changed rule or amount needs no new program. From a household's data the app lists
-the policies it appears to qualify for but has not recorded in Form C (应享未享), and gives the
-Form C or Form E row the GUI appends when the cadre clicks.
-
-A condition is evaluated once per person (``for: person``: the worker and every family member,
-with the person's own values as plain names) or once for the household (``for: household``);
-the household's forms are always available as ``A.…``, ``B.…`` (calculations done).
+Why: seed 000 (二（二）基本原则) asks that filed households 应享尽享 every policy; a cadre cannot
+keep twenty policies and their conditions in mind at each visit. A condition is evaluated once per
+person (``for: person``: the worker and every living family member, with the person's own values
+as plain names) or once for the household (``for: household``); the household's forms are always
+available as ``A.…``, ``B.…`` (calculations done). A Form C row counts as received only when it is
+not marked 是否落实 = 否: a policy applied for but not yet received stays a hint, marked pending.
+A household whose region has no catalog is told so (``HintReport.message``), never "nothing found".
 """
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from decimal import Decimal
-from pathlib import Path
 from typing import Any
-
-import yaml
 
 from fieldapp.core.forms import expr
 from fieldapp.core.forms.engine import FormEngine
-from fieldapp.core.forms.model import Survey
-from fieldapp.core.paths import RESOURCES_DIR
-from fieldapp.core.values.money import format_yuan, yuan_to_fen
+from fieldapp.core.rules.catalogs import (
+    Catalog,
+    CatalogError,
+    Policy,
+    catalog_for,
+    check_catalog,
+    load_catalogs,
+    no_catalog_message,
+    parse_catalog,
+)
+from fieldapp.core.store.records import SaveResult
+from fieldapp.core.store.store import Store
+from fieldapp.core.values.money import format_yuan
+from fieldapp.core.values.regions import RegionTable
 
-POLICIES_DIR = RESOURCES_DIR / "policies"
-SCOPES = ("person", "household")
-RENEWALS = ("once", "yearly")
+__all__ = [
+    "CatalogError",
+    "HintReport",
+    "PolicyHint",
+    "append_row",
+    "catalog_for",
+    "check_catalog",
+    "form_c_row",
+    "form_e_row",
+    "load_catalogs",
+    "parse_catalog",
+    "policy_hints",
+    "record_hint",
+    "unclaimed_policies",
+]
+
 YEAR = timedelta(days=365)
 WORKER_RELATION = "本人"
 HINT_NOTE = "应享未享提示"
-
-
-class CatalogError(Exception):
-    """A catalog file that cannot be used; the message names the file and the entry."""
-
-
-@dataclass(frozen=True)
-class Policy:
-    id: str
-    number: str
-    """The item's number in the source document."""
-    name: str
-    category: str
-    """Form C 项目类别 of a row recording it."""
-    department: str
-    """Form C 实施部门 (option value)."""
-    departments: str
-    """Responsible departments as the document words it."""
-    amount_fen: int | None
-    """Standard amount per person (or household) and year, pre-filled in Form C; None if it varies."""
-    amount_text: str
-    scope: str
-    """person or household."""
-    qualifies: str | None
-    """Condition (expression); None: listed in the catalog but never hinted (data not on the forms)."""
-    problem: str
-    """Form E 问题类别 when added as a need."""
-    renew: str = "once"
-    """yearly: only a Form C row dated within the last 365 days counts as received."""
-    match: tuple[str, ...] = ()
-    """A Form C row counts as this policy when its name contains one of these words (any row of
-    the categories when empty)."""
-    categories: tuple[str, ...] = ()
-    """Form C categories that can record it (default: its own category)."""
-    income_items: tuple[str, ...] = ()
-    """Form B income items that also show it is received (e.g. 低保金)."""
-    hint: str = ""
-    fund_source: str | None = None
-
-    @property
-    def received_categories(self) -> tuple[str, ...]:
-        return self.categories or (self.category,)
-
-
-@dataclass(frozen=True)
-class Catalog:
-    province: str
-    name: str
-    source: str
-    policies: tuple[Policy, ...]
-    path: Path | None = None
-
-    def policy(self, policy_id: str) -> Policy:
-        for policy in self.policies:
-            if policy.id == policy_id:
-                return policy
-        raise KeyError(f"{self.name}政策目录中没有“{policy_id}”")
+NOT_IMPLEMENTED = "否"
+PERSON_KEYS = (
+    "gender",
+    "birth_date",
+    "health",
+    "disability_grade",
+    "medical_insurance",
+    "pension_insurance",
+    "registered_unemployed",
+    "school_year",
+    "postgraduate_level",
+    "boarding",
+    "special_education",
+)
+"""Values of a person that conditions may read by name, as on the form (worker or member)."""
 
 
 @dataclass(frozen=True)
 class PolicyHint:
-    """One policy the household appears to qualify for and has not recorded (应享未享)."""
+    """One policy the household appears to qualify for and has not received (应享未享)."""
 
     policy_id: str
     policy_name: str
@@ -113,193 +88,21 @@ class PolicyHint:
     problem_category: str
     hint: str = ""
     fund_source: str | None = None
+    pending: bool = False
+    """Applied for (a Form C row marked 是否落实 = 否) but not received yet."""
 
     def to_dict(self) -> dict[str, Any]:
         return dict(self.__dict__)
 
 
-# -- loading ----------------------------------------------------------------------------------
+@dataclass
+class HintReport:
+    """The hints of one household, and which catalog they come from (None: no catalog)."""
 
-
-def _words(value: Any, where: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise CatalogError(f"{where}: 应为文字列表")
-    return tuple(value)
-
-
-def _amount(value: Any, where: str) -> int | None:
-    if value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
-        raise CatalogError(f"{where}: amount 应为金额（元）或 null")
-    try:
-        return yuan_to_fen(Decimal(str(value)))
-    except ArithmeticError:
-        raise CatalogError(f"{where}: amount “{value}”不是金额") from None
-
-
-REQUIRED_KEYS = ("id", "name", "category", "department", "for", "problem")
-KNOWN_KEYS = frozenset(
-    {
-        "id",
-        "number",
-        "name",
-        "category",
-        "department",
-        "departments",
-        "amount",
-        "amount_text",
-        "for",
-        "qualifies",
-        "problem",
-        "renew",
-        "match",
-        "categories",
-        "income_items",
-        "hint",
-        "fund_source",
-    }
-)
-
-
-def parse_catalog(doc: Any, path: Path | None = None) -> Catalog:
-    name = path.name if path else "目录"
-    if not isinstance(doc, dict):
-        raise CatalogError(f"{name}: 顶层应为对象（province, name, source, policies）")
-    province = str(doc.get("province") or "")
-    if not (len(province) == 6 and province.isdigit()):
-        raise CatalogError(f"{name}: province 应为6位省级行政区划代码")
-    entries = doc.get("policies")
-    if not isinstance(entries, list) or not entries:
-        raise CatalogError(f"{name}: policies 应为非空列表")
-    policies: list[Policy] = []
-    seen: set[str] = set()
-    for i, raw in enumerate(entries, 1):
-        where = f"{name}: 第 {i} 项"
-        if not isinstance(raw, dict):
-            raise CatalogError(f"{where}: 应为对象")
-        missing = [k for k in REQUIRED_KEYS if not raw.get(k)]
-        if missing:
-            raise CatalogError(f"{where}: 缺少 {', '.join(missing)}")
-        unknown = sorted(set(raw) - KNOWN_KEYS)
-        if unknown:
-            raise CatalogError(f"{where}（{raw['id']}）: 未知字段 {', '.join(unknown)}")
-        pid = str(raw["id"])
-        where = f"{name}: {pid}"
-        if pid in seen:
-            raise CatalogError(f"{where}: id 重复")
-        seen.add(pid)
-        if raw["for"] not in SCOPES:
-            raise CatalogError(f"{where}: for 只能是 person 或 household")
-        renew = raw.get("renew") or "once"
-        if renew not in RENEWALS:
-            raise CatalogError(f"{where}: renew 只能是 once 或 yearly")
-        qualifies = raw.get("qualifies")
-        if qualifies is not None and not isinstance(qualifies, str):
-            raise CatalogError(f"{where}: qualifies 应为表达式文字或 null")
-        policies.append(
-            Policy(
-                id=pid,
-                number=str(raw.get("number") or ""),
-                name=str(raw["name"]),
-                category=str(raw["category"]),
-                department=str(raw["department"]),
-                departments=str(raw.get("departments") or raw["department"]),
-                amount_fen=_amount(raw.get("amount"), where),
-                amount_text=str(raw.get("amount_text") or ""),
-                scope=str(raw["for"]),
-                qualifies=qualifies,
-                problem=str(raw["problem"]),
-                renew=renew,
-                match=_words(raw.get("match"), f"{where}: match"),
-                categories=_words(raw.get("categories"), f"{where}: categories"),
-                income_items=_words(raw.get("income_items"), f"{where}: income_items"),
-                hint=str(raw.get("hint") or ""),
-                fund_source=raw.get("fund_source"),
-            )
-        )
-    return Catalog(
-        province=province,
-        name=str(doc.get("name") or province),
-        source=str(doc.get("source") or ""),
-        policies=tuple(policies),
-        path=path,
-    )
-
-
-def read_catalogs(directory: Path) -> dict[str, Catalog]:
-    """Every ``*.yaml`` catalog in the directory, by province code."""
-    out: dict[str, Catalog] = {}
-    for path in sorted(directory.glob("*.yaml")):
-        try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-        except yaml.YAMLError as exc:
-            raise CatalogError(f"{path.name}: YAML 格式错误：{exc}") from None
-        catalog = parse_catalog(doc, path)
-        if catalog.province in out:
-            raise CatalogError(f"{path.name}: 省份 {catalog.province} 已有目录")
-        out[catalog.province] = catalog
-    return out
-
-
-@functools.lru_cache(maxsize=1)
-def _bundled() -> dict[str, Catalog]:
-    return read_catalogs(POLICIES_DIR)
-
-
-def load_catalogs(directory: Path | None = None) -> dict[str, Catalog]:
-    """The catalogs shipped in resources/policies (cached), or those of another directory."""
-    return dict(_bundled()) if directory is None else read_catalogs(directory)
-
-
-def catalog_for(
-    region_code: str | None, catalogs: Mapping[str, Catalog] | None = None
-) -> Catalog | None:
-    """The catalog of the province a county code belongs to (None if there is none)."""
-    if not region_code or len(region_code) < 2:
-        return None
-    found = (catalogs if catalogs is not None else load_catalogs()).get(region_code[:2] + "0000")
-    return found
-
-
-def check_catalog(catalog: Catalog, survey: Survey, engine: FormEngine) -> list[str]:
-    """Problems an office should fix: options that Forms C/E do not offer, broken conditions."""
-    problems: list[str] = []
-    c_fields = survey.form("C").field("policies")
-    e_fields = survey.form("E").field("problems")
-    assert c_fields is not None and e_fields is not None
-
-    def options(parent: Any, name: str) -> set[str]:
-        f = parent.child(name)
-        return {o.value for o in f.options} if f is not None else set()
-
-    categories = options(c_fields, "category")
-    departments = options(c_fields, "department")
-    sources = options(c_fields, "fund_source")
-    problem_categories = options(e_fields, "category")
-    name = catalog.path.name if catalog.path else catalog.name
-    for p in catalog.policies:
-        where = f"{name}: {p.id}"
-        for category in (p.category, *p.categories):
-            if category not in categories:
-                problems.append(f"{where}: 项目类别“{category}”不是表C的选项")
-        if p.department not in departments:
-            problems.append(f"{where}: 实施部门“{p.department}”不是表C的选项")
-        if p.fund_source is not None and p.fund_source not in sources:
-            problems.append(f"{where}: 资金来源“{p.fund_source}”不是表C的选项")
-        if p.problem not in problem_categories:
-            problems.append(f"{where}: 问题类别“{p.problem}”不是表E的选项")
-        if p.qualifies is not None:
-            try:
-                expr.parse(p.qualifies, engine.functions)
-            except expr.ExprError as exc:
-                problems.append(f"{where}: 条件无法解析：{exc}")
-    return problems
-
-
-# -- hints ------------------------------------------------------------------------------------
+    catalog: Catalog | None
+    hints: list[PolicyHint] = field(default_factory=list)
+    message: str = ""
+    """What to show when there is nothing to list (no catalog, or nothing unclaimed)."""
 
 
 def _age(birth: Any, on: date) -> int | None:
@@ -309,40 +112,32 @@ def _age(birth: Any, on: date) -> int | None:
 
 
 def people(views: Mapping[str, Mapping[str, Any]], on: date) -> list[dict[str, Any]]:
-    """The worker and every family member in one shape, as expressions see them."""
+    """The worker and every living family member in one shape, as expressions see them."""
     a = views.get("A") or {}
     worker = {
         "name": a.get("name"),
         "relation": WORKER_RELATION,
         "is_worker": True,
-        "gender": a.get("gender"),
-        "birth_date": a.get("birth_date"),
+        **{key: a.get(key) for key in PERSON_KEYS},
         "age": _age(a.get("birth_date"), on),
-        "health": a.get("health"),
-        "disability_grade": a.get("disability_grade"),
         "identity": a.get("work_status"),
         "school": a.get("employer"),
-        "medical_insurance": a.get("medical_insurance"),
-        "pension_insurance": a.get("pension_insurance"),
-        "monthly_income": None,
+        "monthly_income": a.get("monthly_income"),
         "cohabiting": "是",
     }
     out = [worker]
     for m in a.get("members") or []:
+        if m.get("deceased") == "是":
+            continue
         out.append(
             {
                 "name": m.get("name"),
                 "relation": m.get("relation"),
                 "is_worker": False,
-                "gender": m.get("gender"),
-                "birth_date": m.get("birth_date"),
+                **{key: m.get(key) for key in PERSON_KEYS},
                 "age": _age(m.get("birth_date"), on),
-                "health": m.get("health"),
-                "disability_grade": None,
                 "identity": m.get("identity"),
                 "school": m.get("school_or_employer"),
-                "medical_insurance": m.get("medical_insurance"),
-                "pension_insurance": m.get("pension_insurance"),
                 "monthly_income": m.get("monthly_income"),
                 "cohabiting": m.get("cohabiting") or "是",
             }
@@ -369,6 +164,7 @@ def _qualifies(
 def _matching_rows(
     policy: Policy, rows: Sequence[Mapping[str, Any]], on: date
 ) -> list[Mapping[str, Any]]:
+    """Form C rows that record this policy (received or not), within a year when yearly."""
     out = []
     for row in rows:
         if row.get("category") not in policy.received_categories:
@@ -395,24 +191,88 @@ def _describe(person: Mapping[str, Any]) -> str:
     return f"{person.get('name') or '未填姓名'}（{'，'.join(b for b in bits if b)}）"
 
 
-def unclaimed_policies(
+def _text_of(row: Mapping[str, Any]) -> str:
+    return f"{row.get('policy_name') or ''}{row.get('notes') or ''}"
+
+
+def _uncovered(
+    qualified: list[dict[str, Any]],
+    rows: list[Mapping[str, Any]],
+    everyone: list[dict[str, Any]],
+) -> list[dict[str, Any]]:
+    """The qualifying people no row covers: a row naming someone covers them; rows naming
+    nobody count for the people not yet covered, in order."""
+    unmatched = list(rows)
+    remaining = []
+    for person in qualified:
+        name = str(person.get("name") or "")
+        named = next((r for r in unmatched if name and name in _text_of(r)), None)
+        if named is not None:
+            unmatched.remove(named)
+        else:
+            remaining.append(person)
+    anonymous = [
+        r for r in unmatched if not any(str(p.get("name") or "\0") in _text_of(r) for p in everyone)
+    ]
+    return remaining[len(anonymous) :]
+
+
+def _policy_hints(
+    catalog: Catalog,
+    policy: Policy,
+    views: Mapping[str, Mapping[str, Any]],
+    c_rows: list[Mapping[str, Any]],
+    everyone: list[dict[str, Any]],
+    engine: FormEngine,
+    day: date,
+) -> list[PolicyHint]:
+    rows = _matching_rows(policy, c_rows, day)
+    received = [r for r in rows if r.get("implemented") != NOT_IMPLEMENTED]
+    applied = [r for r in rows if r.get("implemented") == NOT_IMPLEMENTED]
+    if policy.scope == "household":
+        if received or not _qualifies(policy, [views], engine, day):
+            return []
+        reason = policy.hint or policy.amount_text
+        return [_hint(catalog, policy, None, reason, pending=bool(applied))]
+    qualified = [p for p in everyone if _qualifies(policy, [p, views], engine, day)]
+    if policy.covers == "household":
+        if received or not qualified:
+            return []
+        names = "、".join(str(p.get("name") or "未填姓名") for p in qualified)
+        reason = f"{names}；{policy.hint or policy.amount_text}"
+        return [_hint(catalog, policy, None, reason, pending=bool(applied))]
+    missing = _uncovered(qualified, received, everyone)
+    still_applied = _uncovered(missing, applied, everyone)
+    return [
+        _hint(
+            catalog,
+            policy,
+            person.get("name"),
+            _describe(person) + (f"；{policy.hint}" if policy.hint else ""),
+            pending=person not in still_applied,
+        )
+        for person in missing
+    ]
+
+
+def policy_hints(
     household: Mapping[str, Mapping[str, Any]],
     engine: FormEngine,
     *,
     on: date | None = None,
     catalog: Catalog | None = None,
-) -> list[PolicyHint]:
-    """应享未享: policies of the household's province it appears to qualify for, with no Form C
-    record (or Form B income item) showing it received. ``household`` is the stored data
-    (form id -> values, as Store.current returns); ``catalog`` defaults to its province's."""
+    regions: RegionTable | None = None,
+) -> HintReport:
+    """应享未享 of one household: ``household`` is the stored data (form id -> values, as
+    Store.current returns); ``catalog`` defaults to the one of its residence."""
     day = on or engine.today
     views = engine.expression_views(household)
-    a = views.get("A") or {}
-    region = a.get("residence_region")
+    region = (views.get("A") or {}).get("residence_region")
+    region = region if isinstance(region, str) else None
     if catalog is None:
-        catalog = catalog_for(region if isinstance(region, str) else None)
+        catalog = catalog_for(region)
     if catalog is None:
-        return []
+        return HintReport(None, [], no_catalog_message(region, regions))
     c_rows = list((household.get("C") or {}).get("policies") or [])
     incomes = [str(r.get("item") or "") for r in (household.get("B") or {}).get("incomes") or []]
     everyone = people(views, day)
@@ -424,44 +284,25 @@ def unclaimed_policies(
             word in item for item in incomes for word in policy.income_items
         ):
             continue
-        rows = _matching_rows(policy, c_rows, day)
-        if policy.scope == "household":
-            if not rows and _qualifies(policy, [views], engine, day):
-                hints.append(_hint(catalog, policy, None, policy.hint or policy.amount_text))
-            continue
-        qualified = [p for p in everyone if _qualifies(policy, [p, views], engine, day)]
-        unmatched = list(rows)
-        remaining = []
-        for person in qualified:
-            name = str(person.get("name") or "")
-            named = next(
-                (
-                    r
-                    for r in unmatched
-                    if name and name in f"{r.get('policy_name') or ''}{r.get('notes') or ''}"
-                ),
-                None,
-            )
-            if named is not None:
-                unmatched.remove(named)
-            else:
-                remaining.append(person)
-        # Rows naming nobody count for the qualifying people not yet covered, in order.
-        anonymous = [
-            r
-            for r in unmatched
-            if not any(
-                str(p.get("name") or "\0") in f"{r.get('policy_name') or ''}{r.get('notes') or ''}"
-                for p in everyone
-            )
-        ]
-        for person in remaining[len(anonymous) :]:
-            reason = _describe(person) + (f"；{policy.hint}" if policy.hint else "")
-            hints.append(_hint(catalog, policy, person.get("name"), reason))
-    return hints
+        hints += _policy_hints(catalog, policy, views, c_rows, everyone, engine, day)
+    message = "" if hints else f"按{catalog.name}帮扶政策目录，未发现应享未享的政策"
+    return HintReport(catalog, hints, message)
 
 
-def _hint(catalog: Catalog, policy: Policy, person: Any, reason: str) -> PolicyHint:
+def unclaimed_policies(
+    household: Mapping[str, Mapping[str, Any]],
+    engine: FormEngine,
+    *,
+    on: date | None = None,
+    catalog: Catalog | None = None,
+) -> list[PolicyHint]:
+    """The hints of ``policy_hints`` (empty when the household has no catalog)."""
+    return policy_hints(household, engine, on=on, catalog=catalog).hints
+
+
+def _hint(
+    catalog: Catalog, policy: Policy, person: Any, reason: str, *, pending: bool = False
+) -> PolicyHint:
     return PolicyHint(
         policy_id=policy.id,
         policy_name=policy.name,
@@ -476,6 +317,7 @@ def _hint(catalog: Catalog, policy: Policy, person: Any, reason: str) -> PolicyH
         problem_category=policy.problem,
         hint=policy.hint,
         fund_source=policy.fund_source,
+        pending=pending,
     )
 
 
@@ -528,6 +370,26 @@ def form_e_row(hint: PolicyHint, on: date) -> RowToAdd:
             "status": "待办",
         },
     )
+
+
+def record_hint(
+    store: Store,
+    household_id: str,
+    hint: PolicyHint,
+    form_id: str,
+    *,
+    author: str,
+    on: date,
+    final: bool | None = None,
+) -> SaveResult:
+    """Append the hint's Form C (applied for) or Form E (a need) row and save the form: final
+    when ``final``, or (None) when the form is final now. ValidationFailed when a final save has
+    errors (nothing saved); the caller may save it as a draft instead."""
+    add = form_c_row(hint, on) if form_id == "C" else form_e_row(hint, on)
+    values = append_row(store.current(household_id), add)
+    if final is None:
+        final = store.current_states(household_id).get(add.form_id) == "final"
+    return store.save_form(household_id, add.form_id, values, author=author, final=final)
 
 
 def append_row(household: Mapping[str, Mapping[str, Any]], add: RowToAdd) -> dict[str, Any]:

@@ -8,6 +8,8 @@ and testable without a screen.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -261,6 +263,7 @@ def history_entries(store: Store, household_id: str) -> list[HistoryEntry]:
         )
     previous = "在档"
     for order, change in enumerate(store.status_history(household_id)):
+        marked = "（人工认定）" if rules_check(change).get("override") else ""
         entries.append(
             (
                 str(change["changed_at"]),
@@ -268,7 +271,7 @@ def history_entries(store: Store, household_id: str) -> list[HistoryEntry]:
                 HistoryEntry(
                     at=str(change["changed_at"]),
                     form_id=STATUS_FORM,
-                    what=f"档案状态：{previous} → {change['status']}",
+                    what=f"档案状态：{previous} → {change['status']}{marked}",
                     state="状态变更",
                     author=str(change.get("author") or ""),
                     status=dict(change),
@@ -279,6 +282,33 @@ def history_entries(store: Store, household_id: str) -> list[HistoryEntry]:
         previous = str(change["status"])
     entries.sort(key=lambda e: (e[0], e[2].form_id != STATUS_FORM, e[1]), reverse=True)
     return [entry for _, _, entry in entries]
+
+
+def rules_check(change: Mapping[str, Any]) -> dict[str, Any]:
+    """What the 脱困/解困 rules said when a status change was made ({} before version 2026.2)."""
+    text = change.get("rules_check")
+    try:
+        check = json.loads(text) if isinstance(text, str) and text else {}
+    except ValueError:
+        return {}
+    return check if isinstance(check, dict) else {}
+
+
+def rules_check_lines(change: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(label, text) rows describing a status change's rules check, for the history view."""
+    check = rules_check(change)
+    if not check:
+        return []
+    verdict = "符合" if check.get("met") else "不符合"
+    rows = [
+        ("规则核对", f"{check.get('assessed_on', '')} {verdict}（结果：{check.get('outcome')}）")
+    ]
+    if check.get("override"):
+        rows.append(("人工认定理由", str(check.get("override_reason") or "")))
+    reasons = check.get("reasons")
+    if isinstance(reasons, list) and reasons:
+        rows.append(("核对依据", "；".join(str(r) for r in reasons)))
+    return rows
 
 
 def previous_revision(entries: list[HistoryEntry], revision: Revision) -> Revision | None:

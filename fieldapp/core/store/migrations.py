@@ -474,3 +474,38 @@ def m008_search_grams(db: Database) -> None:
     )
     db.execute("INSERT INTO households_grams(households_grams) VALUES ('rebuild')")
     db.execute("CREATE INDEX households_list_order ON households(archive_no, name, id)")
+
+
+@migrations()
+def m009_minimum_wage_standards(db: Database) -> None:
+    """Local monthly minimum wages by county and effective date (issue 12): an able-bodied member
+    of working age without a job is counted at this wage in Form B. Append-only, like the 低保
+    standards beside it, and sent to laptops in assign bundles."""
+    db.table("minimum_wage_standards").create(
+        {
+            "id": str,
+            "county_code": str,
+            "effective_from": str,
+            "amount_fen": int,
+            "source": str,
+            "entered_at": str,
+            "entered_by": str,
+        },
+        pk="id",
+        not_null={"county_code", "effective_from", "amount_fen"},
+    )
+    db.table("minimum_wage_standards").create_index(["county_code", "effective_from"])
+    for verb in ("UPDATE", "DELETE"):
+        db.execute(
+            f"CREATE TRIGGER minimum_wage_standards_no_{verb.lower()} BEFORE {verb} ON "
+            "minimum_wage_standards BEGIN "
+            "SELECT RAISE(ABORT, 'minimum_wage_standards is append-only'); END"
+        )
+
+
+@migrations()
+def m010_status_change_checks(db: Database) -> None:
+    """What the 脱困/解困 rules said when a status change was made (issue 12): JSON with the
+    outcome, whether the rules were met, the reasons, and the override reason when a cadre
+    changed the status although they were not. Null for changes made before this version."""
+    db.table("status_changes").add_column("rules_check", str)

@@ -50,10 +50,19 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
     def engine(self, today: date | None = None) -> FormEngine:
         if today is not None:
             return FormEngine(
-                self.survey, regions=self.regions, dibao=self.dibao_standard, today=today
+                self.survey,
+                regions=self.regions,
+                dibao=self.dibao_standard,
+                minimum_wage=self.minimum_wage,
+                today=today,
             )
         if self._engine is None:
-            self._engine = FormEngine(self.survey, regions=self.regions, dibao=self.dibao_standard)
+            self._engine = FormEngine(
+                self.survey,
+                regions=self.regions,
+                dibao=self.dibao_standard,
+                minimum_wage=self.minimum_wage,
+            )
         return self._engine
 
     # -- households -------------------------------------------------------------------------
@@ -276,7 +285,18 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
 
     # -- status ---------------------------------------------------------------------------
 
-    def set_status(self, household_id: str, status: str, *, reason: str, author: str) -> None:
+    def set_status(
+        self,
+        household_id: str,
+        status: str,
+        *,
+        reason: str,
+        author: str,
+        check: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Record a status change; ``check`` is what the 脱困/解困 rules said (kept as JSON with
+        the change, an override marked in it). Call it through ``rules.status_change``, which
+        runs the rules first."""
         if status not in STATUSES:
             raise StoreError(f"档案状态只能是：{'、'.join(STATUSES)}（收到“{status}”）")
         if not reason.strip():
@@ -291,17 +311,18 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
                     "reason": reason.strip(),
                     "changed_at": now_iso(),
                     "author": author,
+                    "rules_check": (
+                        None if check is None else json.dumps(check, ensure_ascii=False)
+                    ),
                 }
             )
             self.db.table("households").update(
                 household["id"], {"status": status, "updated_at": now_iso()}
             )
-            self.audit(
-                author,
-                "set_status",
-                household_id=household["id"],
-                detail={"from": household["status"], "to": status, "reason": reason},
-            )
+            detail = {"from": household["status"], "to": status, "reason": reason}
+            if check is not None and check.get("override"):
+                detail["override"] = True
+            self.audit(author, "set_status", household_id=household["id"], detail=detail)
 
     def status_history(self, household_id: str) -> list[dict[str, Any]]:
         return list(

@@ -12,12 +12,14 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
 from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
+from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
@@ -29,7 +31,14 @@ from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
 from fieldapp.core.sync.merge import is_known, receive_revision
-from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, OPTIONAL_COUNTED, log_bundle
+from fieldapp.core.sync.records import (
+    COUNTED,
+    KIND_ASSIGN,
+    KIND_UP,
+    STANDARD_RECORDS,
+    log_bundle,
+    normalised_counts,
+)
 from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation, remember
@@ -56,10 +65,9 @@ class Applier:
         self.author = author
         self.report = report
         self.progress = progress
-        self.counted = (*COUNTED, *(k for k in OPTIONAL_COUNTED if k in self.m["counts"]))
-        self.total = sum(int(self.m["counts"].get(k, 0)) for k in self.counted)
+        self.total = sum((normalised_counts(self.m["counts"]) or {}).values())
         self.done = 0
-        self.counts = dict.fromkeys(self.counted, 0)
+        self.counts = dict.fromkeys(COUNTED, 0)
         self.declared: set[str] = set()
         self.new: set[str] = set()
         self.updated: set[str] = set()
@@ -95,7 +103,8 @@ class Applier:
             "revision": self._revision,
             "status": self._status,
             "audit": self._audit,
-            "dibao": self._dibao,
+            "dibao": self._standard,
+            "min_wage": self._standard,
             "revocation": self._revocation,
             "end": self._end,
         }.get(str(kind))
@@ -286,13 +295,16 @@ class Applier:
         _text(r.get("device_id"), "变更设备", limit=64)
         self._time(r.get("changed_at"), "变更时间", record_label(authors.STATUS, sid))
         member = self._authored(authors.STATUS, r)
+        check = r.get("rules_check")
+        if check is not None and not isinstance(check, dict):
+            raise fail("数据包中的状态变更核对结果格式不正确")
         self._count("status_changes")
         if self.exec("select 1 from status_changes where id = ?", [sid]).fetchone():
             self._keep(authors.STATUS, sid, member, False)
             return
         self.exec(
-            "insert into status_changes (id, household_id, status, reason, changed_at, author) "
-            "values (?, ?, ?, ?, ?, ?)",
+            "insert into status_changes (id, household_id, status, reason, changed_at, author, "
+            "rules_check) values (?, ?, ?, ?, ?, ?, ?)",
             [
                 sid,
                 hid,
@@ -300,6 +312,7 @@ class Applier:
                 _text(r.get("reason"), "原因"),
                 _text(r.get("changed_at"), "变更时间", optional=False, limit=64),
                 _text(r.get("author"), "变更人", limit=200),
+                None if check is None else json.dumps(check, ensure_ascii=False),
             ],
         )
         self._keep(authors.STATUS, sid, member, True)
@@ -345,31 +358,33 @@ class Applier:
         self.report.added["audit"] += 1
         self.changed = True
 
-    def _dibao(self, r: Mapping[str, Any]) -> None:
+    def _standard(self, r: Mapping[str, Any]) -> None:
+        """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
+        spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
         if self.kind != KIND_ASSIGN:
-            raise fail("笔记本数据包不应包含低保标准")
-        did = check_uuid(r.get("id"), "低保标准 ID")
+            raise fail(f"笔记本数据包不应包含{spec.label}")
+        did = check_uuid(r.get("id"), f"{spec.label} ID")
         county = _text(r.get("county_code"), "区县代码", optional=False, limit=6) or ""
         since = _text(r.get("effective_from"), "生效日期", optional=False, limit=10) or ""
-        amount = _int(r.get("amount_fen"), "低保标准", 1, 10_000_000 - 1)
+        amount = _int(r.get("amount_fen"), spec.label, 1, 10_000_000 - 1)
         if not self.store.regions.get(county):
-            raise fail(f"数据包中的低保标准区县代码 {county} 不存在")
+            raise fail(f"数据包中的{spec.label}区县代码 {county} 不存在")
         try:
             date.fromisoformat(since)
         except ValueError:
-            raise fail("数据包中的低保标准生效日期不正确") from None
-        self._count("dibao_standards")
-        if self.exec("select 1 from dibao_standards where id = ?", [did]).fetchone():
+            raise fail(f"数据包中的{spec.label}生效日期不正确") from None
+        self._count(spec.table)
+        if self.exec(f"select 1 from {spec.table} where id = ?", [did]).fetchone():
             return
         same = self.exec(
-            "select amount_fen from dibao_standards where county_code = ? and effective_from = ? "
+            f"select amount_fen from {spec.table} where county_code = ? and effective_from = ? "
             "order by rowid desc limit 1",
             [county, since],
         ).fetchone()
         if same is not None and same[0] == amount:
             return  # the same standard, entered separately here (every store seeds its own rows)
         self.exec(
-            "insert into dibao_standards (id, county_code, effective_from, amount_fen, source, "
+            f"insert into {spec.table} (id, county_code, effective_from, amount_fen, source, "
             "entered_at, entered_by) values (?, ?, ?, ?, ?, ?, ?)",
             [
                 did,
@@ -381,7 +396,7 @@ class Applier:
                 _text(r.get("entered_by"), "录入人", limit=200),
             ],
         )
-        self.report.added["dibao_standards"] += 1
+        self.report.added[spec.table] += 1
         self.changed = True
 
     def _revocation(self, r: Mapping[str, Any]) -> None:
@@ -398,7 +413,10 @@ class Applier:
             self.changed = True
 
     def _end(self, r: Mapping[str, Any]) -> None:
-        if r.get("bundle_id") != self.m["bundle_id"] or r.get("counts") != self.counts:
+        if (
+            r.get("bundle_id") != self.m["bundle_id"]
+            or normalised_counts(r.get("counts")) != self.counts
+        ):
             raise fail("载荷的结束标记与内容不符")
         self.ended = True
         self.done -= 1
@@ -406,7 +424,7 @@ class Applier:
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
-        expected = {k: int(self.m["counts"].get(k, 0)) for k in self.counted}
+        expected = normalised_counts(self.m["counts"])
         if expected != self.counts:
             raise fail(f"载荷内容与清单计数不符（清单 {expected}，实际 {self.counts}）")
         store = self.store

@@ -21,6 +21,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import ec
 
+from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import (
@@ -34,17 +35,18 @@ from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.records import (
     KIND_ASSIGN,
     KIND_UP,
+    STANDARD_RECORDS,
     Counter,
     Record,
     attachment_record,
     attachment_refs,
     build_manifest,
-    dibao_record,
     household_record,
     households_digest,
     log_bundle,
     revision_record,
     revocation_record,
+    standard_record,
     status_record,
 )
 from fieldapp.core.sync.report import ImportReport
@@ -126,8 +128,12 @@ def assign_bundle(
         for digest in sorted(refs):
             rows = list(db.query("select * from attachments where sha256 = ?", [digest]))
             yield from counter.wrap("attachments", map(attachment_record, rows))
-        dibao = db.query("select * from dibao_standards order by rowid")
-        yield from counter.wrap("dibao_standards", map(dibao_record, dibao))
+        for record_type, kind in STANDARD_RECORDS.items():
+            spec = standard_kind(kind)
+            table_rows = db.query(f"select * from {spec.table} order by rowid")
+            yield from counter.wrap(
+                spec.table, (standard_record(record_type, row) for row in table_rows)
+            )
         revoked = revocation.revocations(store).entries.values()
         yield from counter.wrap("revocations", map(revocation_record, revoked))
         for hid in ids:

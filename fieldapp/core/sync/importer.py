@@ -29,7 +29,7 @@ from fieldapp.core.sync.container import (
     verify_signature,
 )
 from fieldapp.core.sync.fields import check_uuid, fail
-from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, OPTIONAL_COUNTED
+from fieldapp.core.sync.records import KIND_ASSIGN, KIND_UP, normalised_counts
 from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
 
@@ -139,12 +139,7 @@ def check_envelope(store: Store, env: Envelope) -> tuple[identity.StaffInfo, str
             f"{name} 使用本软件不认识的表单版本 {', '.join(sorted(set(unknown)))}"
             f"（本机为 {store.survey.version}），请先升级户户清"
         )
-    counts = m.get("counts")
-    present = [k for k in OPTIONAL_COUNTED if k in counts] if isinstance(counts, dict) else []
-    if not isinstance(counts, dict) or any(
-        not isinstance(counts.get(k), int) or isinstance(counts.get(k), bool)
-        for k in (*COUNTED, *present)
-    ):
+    if normalised_counts(m.get("counts")) is None:
         raise fail(f"{name} 的清单缺少计数")
     if not isinstance(m.get("key_wrap"), dict):
         raise fail(f"{name} 的清单缺少密钥封装")

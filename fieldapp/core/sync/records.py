@@ -13,6 +13,7 @@ from typing import Any
 
 from fieldapp import __version__
 from fieldapp.core.store.records import now_iso
+from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import FORMAT_NAME, FORMAT_VERSION
@@ -22,9 +23,19 @@ from fieldapp.core.trust.revocation import Revocation
 KIND_UP = "laptop-to-hq"
 KIND_ASSIGN = "hq-to-laptop"
 KINDS = (KIND_UP, KIND_ASSIGN)
-COUNTED = ("households", "revisions", "status_changes", "audit", "attachments", "dibao_standards")
-# counted only when present, so bundles without them stay readable by older versions
-OPTIONAL_COUNTED = ("revocations",)
+COUNTED = (
+    "households",
+    "revisions",
+    "status_changes",
+    "audit",
+    "attachments",
+    "dibao_standards",
+    "minimum_wage_standards",
+    "revocations",
+)
+# Counts missing from an older bundle are read as 0 (normalised_counts).
+STANDARD_RECORDS = {"dibao": DIBAO, "min_wage": MINIMUM_WAGE}
+"""Payload record type -> the kind of local standard it carries (assign bundles only)."""
 
 Record = dict[str, Any] | bytes
 """A payload record: a JSON object, or one already encoded as a line (without the newline)."""
@@ -99,7 +110,10 @@ def revision_record(clocks: Clocks, row: Mapping[str, Any]) -> bytes:
 
 def status_record(row: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("id", "household_id", "status", "reason", "changed_at", "author")
-    return {"t": "status", **{k: row[k] for k in keys}}
+    record = {"t": "status", **{k: row[k] for k in keys}}
+    if row.get("rules_check"):
+        record["rules_check"] = json.loads(row["rules_check"])
+    return record
 
 
 def audit_record(row: Mapping[str, Any]) -> dict[str, Any]:
@@ -107,17 +121,34 @@ def audit_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return {"t": "audit", **{k: row[k] for k in keys}, "detail": json.loads(row["detail"] or "{}")}
 
 
+STANDARD_KEYS = (
+    "id",
+    "county_code",
+    "effective_from",
+    "amount_fen",
+    "source",
+    "entered_at",
+    "entered_by",
+)
+
+
+def standard_record(record_type: str, row: Mapping[str, Any]) -> dict[str, Any]:
+    """A row of a standards table as a ``dibao`` or ``min_wage`` payload record."""
+    return {"t": record_type, **{k: row[k] for k in STANDARD_KEYS}}
+
+
 def dibao_record(row: Mapping[str, Any]) -> dict[str, Any]:
-    keys = (
-        "id",
-        "county_code",
-        "effective_from",
-        "amount_fen",
-        "source",
-        "entered_at",
-        "entered_by",
-    )
-    return {"t": "dibao", **{k: row[k] for k in keys}}
+    return standard_record("dibao", row)
+
+
+def normalised_counts(counts: Any) -> dict[str, int] | None:
+    """Counts with every kind present (a bundle from before a kind existed omits it); None if
+    they name a kind this version does not know or are not counts."""
+    if not isinstance(counts, dict) or set(counts) - set(COUNTED):
+        return None
+    if not all(isinstance(v, int) and not isinstance(v, bool) for v in counts.values()):
+        return None
+    return {k: int(counts.get(k, 0)) for k in COUNTED}
 
 
 def revocation_record(revocation: Revocation) -> dict[str, Any]:

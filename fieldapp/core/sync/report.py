@@ -26,7 +26,15 @@ class ImportReport:
     )
     added: dict[str, int] = field(
         default_factory=lambda: dict.fromkeys(
-            ("status_changes", "audit", "attachments", "dibao_standards", "revocations"), 0
+            (
+                "status_changes",
+                "audit",
+                "attachments",
+                "dibao_standards",
+                "minimum_wage_standards",
+                "revocations",
+            ),
+            0,
         )
     )
     already_imported: bool = False
