@@ -48,18 +48,26 @@ def open_db(args: argparse.Namespace, create: bool = True) -> Any:
 
 
 def read_json(source: str) -> Any:
+    """A JSON file (``-`` = stdin), refused cleanly when missing, too large, too deep or not JSON."""
+    from fieldapp.core.values.jsontext import parse_json
+    from fieldapp.core.values.limits import JSON_MAX_BYTES
+
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data: str | bytes
+        if source == "-":
+            stream = getattr(sys.stdin, "buffer", sys.stdin)  # a test may swap in a StringIO
+            data = stream.read(JSON_MAX_BYTES + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(JSON_MAX_BYTES + 1)
     except FileNotFoundError:
         raise CliError(f"文件不存在：{source}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{source} 不是 UTF-8 文本") from None
+    except OSError as exc:
+        raise CliError(f"无法读取 {source}：{exc.strerror}") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(
-            f"{source} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
-        ) from None
+        return parse_json(data, source)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
 
 
 def parse_day(text: str | None, what: str) -> date | None:
