@@ -19,7 +19,7 @@ def _household_summary(row: dict[str, Any], regions: Any) -> dict[str, Any]:
         "name": row["name"],
         "id_number": row["id_number"],
         "region_code": row["region_code"],
-        "region": regions.full_name(row["region_code"]) if row["region_code"] else "",
+        "region": regions.display_name(row["region_code"]) if row["region_code"] else "",
         "category": row["category"],
         "status": row["status"],
         "clears": json.loads(row["clears"] or "[]"),
@@ -63,7 +63,7 @@ def _show_value(field: Any, value: Any, regions: Any) -> str:
     if field.type == "money" and isinstance(value, int):
         return f"{format_yuan(value)} 元"
     if field.type == "region" and isinstance(value, str):
-        return f"{regions.full_name(value)} ({value})"
+        return f"{regions.display_name(value)} ({value})"
     if field.type == "select_multiple" and isinstance(value, list):
         return "、".join(map(str, value))
     if field.type == "signature":

@@ -102,7 +102,7 @@ class HouseholdModel(QAbstractTableModel):
             return None
         if key == "region":
             code = row.get("region_code")
-            return self._store.regions.full_name(code) if code else ""
+            return self._store.regions.display_name(code) if code else ""
         if key == "clears":
             done = set(json.loads(row.get("clears") or "[]"))
             marks = "".join("●" if clear in done else "○" for clear in SIX_CLEARS)

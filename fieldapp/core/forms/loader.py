@@ -166,7 +166,7 @@ def _build_field(
         key: raw[key]
         for key in (
             "hint required relevant constraint constraint_message constraint_severity calculate "
-            "default readonly max_length multiline min max allow_future max_selected "
+            "default readonly max_length multiline charset min max allow_future max_selected "
             "birth_date_field gender_field level within min_rows max_rows row_title max_files"
         ).split()
         if key in raw
@@ -211,6 +211,8 @@ def _check_field_keys(
             out.add(file, where, f"{key} 指向不存在的字段“{target}” / unknown field")
     if f.row_title is not None and f.child(f.row_title) is None:
         out.add(file, where, f"row_title 指向不存在的子字段“{f.row_title}”")
+    if f.charset is not None and f.type != "text":
+        out.add(file, where, "charset 只用于 text 字段 / charset applies to text fields only")
     if f.type == "region":
         if f.level not in REGION_LEVELS:
             out.add(file, where, f"level 只能是 {'/'.join(REGION_LEVELS)}")

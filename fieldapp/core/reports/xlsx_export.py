@@ -21,6 +21,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
@@ -38,6 +39,7 @@ from fieldapp.core.reports.stats import (
 )
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.glyphs import code_name
 from fieldapp.core.values.money import fen_to_yuan
 from fieldapp.core.values.regions import RegionTable
 
@@ -170,9 +172,15 @@ class _Sheet:
                 cell.number_format = number_format
                 row.append(cell)
             else:
-                row.append(value)
+                row.append(cell_text(value) if isinstance(value, str) else value)
         self.ws.append(row)
         self.rows += 1
+
+
+def cell_text(text: str) -> str:
+    """Text a worksheet can hold: control characters Excel refuses are shown as [U+0007] (never
+    dropped, and never the traceback openpyxl would raise)."""
+    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"[{code_name(m.group())}]", text)
 
 
 def _form_fields(form: Form) -> list[Field]:

@@ -25,3 +25,7 @@ class ValidationFailed(StoreError):
     def __init__(self, message: str, problems: list[Problem]) -> None:
         super().__init__(message)
         self.problems = problems
+
+
+class Unstorable(StoreError):
+    """A value of impossible shape or over a hard cap (forms.storable): not even a draft is saved."""

@@ -19,7 +19,8 @@ from typing import Any
 
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.store.attachments import AttachmentsMixin
-from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
+from fieldapp.core.forms.storable import unstorable
+from fieldapp.core.store.errors import NotFound, StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.index import IndexMixin
 from fieldapp.core.store.records import STATUSES, Revision, SaveResult, now_iso
 from fieldapp.core.store.search import SearchMixin
@@ -152,6 +153,8 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
         unknown = self.engine(today).unknown_fields(form_id, data)
         if unknown:
             raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
+        if (refusal := unstorable(form, data)) is not None:
+            raise Unstorable(refusal)
         household = dict(self.current(household_id))
         data = _carry_row_ids(household.get(form_id) or {}, data)
         household[form_id] = dict(data)

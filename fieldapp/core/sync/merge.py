@@ -27,7 +27,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldapp.core.store.errors import StoreError, ValidationFailed
+from fieldapp.core.forms.storable import unstorable
+from fieldapp.core.store.errors import StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.records import Revision, now_iso
 from fieldapp.core.store.store import Store
 
@@ -387,6 +388,8 @@ def resolve_conflict(
         unknown = store.engine().unknown_fields(form_id, merged)
         if unknown:
             raise ConflictError(f"合并数据中没有这些字段：{'、'.join(unknown)}")
+        if (refusal := unstorable(store.survey.form(form_id), merged)) is not None:
+            raise Unstorable(refusal)
         household = dict(store.current(hid))
         household[form_id] = dict(merged)
         result = store.engine().validate(household, form_id)

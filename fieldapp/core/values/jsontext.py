@@ -34,7 +34,7 @@ def parse_json(
     except UnicodeDecodeError:
         raise BadJson(f"{what} 不是 UTF-8 文本") from None
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=lambda name: _no_constant(name, what))
     except json.JSONDecodeError as exc:
         raise BadJson(
             f"{what} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
@@ -44,6 +44,11 @@ def parse_json(
     if depth(value, max_depth) > max_depth:
         raise _too_deep(what, max_depth)
     return value
+
+
+def _no_constant(name: str, what: str) -> Any:
+    """NaN and Infinity are not JSON (Python reads them; SQLite's JSON functions do not)."""
+    raise BadJson(f"{what} 不是有效的 JSON：{name} 不是 JSON 数值")
 
 
 def depth(value: Any, stop: int = JSON_MAX_DEPTH) -> int:

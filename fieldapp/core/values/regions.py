@@ -136,6 +136,14 @@ class RegionTable:
             raise KeyError(code)
         return " ".join(region.name for region in path)
 
+    def display_name(self, code: str) -> str:
+        """``full_name`` for showing a stored value: a code not in the table (abolished, or typed
+        into a draft) reads as itself, marked, instead of failing."""
+        path = self.path(code)
+        if not path:
+            return f"{code}（代码未收录）"
+        return " ".join(region.name for region in path)
+
     def is_current(self, code: str) -> bool:
         """True if ``code`` is in the newest revision."""
         return code in self._by_code
