@@ -82,6 +82,12 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         )
     signed = f"，已由 {signer.name} 签章" if signer is not None else ""
     print(f"已生成台账：{info.path}（{info.households} 户，{info.pages} 页{signed}）")
+    if info.unprintable:
+        print(
+            "提醒：表册字体无法打印以下字符，已按 Unicode 编码印出（表册末尾有注）："
+            + "、".join(info.unprintable),
+            file=sys.stderr,
+        )
     return 0
 
 

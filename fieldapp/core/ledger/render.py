@@ -41,7 +41,8 @@ from fieldapp.core.ledger.doc import (
     SignatureBox,
     build,
 )
-from fieldapp.core.ledger.layout import LedgerLayout, load_household
+from fieldapp.core.ledger.household import load_household
+from fieldapp.core.ledger.layout import LedgerLayout
 from fieldapp.core.ledger.sign import (
     SignatureReport,
     SignerIdentity,
@@ -53,6 +54,7 @@ from fieldapp.core.ledger.sign import (
 )
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.glyphs import printable
 from fieldapp.core.values.money import format_yuan
 
 __all__ = [
@@ -113,6 +115,8 @@ class LedgerInfo:
     signature_box: SignatureBox | None
     countersignature_box: SignatureBox | None
     signed: bool = False
+    unprintable: tuple[str, ...] = ()
+    """Characters the font lacks, printed as '[U+1F600]', with where (see ledger.household)."""
 
 
 def _check_output(out_path: Path | str) -> Path:
@@ -197,7 +201,9 @@ def render_household_ledger(
             log=log,
         )
         staff, reviewer, signed = _signed(temp, log, signer)
-    return LedgerInfo(path, log.pages, 1, staff, reviewer, signed)
+    return LedgerInfo(
+        path, log.pages, 1, staff, reviewer, signed, unprintable=tuple(layout.unprintable)
+    )
 
 
 def countersign_ledger(source: Path | str, out_path: Path | str, identity: SignerIdentity) -> str:
@@ -270,7 +276,7 @@ class _Summary:
             else:
                 cells.append("" if value is None else str(value))
         return [
-            st.fit_text(text, width - 4, SUMMARY_SIZE)
+            st.fit_text(printable(text), width - 4, SUMMARY_SIZE)
             for text, width in zip(cells, self.widths, strict=True)
         ]
 
@@ -383,7 +389,9 @@ def render_batch_ledger(
         staff, reviewer, signed = _signed(temp, log, signer)
     if progress is not None:
         progress(total, total)
-    return LedgerInfo(path, log.pages, total, staff, reviewer, signed)
+    return LedgerInfo(
+        path, log.pages, total, staff, reviewer, signed, unprintable=tuple(layout.unprintable)
+    )
 
 
 def household_ids_for(
