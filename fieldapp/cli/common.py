@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -41,10 +42,16 @@ def db_path(args: argparse.Namespace) -> Path:
     return Path(args.db) if args.db else default_db_path()
 
 
-def open_db(args: argparse.Namespace, create: bool = True) -> Any:
+def open_db(args: argparse.Namespace, create: bool = False) -> Any:
+    """The store at --db. A file that does not exist is refused, so a mistyped path never quietly
+    starts an empty database; commands that start one (demo, hq init, enroll) pass ``create``,
+    and ``--create`` lets any command start one."""
     from fieldapp.core.store.database import open_store
 
-    return open_store(db_path(args), create=create)
+    path = db_path(args)
+    if not path.exists() and not (create or getattr(args, "create", False)):
+        raise CliError(f"数据库文件不存在：{path}（路径是否写错？若要新建数据库，请加 --create）")
+    return open_store(path, create=True)
 
 
 def read_json(source: str) -> Any:
@@ -68,6 +75,18 @@ def read_json(source: str) -> Any:
         return parse_json(data, source)
     except ValueError as exc:
         raise CliError(str(exc)) from None
+
+
+def region_arg(text: str | None) -> str | None:
+    """A --region value: a region code or its prefix, digits only (so "%" selects nothing)."""
+    if text is None:
+        return None
+    code = text.strip()
+    if not re.fullmatch(r"[0-9]{2,6}", code):
+        raise CliError(
+            f"--region 应为行政区划代码或其前缀（2–6 位数字，如 530000、5301），收到“{text}”"
+        )
+    return code
 
 
 def parse_day(text: str | None, what: str) -> date | None:

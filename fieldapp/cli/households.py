@@ -9,7 +9,14 @@ from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from fieldapp.cli.common import CliError, acting_user, open_db, print_json, read_json
+from fieldapp.cli.common import (
+    CliError,
+    acting_user,
+    open_db,
+    print_json,
+    read_json,
+    region_arg,
+)
 
 
 def _household_summary(row: dict[str, Any], regions: Any) -> dict[str, Any]:
@@ -32,9 +39,10 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
+    region = region_arg(args.region)
     store = open_db(args)
     rows = store.search(
-        args.query or "", status=args.status, region_prefix=args.region, limit=args.limit or None
+        args.query or "", status=args.status, region_prefix=region, limit=args.limit or None
     )
     summaries = [_household_summary(r, store.regions) for r in rows]
     if args.json:

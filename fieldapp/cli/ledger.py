@@ -20,7 +20,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import CliError, open_db, print_json, read_passphrase
+from fieldapp.cli.common import CliError, open_db, print_json, read_passphrase, region_arg
 
 ROLE_NAMES = {"cadre": "入户干部", "office": "机关工作人员", "reviewer": "审核人"}
 
@@ -61,6 +61,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         raise CliError("请指定一户（户 ID、档案编号或身份证号），或用 --all / --region / --status")
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
+    args.region = region_arg(args.region)
     store = open_db(args, create=False)
     signer = _identity(args, store) if args.sign else None
     if not batch:

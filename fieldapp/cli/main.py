@@ -53,6 +53,12 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--user", help="操作人姓名，记入审计日志（默认 $FIELDAPP_USER 或系统用户名）"
     )
+    parser.add_argument(
+        "--create",
+        action="store_true",
+        help="数据库文件不存在时新建（默认拒绝，以免路径写错时悄悄新建空库；"
+        "demo、hq init、enroll 总是可以新建）",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
 

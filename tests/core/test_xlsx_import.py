@@ -256,7 +256,7 @@ def test_cli_template_and_import(
     assert out.exists()
     capsys.readouterr()
     report = tmp_path / "r.csv"
-    args = ["--db", str(db), "--user", "导入员", "archive", "import-xlsx", str(filled)]
+    args = ["--db", str(db), "--create", "--user", "导入员", "archive", "import-xlsx", str(filled)]
     assert main([*args, "--report", str(report), "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert (doc["created"], doc["rejected"]) == (2, 4) and report.exists()

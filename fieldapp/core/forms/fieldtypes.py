@@ -100,7 +100,9 @@ def _text(f: Field, value: Any, ctx: Context) -> Coerced:
         )
     missing = [c for c in undrawable(text) if not CONTROL_CHARS.match(c)]  # reported above
     if missing and f.charset == "name":
-        result.fail("unprintable", f"{describe(missing)}无法打印（表册字体没有这个字），请改用常用字")
+        result.fail(
+            "unprintable", f"{describe(missing)}无法打印（表册字体没有这个字），请改用常用字"
+        )
     elif missing:
         result.warn(
             "unprintable",

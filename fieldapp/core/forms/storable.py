@@ -53,9 +53,7 @@ def _shape(value: Any) -> str:
     return "数字" if isinstance(value, int | float) else "文字"
 
 
-def _shape_problems(
-    fields: Sequence[Field], data: Mapping[str, Any], prefix: str
-) -> Iterator[str]:
+def _shape_problems(fields: Sequence[Field], data: Mapping[str, Any], prefix: str) -> Iterator[str]:
     by_name = {f.name: f for f in fields}
     for key, value in data.items():
         f = by_name.get(key)
@@ -72,7 +70,7 @@ def _shape_problems(
                 continue
             for i, row in enumerate(value, 1):
                 if not isinstance(row, Mapping):
-                    yield f"“{label}”第 {i} 行应为对象（{{\"字段名\": 值}}），而不是{_shape(row)}"
+                    yield f'“{label}”第 {i} 行应为对象（{{"字段名": 值}}），而不是{_shape(row)}'
                 else:
                     yield from _shape_problems(f.fields, row, f"{label}第 {i} 行 ")
         elif f.type == "signature":

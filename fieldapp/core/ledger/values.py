@@ -113,10 +113,10 @@ class SignatureDrawing(Flowable):  # type: ignore[misc]
                 mask="auto",
             )
             return
-        raw = value.get("strokes")
+        drawn: Any = value.get("strokes")
         strokes = [
             [(float(p[0]), float(p[1])) for p in stroke if _is_point(p)]
-            for stroke in (raw if isinstance(raw, list) else [])
+            for stroke in (drawn if isinstance(drawn, list) else [])
             if isinstance(stroke, list)
         ]
         points = [p for stroke in strokes for p in stroke]

@@ -180,7 +180,8 @@ class _Sheet:
 def cell_text(text: str) -> str:
     """Text a worksheet can hold: control characters Excel refuses are shown as [U+0007] (never
     dropped, and never the traceback openpyxl would raise)."""
-    return ILLEGAL_CHARACTERS_RE.sub(lambda m: f"[{code_name(m.group())}]", text)
+    shown: str = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"[{code_name(m.group())}]", text)
+    return shown
 
 
 def _form_fields(form: Form) -> list[Field]:

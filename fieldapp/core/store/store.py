@@ -18,8 +18,8 @@ from datetime import date
 from typing import Any
 
 from fieldapp.core.forms.engine import FormEngine
-from fieldapp.core.store.attachments import AttachmentsMixin
 from fieldapp.core.forms.storable import unstorable
+from fieldapp.core.store.attachments import AttachmentsMixin
 from fieldapp.core.store.errors import NotFound, StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.index import IndexMixin
 from fieldapp.core.store.records import STATUSES, Revision, SaveResult, now_iso

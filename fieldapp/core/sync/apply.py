@@ -18,13 +18,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync.container import BundleError, Envelope
 from fieldapp.core.sync.merge import Clocks, is_known, receive_revision
 from fieldapp.core.sync.records import COUNTED, KIND_ASSIGN, KIND_UP, log_bundle
 from fieldapp.core.trust import identity
+from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
 HEX64 = re.compile(r"^[0-9a-f]{64}$")
@@ -203,7 +203,7 @@ class Applier:
         digest = _text(r.get("sha256"), "附件摘要", optional=False) or ""
         if not HEX64.match(digest):
             raise fail("数据包中的附件摘要格式不正确")
-        size = _int(r.get("size"), "附件大小", 0, MAX_ATTACHMENT_BYTES)
+        size = _int(r.get("size"), "附件大小", 0, ATTACHMENT_MAX_BYTES)
         self._count("attachments")
         if self.exec("select 1 from attachments where sha256 = ?", [digest]).fetchone():
             return

@@ -40,6 +40,8 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.core.store.errors import StoreError
+from fieldapp.core.values.jsontext import parse_json
+from fieldapp.core.values.limits import BUNDLE_MAX_BYTES, size_text
 
 MAGIC = b"\x89HHQ\r\n\x1a\n"
 FORMAT_NAME = "huhuqing-bundle"
@@ -241,6 +243,11 @@ def read_envelope(path: Path) -> Envelope:
     """Check the container's structure and parse the manifest (format and version included)."""
     try:
         size = path.stat().st_size
+        if size > BUNDLE_MAX_BYTES:
+            raise BundleError(
+                f"{path.name} 过大（{size_text(size)}），数据包最多 {size_text(BUNDLE_MAX_BYTES)}；"
+                "请分几次导出（fieldapp bundle export 只导出上次以来的数据）"
+            )
         with open(path, "rb") as fh:
             head = fh.read(len(MAGIC) + 4)
             if len(head) < len(MAGIC) or head[: len(MAGIC)] != MAGIC:
@@ -284,8 +291,8 @@ def read_envelope(path: Path) -> Envelope:
 
 def _parse_manifest(data: bytes, path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        manifest = parse_json(data, "清单", max_bytes=MAX_MANIFEST)
+    except ValueError:
         raise BundleError(f"{path.name} 已损坏或被改动（清单无法读取）") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:
         raise BundleError(f"{path.name} 不是户户清数据包（清单格式不符）")
@@ -388,7 +395,7 @@ def _complete_lines(pending: bytearray) -> Iterator[dict[str, Any]]:
     for line in complete.split(b"\n"):
         try:
             record = json.loads(line)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
             raise BundleError("载荷中有无法读取的记录") from None
         if not isinstance(record, dict):
             raise BundleError("载荷中的记录不是对象")

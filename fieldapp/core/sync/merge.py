@@ -30,6 +30,7 @@ from typing import Any
 from fieldapp.core.forms.storable import unstorable
 from fieldapp.core.store.errors import StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.records import Revision, now_iso
+from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.store.store import Store
 
 Clock = dict[str, int]
@@ -340,8 +341,8 @@ def find_conflict(store: Store, ref: str) -> dict[str, Any]:
     rows = [
         dict(r)
         for r in store.db.query(
-            "select * from conflicts where id = ? or (length(?) >= 6 and id like ?)",
-            [ref, ref, ref + "%"],
+            f"select * from conflicts where id = ? or (length(?) >= 6 and id {LIKE_PREFIX})",
+            [ref, ref, like_prefix(ref)],
         )
     ]
     if not rows:

@@ -44,7 +44,9 @@ def parse_yuan(text: str) -> int:
     cleaned = unicodedata.normalize("NFKC", text).strip()
     match = _MONEY_TEXT.fullmatch(cleaned)
     if match is None or not (match["whole"] or match["decimals"]):
-        raise MoneyError(f"“{text}”不是有效金额：请填写数字，如 {ACCEPTED_FORMS}（逗号只能每三位一个）")
+        raise MoneyError(
+            f"“{text}”不是有效金额：请填写数字，如 {ACCEPTED_FORMS}（逗号只能每三位一个）"
+        )
     whole = match["whole"].replace(",", "")
     decimals = match["decimals"] or ""
     if len(decimals) > 2:

@@ -189,3 +189,15 @@ def load_regions(resources_dir: Path | None = None) -> RegionTable:
     if resources_dir is None:
         return _default_regions()
     return read_regions(resources_dir)
+
+
+def code_prefix(region: str) -> str:
+    """The code prefix a region selects: '530000' -> '53', '530100' -> '5301', '530102' stays;
+    shorter text ('5301') is taken as a prefix already."""
+    code = region.strip()
+    if len(code) == 6 and code.isdigit():
+        if code[2:] == "0000":
+            return code[:2]
+        if code[4:] == "00":
+            return code[:4]
+    return code
