@@ -56,7 +56,7 @@ def open_db(args: argparse.Namespace, create: bool = False) -> Any:
 
 def read_json(source: str) -> Any:
     """A JSON file (``-`` = stdin), refused cleanly when missing, too large, too deep or not JSON."""
-    from fieldapp.core.values.jsontext import parse_json
+    from fieldapp.core.values.documents import parse_json
     from fieldapp.core.values.limits import JSON_MAX_BYTES
 
     try:

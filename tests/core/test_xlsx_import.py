@@ -17,11 +17,11 @@ from fieldapp.core.reports.xlsx_import import (
     HOUSEHOLD_SHEET,
     MEMBER_SHEET,
     NOTES_SHEET,
-    TemplateError,
     import_archive,
     write_report,
     write_template,
 )
+from fieldapp.core.reports.xlsx_reading import TemplateError
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.idcard import make_id_number
 from tests.conftest import TODAY

@@ -30,6 +30,8 @@ from fieldapp.core.forms.model import (
     Survey,
 )
 from fieldapp.core.paths import FORMS_DIR
+from fieldapp.core.values.documents import read_yaml
+from fieldapp.core.values.limits import LimitError
 
 
 @dataclass(frozen=True, order=True)
@@ -59,15 +61,21 @@ class _Collector:
 
 
 def _read_yaml(path: Path, out: _Collector) -> Any:
+    """The parsed file, or None with the problem added: missing, too large, too deeply nested,
+    not UTF-8 or not YAML (a form file is edited by hand and must never crash the check)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path, "表单文件")
         if doc is None:
             out.add(path.name, "", "文件为空 / file is empty")
         return doc
     except FileNotFoundError:
         out.add(path.name, "", "文件不存在 / file not found")
+    except IsADirectoryError:
+        out.add(path.name, "", "是目录，不是文件 / is a directory")
     except UnicodeDecodeError:
         out.add(path.name, "", "文件不是 UTF-8 编码 / not UTF-8 text")
+    except LimitError as exc:
+        out.add(path.name, "", f"{exc} / over a limit (docs/limits.md)")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""

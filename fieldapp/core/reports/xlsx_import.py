@@ -21,16 +21,18 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.errors import StoreError
+from fieldapp.core.reports.xlsx_export import cell_text
+from fieldapp.core.reports.xlsx_reading import SheetRow, SheetSpec, read_sheets
 from fieldapp.core.store.records import STATUSES, BulkHousehold, now_iso
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.limits import XLSX_MAX_HOUSEHOLD_ROWS, XLSX_MAX_MEMBER_ROWS
 
 HOUSEHOLD_SHEET = "户信息"
 MEMBER_SHEET = "家庭成员"
@@ -237,10 +239,6 @@ def _note_row(sheet: str, f: Field) -> list[Any]:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-class TemplateError(StoreError):
-    """The workbook is not the template (missing sheet or columns)."""
-
-
 def _cell_value(f: Field, value: Any) -> tuple[Any, str | None]:
     """An Excel cell's value in the shape the form engine accepts, or a message why not."""
     if value is None or (isinstance(value, str) and not value.strip()):
@@ -274,40 +272,10 @@ def _cell_value(f: Field, value: Any) -> tuple[Any, str | None]:
 
 
 @dataclass
-class _Row:
-    sheet: str
-    number: int
-    cells: dict[str, Any]
-
-
-def _read_sheet(wb: Any, title: str, required: Sequence[str]) -> tuple[list[str], list[_Row]]:
-    if title not in wb.sheetnames:
-        raise TemplateError(
-            f"工作簿中没有“{title}”工作表，请使用 `fieldapp archive template` 生成的模板"
-        )
-    ws = wb[title]
-    rows = ws.iter_rows(values_only=True)
-    try:
-        header = [str(h).strip() if h is not None else "" for h in next(rows)]
-    except StopIteration:
-        raise TemplateError(f"“{title}”工作表是空的") from None
-    missing = [h for h in required if h not in header]
-    if missing:
-        raise TemplateError(f"“{title}”工作表缺少列：{'、'.join(missing)}")
-    out = []
-    for number, values in enumerate(rows, start=2):
-        cells = {h: v for h, v in zip(header, values, strict=False) if h}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
-            continue
-        out.append(_Row(title, number, cells))
-    return header, out
-
-
-@dataclass
 class _Candidate:
-    row: _Row
+    row: SheetRow
     values: dict[str, Any]
-    members: list[tuple[_Row, dict[str, Any]]]
+    members: list[tuple[SheetRow, dict[str, Any]]]
     status: str
     problems: list[ImportProblem]
 
@@ -325,7 +293,7 @@ def _region_code(text: Any, store: Store) -> Any:
 
 
 def _convert(
-    fields: Iterable[Field], row: _Row, store: Store, problems: list[ImportProblem]
+    fields: Iterable[Field], row: SheetRow, store: Store, problems: list[ImportProblem]
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields:
@@ -379,22 +347,18 @@ def import_archive(
     form = store.survey.form("A")
     hfields, mfields = household_fields(form), member_fields(form)
     id_label = next((f.label for f in hfields if f.name == "id_number"), "身份证号")
-    try:
-        wb = load_workbook(Path(path), read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise TemplateError(f"无法读取 Excel 文件 {path}：{exc}") from None
-    except Exception as exc:  # zipfile.BadZipFile and friends: not an xlsx file
-        raise TemplateError(f"{path} 不是有效的 Excel (.xlsx) 文件：{exc}") from None
-    try:
-        _, household_rows = _read_sheet(wb, HOUSEHOLD_SHEET, [id_label])
-        member_rows: list[_Row] = []
-        if MEMBER_SHEET in wb.sheetnames:
-            _, member_rows = _read_sheet(wb, MEMBER_SHEET, [LINK_HEADER])
-    finally:
-        wb.close()
+    sheets = read_sheets(
+        Path(path),
+        [
+            SheetSpec(HOUSEHOLD_SHEET, (id_label,), XLSX_MAX_HOUSEHOLD_ROWS),
+            SheetSpec(MEMBER_SHEET, (LINK_HEADER,), XLSX_MAX_MEMBER_ROWS, optional=True),
+        ],
+    )
+    household_rows = sheets[HOUSEHOLD_SHEET]
+    member_rows = sheets.get(MEMBER_SHEET, [])
 
     result = ImportResult(dry_run=dry_run)
-    members_of: dict[str, list[tuple[_Row, dict[str, Any]]]] = {}
+    members_of: dict[str, list[tuple[SheetRow, dict[str, Any]]]] = {}
     member_problems: dict[str, list[ImportProblem]] = {}
     for row in member_rows:
         if str(row.cells.get(MARK_HEADER) or "").startswith(EXAMPLE_MARK):
@@ -545,7 +509,7 @@ def write_report(path: Path | str, problems: Sequence[ImportProblem], result: Im
     ws.freeze_panes = "A2"
     ws.append([_bold(ws, h) for h in REPORT_HEADERS])
     for row in rows:
-        ws.append(list(row))
+        ws.append([cell_text(v) if isinstance(v, str) else v for v in row])
     summary = wb.create_sheet("汇总")
     for line in summary_lines(result):
         summary.append(list(line))

@@ -40,7 +40,7 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from fieldapp.core.store.errors import StoreError
-from fieldapp.core.values.jsontext import parse_json
+from fieldapp.core.values.documents import parse_json
 from fieldapp.core.values.limits import BUNDLE_MAX_BYTES, size_text
 
 MAGIC = b"\x89HHQ\r\n\x1a\n"

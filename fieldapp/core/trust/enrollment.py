@@ -57,7 +57,7 @@ from fieldapp.core.trust.keystore import (
     staff_id,
     unlock_ca_key,
 )
-from fieldapp.core.values.jsontext import parse_json
+from fieldapp.core.values.documents import parse_json
 from fieldapp.core.values.limits import ENROLLMENT_MAX_BYTES, LimitError
 
 ENROLLMENT_FORMAT = "huhuqing-enrollment"

@@ -39,8 +39,10 @@ ATTACHMENT_MAX_BYTES = 50 * MIB
 BUNDLE_MAX_BYTES = 2048 * MIB
 """A sync bundle file (.hhq) at import; issue 11 adds limits inside the bundle."""
 ENROLLMENT_MAX_BYTES = 1 * MIB
-FORM_FILE_MAX_BYTES = 1 * MIB
-"""One YAML file of forms/."""
+YAML_FILE_MAX_BYTES = 1 * MIB
+"""One YAML file of forms/ (also resources/policies/); nesting as JSON_MAX_DEPTH."""
+YAML_FILE_MAX_NODES = 200_000
+"""Values in one YAML file once its aliases are expanded (the largest file shipped has under 500)."""
 
 
 class LimitError(ValueError):
