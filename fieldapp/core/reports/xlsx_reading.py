@@ -112,7 +112,7 @@ def _read_sheet(wb: Any, spec: SheetSpec) -> list[SheetRow]:
     missing = [h for h in spec.required if h not in header]
     if missing:
         raise TemplateError(f"“{title}”工作表缺少列：{'、'.join(missing)}")
-    out = []
+    out: list[SheetRow] = []
     for number, values in enumerate(rows, start=2):
         cells = {h: v for h, v in zip(header, values, strict=False) if h}
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
