@@ -31,7 +31,6 @@ from fieldapp.core.forms.model import (
 )
 from fieldapp.core.paths import FORMS_DIR
 from fieldapp.core.values.documents import read_yaml
-from fieldapp.core.values.limits import LimitError
 
 
 @dataclass(frozen=True, order=True)
@@ -72,10 +71,12 @@ def _read_yaml(path: Path, out: _Collector) -> Any:
         out.add(path.name, "", "文件不存在 / file not found")
     except IsADirectoryError:
         out.add(path.name, "", "是目录，不是文件 / is a directory")
+    except OSError as exc:
+        out.add(path.name, "", f"无法读取 / cannot read: {exc.strerror}")
     except UnicodeDecodeError:
         out.add(path.name, "", "文件不是 UTF-8 编码 / not UTF-8 text")
-    except LimitError as exc:
-        out.add(path.name, "", f"{exc} / over a limit (docs/limits.md)")
+    except ValueError as exc:  # over a limit of values.limits, or text that cannot be stored
+        out.add(path.name, "", f"{exc} / refused (docs/limits.md)")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""

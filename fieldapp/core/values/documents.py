@@ -1,16 +1,19 @@
 """Documents from outside the program: JSON (a file given to the command line, a bundle's
 manifest, an enrollment file) and YAML (form definitions, policy catalogs edited by hand).
 
-The parsers trust their input: 100,000 nested brackets end in a RecursionError, and a deep but
-parseable document breaks whatever walks it next. ``parse_json`` and ``read_yaml`` bound the size
-and the nesting (values.limits) and report every failure as a ``ValueError`` with a Chinese
-message, so callers turn it into their own refusal with one ``except ValueError`` (``read_yaml``
-leaves ``yaml.YAMLError``, which carries the line, to its callers).
+The parsers trust their input: 100,000 nested brackets end in a RecursionError, a 5,000-digit
+number in a ValueError, ``1e400`` becomes infinity and ``"\\ud800"`` a string SQLite cannot store;
+a deep but parseable document breaks whatever walks it next. ``parse_json`` and ``read_yaml``
+bound the size and the nesting (values.limits), refuse what cannot be stored, and report every
+failure as a ``ValueError`` with a Chinese message, so callers turn it into their own refusal with
+one ``except ValueError`` (``read_yaml`` leaves ``yaml.YAMLError``, which carries the line, to its
+callers). A UTF-8 byte-order mark (Windows Notepad writes one) is accepted.
 """
 
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 from typing import Any
 
@@ -29,7 +32,7 @@ from fieldapp.core.values.limits import (
 
 
 class BadJson(ValueError):
-    """Text that is not JSON; the message says where."""
+    """Text that is not JSON (or not JSON the program can keep); the message says why."""
 
 
 def parse_json(
@@ -44,15 +47,29 @@ def parse_json(
     if size > max_bytes:
         raise LimitError(f"{what} 过大：JSON 数据最多 {size_text(max_bytes)}")
     try:
-        text = data.decode("utf-8") if isinstance(data, bytes) else data
+        text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     except UnicodeDecodeError:
         raise BadJson(f"{what} 不是 UTF-8 文本") from None
+
+    def number(literal: str) -> float:
+        value = float(literal)
+        if not math.isfinite(value):
+            raise BadJson(f"{what} 不是有效的 JSON：数值 {literal[:20]} 超出范围")
+        return value
+
+    def constant(name: str) -> Any:  # NaN and Infinity: Python reads them, JSON has none
+        raise BadJson(f"{what} 不是有效的 JSON：{name} 不是 JSON 数值")
+
     try:
-        value = json.loads(text, parse_constant=lambda name: _no_constant(name, what))
+        value = json.loads(text, parse_float=number, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise BadJson(
             f"{what} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
         ) from None
+    except BadJson:
+        raise
+    except ValueError:  # an integer longer than Python converts (4,300 digits)
+        raise BadJson(f"{what} 不是有效的 JSON：数字位数过多") from None
     except RecursionError:
         raise _too_deep(what, max_depth) from None
     check_nesting(value, what, max_depth=max_depth)
@@ -62,9 +79,10 @@ def parse_json(
 def read_yaml(path: Path, what: str) -> Any:
     """A hand-edited YAML file (yaml.safe_load), bounded in size, nesting and expanded aliases.
 
-    Raises OSError, UnicodeDecodeError, LimitError or yaml.YAMLError."""
+    Raises OSError, UnicodeDecodeError, LimitError, BadJson (text that cannot be stored) or
+    yaml.YAMLError."""
     check_file_size(path.stat().st_size, YAML_FILE_MAX_BYTES, what)
-    text = path.read_text(encoding="utf-8")
+    text = path.read_text(encoding="utf-8-sig")
     try:
         doc = yaml.safe_load(text)
     except RecursionError:
@@ -73,16 +91,12 @@ def read_yaml(path: Path, what: str) -> Any:
     return doc
 
 
-def _no_constant(name: str, what: str) -> Any:
-    """NaN and Infinity are not JSON (Python reads them; SQLite's JSON functions do not)."""
-    raise BadJson(f"{what} 不是有效的 JSON：{name} 不是 JSON 数值")
-
-
 def check_nesting(
     value: Any, what: str, *, max_depth: int = JSON_MAX_DEPTH, max_nodes: int | None = None
 ) -> None:
-    """Refuse a parsed document nested deeper than ``max_depth`` or, when given, with more than
-    ``max_nodes`` values (YAML aliases can make a short file a huge tree: "billion laughs")."""
+    """Refuse a parsed document nested deeper than ``max_depth``, with text that is not valid
+    Unicode (a lone surrogate such as "\\ud800"), or, when given, with more than ``max_nodes``
+    values (YAML aliases can make a short file a huge tree: "billion laughs")."""
     nodes = 0
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
@@ -90,8 +104,12 @@ def check_nesting(
         nodes += 1
         if max_nodes is not None and nodes > max_nodes:
             raise LimitError(f"{what} 的内容过多（超过 {count(max_nodes)} 项），不是可以读取的数据")
+        if isinstance(node, str):
+            if not node.isascii() and not _is_unicode(node):
+                raise BadJson(f"{what} 含有无效的字符（不成对的 UTF-16 代理项），无法保存")
+            continue
         if isinstance(node, dict):
-            children: Any = node.values()
+            children: list[Any] = [*node.keys(), *node.values()]
         elif isinstance(node, list):
             children = node
         else:
@@ -99,6 +117,14 @@ def check_nesting(
         if level + 1 > max_depth:
             raise _too_deep(what, max_depth)
         pending.extend((child, level + 1) for child in children)
+
+
+def _is_unicode(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _too_deep(what: str, max_depth: int) -> LimitError:
