@@ -439,3 +439,42 @@ TARGETS: dict[str, Callable[[Path], Any]] = {
     "import-xlsx": XlsxTarget,
     "forms-check": FormsTarget,
 }
+
+
+# -- bundle import: a laptop's bundle, damaged (the suite's own test: test_sync_bad.py) -------------
+
+
+class BundleTarget:
+    """``fieldapp bundle import FILE`` at headquarters with a damaged copy of a laptop's bundle."""
+
+    def __init__(self, root: Path) -> None:
+        from tests.core.test_sync import HQ_PASS, make_world, new_household
+
+        root.mkdir(parents=True, exist_ok=True)
+        self.root, world = root, make_world(root)
+        new_household(world.li)
+        self.good = world.export(world.li).read_bytes()
+        self.db, self.passphrase = world.hq.path, HQ_PASS.decode()
+        for store in (world.hq, world.li, world.wang):
+            store.close()
+
+    cases = st.lists(byte_mutation, min_size=1, max_size=3)
+
+    def run(self, case: list[tuple[str, float, int]]) -> tuple[Outcome, bool]:
+        import os
+
+        source = self.root / "in.hhq"
+        source.write_bytes(mutate(self.good, case))
+        before = content_digest(self.db)
+        saved = os.environ.get("FIELDAPP_PASSPHRASE")
+        os.environ["FIELDAPP_PASSPHRASE"] = self.passphrase
+        try:
+            outcome = run_cli(["--db", str(self.db), "bundle", "import", str(source)])
+        finally:
+            os.environ.pop("FIELDAPP_PASSPHRASE")
+            if saved is not None:
+                os.environ["FIELDAPP_PASSPHRASE"] = saved
+        return outcome, outcome.code != 1 or content_digest(self.db) == before
+
+
+TARGETS["bundle-import"] = BundleTarget
