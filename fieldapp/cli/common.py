@@ -72,7 +72,7 @@ def read_json(source: str) -> Any:
     except OSError as exc:
         raise CliError(f"无法读取 {source}：{exc.strerror}") from None
     try:
-        return parse_json(data, source)
+        return parse_json(data, source, max_bytes=JSON_MAX_BYTES)
     except ValueError as exc:
         raise CliError(str(exc)) from None
 

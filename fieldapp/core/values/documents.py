@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,9 @@ from fieldapp.core.values.limits import (
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML has it: seven times faster, and it limits nesting itself (its
 error messages are vaguer, so a file it refuses is parsed again in Python for the message)."""
+
+
+_BRACKETS = re.compile(r"[\[\]{}]")
 
 
 class BadJson(ValueError):
@@ -88,15 +92,28 @@ def read_yaml(path: Path, what: str) -> Any:
     yaml.YAMLError."""
     check_file_size(path.stat().st_size, YAML_FILE_MAX_BYTES, what)
     text = path.read_text(encoding="utf-8-sig")
+    if _bracket_depth(text) > JSON_MAX_DEPTH:  # PyYAML's own scanner is quadratic in this
+        raise _too_deep(what, JSON_MAX_DEPTH)
     try:
         try:
             doc = yaml.load(text, Loader=SAFE_LOADER)
-        except yaml.YAMLError:  # parse again for the pure-Python parser's clearer message
-            doc = yaml.safe_load(text)
+        except yaml.YAMLError as exc:
+            if "nesting depth" in str(exc):
+                raise _too_deep(what, JSON_MAX_DEPTH) from None
+            doc = yaml.safe_load(text)  # parse again for the pure-Python parser's clearer message
     except RecursionError:
         raise _too_deep(what, JSON_MAX_DEPTH) from None
     check_nesting(doc, what, max_nodes=YAML_FILE_MAX_NODES)
     return doc
+
+
+def _bracket_depth(text: str) -> int:
+    """The deepest nesting of [] and {} in ``text``, quotes ignored (an upper bound for YAML)."""
+    deepest = level = 0
+    for match in _BRACKETS.finditer(text):
+        level = level + 1 if match.group() in "[{" else max(level - 1, 0)
+        deepest = max(deepest, level)
+    return deepest
 
 
 def check_nesting(

@@ -18,7 +18,7 @@ MIB = 1024 * KIB
 # -- what a form holds ---------------------------------------------------------------------------
 TEXT_FIELD_MAX_CHARS = 20_000
 """Characters in one field of one record (any typed text; signatures excepted)."""
-RECORD_MAX_BYTES = 1_000_000
+RECORD_MAX_BYTES = 1 * MIB
 """One form of one household as stored (UTF-8 JSON), signatures included."""
 
 # -- JSON given to the command line (record --json, conflicts resolve --merge) ---------------------
