@@ -32,7 +32,6 @@ from fieldapp.core.values.idcard import check_id_number
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
 
-
 UNLIMITED = 2**31 - 1
 """QLineEdit's maxLength when nothing may be cut."""
 

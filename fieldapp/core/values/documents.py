@@ -31,7 +31,6 @@ from fieldapp.core.values.limits import (
     size_text,
 )
 
-
 SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's loader when PyYAML has it: seven times faster, and it limits nesting itself (its
 error messages are vaguer, so a file it refuses is parsed again in Python for the message)."""
