@@ -156,10 +156,13 @@ json_values = st.recursive(
 def _field_value(f: Field) -> st.SearchStrategy[Any]:
     if f.type == "repeat":
         row = st.fixed_dictionaries({}, optional={c.name: _field_value(c) for c in f.fields})
-        return st.lists(row | json_values, max_size=3) | json_values
+        return st.one_of(
+            st.lists(row, max_size=3), st.lists(row | json_values, max_size=3), json_values
+        )
+    odd = st.one_of(*[scalars] * 9, json_values)  # mostly the right shape, with odd values
     if f.options:
-        return st.sampled_from([o.value for o in f.options]) | json_values
-    return json_values
+        return st.sampled_from([o.value for o in f.options]) | odd
+    return odd
 
 
 def _form_data(form_id: str) -> st.SearchStrategy[dict[str, Any]]:
@@ -168,10 +171,13 @@ def _form_data(form_id: str) -> st.SearchStrategy[dict[str, Any]]:
 
 
 GOOD_A = json.dumps(complete_household()["A"], ensure_ascii=False).encode()
+structured_payloads = st.sampled_from(sorted(SURVEY.forms)).flatmap(
+    lambda fid: st.tuples(st.just(fid), _form_data(fid).map(lambda d: json.dumps(d).encode()))
+)
 json_payloads = st.one_of(
-    st.sampled_from(sorted(SURVEY.forms)).flatmap(
-        lambda fid: st.tuples(st.just(fid), _form_data(fid).map(lambda d: json.dumps(d).encode()))
-    ),
+    structured_payloads,
+    structured_payloads,
+    structured_payloads,
     st.tuples(
         st.just("A"),
         st.lists(byte_mutation, min_size=1, max_size=3).map(lambda m: mutate(GOOD_A, m)),
@@ -214,7 +220,7 @@ class RecordTarget:
             store.save_form(self.household, form_id, data, author="fuzz")
         store.close()
 
-    cases = st.tuples(json_payloads, st.booleans())
+    cases = st.tuples(json_payloads, st.sampled_from([True, True, False]))  # --draft mostly
 
     def run(self, case: tuple[tuple[str, bytes], bool]) -> tuple[Outcome, bool]:
         (form_id, payload), draft = case

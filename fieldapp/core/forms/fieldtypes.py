@@ -106,7 +106,7 @@ def _text(f: Field, value: Any, ctx: Context) -> Coerced:
     elif missing:
         result.warn(
             "unprintable",
-            f"{describe(missing)}无法打印（表册字体没有这个字），表册上将印作 "
+            f"{describe(missing)}无法打印（表册字体没有这个字），表册上将以编码印出，如 "
             f"[{code_name(missing[0])}]",
         )
     return result
