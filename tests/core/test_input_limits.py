@@ -127,6 +127,25 @@ def test_the_ledger_prints_a_visible_stand_in_and_lists_it(
     assert "以下字符表册字体无法打印" in text.replace("\n", "")
 
 
+def test_a_draft_with_odd_values_still_prints_shows_and_exports(
+    db: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Values of the right shape but wrong content are kept in a draft; every reader copes."""
+    a = {
+        **complete_household()["A"],
+        "worker_signature": {"strokes": [[["a", "b"], [1e300, 5]], 7]},
+        "floor_area": "1,2,3",
+        "residence_region": "999999",
+        "address": "路\x07号",
+    }
+    assert record(db, tmp_path, "A", json.dumps(a, ensure_ascii=False), "--draft") == 0
+    hid = household_id(db)
+    assert cli(db, "ledger", hid, "--out", str(tmp_path / "x.pdf")) == 0
+    assert cli(db, "show", hid) == 0 and cli(db, "list") == 0
+    assert cli(db, "export", "--xlsx", str(tmp_path / "x.xlsx")) == 0
+    assert "Traceback" not in capsys.readouterr().err
+
+
 # -- limits everywhere ------------------------------------------------------------------------------
 
 
