@@ -202,16 +202,8 @@ def cmd_hq_assign(args: argparse.Namespace) -> int:
 
 def cmd_enroll(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
-    from fieldapp.core.values.limits import ENROLLMENT_MAX_BYTES, LimitError, check_file_size
 
-    path = Path(args.file)
-    try:
-        check_file_size(path.stat().st_size, ENROLLMENT_MAX_BYTES, "登记文件")
-        data = path.read_bytes()
-    except LimitError as exc:
-        raise CliError(f"{path} 不是户户清登记文件：{exc}") from None
-    except OSError as exc:
-        raise CliError(f"无法读取登记文件 {path}：{exc.strerror}") from None
+    data = identity.enrollment_bytes(Path(args.file))
     body = identity.read_enrollment(data)
     store = open_db(args, create=True)
     info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args))

@@ -108,12 +108,12 @@ class EnrollPage(QWizardPage):
         if not path:
             return True  # enrol later
         from fieldapp.core.store.errors import StoreError
-        from fieldapp.core.trust.identity import take_enrollment
+        from fieldapp.core.trust.identity import enrollment_bytes, take_enrollment
 
         try:
-            data = Path(path).read_bytes()
-        except OSError as exc:
-            self.message.setText(f"无法读取登记文件：{exc.strerror or exc}")
+            data = enrollment_bytes(Path(path))
+        except StoreError as exc:
+            self.message.setText(str(exc))
             return False
         if not self.passphrase.text():
             self.message.setText("请输入口令")

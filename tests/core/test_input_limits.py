@@ -300,6 +300,22 @@ def test_an_attachment_over_the_limit_is_refused(
         store.add_attachment_bytes(b"x" * 2048, name="照片.jpg", author="测试员")
 
 
+def test_a_damaged_or_oversized_enrollment_file_is_refused(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    laptop = tmp_path / "laptop.db"
+    deep = tmp_path / "deep.hhqe"
+    deep.write_text("[" * 100_000, encoding="utf-8")
+    assert main(["--db", str(laptop), "enroll", str(deep)]) == 1
+    assert "不是户户清登记文件（登记文件 的嵌套层数超过 64 层" in capsys.readouterr().err
+    monkeypatch.setattr("fieldapp.core.trust.enrollment.ENROLLMENT_MAX_BYTES", 1000)
+    big = tmp_path / "big.hhqe"
+    big.write_bytes(b" " * 2048)
+    assert main(["--db", str(laptop), "enroll", str(big)]) == 1
+    assert "登记文件过大（2 KB），最多 1000 字节" in capsys.readouterr().err
+    assert not laptop.exists()
+
+
 @pytest.mark.parametrize(
     "appendix",
     [

@@ -11,6 +11,7 @@ import base64
 import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -58,7 +59,7 @@ from fieldapp.core.trust.keystore import (
     unlock_ca_key,
 )
 from fieldapp.core.values.documents import parse_json
-from fieldapp.core.values.limits import ENROLLMENT_MAX_BYTES, LimitError
+from fieldapp.core.values.limits import ENROLLMENT_MAX_BYTES, LimitError, check_file_size
 
 ENROLLMENT_FORMAT = "huhuqing-enrollment"
 ENROLLMENT_VERSION = 1
@@ -307,6 +308,17 @@ def revoke_device(store: Store, ref: str, *, reason: str, author: str) -> dict[s
 
 
 # -- the laptop ----------------------------------------------------------------------------------
+
+
+def enrollment_bytes(path: Path) -> bytes:
+    """The bytes of an enrollment file, refused unread when larger than one can be."""
+    try:
+        check_file_size(path.stat().st_size, ENROLLMENT_MAX_BYTES, "登记文件")
+        return path.read_bytes()
+    except LimitError as exc:
+        raise IdentityError(f"{path.name} 不是户户清登记文件：{exc}") from None
+    except OSError as exc:
+        raise IdentityError(f"无法读取登记文件 {path}：{exc.strerror or exc}") from None
 
 
 def read_enrollment(data: bytes) -> dict[str, Any]:
