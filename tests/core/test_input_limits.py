@@ -307,7 +307,7 @@ def test_a_damaged_or_oversized_enrollment_file_is_refused(
     deep = tmp_path / "deep.hhqe"
     deep.write_text("[" * 100_000, encoding="utf-8")
     assert main(["--db", str(laptop), "enroll", str(deep)]) == 1
-    assert "不是户户清登记文件（登记文件 的嵌套层数超过 64 层" in capsys.readouterr().err
+    assert "不是户户清登记文件（登记文件的嵌套层数超过 64 层" in capsys.readouterr().err
     monkeypatch.setattr("fieldapp.core.trust.enrollment.ENROLLMENT_MAX_BYTES", 1000)
     big = tmp_path / "big.hhqe"
     big.write_bytes(b" " * 2048)

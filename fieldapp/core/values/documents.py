@@ -53,31 +53,31 @@ def parse_json(
     """The parsed document, or BadJson / LimitError (both ValueError) naming ``what``."""
     size = len(data) if isinstance(data, bytes) else len(data.encode("utf-8", "surrogatepass"))
     if size > max_bytes:
-        raise LimitError(f"{what} 过大：JSON 数据最多 {size_text(max_bytes)}")
+        raise LimitError(f"{_subject(what)}过大：JSON 数据最多 {size_text(max_bytes)}")
     try:
         text = data.decode("utf-8-sig") if isinstance(data, bytes) else data.removeprefix("\ufeff")
     except UnicodeDecodeError:
-        raise BadJson(f"{what} 不是 UTF-8 文本") from None
+        raise BadJson(f"{_subject(what)}不是 UTF-8 文本") from None
 
     def number(literal: str) -> float:
         value = float(literal)
         if not math.isfinite(value):
-            raise BadJson(f"{what} 不是有效的 JSON：数值 {literal[:20]} 超出范围")
+            raise BadJson(f"{_subject(what)}不是有效的 JSON：数值 {literal[:20]} 超出范围")
         return value
 
     def constant(name: str) -> Any:  # NaN and Infinity: Python reads them, JSON has none
-        raise BadJson(f"{what} 不是有效的 JSON：{name} 不是 JSON 数值")
+        raise BadJson(f"{_subject(what)}不是有效的 JSON：{name} 不是 JSON 数值")
 
     try:
         value = json.loads(text, parse_float=number, parse_constant=constant)
     except json.JSONDecodeError as exc:
         raise BadJson(
-            f"{what} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
+            f"{_subject(what)}不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
         ) from None
     except BadJson:
         raise
     except ValueError:  # an integer longer than Python converts (4,300 digits)
-        raise BadJson(f"{what} 不是有效的 JSON：数字位数过多") from None
+        raise BadJson(f"{_subject(what)}不是有效的 JSON：数字位数过多") from None
     except RecursionError:
         raise _too_deep(what, max_depth) from None
     check_nesting(value, what, max_depth=max_depth)
@@ -127,10 +127,12 @@ def check_nesting(
         node, level = pending.pop()
         nodes += 1
         if max_nodes is not None and nodes > max_nodes:
-            raise LimitError(f"{what} 的内容过多（超过 {count(max_nodes)} 项），不是可以读取的数据")
+            raise LimitError(
+                f"{_subject(what)}的内容过多（超过 {count(max_nodes)} 项），不是可以读取的数据"
+            )
         if isinstance(node, str):
             if not node.isascii() and not _is_unicode(node):
-                raise BadJson(f"{what} 含有无效的字符（不成对的 UTF-16 代理项），无法保存")
+                raise BadJson(f"{_subject(what)}含有无效的字符（不成对的 UTF-16 代理项），无法保存")
             continue
         if isinstance(node, dict):
             children: list[Any] = [*node.keys(), *node.values()]
@@ -152,4 +154,9 @@ def _is_unicode(text: str) -> bool:
 
 
 def _too_deep(what: str, max_depth: int) -> LimitError:
-    return LimitError(f"{what} 的嵌套层数超过 {max_depth} 层，不是户户清可以读取的数据")
+    return LimitError(f"{_subject(what)}的嵌套层数超过 {max_depth} 层，不是户户清可以读取的数据")
+
+
+def _subject(what: str) -> str:
+    """``what`` at the start of a message: a file name is set apart by a space, '表单文件' is not."""
+    return what + " " if what[-1:].isascii() else what
