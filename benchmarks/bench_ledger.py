@@ -61,7 +61,8 @@ def _plain(db: str, out: str, queue: Any) -> None:
     from reportlab.platypus import PageBreak, SimpleDocTemplate
 
     from fieldapp.core.ledger import style as st
-    from fieldapp.core.ledger.layout import LedgerLayout, load_household
+    from fieldapp.core.ledger.household import load_household
+    from fieldapp.core.ledger.layout import LedgerLayout
     from fieldapp.core.ledger.render import household_ids_for
     from fieldapp.core.store.database import open_store
 

@@ -6,6 +6,7 @@ import argparse
 import getpass
 import json
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
@@ -60,11 +61,17 @@ DEFAULT_WAIT = 10.0
 _LOCKS: list[Any] = []
 
 
-def open_db(args: argparse.Namespace, create: bool = True, access: str = WRITE) -> Any:
+def open_db(args: argparse.Namespace, create: bool = False, access: str = WRITE) -> Any:
+    """The store at --db. A file that does not exist is refused, so a mistyped path never quietly
+    starts an empty database; commands that start one (demo, hq init, enroll) pass ``create``,
+    and ``--create`` lets any command start one. ``access`` says how the command uses it."""
     from fieldapp.core.store.database import open_store
     from fieldapp.core.store.errors import UpgradeNeeded
 
     path, wait = db_path(args), float(getattr(args, "wait", DEFAULT_WAIT))
+    create = create or bool(getattr(args, "create", False))
+    if not path.exists() and not create:
+        raise CliError(f"数据库文件不存在：{path}（路径是否写错？若要新建数据库，请加 --create）")
     if access != WRITE and path.exists():
         if access == CACHE and _take_lock(args, path, wait=0.0, refuse=False):
             return open_store(path, create=create, wait=wait)
@@ -108,18 +115,38 @@ def release_locks() -> None:
 
 
 def read_json(source: str) -> Any:
+    """A JSON file (``-`` = stdin), refused cleanly when missing, too large, too deep or not JSON."""
+    from fieldapp.core.values.documents import parse_json
+    from fieldapp.core.values.limits import JSON_MAX_BYTES
+
     try:
-        text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")
+        data: str | bytes
+        if source == "-":
+            stream = getattr(sys.stdin, "buffer", sys.stdin)  # a test may swap in a StringIO
+            data = stream.read(JSON_MAX_BYTES + 1)
+        else:
+            with Path(source).open("rb") as handle:
+                data = handle.read(JSON_MAX_BYTES + 1)
     except FileNotFoundError:
         raise CliError(f"文件不存在：{source}") from None
-    except UnicodeDecodeError:
-        raise CliError(f"{source} 不是 UTF-8 文本") from None
+    except OSError as exc:
+        raise CliError(f"无法读取 {source}：{exc.strerror}") from None
     try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
+        return parse_json(data, source, max_bytes=JSON_MAX_BYTES)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+
+
+def region_arg(text: str | None) -> str | None:
+    """A --region value: a region code or its prefix, digits only (so "%" selects nothing)."""
+    if text is None:
+        return None
+    code = text.strip()
+    if not re.fullmatch(r"[0-9]{2,6}", code):
         raise CliError(
-            f"{source} 不是有效的 JSON：第 {exc.lineno} 行第 {exc.colno} 列 {exc.msg}"
-        ) from None
+            f"--region 应为行政区划代码或其前缀（2–6 位数字，如 530000、5301），收到“{text}”"
+        )
+    return code
 
 
 def parse_day(text: str | None, what: str) -> date | None:

@@ -14,7 +14,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     if args.households < 1 or args.households > 1_000_000:
         raise CliError("户数应在 1 到 1,000,000 之间")
-    store = open_db(args)
+    store = open_db(args, create=True)
     show = sys.stderr.isatty() and not args.quiet
 
     def progress(done: int, total: int) -> None:

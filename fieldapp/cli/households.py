@@ -17,6 +17,7 @@ from fieldapp.cli.common import (
     parse_day,
     print_json,
     read_json,
+    region_arg,
 )
 
 
@@ -27,7 +28,7 @@ def _household_summary(row: dict[str, Any], regions: Any) -> dict[str, Any]:
         "name": row["name"],
         "id_number": row["id_number"],
         "region_code": row["region_code"],
-        "region": regions.full_name(row["region_code"]) if row["region_code"] else "",
+        "region": regions.display_name(row["region_code"]) if row["region_code"] else "",
         "category": row["category"],
         "status": row["status"],
         "clears": json.loads(row["clears"] or "[]"),
@@ -40,8 +41,9 @@ def cmd_list(args: argparse.Namespace) -> int:
 
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
+    region = region_arg(args.region)
     store = open_db(args, access=READ)
-    filters = {"status": args.status, "region_prefix": args.region}
+    filters = {"status": args.status, "region_prefix": region}
     rows = store.search(args.query or "", **filters, limit=args.limit or None)
     summaries = [_household_summary(r, store.regions) for r in rows]
     total = store.count_matching(args.query or "", **filters)
@@ -75,7 +77,7 @@ def _show_value(field: Any, value: Any, regions: Any) -> str:
     if field.type == "money" and isinstance(value, int):
         return f"{format_yuan(value)} 元"
     if field.type == "region" and isinstance(value, str):
-        return f"{regions.full_name(value)} ({value})"
+        return f"{regions.display_name(value)} ({value})"
     if field.type == "select_multiple" and isinstance(value, list):
         return "、".join(map(str, value))
     if field.type == "signature":

@@ -22,7 +22,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import READ, CliError, open_db, print_json, read_passphrase
+from fieldapp.cli.common import READ, CliError, open_db, print_json, read_passphrase, region_arg
 
 ROLE_NAMES = {"cadre": "入户干部", "office": "机关工作人员", "reviewer": "审核人"}
 
@@ -63,6 +63,7 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         raise CliError("请指定一户（户 ID、档案编号或身份证号），或用 --all / --region / --status")
     if args.status and args.status not in STATUSES:
         raise CliError(f"档案状态只能是：{'、'.join(STATUSES)}")
+    args.region = region_arg(args.region)
     store = open_db(args, create=False, access=READ)
     signer = _identity(args, store) if args.sign else None
     if not batch:
@@ -90,6 +91,12 @@ def cmd_ledger(args: argparse.Namespace) -> int:
         )
     signed = f"，已由 {signer.name} 签章" if signer is not None else ""
     print(f"已生成台账：{info.path}（{info.households} 户，{info.pages} 页{signed}）")
+    if info.unprintable:
+        print(
+            "提醒：表册字体无法打印以下字符，已按 Unicode 编码印出（表册末尾有注）："
+            + "、".join(info.unprintable),
+            file=sys.stderr,
+        )
     return 0
 
 

@@ -65,6 +65,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"数据库正被其他程序使用时，写入命令最多等待的秒数（默认 {DEFAULT_WAIT:g}）",
     )
+    parser.add_argument(
+        "--create",
+        action="store_true",
+        help="数据库文件不存在时新建（默认拒绝，以免路径写错时悄悄新建空库；"
+        "demo、hq init、enroll 总是可以新建）",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
 

@@ -7,18 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import CACHE, READ, CliError, open_db, parse_day, print_json
-
-
-def _region(text: str | None) -> str | None:
-    if text is None:
-        return None
-    code = text.strip()
-    if not code.isdigit() or not 2 <= len(code) <= 6:
-        raise CliError(
-            f"--region 应为行政区划代码或其前缀（2–6 位数字，如 530000、5301），收到“{text}”"
-        )
-    return code
+from fieldapp.cli.common import CACHE, READ, CliError, open_db, parse_day, print_json, region_arg
 
 
 def _progress(label: str) -> Any:
@@ -52,7 +41,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 by=args.by,
                 date_from=date_from,
                 date_to=date_to,
-                region=_region(args.region),
+                region=region_arg(args.region),
                 final_only=args.final_only,
                 on=on,
             )
@@ -71,7 +60,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             by=args.by,
             date_from=date_from,
             date_to=date_to,
-            region=_region(args.region),
+            region=region_arg(args.region),
             final_only=args.final_only,
             on=on,
             progress=_progress("计算"),
@@ -124,7 +113,7 @@ def cmd_export(args: argparse.Namespace) -> int:
         summary = export_xlsx(
             store,
             out,
-            region=_region(args.region),
+            region=region_arg(args.region),
             final_only=args.final_only,
             date_from=parse_day(args.date_from, "--from "),
             date_to=parse_day(args.date_to, "--to "),
@@ -146,7 +135,7 @@ def cmd_exit_review(args: argparse.Namespace) -> int:
     review = review_exits(
         store,
         on=parse_day(args.date, "--date "),
-        region=_region(args.region),
+        region=region_arg(args.region),
         final_only=args.final_only,
         include_all=args.all,
         progress=_progress("评估"),

@@ -35,6 +35,7 @@ from fieldapp.cli.common import (
     print_json,
     read_json,
     read_passphrase,
+    region_arg,
 )
 
 STAFF_PASSPHRASE_ENV = "FIELDAPP_STAFF_PASSPHRASE"
@@ -90,7 +91,7 @@ def _new_file(path: str) -> Path:
 def cmd_hq_init(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
 
-    store = open_db(args)
+    store = open_db(args, create=True)
     passphrase = _passphrase(args)
     if len(passphrase) < 8:
         raise CliError("总部口令至少 8 个字符")
@@ -182,10 +183,11 @@ def cmd_hq_ca_cert(args: argparse.Namespace) -> int:
 def cmd_hq_assign(args: argparse.Namespace) -> int:
     from fieldapp.core.sync.bundle import assign_bundle
 
+    region = region_arg(args.region)
     store = open_db(args, create=False)
     refs = list(args.households or [])
-    if args.region:
-        refs += [h["id"] for h in store.search(region_prefix=args.region, limit=None)]
+    if region:
+        refs += [h["id"] for h in store.search(region_prefix=region, limit=None)]
     if not refs:
         raise CliError("请用 --households 或 --region 指定要分配的户")
     from fieldapp.core.trust.identity import device
@@ -209,13 +211,9 @@ def cmd_hq_assign(args: argparse.Namespace) -> int:
 def cmd_enroll(args: argparse.Namespace) -> int:
     from fieldapp.core.trust import identity
 
-    path = Path(args.file)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise CliError(f"无法读取登记文件 {path}：{exc.strerror}") from None
+    data = identity.enrollment_bytes(Path(args.file))
     body = identity.read_enrollment(data)
-    store = open_db(args)
+    store = open_db(args, create=True)
     info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args, store))
     ca = identity.ca_certificate(store)
     print(f"本机已登记：{info.label()}，总部 {body.get('hq_unit') or ''}（{body['hq_id']}）")

@@ -42,9 +42,9 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms.model import Field
-from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.errors import NotFound, StoreError
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES, size_text
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.dialogs import ask, show_error
 from fieldapp.ui.field_widgets import FieldWidget
@@ -83,8 +83,8 @@ def check_file(path: Path) -> str | None:
         if not path.is_file():
             return "文件不存在或无法访问"
         size = path.stat().st_size
-        if size > MAX_ATTACHMENT_BYTES:
-            return f"文件过大（{size / 1024 / 1024:.1f} MB），单个附件最多 50 MB"
+        if size > ATTACHMENT_MAX_BYTES:
+            return f"文件过大（{size_text(size)}），单个附件最多 {size_text(ATTACHMENT_MAX_BYTES)}"
         if size == 0:
             return "文件是空的（0 字节）"
         with path.open("rb") as handle:

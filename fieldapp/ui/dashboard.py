@@ -105,7 +105,7 @@ class HouseholdListDialog(QDialog):
             row = store.household(household_id)
             item = QListWidgetItem(
                 f"{row.get('archive_no') or '—'}　{row.get('name') or '（未填姓名）'}"
-                f"　{store.regions.full_name(row['region_code']) if row.get('region_code') else ''}"
+                f"　{store.regions.display_name(row['region_code']) if row.get('region_code') else ''}"
             )
             item.setData(Qt.ItemDataRole.UserRole, household_id)
             self.list.addItem(item)

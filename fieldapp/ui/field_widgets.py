@@ -32,6 +32,9 @@ from fieldapp.core.values.idcard import check_id_number
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
 
+UNLIMITED = 2**31 - 1
+"""QLineEdit's maxLength when nothing may be cut."""
+
 
 class FieldWidget(QWidget):
     """Base: ``value()``/``set_value()`` in stored shapes (or raw text), ``changed`` on edits."""
@@ -86,9 +89,10 @@ class LineWidget(FieldWidget):
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.edit)
-        if field.type == "text":
-            self.edit.setMaxLength(max(field.max_length * 2, 1))  # keep over-long input visible
-        else:
+        # Never cut what is typed or pasted (Qt's default cuts at 32,767): the engine flags text
+        # over the field's max_length, and the store refuses a save over the hard cap, whole.
+        self.edit.setMaxLength(UNLIMITED)
+        if field.type != "text":
             self.edit.setMinimumWidth(230 if field.type == "id_number" else 170)
             self.edit.setMaximumWidth(260)
             layout.addStretch(1)

@@ -107,6 +107,9 @@ class EnrollPage(QWizardPage):
             return True  # enrol later
         from fieldapp.core.store.errors import StoreError
 
+        if not self.passphrase.text():
+            self.message.setText("请输入口令")
+            return False
         author = self.field_name()
         try:
             info = enroll_from_file(self.store, path, self.passphrase.text(), author)

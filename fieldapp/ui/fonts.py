@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from PySide6.QtGui import QFont, QFontDatabase
 
-from fieldapp.core.paths import RESOURCES_DIR
-
-FONT_FILE = RESOURCES_DIR / "fonts" / "wqy-microhei.ttc"
+from fieldapp.core.values.glyphs import FONT_FILE
 
 
 def register_bundled_font() -> str:

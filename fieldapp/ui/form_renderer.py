@@ -69,7 +69,7 @@ def display_value(field: Field, value: Any, regions: RegionTable) -> str:
     if field.type == "money" and isinstance(value, int):
         return f"{format_yuan(value)} 元"
     if field.type == "region" and isinstance(value, str):
-        return regions.full_name(value)
+        return regions.display_name(value)
     if isinstance(value, list):
         return "、".join(field.option_label(str(v)) for v in value)
     if field.options:

@@ -187,7 +187,7 @@ class HouseholdModel(QAbstractTableModel):
             return "已完成：" + ("、".join(done) if done else "无")
         if key == "region":
             code = row.get("region_code")
-            return self._store.regions.full_name(code) if code else ""
+            return self._store.regions.display_name(code) if code else ""
         if key == "clears":
             done = set(json.loads(row.get("clears") or "[]"))
             marks = "".join("●" if clear in done else "○" for clear in SIX_CLEARS)

@@ -21,7 +21,10 @@ REPO = Path(__file__).resolve().parents[2]
 
 @pytest.fixture
 def db(tmp_path: Path) -> Path:
-    return tmp_path / "cli.db"
+    """A new, empty database (commands that only read or edit refuse a missing file)."""
+    path = tmp_path / "cli.db"
+    open_store(path).close()
+    return path
 
 
 def run(db: Path, *args: str) -> int:
@@ -235,8 +238,18 @@ def test_newer_database_is_refused_with_exit_1(
 
 def test_db_from_environment_and_python_dash_m(tmp_path: Path) -> None:
     env = {**os.environ, "FIELDAPP_DB": str(tmp_path / "env.db"), "PYTHONPATH": str(REPO)}
-    done = subprocess.run(
+    refused = subprocess.run(
         [sys.executable, "-m", "fieldapp", "list", "--json"],
+        env=env,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert refused.returncode == 1 and "--create" in refused.stderr  # issue 10: no stray database
+    assert not (tmp_path / "env.db").exists()
+    done = subprocess.run(
+        [sys.executable, "-m", "fieldapp", "--create", "list", "--json"],
         env=env,
         capture_output=True,
         text=True,

@@ -66,9 +66,9 @@ def test_text_is_stripped_and_kept() -> None:
 
 def test_text_too_long() -> None:
     result = refused(TEXT, "a" * 201, "too_long")
-    assert message(result) == "内容过长：201 字，最多 200 字"
+    assert message(result) == "内容过长：已输入 201 字，超过上限 200 字，请删减"
     result = refused(SHORT, "中华人民共和", "too_long")
-    assert message(result) == "内容过长：6 字，最多 5 字"
+    assert message(result) == "内容过长：已输入 6 字，超过上限 5 字，请删减"
     assert ok(SHORT, "中华人民共") == "中华人民共"
     assert ok(SHORT, "  中华人民共  ") == "中华人民共"  # counted after stripping
 

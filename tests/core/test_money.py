@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import unicodedata
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from fieldapp.core.values.money import MoneyError, fen_to_yuan, format_yuan, parse_yuan, yuan_to_fen
@@ -163,3 +164,70 @@ def test_parse_yuan_never_fails_other_than_money_error(text: str) -> None:
     except MoneyError:
         return
     assert type(result) is int
+
+
+# -- never guess: only unambiguous amounts are accepted (issue 10) -------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fen"),
+    [
+        ("1234", 123400),
+        ("1,234,567.89", 123456789),
+        ("¥1,234", 123400),
+        ("1,234元", 123400),
+        ("1234元", 123400),
+        ("-¥12", -1200),
+        ("１，２３４．５", 123450),
+    ],
+)
+def test_parse_yuan_accepts_thousands_separators_in_their_places(text: str, fen: int) -> None:
+    assert parse_yuan(text) == fen
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "1,2,3",  # was stored as 123.00
+        "1,2,3元",
+        "12,34",
+        "1,2345",
+        "1234,567",
+        "0,123",  # a decimal comma, or 123?
+        ",123",
+        "1,234,56",
+        "1 234",
+        "1.2.3",
+        "--1",
+        "¥-12",
+        "١٢٣",  # Arabic-Indic digits: not NFKC-folded, not guessed at
+        "1" * 31,
+    ],
+)
+def test_parse_yuan_refuses_ambiguous_amounts_saying_what_is_accepted(text: str) -> None:
+    with pytest.raises(MoneyError) as caught:
+        parse_yuan(text)
+    message = str(caught.value)
+    assert f"“{text}”" in message and "不是有效金额" in message
+    if text != "1" * 31:
+        assert "1,234.50" in message and "逗号只能每三位一个" in message
+
+
+MONEY_ALPHABET = st.sampled_from(list("0123456789,.¥元+- ，．１２"))
+
+
+@settings(derandomize=True, max_examples=300)
+@given(st.text(MONEY_ALPHABET, max_size=16))
+def test_an_accepted_amount_is_its_digits_read_the_obvious_way(text: str) -> None:
+    try:
+        fen = parse_yuan(text)
+    except MoneyError:
+        return
+    plain = unicodedata.normalize("NFKC", text)
+    digits = "".join(c for c in plain if c.isdigit() or c in ".-")
+    assert plain.count(".") <= 1
+    assert fen == yuan_to_fen(Decimal(digits if digits.strip("-.") else "0"))
+    if "," in plain:  # separators only ever between groups of exactly three digits
+        whole = plain.split(".")[0]
+        groups = "".join(c for c in whole if c.isdigit() or c == ",").split(",")
+        assert all(len(g) == 3 for g in groups[1:]) and 1 <= len(groups[0]) <= 3

@@ -26,6 +26,7 @@ from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.trust import identity
 from tests.core import forging
+from tests.core.fuzzing import byte_mutation, mutate
 from tests.core.test_sync import (
     HQ_PASS,
     LI_PASS,
@@ -279,36 +280,18 @@ def test_counts_that_do_not_match_the_manifest(setup: tuple[World, Path]) -> Non
 # -- fuzzing ------------------------------------------------------------------------------------
 
 
-mutation = st.one_of(
-    st.tuples(st.just("flip"), st.floats(0, 1, exclude_max=True), st.integers(1, 255)),
-    st.tuples(st.just("cut"), st.floats(0, 1, exclude_max=True), st.just(0)),
-    st.tuples(st.just("insert"), st.floats(0, 1), st.integers(0, 255)),
-    st.tuples(st.just("delete"), st.floats(0, 1, exclude_max=True), st.integers(1, 64)),
-)
-
-
 @settings(
     max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
-@given(mutations=st.lists(mutation, min_size=1, max_size=3))
+@given(mutations=st.lists(byte_mutation, min_size=1, max_size=3))
 def test_mutated_bundles_are_always_cleanly_refused(
     setup: tuple[World, Path], mutations: list[tuple[str, float, int]]
 ) -> None:
     world, good = setup
-    data = bytearray(good.read_bytes())
-    for kind, where, value in mutations:
-        at = min(int(where * len(data)), max(len(data) - 1, 0))
-        if kind == "flip" and data:
-            data[at] ^= value
-        elif kind == "cut":
-            del data[at:]
-        elif kind == "insert":
-            data[at:at] = bytes([value])
-        elif kind == "delete":
-            del data[at : at + value]
-    if bytes(data) == good.read_bytes():
+    data = mutate(good.read_bytes(), mutations)
+    if data == good.read_bytes():
         return
-    path = variant(world, "fuzz.hhq", bytes(data))
+    path = variant(world, "fuzz.hhq", data)
     before = digest(world.hq)
     try:
         import_bundle(world.hq, path, HQ_PASS, author="x")

@@ -13,11 +13,13 @@ from openpyxl import load_workbook
 
 from fieldapp.cli.main import main
 from fieldapp.core.forms.loader import default_survey
-from fieldapp.core.reports.xlsx_import import TemplateError, import_archive, write_report
+from fieldapp.core.reports.xlsx_reading import TemplateError
 from fieldapp.core.reports.xlsx_template import (
     HOUSEHOLD_SHEET,
     MEMBER_SHEET,
     NOTES_SHEET,
+    import_archive,
+    write_report,
     write_template,
 )
 from fieldapp.core.store.store import Store
@@ -270,7 +272,7 @@ def test_cli_template_and_import(
     assert out.exists()
     capsys.readouterr()
     report = tmp_path / "r.csv"
-    args = ["--db", str(db), "--user", "导入员", "archive", "import-xlsx", str(filled)]
+    args = ["--db", str(db), "--create", "--user", "导入员", "archive", "import-xlsx", str(filled)]
     assert main([*args, "--dry-run", "--json"]) == 1  # rows refused: exit 1, even on a dry run
     dry = json.loads(capsys.readouterr().out)
     assert main([*args, "--report", str(report), "--json"]) == 1

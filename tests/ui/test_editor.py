@@ -382,3 +382,74 @@ def test_first_run_wizard_records_the_profile(qtbot: QtBot, store: Store) -> Non
     wizard.accept()
     assert not needs_first_run(store)
     assert store.meta("profile.unit") == "昆明市五华区总工会"
+
+
+# -- nothing a cadre typed is ever lost (issue 10) ------------------------------------------------
+
+
+def paste_into(qtbot: QtBot, page: FormPage, path: str, text: str) -> None:
+    """Paste ``text`` from the clipboard into a field with Ctrl+V, as a cadre would."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtWidgets import QApplication
+
+    block = page.block_at(path)
+    assert block is not None, path
+    target = block.widget.focus_target()
+    QApplication.clipboard().setText(text)
+    target.setFocus()
+    qtbot.keyClick(target, Qt.Key.Key_V, Qt.KeyboardModifier.ControlModifier)
+
+
+def summary_lines(editor: HouseholdEditor) -> list[str]:
+    return [editor.problems.item(i).text() for i in range(editor.problems.count())]
+
+
+def test_pasted_over_long_text_is_kept_whole_and_flagged(
+    qtbot: QtBot, window: MainWindow, store: Store, dialogs: list[str]
+) -> None:
+    editor = window.new_household()
+    a = editor.page("A")
+    a.repeat("members").add_button.click()
+    pasted = "".join(f"第{i:03d}字" for i in range(400))  # 2,000 characters, numbered
+    assert len(pasted) == 2000
+    paste_into(qtbot, a, "members[1].notes", pasted)
+    settle(qtbot, editor)
+    assert store.current(editor.household_id)["A"]["members"][0]["notes"] == pasted
+    block = a.block_at("members[1].notes")
+    assert block is not None and block.widget.value() == pasted
+    assert any(
+        "备注" in s and "已输入 2,000 字，超过上限 200 字" in s for s in summary_lines(editor)
+    )
+    editor.finalise_current()
+    assert dialogs and "不能定稿" in dialogs[0]
+
+
+def test_a_paste_over_the_hard_cap_is_refused_whole_and_stays_in_the_field(
+    qtbot: QtBot, window: MainWindow, store: Store, dialogs: list[str]
+) -> None:
+    editor = window.new_household()
+    a = editor.page("A")
+    paste_into(qtbot, a, "address", "路" * 40_000)  # beyond QLineEdit's default 32,767 too
+    qtbot.wait(AUTOSAVE_MS + 150)
+    assert dialogs and "已输入 40,000 字，超过每项 20,000 字的上限" in dialogs[0]
+    assert "address" not in (store.current(editor.household_id).get("A") or {})
+    block = a.block_at("address")
+    assert block is not None and block.widget.value() == "路" * 40_000
+    assert editor.save_state.text() == "保存失败"
+
+
+def test_a_name_the_ledger_cannot_print_is_refused_naming_the_character(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    editor = window.new_household()
+    a = editor.page("A")
+    type_into(a, "name", "王😀芳")
+    type_into(a, "address", "某路𠀀号")  # a rare character outside the font: only a warning
+    settle(qtbot, editor)
+    assert store.current(editor.household_id)["A"]["name"] == "王😀芳"  # the draft keeps it
+    lines = summary_lines(editor)
+    assert any(
+        s.startswith("[错误] 姓名") and "“😀”（U+1F600）无法打印（表册字体没有这个字）" in s
+        for s in lines
+    )
+    assert any(s.startswith("[提醒] 家庭住址") and "“𠀀”（U+20000）无法打印" in s for s in lines)

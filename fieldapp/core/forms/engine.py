@@ -271,11 +271,14 @@ class FormEngine:
         result: FormResult,
         views: dict[str, dict[str, Any]],
     ) -> None:
-        values, view, _ = self._normalise(form.fields, data)
+        values, view, valid = self._normalise(form.fields, data)
         views[form.id] = view
-        # Row-level calculations first, so form-level sums over repeat columns see them.
+        # Row-level calculations first, so form-level sums over repeat columns see them. A repeat
+        # that is not a list of rows (kept as given in a draft) has no rows to calculate.
         for f in form.fields:
-            if f.type != "repeat" or not any(c.is_calculated for c in f.fields):
+            if f.type != "repeat" or not valid.get(f.name, True):
+                continue
+            if not any(c.is_calculated for c in f.fields):
                 continue
             order = calculation_order(f.fields)
             for row_values, row_view in zip(values[f.name], view[f.name], strict=True):

@@ -20,7 +20,9 @@ from decimal import Decimal
 from typing import Any
 
 from fieldapp.core.forms.model import Field
+from fieldapp.core.values.glyphs import code_name, describe, undrawable
 from fieldapp.core.values.idcard import IdCardInfo, check_id_number
+from fieldapp.core.values.limits import count
 from fieldapp.core.values.money import MoneyError, format_yuan, parse_yuan, yuan_to_fen
 from fieldapp.core.values.regions import RegionTable
 
@@ -92,7 +94,21 @@ def _text(f: Field, value: Any, ctx: Context) -> Coerced:
     ):
         result.fail("control_chars", "含有不可见的控制字符或换行，请删除后重新输入")
     if len(text) > f.max_length:
-        result.fail("too_long", f"内容过长：{len(text)} 字，最多 {f.max_length} 字")
+        result.fail(
+            "too_long",
+            f"内容过长：已输入 {count(len(text))} 字，超过上限 {count(f.max_length)} 字，请删减",
+        )
+    missing = [c for c in undrawable(text) if not CONTROL_CHARS.match(c)]  # reported above
+    if missing and f.charset == "name":
+        result.fail(
+            "unprintable", f"{describe(missing)}无法打印（表册字体没有这个字），请改用常用字"
+        )
+    elif missing:
+        result.warn(
+            "unprintable",
+            f"{describe(missing)}无法打印（表册字体没有这个字），表册上将以编码印出，如 "
+            f"[{code_name(missing[0])}]",
+        )
     return result
 
 

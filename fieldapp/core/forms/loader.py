@@ -30,6 +30,7 @@ from fieldapp.core.forms.model import (
     Survey,
 )
 from fieldapp.core.paths import FORMS_DIR
+from fieldapp.core.values.documents import read_yaml
 
 
 @dataclass(frozen=True, order=True)
@@ -59,15 +60,23 @@ class _Collector:
 
 
 def _read_yaml(path: Path, out: _Collector) -> Any:
+    """The parsed file, or None with the problem added: missing, too large, too deeply nested,
+    not UTF-8 or not YAML (a form file is edited by hand and must never crash the check)."""
     try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+        doc = read_yaml(path, "表单文件")
         if doc is None:
             out.add(path.name, "", "文件为空 / file is empty")
         return doc
     except FileNotFoundError:
         out.add(path.name, "", "文件不存在 / file not found")
+    except IsADirectoryError:
+        out.add(path.name, "", "是目录，不是文件 / is a directory")
+    except OSError as exc:
+        out.add(path.name, "", f"无法读取 / cannot read: {exc.strerror}")
     except UnicodeDecodeError:
         out.add(path.name, "", "文件不是 UTF-8 编码 / not UTF-8 text")
+    except ValueError as exc:  # over a limit of values.limits, or text that cannot be stored
+        out.add(path.name, "", f"{exc} / refused (docs/limits.md)")
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"第 {mark.line + 1} 行" if mark is not None else ""
@@ -166,7 +175,7 @@ def _build_field(
         key: raw[key]
         for key in (
             "hint required relevant constraint constraint_message constraint_severity calculate "
-            "default readonly max_length multiline min max allow_future max_selected "
+            "default readonly max_length multiline charset min max allow_future max_selected "
             "birth_date_field gender_field level within min_rows max_rows row_title max_files pick"
         ).split()
         if key in raw
@@ -211,6 +220,8 @@ def _check_field_keys(
             out.add(file, where, f"{key} 指向不存在的字段“{target}” / unknown field")
     if f.row_title is not None and f.child(f.row_title) is None:
         out.add(file, where, f"row_title 指向不存在的子字段“{f.row_title}”")
+    if f.charset is not None and f.type != "text":
+        out.add(file, where, "charset 只用于 text 字段 / charset applies to text fields only")
     if f.type == "region":
         if f.level not in REGION_LEVELS:
             out.add(file, where, f"level 只能是 {'/'.join(REGION_LEVELS)}")

@@ -35,6 +35,9 @@ INDEX_KEYS = ("name", "id_number", "archive_no", "region", "category", "phone", 
 FORM_ID = re.compile(r"^[A-Z][A-Z0-9]*$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REGION_LEVELS = ("province", "city", "county")
+CHARSETS = ("name",)
+"""A text field's ``charset``: ``name`` = a person's name, which must print exactly (no character
+the ledger font lacks)."""
 SIX_CLEARS = (
     "家庭基本情况清",
     "已享受政策和资金清",
@@ -72,6 +75,7 @@ class Field:
     options_name: str | None = None
     max_length: int = 200
     multiline: bool = False
+    charset: str | None = None
     min: Any = None
     max: Any = None
     allow_future: bool = False

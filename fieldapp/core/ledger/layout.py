@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
@@ -30,10 +29,9 @@ from fieldapp.core.forms.model import Field
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
 from fieldapp.core.ledger.doc import Anchor, GroupEnd, GroupStart, PageGroup, PageRef, SignatureSlot
+from fieldapp.core.ledger.household import STATE_NAMES, Household
 from fieldapp.core.rules.assessment import UNKNOWN, guarantee_checks
 from fieldapp.core.rules.exits import assess_exit
-from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms
-from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 
 STAFF_FIELD = "staff_signature"
@@ -41,12 +39,12 @@ REVIEWER_FIELD = "reviewer_signature"
 SIGNOFF_LABEL_WIDTH = 70.0
 STAMP_WIDTH = (st.FRAME_WIDTH - 2 * SIGNOFF_LABEL_WIDTH) / 2 - 8
 STAMP_HEIGHT = 62.0
-STATE_NAMES = {"final": "已定稿", "draft": "草稿（未定稿）"}
 NUMERALS = "一二三四五六七八九十"
 SUM_OF_COLUMN = re.compile(r"^\s*sum\(\s*([a-z][a-z0-9_]*)\.([a-z][a-z0-9_]*)\s*\)\s*$")
 FORM_REFERENCE = re.compile(r"表([A-Z][A-Z0-9]*)")
 # Cover lines beyond the household index: (form, field); skipped when a form no longer has it.
 COVER_EXTRA = (("A", "employer"), ("A", "standard"), ("D", "helper_name"))
+UNPRINTABLE_NOTE = "注：以下字符表册字体无法打印，已按 Unicode 编码印出，请以系统中的记录为准："
 # Where the 帮扶责任人's captured signature is found: (form, repeat, column, name field).
 HELPER_SIGNATURE = ("D", "visits", "helper_signature", "helper_name")
 
@@ -57,39 +55,6 @@ def numeral(n: int) -> str:
     if n < 20:
         return "十" + NUMERALS[n - 11]
     return str(n)
-
-
-@dataclass
-class Household:
-    """What a ledger prints about one household, read once from the store."""
-
-    id: str
-    row: dict[str, Any]
-    values: dict[str, dict[str, Any]]
-    states: dict[str, str]
-    revisions: dict[str, Revision]
-    stale: dict[str, list[str]] = field(default_factory=dict)
-    """Finalised forms whose calculated values changed with their inputs (rules.freshness)."""
-
-    def value(self, form_id: str, name: str) -> Any:
-        return (self.values.get(form_id) or {}).get(name)
-
-    def state_name(self, form_id: str) -> str:
-        name = STATE_NAMES.get(self.states.get(form_id) or "", "未填写")
-        return f"{name}（{NEEDS_RECHECK}）" if form_id in self.stale else name
-
-
-def load_household(store: Store, household_id: str, today: date) -> Household:
-    row = store.household(household_id)
-    hid = str(row["id"])
-    values = store.engine(today).compute(store.current(hid))
-    states = store.current_states(hid)
-    revisions = {
-        form_id: rev
-        for form_id in states
-        if (rev := store.current_revision(hid, form_id)) is not None
-    }
-    return Household(hid, row, values, states, revisions, stale_forms(store, hid))
 
 
 def _local_date(stamp: str) -> date | None:
@@ -130,6 +95,7 @@ class LedgerLayout:
         self.regions = store.regions
         self.today = today
         self.clears = {f.clear for f in self.survey.forms.values() if f.clear}
+        self.unprintable: list[str] = []  # stand-ins printed so far, for LedgerInfo
 
     # -- the whole ledger -------------------------------------------------------------------
 
@@ -157,6 +123,9 @@ class LedgerLayout:
             story.append(Anchor(form.id))
             story += self.heading(form.id, hh)
             story += self.form_body(form.id, values, hh)
+        if hh.unprintable:
+            self.unprintable.extend(hh.unprintable)
+            story.append(st.para(UNPRINTABLE_NOTE + "、".join(hh.unprintable), "note"))
         story += self.signoff(hh)
         story.append(GroupEnd())
         return story

@@ -41,13 +41,15 @@ from fieldapp.core.ledger.doc import (
     SignatureBox,
     build,
 )
-from fieldapp.core.ledger.layout import LedgerLayout, load_household
+from fieldapp.core.ledger.household import load_household
+from fieldapp.core.ledger.layout import LedgerLayout
 from fieldapp.core.ledger.pades import SignerIdentity, SigningError
 from fieldapp.core.ledger.sign import countersign_pdf, sign_pdf
 from fieldapp.core.ledger.verify import SignatureReport, VerifyReport, verify_ledger
 from fieldapp.core.store.errors import Cancelled as StoreCancelled
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.glyphs import printable
 from fieldapp.core.values.money import format_yuan
 
 __all__ = [
@@ -108,6 +110,8 @@ class LedgerInfo:
     signature_box: SignatureBox | None
     countersignature_box: SignatureBox | None
     signed: bool = False
+    unprintable: tuple[str, ...] = ()
+    """Characters the font lacks, printed as '[U+1F600]', with where (see ledger.household)."""
 
 
 def _check_output(out_path: Path | str) -> Path:
@@ -194,7 +198,9 @@ def render_household_ledger(
             log=log,
         )
         staff, reviewer, signed = _signed(temp, log, signer, tsa_url)
-    return LedgerInfo(path, log.pages, 1, staff, reviewer, signed)
+    return LedgerInfo(
+        path, log.pages, 1, staff, reviewer, signed, unprintable=tuple(layout.unprintable)
+    )
 
 
 def countersign_ledger(
@@ -273,7 +279,7 @@ class _Summary:
             else:
                 cells.append("" if value is None else str(value))
         return [
-            st.fit_text(text, width - 4, SUMMARY_SIZE)
+            st.fit_text(printable(text), width - 4, SUMMARY_SIZE)
             for text, width in zip(cells, self.widths, strict=True)
         ]
 
@@ -391,7 +397,9 @@ def render_batch_ledger(
         staff, reviewer, signed = _signed(temp, log, signer, tsa_url)
     if progress is not None:
         progress(total, total)
-    return LedgerInfo(path, log.pages, total, staff, reviewer, signed)
+    return LedgerInfo(
+        path, log.pages, total, staff, reviewer, signed, unprintable=tuple(layout.unprintable)
+    )
 
 
 def household_ids_for(

@@ -25,9 +25,8 @@ from reportlab.pdfbase.pdfmetrics import registerFontFamily
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph
 
-from fieldapp.core.paths import RESOURCES_DIR
+from fieldapp.core.values.glyphs import FONT_FILE, FONT_NUMBER
 
-FONT_FILE = RESOURCES_DIR / "fonts" / "wqy-microhei.ttc"
 FONT = "WQYMicroHei"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -68,7 +67,7 @@ def ensure_fonts() -> str:
                 from fieldapp.core.store.errors import StoreError
 
                 raise StoreError(f"找不到随程序安装的字体文件 {FONT_FILE}，无法生成台账")
-            pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=0))
+            pdfmetrics.registerFont(TTFont(FONT, str(FONT_FILE), subfontIndex=FONT_NUMBER))
             registerFontFamily(FONT, normal=FONT, bold=FONT, italic=FONT, boldItalic=FONT)
             from reportlab.lib import textsplit
             from reportlab.platypus import paragraph

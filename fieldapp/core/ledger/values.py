@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import io
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -112,13 +113,10 @@ class SignatureDrawing(Flowable):  # type: ignore[misc]
                 mask="auto",
             )
             return
+        drawn: Any = value.get("strokes")
         strokes = [
-            [
-                (float(p[0]), float(p[1]))
-                for p in stroke
-                if isinstance(p, list | tuple) and len(p) == 2
-            ]
-            for stroke in value.get("strokes") or []
+            [(float(p[0]), float(p[1])) for p in stroke if _is_point(p)]
+            for stroke in (drawn if isinstance(drawn, list) else [])
             if isinstance(stroke, list)
         ]
         points = [p for stroke in strokes for p in stroke]
@@ -160,6 +158,16 @@ class SignatureDrawing(Flowable):  # type: ignore[misc]
         if text:
             self.canv.setFont(st.FONT, st.SMALL_SIZE)
             self.canv.drawString(2, self.height / 2 - 3, text)
+
+
+def _is_point(p: Any) -> bool:
+    """A pen position a draft may hold: two finite numbers (a draft keeps odd values too)."""
+    if not isinstance(p, list | tuple) or len(p) != 2:
+        return False
+    try:
+        return all(not isinstance(c, bool) and math.isfinite(float(c)) for c in p)
+    except (TypeError, ValueError, OverflowError):
+        return False
 
 
 def has_signature(value: Any) -> bool:

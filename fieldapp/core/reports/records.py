@@ -19,7 +19,9 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.regions import code_prefix
 
 # Top-level values read per form (the subset the reports use; see docs/statistics.md).
 A_FIELDS = (
@@ -135,23 +137,11 @@ def _current(alias: str, form_id: str, final_only: bool) -> str:
     )
 
 
-def region_prefix(region: str) -> str:
-    """The code prefix a region selects: '530000' -> '53', '530100' -> '5301', '530102' stays;
-    shorter text ('5301') is taken as a prefix already."""
-    code = region.strip()
-    if len(code) == 6 and code.isdigit():
-        if code[2:] == "0000":
-            return code[:2]
-        if code[4:] == "00":
-            return code[:4]
-    return code
-
-
 def region_clause(region: str | None) -> tuple[str, list[str]]:
     """SQL condition on households.region_code for a region code or code prefix."""
     if not region:
         return "1", []
-    return "h.region_code like ?", [region_prefix(region) + "%"]
+    return f"h.region_code {LIKE_PREFIX}", [like_prefix(code_prefix(region))]
 
 
 FORM_PARTS: tuple[tuple[str, str, tuple[str, ...], str, tuple[str, ...], bool], ...] = (

@@ -20,13 +20,14 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.reports.xlsx_export import ID_COLUMN
+from fieldapp.core.reports.xlsx_export import ID_COLUMN, cell_text
+from fieldapp.core.reports.xlsx_reading import SheetRow, SheetSpec, read_sheets
 from fieldapp.core.reports.xlsx_sheets import HEADER_FILL
 from fieldapp.core.reports.xlsx_template import (
     EXAMPLE_MARK,
@@ -38,9 +39,10 @@ from fieldapp.core.reports.xlsx_template import (
     household_fields,
     member_fields,
 )
-from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
+from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
 from fieldapp.core.store.records import STATUSES, BulkHousehold, now_iso
 from fieldapp.core.store.store import Store
+from fieldapp.core.values.limits import XLSX_MAX_HOUSEHOLD_ROWS, XLSX_MAX_MEMBER_ROWS
 
 STOPPED = "已取消，数据库未作任何修改"
 ID_HEADER = ID_COLUMN.header
@@ -72,10 +74,6 @@ class ImportResult:
     @property
     def errors(self) -> list[ImportProblem]:
         return [p for p in self.problems if p.severity == "错误"]
-
-
-class TemplateError(StoreError):
-    """The workbook is not the template (missing sheet or columns)."""
 
 
 def _cell_value(f: Field, value: Any) -> tuple[Any, str | None]:
@@ -111,41 +109,10 @@ def _cell_value(f: Field, value: Any) -> tuple[Any, str | None]:
 
 
 @dataclass
-class _Row:
-    sheet: str
-    number: int
-    cells: dict[str, Any]
-
-
-def _read_sheet(wb: Any, title: str, required: Sequence[str]) -> tuple[list[str], list[_Row]]:
-    if title not in wb.sheetnames:
-        raise TemplateError(
-            f"工作簿中没有“{title}”工作表：请用“下载空白模板”（或命令 fieldapp archive template）生成的模板，"
-            "或本软件导出的 Excel"
-        )
-    ws = wb[title]
-    rows = ws.iter_rows(values_only=True)
-    try:
-        header = [str(h).strip() if h is not None else "" for h in next(rows)]
-    except StopIteration:
-        raise TemplateError(f"“{title}”工作表是空的") from None
-    missing = [h for h in required if h not in header]
-    if missing:
-        raise TemplateError(f"“{title}”工作表缺少列：{'、'.join(missing)}")
-    out = []
-    for number, values in enumerate(rows, start=2):
-        cells = {h: v for h, v in zip(header, values, strict=False) if h}
-        if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
-            continue
-        out.append(_Row(title, number, cells))
-    return header, out
-
-
-@dataclass
 class _Candidate:
-    row: _Row
+    row: SheetRow
     values: dict[str, Any]
-    members: list[tuple[_Row, dict[str, Any]]]
+    members: list[tuple[SheetRow, dict[str, Any]]]
     status: str
     problems: list[ImportProblem]
 
@@ -163,7 +130,7 @@ def _region_code(text: Any, store: Store) -> Any:
 
 
 def _convert(
-    fields: Iterable[Field], row: _Row, store: Store, problems: list[ImportProblem]
+    fields: Iterable[Field], row: SheetRow, store: Store, problems: list[ImportProblem]
 ) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for f in fields:
@@ -242,23 +209,20 @@ def import_archive(
     form = store.survey.form("A")
     hfields, mfields = household_fields(form), member_fields(form)
     id_label = next((f.label for f in hfields if f.name == "id_number"), "身份证号")
-    try:
-        wb = load_workbook(Path(path), read_only=True, data_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise TemplateError(f"无法读取 Excel 文件 {path}：{exc}") from None
-    except Exception as exc:  # zipfile.BadZipFile and friends: not an xlsx file
-        raise TemplateError(f"{path} 不是有效的 Excel (.xlsx) 文件：{exc}") from None
-    try:
-        header, household_rows = _read_sheet(wb, HOUSEHOLD_SHEET, [id_label])
-        member_rows: list[_Row] = []
-        has_members = MEMBER_SHEET in wb.sheetnames
-        if has_members:
-            _, member_rows = _read_sheet(wb, MEMBER_SHEET, [LINK_HEADER])
-    finally:
-        wb.close()
+    sheets = read_sheets(
+        Path(path),
+        [
+            SheetSpec(HOUSEHOLD_SHEET, (id_label,), XLSX_MAX_HOUSEHOLD_ROWS),
+            SheetSpec(MEMBER_SHEET, (LINK_HEADER,), XLSX_MAX_MEMBER_ROWS, optional=True),
+        ],
+    )
+    household_rows = sheets[HOUSEHOLD_SHEET]
+    member_rows = sheets.get(MEMBER_SHEET, [])
+    header = list(household_rows[0].cells) if household_rows else [id_label]
+    has_members = MEMBER_SHEET in sheets
 
     result = ImportResult(dry_run=dry_run)
-    members_of: dict[str, list[tuple[_Row, dict[str, Any]]]] = {}
+    members_of: dict[str, list[tuple[SheetRow, dict[str, Any]]]] = {}
     member_problems: dict[str, list[ImportProblem]] = {}
     for row in member_rows:
         if str(row.cells.get(MARK_HEADER) or "").startswith(EXAMPLE_MARK):
@@ -426,7 +390,7 @@ def write_report(path: Path | str, problems: Sequence[ImportProblem], result: Im
     ws.freeze_panes = "A2"
     ws.append([_bold(ws, h) for h in REPORT_HEADERS])
     for row in rows:
-        ws.append(list(row))
+        ws.append([cell_text(v) if isinstance(v, str) else v for v in row])
     summary = wb.create_sheet("汇总")
     for line in summary_lines(result):
         summary.append(list(line))

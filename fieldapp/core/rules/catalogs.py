@@ -22,6 +22,7 @@ from fieldapp.core.forms import expr
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.model import Survey
 from fieldapp.core.paths import RESOURCES_DIR
+from fieldapp.core.values.documents import read_yaml
 from fieldapp.core.values.money import yuan_to_fen
 from fieldapp.core.values.regions import RegionTable
 
@@ -212,9 +213,13 @@ def read_catalogs(directory: Path) -> dict[str, Catalog]:
     out: dict[str, Catalog] = {}
     for path in sorted(directory.glob("*.yaml")):
         try:
-            doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+            doc = read_yaml(path, "政策目录文件")
         except yaml.YAMLError as exc:
             raise CatalogError(f"{path.name}: YAML 格式错误：{exc}") from None
+        except UnicodeDecodeError:
+            raise CatalogError(f"{path.name}: 文件不是 UTF-8 编码") from None
+        except (OSError, ValueError) as exc:
+            raise CatalogError(f"{path.name}: {exc}") from None
         catalog = parse_catalog(doc, path)
         if catalog.province in out:
             raise CatalogError(f"{path.name}: 省份 {catalog.province} 已有目录")

@@ -14,8 +14,7 @@ from typing import Any
 from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.errors import NotFound, StoreError
 from fieldapp.core.store.records import now_iso
-
-MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
+from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES, size_text
 
 
 class AttachmentsMixin(StoreBase):
@@ -28,9 +27,7 @@ class AttachmentsMixin(StoreBase):
         source = Path(source)
         if not source.is_file():
             raise StoreError(f"附件文件不存在：{source}")
-        size = source.stat().st_size
-        if size > MAX_ATTACHMENT_BYTES:
-            raise StoreError(f"附件过大（{size // 1024 // 1024} MB），单个附件最多 50 MB")
+        _check_size(source.stat().st_size)
         data = source.read_bytes()
         return self.add_attachment_bytes(data, name=name or source.name, author=author, kind=kind)
 
@@ -43,6 +40,7 @@ class AttachmentsMixin(StoreBase):
         kind: str | None = None,
         mime: str | None = None,
     ) -> dict[str, Any]:
+        _check_size(len(data))
         digest = hashlib.sha256(data).hexdigest()
         mime = mime or mimetypes.guess_type(name)[0] or "application/octet-stream"
         with self.db.atomic():
@@ -66,3 +64,10 @@ class AttachmentsMixin(StoreBase):
         if row is None:
             raise NotFound(f"找不到附件 {sha256[:12]}…")
         return bytes(row[0])
+
+
+def _check_size(size: int) -> None:
+    if size > ATTACHMENT_MAX_BYTES:
+        raise StoreError(
+            f"附件过大（{size_text(size)}），单个附件最多 {size_text(ATTACHMENT_MAX_BYTES)}"
+        )

@@ -53,3 +53,7 @@ def stop_if_cancelled(cancelled: CancelCheck | None, message: str = "已取消")
     """Raise ``Cancelled`` when the caller asked to stop (cheap: called once per household)."""
     if cancelled is not None and cancelled():
         raise Cancelled(message)
+
+
+class Unstorable(StoreError):
+    """A value of impossible shape or over a hard cap (forms.storable): not even a draft is saved."""

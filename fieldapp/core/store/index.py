@@ -30,7 +30,7 @@ class IndexMixin(StoreBase):
             index[key] = value if isinstance(value, str) else None
         final_forms = sorted(f for f, s in states.items() if s == "final")
         region = index.get("region")
-        region_name = self.regions.full_name(region) if region else ""
+        region_name = self.regions.full_name(region) if region and region in self.regions else ""
         search_text = " ".join(
             str(v)
             for v in (

@@ -10,6 +10,8 @@ from typing import Any
 
 from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.grams import is_gram_term
+from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
+from fieldapp.core.values.regions import code_prefix
 
 TRIGRAM = 3
 INDEXED = frozenset({"archive_no"})  # sort columns with an index in list order (m007)
@@ -175,8 +177,8 @@ class SearchMixin(StoreBase):
             clauses.append("status = ?")
             args.append(status)
         if region_prefix:
-            clauses.append("region_code like ?")
-            args.append(region_prefix.rstrip("0") + "%")
+            clauses.append(f"region_code {LIKE_PREFIX}")
+            args.append(like_prefix(code_prefix(region_prefix)))
         if category:
             clauses.append("category = ?")
             args.append(category)

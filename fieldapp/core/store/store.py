@@ -20,8 +20,9 @@ from datetime import date
 from typing import Any
 
 from fieldapp.core.forms.engine import FormEngine
+from fieldapp.core.forms.storable import unstorable
 from fieldapp.core.store.attachments import AttachmentsMixin
-from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
+from fieldapp.core.store.errors import NotFound, StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.index import IndexMixin
 from fieldapp.core.store.lineage import causal_history
 from fieldapp.core.store.records import HEAD, STATUSES, BasedOn, Revision, SaveResult, now_iso
@@ -260,6 +261,8 @@ class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
         unknown = self.engine(today).unknown_fields(form_id, data)
         if unknown:
             raise StoreError(f"{form.title}没有这些字段：{'、'.join(unknown)}")
+        if (refusal := unstorable(form, data)) is not None:
+            raise Unstorable(refusal)
 
     def _validated(
         self,

@@ -17,7 +17,6 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
-from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
@@ -42,6 +41,7 @@ from fieldapp.core.sync.records import (
 from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation, remember
+from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
 
@@ -166,7 +166,7 @@ class Applier:
         digest = _text(r.get("sha256"), "附件摘要", optional=False) or ""
         if not HEX64.match(digest):
             raise fail("数据包中的附件摘要格式不正确")
-        size = _int(r.get("size"), "附件大小", 0, MAX_ATTACHMENT_BYTES)
+        size = _int(r.get("size"), "附件大小", 0, ATTACHMENT_MAX_BYTES)
         self._time(r.get("added_at"), "添加时间", record_label(authors.ATTACHMENT, digest))
         member = self._authored(authors.ATTACHMENT, r)
         self._count("attachments")

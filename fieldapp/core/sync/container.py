@@ -47,6 +47,8 @@ from fieldapp.core.sync.limits import (
     MAX_ROWS,
     payload_allowance,
 )
+from fieldapp.core.values.documents import parse_json
+from fieldapp.core.values.limits import size_text
 
 MAGIC = b"\x89HHQ\r\n\x1a\n"
 FORMAT_NAME = "huhuqing-bundle"
@@ -249,7 +251,8 @@ def read_envelope(path: Path) -> Envelope:
         size = path.stat().st_size
         if size > MAX_BUNDLE_BYTES:
             raise BundleError(
-                f"{path.name} 过大（{size:,} 字节，上限 {MAX_BUNDLE_BYTES:,}），拒绝导入"
+                f"{path.name} 过大（{size_text(size)}），数据包最多 {size_text(MAX_BUNDLE_BYTES)}；"
+                "请分几次导出（fieldapp bundle export 只导出上次以来的数据）"
             )
         with open(path, "rb") as fh:
             head = fh.read(len(MAGIC) + 4)
@@ -294,7 +297,7 @@ def read_envelope(path: Path) -> Envelope:
 
 def _parse_manifest(data: bytes, path: Path) -> dict[str, Any]:
     try:
-        manifest = json.loads(data.decode("utf-8"))
+        manifest = parse_json(data, "清单", max_bytes=MAX_MANIFEST)
     except (ValueError, RecursionError):
         raise BundleError(f"{path.name} 已损坏或被改动（清单无法读取）") from None
     if not isinstance(manifest, dict) or manifest.get("format") != FORMAT_NAME:

@@ -9,7 +9,7 @@ an audit entry's detail a few hundred bytes, a province's archive a few hundred 
 
 from __future__ import annotations
 
-from fieldapp.core.store.attachments import MAX_ATTACHMENT_BYTES
+from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES as MAX_ATTACHMENT_BYTES
 
 MiB = 1 << 20
 

@@ -29,8 +29,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from fieldapp.core.store.errors import StoreError, ValidationFailed
+from fieldapp.core.forms.storable import unstorable
+from fieldapp.core.store.errors import StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.records import Revision, now_iso
+from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import (
     AFTER,
@@ -218,8 +220,8 @@ def find_conflict(store: Store, ref: str) -> dict[str, Any]:
     rows = [
         dict(r)
         for r in store.db.query(
-            "select * from conflicts where id = ? or (length(?) >= 6 and id like ?)",
-            [ref, ref, ref + "%"],
+            f"select * from conflicts where id = ? or (length(?) >= 6 and id {LIKE_PREFIX})",
+            [ref, ref, like_prefix(ref)],
         )
     ]
     if not rows:
@@ -298,6 +300,8 @@ def _resolve(
         unknown = store.engine().unknown_fields(form_id, merged)
         if unknown:
             raise ConflictError(f"合并数据中没有这些字段：{'、'.join(unknown)}")
+        if (refusal := unstorable(store.survey.form(form_id), merged)) is not None:
+            raise Unstorable(refusal)
         household = dict(store.current(hid))
         household[form_id] = dict(merged)
         result = store.engine().validate(household, form_id)

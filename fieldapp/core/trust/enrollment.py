@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from cryptography import x509
@@ -17,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
 from fieldapp.core.store.records import now_iso
+from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust.certificates import (
     ROLES,
@@ -58,6 +60,8 @@ from fieldapp.core.trust.keystore import (
     staff_id,
     unlock_ca_key,
 )
+from fieldapp.core.values.documents import parse_json
+from fieldapp.core.values.limits import ENROLLMENT_MAX_BYTES, LimitError, check_file_size
 
 ENROLLMENT_FORMAT = "huhuqing-enrollment"
 ENROLLMENT_VERSION = 1
@@ -296,8 +300,9 @@ def device(store: Store, ref: str) -> dict[str, Any]:
         dict(r)
         for r in store.db.query(
             "select * from devices where device_id = ? or cert_fingerprint = ? or name = ? "
-            "or (length(?) >= 8 and (device_id like ? or cert_fingerprint like ?)) order by rowid",
-            [ref, ref.lower(), ref, ref, ref + "%", ref.lower() + "%"],
+            f"or (length(?) >= 8 and (device_id {LIKE_PREFIX} or cert_fingerprint {LIKE_PREFIX})) "
+            "order by rowid",
+            [ref, ref.lower(), ref, ref, like_prefix(ref), like_prefix(ref.lower())],
         )
     ]
     if not rows:
@@ -337,11 +342,24 @@ def revoke_device(store: Store, ref: str, *, reason: str, author: str) -> dict[s
 # -- the laptop ----------------------------------------------------------------------------------
 
 
+def enrollment_bytes(path: Path) -> bytes:
+    """The bytes of an enrollment file, refused unread when larger than one can be."""
+    try:
+        check_file_size(path.stat().st_size, ENROLLMENT_MAX_BYTES, "登记文件")
+        return path.read_bytes()
+    except LimitError as exc:
+        raise IdentityError(f"{path.name} 不是户户清登记文件：{exc}") from None
+    except OSError as exc:
+        raise IdentityError(f"无法读取登记文件 {path}：{exc.strerror or exc}") from None
+
+
 def read_enrollment(data: bytes) -> dict[str, Any]:
     """Parse and check an enrollment file (format, CA signature, certificate issued by the CA)."""
     try:
-        body = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+        body = parse_json(data, "登记文件", max_bytes=ENROLLMENT_MAX_BYTES)
+    except LimitError as exc:
+        raise IdentityError(f"不是户户清登记文件（{exc}）") from None
+    except ValueError:
         raise IdentityError("不是户户清登记文件（无法读取）") from None
     if not isinstance(body, dict) or body.get("format") != ENROLLMENT_FORMAT:
         raise IdentityError("不是户户清登记文件")

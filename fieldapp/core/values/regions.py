@@ -136,6 +136,14 @@ class RegionTable:
             raise KeyError(code)
         return " ".join(region.name for region in path)
 
+    def display_name(self, code: str) -> str:
+        """``full_name`` for showing a stored value: a code not in the table (abolished, or typed
+        into a draft) reads as itself, marked, instead of failing."""
+        path = self.path(code)
+        if not path:
+            return f"{code}（代码未收录）"
+        return " ".join(region.name for region in path)
+
     def is_current(self, code: str) -> bool:
         """True if ``code`` is in the newest revision."""
         return code in self._by_code
@@ -181,3 +189,15 @@ def load_regions(resources_dir: Path | None = None) -> RegionTable:
     if resources_dir is None:
         return _default_regions()
     return read_regions(resources_dir)
+
+
+def code_prefix(region: str) -> str:
+    """The code prefix a region selects: '530000' -> '53', '530100' -> '5301', '530102' stays;
+    shorter text ('5301') is taken as a prefix already."""
+    code = region.strip()
+    if len(code) == 6 and code.isdigit():
+        if code[2:] == "0000":
+            return code[:2]
+        if code[4:] == "00":
+            return code[:4]
+    return code

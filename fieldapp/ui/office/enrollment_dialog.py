@@ -31,14 +31,11 @@ ENROLL_FILTER = "登记文件 (*.hhqe);;所有文件 (*)"
 
 def enroll_from_file(store: Store, path: str, passphrase: str, author: str) -> Any:
     """Take in an enrollment file; StoreError (Chinese) when it cannot be read or is refused."""
-    from fieldapp.core.trust.identity import take_enrollment
+    from fieldapp.core.trust.identity import enrollment_bytes, take_enrollment
 
     if not path:
         raise StoreError("请选择登记文件")
-    try:
-        data = Path(path).read_bytes()
-    except OSError as exc:
-        raise StoreError(f"无法读取登记文件：{exc.strerror or exc}") from None
+    data = enrollment_bytes(Path(path))  # bounded read; StoreError with a Chinese message
     if not passphrase:
         raise StoreError("请输入口令")
     return take_enrollment(store, data, passphrase.encode("utf-8"), author=author)
