@@ -27,7 +27,9 @@ FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
 
 @pytest.fixture
 def demo(store: Store) -> Store:
-    generate_demo(store, 12, seed=7, author="甲")
+    # Seed 5: no member has a birthday between the demo's survey days and DAY, so re-importing
+    # on DAY recomputes the same ages (an import recomputes calculated fields as of its day).
+    generate_demo(store, 12, seed=5, author="甲")
     return store
 
 
