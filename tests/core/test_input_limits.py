@@ -137,6 +137,7 @@ def test_a_draft_with_odd_values_still_prints_shows_and_exports(
         "floor_area": "1,2,3",
         "residence_region": "999999",
         "address": "路\x07号",
+        "category": "困难\x07",  # becomes a label of the statistics sheet in the export
     }
     assert record(db, tmp_path, "A", json.dumps(a, ensure_ascii=False), "--draft") == 0
     hid = household_id(db)

@@ -365,7 +365,7 @@ def _styled(
     fill: PatternFill | None = None,
     border: bool = True,
 ) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=cell_text(value) if isinstance(value, str) else value)
     if bold:
         cell.font = HEADER_FONT
     if fmt is not None and value is not None and not isinstance(value, str):
