@@ -22,7 +22,8 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError, Unstorable
 from fieldapp.core.store.store import Store
 from fieldapp.core.values import limits
-from tests.core.fuzzing import content_digest, filled_template
+from tests.core.fuzz_targets import filled_template
+from tests.core.fuzzing import content_digest
 from tests.core.households import complete_household
 
 REPO = Path(__file__).resolve().parents[2]
