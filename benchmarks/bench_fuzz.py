@@ -28,7 +28,8 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from hypothesis import HealthCheck, Phase, given, seed, settings  # noqa: E402
 
-from tests.core.fuzzing import TARGETS, RecordTarget, Tally  # noqa: E402
+from tests.core.fuzz_targets import TARGETS, RecordTarget  # noqa: E402
+from tests.core.fuzzing import Tally  # noqa: E402
 
 
 def explore(target: Any, examples: int, rng_seed: int) -> Tally:

@@ -166,7 +166,7 @@ def _store(args: argparse.Namespace) -> tuple[Any, str]:
 
     try:
         return open_db(args, create=False, access=READ), ""
-    except StoreError as exc:
+    except (StoreError, CliError) as exc:  # verify works without a database too
         return None, f"无法打开数据库（{exc}）"
 
 

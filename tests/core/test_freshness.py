@@ -15,7 +15,7 @@ from fieldapp.cli.main import main
 from fieldapp.core.forms import expr
 from fieldapp.core.forms.calculation import KNOWN_FUNCTIONS
 from fieldapp.core.forms.loader import default_survey
-from fieldapp.core.ledger.layout import load_household
+from fieldapp.core.ledger.household import load_household
 from fieldapp.core.reports.stats import compute_stats
 from fieldapp.core.rules.freshness import B_COPIES, NEEDS_RECHECK, stale_forms
 from fieldapp.core.store.records import now_iso

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 
-from tests.core.fuzzing import FormsTarget, RecordTarget, XlsxTarget
+from tests.core.fuzz_targets import FormsTarget, RecordTarget, XlsxTarget
 
 FUZZ = settings(
     derandomize=True,
@@ -67,7 +67,7 @@ def test_the_targets_accept_their_undamaged_input(
     record_target: RecordTarget, xlsx_target: XlsxTarget, forms_target: FormsTarget
 ) -> None:
     """The generators start from good input: unchanged, it is accepted (so refusals mean damage)."""
-    from tests.core.fuzzing import GOOD_A
+    from tests.core.fuzz_targets import GOOD_A
 
     outcome, _ = record_target.run((("A", GOOD_A), False))
     assert outcome.kind == "accepted", outcome.detail

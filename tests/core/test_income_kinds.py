@@ -192,7 +192,20 @@ def test_cli_record_and_assess_use_the_seeded_minimum_wage(
     for form in "AB":
         (tmp_path / f"{form}.json").write_text(json.dumps(data[form], ensure_ascii=False), "utf-8")
     assert (
-        main(["--db", db, "record", "new", "--form", "A", "--json", str(tmp_path / "A.json")]) == 0
+        main(
+            [
+                "--db",
+                db,
+                "--create",
+                "record",
+                "new",
+                "--form",
+                "A",
+                "--json",
+                str(tmp_path / "A.json"),
+            ]
+        )
+        == 0
     )
     archive = data["A"]["archive_no"]
     b_json = str(tmp_path / "B.json")

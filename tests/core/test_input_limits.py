@@ -22,7 +22,8 @@ from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError, Unstorable
 from fieldapp.core.store.store import Store
 from fieldapp.core.values import limits
-from tests.core.fuzzing import content_digest, filled_template
+from tests.core.fuzz_targets import filled_template
+from tests.core.fuzzing import content_digest
 from tests.core.households import complete_household
 
 REPO = Path(__file__).resolve().parents[2]
@@ -137,6 +138,7 @@ def test_a_draft_with_odd_values_still_prints_shows_and_exports(
         "floor_area": "1,2,3",
         "residence_region": "999999",
         "address": "路\x07号",
+        "category": "困难\x07",  # becomes a label of the statistics sheet in the export
     }
     assert record(db, tmp_path, "A", json.dumps(a, ensure_ascii=False), "--draft") == 0
     hid = household_id(db)

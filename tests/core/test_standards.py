@@ -39,6 +39,7 @@ def test_cli_minwage_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[
     add = [
         "--db",
         db,
+        "--create",
         "minwage",
         "add",
         "530402",

@@ -176,7 +176,7 @@ def test_a_file_over_the_bundle_size_cap_is_refused_unread(
     batch: tuple[World, Path, Path], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     world, good, _ = batch
-    monkeypatch.setattr(container, "MAX_BUNDLE_BYTES", good.stat().st_size - 1)
+    monkeypatch.setattr(container, "BUNDLE_MAX_BYTES", good.stat().st_size - 1)
     refused_unchanged(world, good, "过大")
 
 

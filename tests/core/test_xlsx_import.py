@@ -13,13 +13,12 @@ from openpyxl import load_workbook
 
 from fieldapp.cli.main import main
 from fieldapp.core.forms.loader import default_survey
+from fieldapp.core.reports.xlsx_import import import_archive, write_report
 from fieldapp.core.reports.xlsx_reading import TemplateError
 from fieldapp.core.reports.xlsx_template import (
     HOUSEHOLD_SHEET,
     MEMBER_SHEET,
     NOTES_SHEET,
-    import_archive,
-    write_report,
     write_template,
 )
 from fieldapp.core.store.store import Store

@@ -23,7 +23,6 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
@@ -37,6 +36,7 @@ from fieldapp.core.reports.xlsx_sheets import (
     HEADER_FONT,
     MONEY_FORMAT,
     PERCENT_FORMAT,
+    cell_text,
     print_setup,
 )
 from fieldapp.core.reports.xlsx_stats import STATS_SHEET, write_stats_sheet
@@ -44,7 +44,6 @@ from fieldapp.core.store.errors import CancelCheck, stop_if_cancelled
 from fieldapp.core.store.history import local_time
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
-from fieldapp.core.values.glyphs import code_name
 from fieldapp.core.values.money import fen_to_yuan
 from fieldapp.core.values.regions import RegionTable
 
@@ -173,13 +172,6 @@ class _Sheet:
                 row.append(cell_text(value) if isinstance(value, str) else value)
         self.ws.append(row)
         self.rows += 1
-
-
-def cell_text(text: str) -> str:
-    """Text a worksheet can hold: control characters Excel refuses are shown as [U+0007] (never
-    dropped, and never the traceback openpyxl would raise)."""
-    shown: str = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"[{code_name(m.group())}]", text)
-    return shown
 
 
 def _form_fields(form: Form) -> list[Field]:

@@ -26,9 +26,9 @@ from openpyxl.styles import Font
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.reports.xlsx_export import ID_COLUMN, cell_text
+from fieldapp.core.reports.xlsx_export import ID_COLUMN
 from fieldapp.core.reports.xlsx_reading import SheetRow, SheetSpec, read_sheets
-from fieldapp.core.reports.xlsx_sheets import HEADER_FILL
+from fieldapp.core.reports.xlsx_sheets import HEADER_FILL, cell_text
 from fieldapp.core.reports.xlsx_template import (
     EXAMPLE_MARK,
     HOUSEHOLD_SHEET,

@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import math
 
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from openpyxl.worksheet.page import PageMargins
 from openpyxl.worksheet.properties import PageSetupProperties
+
+from fieldapp.core.values.glyphs import code_name
 
 MONEY_FORMAT = "0.00"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -55,3 +58,10 @@ def print_setup(
     ws.oddFooter.center.text = "第 &P 页，共 &N 页"
     if title_rows:
         ws.print_title_rows = title_rows
+
+
+def cell_text(text: str) -> str:
+    """Text a worksheet can hold: control characters Excel refuses are shown as [U+0007] (never
+    dropped, and never the traceback openpyxl would raise)."""
+    shown: str = ILLEGAL_CHARACTERS_RE.sub(lambda m: f"[{code_name(m.group())}]", text)
+    return shown

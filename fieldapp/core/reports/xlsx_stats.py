@@ -22,6 +22,7 @@ from fieldapp.core.reports.xlsx_sheets import (
     HEADER_FONT,
     PERCENT_FORMAT,
     TITLE_FONT,
+    cell_text,
     print_setup,
 )
 from fieldapp.core.store.history import local_time
@@ -47,7 +48,7 @@ def _styled(
     fill: PatternFill | None = None,
     border: bool = True,
 ) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
+    cell = WriteOnlyCell(ws, value=cell_text(value) if isinstance(value, str) else value)
     if bold:
         cell.font = HEADER_FONT
     if fmt is not None and value is not None and not isinstance(value, str):

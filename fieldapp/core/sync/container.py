@@ -42,13 +42,12 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.sync.limits import (
     MAX_ATTACHMENT_RECORD_BYTES,
-    MAX_BUNDLE_BYTES,
     MAX_RECORD_BYTES,
     MAX_ROWS,
     payload_allowance,
 )
 from fieldapp.core.values.documents import parse_json
-from fieldapp.core.values.limits import size_text
+from fieldapp.core.values.limits import BUNDLE_MAX_BYTES, size_text
 
 MAGIC = b"\x89HHQ\r\n\x1a\n"
 FORMAT_NAME = "huhuqing-bundle"
@@ -249,9 +248,9 @@ def read_envelope(path: Path) -> Envelope:
     """Check the container's structure and parse the manifest (format and version included)."""
     try:
         size = path.stat().st_size
-        if size > MAX_BUNDLE_BYTES:
+        if size > BUNDLE_MAX_BYTES:
             raise BundleError(
-                f"{path.name} 过大（{size_text(size)}），数据包最多 {size_text(MAX_BUNDLE_BYTES)}；"
+                f"{path.name} 过大（{size_text(size)}），数据包最多 {size_text(BUNDLE_MAX_BYTES)}；"
                 "请分几次导出（fieldapp bundle export 只导出上次以来的数据）"
             )
         with open(path, "rb") as fh:

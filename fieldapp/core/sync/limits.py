@@ -10,10 +10,11 @@ an audit entry's detail a few hundred bytes, a province's archive a few hundred 
 from __future__ import annotations
 
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES as MAX_ATTACHMENT_BYTES
+from fieldapp.core.values.limits import BUNDLE_MAX_BYTES
 
 MiB = 1 << 20
 
-MAX_BUNDLE_BYTES = 4 << 30
+MAX_BUNDLE_BYTES = BUNDLE_MAX_BYTES  # one number, stated in values/limits.py
 """A whole ``.hhq`` file (a laptop with many photos stays far below)."""
 
 MAX_PAYLOAD_BYTES = 8 << 30
