@@ -14,6 +14,7 @@ reopen-after-crash marker is neither written nor cleared.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -36,11 +37,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.core.forms.defaults import Defaults
 from fieldapp.core.forms.engine import FormResult
 from fieldapp.core.store.errors import StoreError, ValidationFailed
 from fieldapp.core.store.records import STATUSES, SaveResult
 from fieldapp.core.store.store import Store
-from fieldapp.ui.form_renderer import FormPage, RenderContext
+from fieldapp.ui.field_blocks import RenderContext, profile_of
+from fieldapp.ui.form_renderer import FormPage
 
 AUTOSAVE_MS = 400
 OPEN_KEY = "ui.open_household"
@@ -109,7 +112,8 @@ class HouseholdEditor(QWidget):
         self.results: dict[str, FormResult] = {}
         self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
-        ctx = RenderContext(store, author)
+        self._defaults: Defaults | None = None
+        ctx = RenderContext(store, author, defaults=self.defaults)
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -191,13 +195,31 @@ class HouseholdEditor(QWidget):
 
     # -- loading and refreshing ----------------------------------------------------------------
 
+    def defaults(self) -> Defaults:
+        """Starting values and choices over the household as it is on screen now."""
+        if self._defaults is None:
+            household = dict(self.store.current(self.household_id))
+            household.update({fid: page.values() for fid, page in self.built.items()})
+            views = self.store.engine().expression_views(household)
+            self._defaults = Defaults(views, profile_of(self.store), date.today())
+        return self._defaults
+
     def page(self, form_id: str) -> FormPage:
-        """The form's page, built from the form definition the first time it is needed."""
+        """The form's page, built from the form definition the first time it is needed; a form
+        never saved starts from its defaults (profile, today, carry-overs)."""
         page = self.built.get(form_id)
         if page is None:
-            page = FormPage(self.store.survey.form(form_id), self._ctx)
-            page.load(self.results[form_id].values)
-            page.apply(self.results[form_id])
+            form = self.store.survey.form(form_id)
+            page = FormPage(form, self._ctx)
+            if form_id in self.heads:
+                page.load(self.results[form_id].values)
+                page.apply(self.results[form_id])
+            else:
+                page.initial = self.defaults().initial_values(form)
+                page.load(page.initial)
+                household = {**self.store.current(self.household_id), form_id: page.values()}
+                self.results[form_id] = self.store.engine().validate(household, form_id)
+                page.apply(self.results[form_id])
             page.changed.connect(lambda fid=form_id: self._edited(fid))
             page.widget().setEnabled(not self.readonly)
             self.bases[form_id] = self.heads.get(form_id)
@@ -217,6 +239,9 @@ class HouseholdEditor(QWidget):
         revisions = self.store.current_revisions(self.household_id)
         self.heads = {form_id: r.id for form_id, r in revisions.items()}
         data = {form_id: r.data for form_id, r in revisions.items()}
+        for form_id, page in self.built.items():  # never saved: what it shows (its defaults)
+            if form_id not in self.heads:
+                data[form_id] = page.values()
         return self.store.engine().validate_all(data)
 
     def _show_current(self) -> None:
@@ -230,6 +255,7 @@ class HouseholdEditor(QWidget):
 
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
+        self._defaults = None
         states = self.store.current_states(self.household_id)
         for form_id, page in self.built.items():
             page.apply(results[form_id])
@@ -291,6 +317,7 @@ class HouseholdEditor(QWidget):
         self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
 
     def _edited(self, form_id: str) -> None:
+        self._defaults = None
         if self.readonly:
             return
         self.dirty.add(form_id)

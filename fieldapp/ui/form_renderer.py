@@ -8,11 +8,9 @@ a click in the summary can jump to it.
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
@@ -28,121 +26,17 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.engine import FormResult, Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.store import Store
-from fieldapp.core.values.money import format_yuan
-from fieldapp.core.values.regions import RegionTable
-from fieldapp.ui.field_widgets import (
-    CalculatedWidget,
-    DateWidget,
-    FieldWidget,
-    LineWidget,
-    MoneyWidget,
-    MultilineWidget,
-    RegionWidget,
-    SelectMultipleWidget,
-    SelectOneWidget,
-    id_number_fills,
+from fieldapp.ui import field_blocks
+from fieldapp.ui.field_blocks import (
+    ERROR_STYLE,
+    WIDE_TYPES,
+    EnterMovesOn,
+    FieldBlock,
+    RenderContext,
+    make_widget,
 )
-
-ERROR_STYLE = "color: #c01c28;"
-WIDE_TYPES = frozenset({"select_multiple", "signature", "attachment", "region"})
-WARNING_STYLE = "color: #9c6500;"
-
-
-@dataclass
-class RenderContext:
-    store: Store
-    author: str
-
-    @property
-    def regions(self) -> RegionTable:
-        return self.store.regions
-
-
-def display_value(field: Field, value: Any, regions: RegionTable) -> str:
-    """How a stored value reads to a person (calculated fields, summaries)."""
-    if value is None or value == "" or value == []:
-        return ""
-    if field.type == "money" and isinstance(value, int):
-        return f"{format_yuan(value)} 元"
-    if field.type == "region" and isinstance(value, str):
-        return regions.full_name(value)
-    if isinstance(value, list):
-        return "、".join(field.option_label(str(v)) for v in value)
-    if field.options:
-        return field.option_label(str(value))
-    return str(value)
-
-
-def make_widget(field: Field, ctx: RenderContext) -> FieldWidget:
-    """The editor for one field, chosen by its type."""
-    if field.is_calculated:
-        return CalculatedWidget(field, lambda v: display_value(field, v, ctx.regions))
-    kind = field.type
-    if kind == "text":
-        return MultilineWidget(field) if field.multiline else LineWidget(field)
-    if kind in ("integer", "phone", "id_number", "month"):
-        return LineWidget(field)
-    if kind == "money":
-        return MoneyWidget(field)
-    if kind == "date":
-        return DateWidget(field)
-    if kind == "select_one":
-        return SelectOneWidget(field)
-    if kind == "select_multiple":
-        return SelectMultipleWidget(field)
-    if kind == "region":
-        return RegionWidget(field, ctx.regions)
-    if kind == "signature":
-        from fieldapp.ui.signature_pad import SignatureWidget
-
-        return SignatureWidget(field)
-    if kind == "attachment":
-        from fieldapp.ui.attachments import AttachmentWidget
-
-        return AttachmentWidget(field, ctx.store, ctx.author)
-    raise ValueError(f"no widget for field type {kind}")
-
-
-class _EnterMovesOn(QObject):
-    """Enter in a one-line field moves to the next field, as on paper forms."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if (
-            event.type() == QEvent.Type.KeyPress
-            and isinstance(watched, QLineEdit)
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
-            watched.focusNextChild()
-            return True
-        return False
-
-
-class FieldBlock(QWidget):
-    """A field's widget with its problem message underneath."""
-
-    def __init__(self, widget: FieldWidget) -> None:
-        super().__init__()
-        self.widget = widget
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
-        layout.addWidget(widget)
-        layout.addWidget(self.message)
-
-    def show_problems(self, problems: list[Problem]) -> None:
-        if not problems:
-            self.message.hide()
-            return
-        blocking = any(p.blocking for p in problems)
-        self.message.setStyleSheet(ERROR_STYLE if blocking else WARNING_STYLE)
-        self.message.setText("；".join(p.message for p in problems))
-        self.message.show()
+from fieldapp.ui.field_widgets import FieldWidget, id_number_fills
+from fieldapp.ui.repeat_grid import RepeatGrid
 
 
 class FieldGrid(QWidget):
@@ -162,7 +56,7 @@ class FieldGrid(QWidget):
         for c in range(columns):
             self.layout_.setColumnStretch(2 * c + 1, 1)
         self.blocks: dict[str, FieldBlock] = {}
-        self.repeats: dict[str, RepeatGroup] = {}
+        self.repeats: dict[str, RepeatGroup | RepeatGrid] = {}
         self.labels: dict[str, QLabel] = {}
         row, column = 0, 0
 
@@ -193,7 +87,7 @@ class FieldGrid(QWidget):
                 place(None, note, full=True)
                 continue
             if field.type == "repeat":
-                group = RepeatGroup(field, ctx, filter_)
+                group = make_repeat(field, ctx, filter_)
                 group.changed.connect(self.changed)
                 self.repeats[field.name] = group
                 place(None, group, full=True)
@@ -286,13 +180,28 @@ class FieldGrid(QWidget):
         """The field at an engine path such as ``members[2].id_number``."""
         head, _, rest = path.partition(".")
         name, _, index = head.partition("[")
-        if name in self.repeats and rest:
+        group = self.repeats.get(name)
+        if isinstance(group, RepeatGroup) and rest:
             try:
-                card = self.repeats[name].cards[int(index.rstrip("]")) - 1]
+                card = group.cards[int(index.rstrip("]")) - 1]
             except (ValueError, IndexError):
                 return None
             return card.grid.block_at(rest)
         return self.blocks.get(name)
+
+    def touched(self, path: str) -> bool:
+        """Whether the cadre has been in the field at ``path`` and left it."""
+        head, _, rest = path.partition(".")
+        name, _, index = head.partition("[")
+        group = self.repeats.get(name)
+        if isinstance(group, RepeatGrid) and rest:
+            try:
+                row = int(index.rstrip("]")) - 1
+            except ValueError:
+                return False
+            return group.model.reveal or (row, rest) in group.model.touched
+        block = self.block_at(path)
+        return block is not None and block.touched
 
 
 class RowCard(QGroupBox):
@@ -341,11 +250,8 @@ class RepeatGroup(QWidget):
 
     def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
         if values is None:  # a new row starts from the form's defaults, as a new record does
-            values = {
-                f.name: f.default
-                for f in self.field.fields
-                if f.default is not None and not f.is_calculated
-            }
+            previous = len(self.cards) - 1 if self.cards else None
+            values = self.ctx.starting_row(self.field, previous)
         card = RowCard(self, str(values.get("_id") or uuid.uuid4()))
         card.grid.changed.connect(self.changed)
         card.up.clicked.connect(lambda: self.move(card, -1))
@@ -431,6 +337,23 @@ class RepeatGroup(QWidget):
         return card.grid.widget_at(rest) if rest else card
 
 
+def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGroup | RepeatGrid:
+    """A repeat group as the form asks: a keyboard grid (``layout: grid``) or cards."""
+    if (field_blocks.LAYOUT_OVERRIDE or field.layout) != "grid":
+        return RepeatGroup(field, ctx, filter_)
+    from fieldapp.ui.grid_model import RowsModel
+
+    def sign(f: Field, value: Any) -> Any:
+        from fieldapp.ui.signature_pad import run_signature_dialog, valid_strokes
+
+        strokes = run_signature_dialog(grid, f.label, valid_strokes(value))
+        return {"strokes": strokes} if strokes else None
+
+    model = RowsModel(field, ctx.regions, lambda previous: ctx.starting_row(field, previous))
+    grid = RepeatGrid(field, model, lambda f, row: ctx.choices(f, row), sign)
+    return grid
+
+
 class FormPage(QScrollArea):
     """An editable form: a group box per section; ``changed`` on every edit."""
 
@@ -439,8 +362,10 @@ class FormPage(QScrollArea):
     def __init__(self, form: Form, ctx: RenderContext) -> None:
         super().__init__()
         self.form = form
+        self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
+        ctx = ctx.for_form(form)
         self.setWidgetResizable(True)
-        self._filter = _EnterMovesOn(self)
+        self._filter = EnterMovesOn(self)
         body = QWidget()
         layout = QVBoxLayout(body)
         heading = QLabel(
@@ -485,11 +410,22 @@ class FormPage(QScrollArea):
                 return block
         return None
 
-    def repeat(self, name: str) -> RepeatGroup:
+    def repeat(self, name: str) -> RepeatGroup | RepeatGrid:
         for grid in self.grids:
             if name in grid.repeats:
                 return grid.repeats[name]
         raise KeyError(name)
+
+    def touched(self, path: str) -> bool:
+        return any(grid.touched(path) for grid in self.grids)
+
+    def reveal_all(self) -> None:
+        """Finalising was tried: every problem is shown on its field from now on."""
+        for block in self.findChildren(FieldBlock):
+            block.touched = True
+            block.show_problems(block.problems)
+        for group in self.findChildren(RepeatGrid):
+            group.reveal()
 
     def focus_path(self, path: str) -> bool:
         for grid in self.grids:
