@@ -19,6 +19,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    Signal,
 )
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
 from PySide6.QtWidgets import (
@@ -62,8 +63,22 @@ class CellLine(QLineEdit):
         super().inputMethodEvent(event)
 
 
+FINISH_KEYS = {
+    Qt.Key.Key_Return: QAbstractItemDelegate.EndEditHint.SubmitModelCache,
+    Qt.Key.Key_Enter: QAbstractItemDelegate.EndEditHint.SubmitModelCache,
+    Qt.Key.Key_Tab: QAbstractItemDelegate.EndEditHint.EditNextItem,
+    Qt.Key.Key_Backtab: QAbstractItemDelegate.EndEditHint.EditPreviousItem,
+}
+
+
 class ChoiceEdit(CellLine):
-    """Type to choose from a list; Alt+↓ or F4 shows the whole list."""
+    """Type to choose from a list; Alt+↓ or F4 shows the whole list.
+
+    While the list is open Qt's completer takes Enter and Tab (it picks the highlighted item) and
+    hands the key to the line edit directly, past the delegate: ``finished`` lets the delegate
+    end the edit then, so one Enter or Tab both picks and moves on."""
+
+    finished = Signal(object)
 
     def __init__(self, choices: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -87,6 +102,10 @@ class ChoiceEdit(CellLine):
         )
         if alt_down or event.key() == Qt.Key.Key_F4:
             self.show_all()
+            return
+        if event.key() in FINISH_KEYS:
+            self.completer().popup().hide()
+            self.finished.emit(FINISH_KEYS[Qt.Key(event.key())])
             return
         super().keyPressEvent(event)
 
@@ -116,17 +135,25 @@ class GridDelegate(QStyledItemDelegate):
             text = CellText(parent)
             text.setTabChangesFocus(True)
             return text
-        if f.options:
-            return ChoiceEdit([o.label for o in f.options], parent)
-        if f.choices_from:
-            return ChoiceEdit(self.choices(f, index.row()), parent)
+        if f.options or f.choices_from:
+            labels = [o.label for o in f.options] or self.choices(f, index.row())
+            choice = ChoiceEdit(labels, parent)
+            choice.finished.connect(lambda hint, editor=choice: self._finish(editor, hint))
+            return choice
         line = CellLine(parent)
         if f.type == "money":
             line.setAlignment(Qt.AlignmentFlag.AlignRight)
         return line
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
+        # Qt calls this again whenever data in the editor's range changes (the engine's verdict
+        # after an autosave): only the first call may fill the editor, or typing would be lost.
+        if editor.property("loaded"):
+            return
+        editor.setProperty("loaded", True)
         f = self.rows.field(index.column())
+        if index.row() == self.rows.placeholder:
+            self.rows.refresh_preview()
         value = self.rows.value(index.row(), f.name)
         text = edit_text(f, value)
         if isinstance(editor, CellText):
@@ -151,7 +178,9 @@ class GridDelegate(QStyledItemDelegate):
         self, editor: QWidget, model: QAbstractItemModel, index: Index
     ) -> None:
         if isinstance(editor, CellText | QLineEdit):
-            model.setData(index, from_text(self.rows.field(index.column()), editor.text()))
+            f = self.rows.field(index.column())
+            offered = editor.choices if isinstance(editor, ChoiceEdit) else None
+            model.setData(index, from_text(f, editor.text(), offered))
 
     def updateEditorGeometry(  # noqa: N802
         self, editor: QWidget, option: QStyleOptionViewItem, index: Index
@@ -161,6 +190,15 @@ class GridDelegate(QStyledItemDelegate):
             rect = rect.adjusted(0, 0, max(0, 280 - rect.width()), max(0, 96 - rect.height()))
         editor.setGeometry(rect)
 
+    def _finish(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
+        if isinstance(editor, ChoiceEdit):
+            editor.completer().popup().hide()
+        if editor.property("finished"):
+            return
+        editor.setProperty("finished", True)
+        self.commitData.emit(editor)
+        self.closeEditor.emit(editor, hint)
+
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         """Enter finishes the cell at once (the grid then moves down); in multi-line text
         Shift+Enter or Alt+Enter starts a new line instead."""
@@ -168,13 +206,13 @@ class GridDelegate(QStyledItemDelegate):
             isinstance(watched, CellText | QLineEdit)
             and event.type() == QEvent.Type.KeyPress
             and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            and event.key() in FINISH_KEYS
         ):
             newline = Qt.KeyboardModifier.ShiftModifier | Qt.KeyboardModifier.AltModifier
-            if isinstance(watched, CellText) and event.modifiers() & newline:
+            enter = event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
+            if isinstance(watched, CellText) and enter and event.modifiers() & newline:
                 watched.insertPlainText("\n")
                 return True
-            self.commitData.emit(watched)
-            self.closeEditor.emit(watched, QAbstractItemDelegate.EndEditHint.SubmitModelCache)
+            self._finish(watched, FINISH_KEYS[Qt.Key(event.key())])
             return True
         return super().eventFilter(watched, event)

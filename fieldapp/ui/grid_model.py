@@ -18,7 +18,7 @@ from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelInd
 from PySide6.QtGui import QBrush, QColor, QFont
 
 from fieldapp.core.forms.engine import Problem
-from fieldapp.core.forms.model import Field
+from fieldapp.core.forms.model import Field, Option
 from fieldapp.core.store.history import format_value
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
@@ -50,13 +50,16 @@ def edit_text(field: Field, value: Any) -> str:
     return str(value)
 
 
-def from_text(field: Field, text: str) -> Any:
-    """What a typed or pasted cell text is kept as: an option's value when it names one."""
-    text = text.strip() if field.type != "text" or not field.multiline else text.rstrip()
+def from_text(field: Field, text: str, choices: list[str] | None = None) -> Any:
+    """What a typed or pasted cell text is kept as: an option's value when it names one (or the
+    one offered choice it names, for ``choices_from``); otherwise exactly what was typed."""
+    text = text.rstrip() if field.multiline else text.strip()
     if not text.strip():
         return None
     if field.options:
         return match_option(field.options, text) or text
+    if choices:
+        return match_option(tuple(Option(c, c) for c in choices), text) or text
     return text
 
 
@@ -319,6 +322,16 @@ class RowsModel(QAbstractTableModel):
         self.touched = moved(self.touched)
         self.hidden = moved(self.hidden)
         self.problems = {}
+
+    def refresh_preview(self) -> None:
+        """Work out again what the placeholder row would start with (the row above changed)."""
+        row = self.placeholder
+        if row < 0:
+            return
+        preview = self.starting_values(row - 1 if row else None)
+        if preview != self.preview:
+            self.preview = preview
+            self.dataChanged.emit(self.index(row, 0), self.index(row, len(self.columns) - 1))
 
     def load(self, rows: list[dict[str, Any]]) -> None:
         self.beginResetModel()

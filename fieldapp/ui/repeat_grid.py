@@ -26,9 +26,12 @@ from PySide6.QtGui import QFocusEvent, QGuiApplication, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import (
     QAbstractItemDelegate,
     QAbstractItemView,
+    QApplication,
     QHBoxLayout,
     QHeaderView,
     QLabel,
+    QLineEdit,
+    QPlainTextEdit,
     QTableView,
     QToolButton,
     QVBoxLayout,
@@ -37,7 +40,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field
-from fieldapp.ui.grid_delegates import Choices, GridDelegate
+from fieldapp.ui.grid_delegates import ChoiceEdit, Choices, GridDelegate
 from fieldapp.ui.grid_model import RowsModel, from_text
 
 ROW_HEIGHT = 28
@@ -147,6 +150,8 @@ class GridView(QTableView):
         super().currentChanged(current, previous)
         if previous.isValid() and current.row() != previous.row():
             self.grid.leave_row(previous.row())
+        if current.row() == self.rows.placeholder:
+            self.rows.refresh_preview()
 
     # -- editing ---------------------------------------------------------------------------
 
@@ -161,13 +166,10 @@ class GridView(QTableView):
             if wanted and self.rows.editable(index.row(), column):
                 self.grid.sign(index.row(), column)
             return False
-        if (
-            index.isValid()
-            and index.row() != self._typed_row
-            and self.rows.editable(index.row(), column)
-        ):
-            self._typed_row, self.anchor_column = index.row(), column
-        return super().edit(index, trigger, event)
+        started = bool(super().edit(index, trigger, event))
+        if started and trigger != Trigger.CurrentChanged and index.row() != self._typed_row:
+            self._typed_row, self.anchor_column = index.row(), column  # typing began here
+        return started
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:  # noqa: N802
         super().closeEditor(editor, EDIT.NoHint)
@@ -196,17 +198,22 @@ class GridView(QTableView):
             self.grid.insert_row()
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Minus) and ctrl:
             self.grid.delete_rows()
-        elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
+        elif key == Qt.Key.Key_Delete:
             self.grid.clear_cells()
+        elif key == Qt.Key.Key_Backspace:  # as in Excel: edit the cell, starting empty
+            if self.edit(self.currentIndex(), Trigger.EditKeyPressed, event):
+                editor = self.indexWidget(self.currentIndex()) or QApplication.focusWidget()
+                if isinstance(editor, QLineEdit | QPlainTextEdit):
+                    editor.clear()
         elif event.matches(QKeySequence.StandardKey.Copy):
             self.grid.copy()
         elif event.matches(QKeySequence.StandardKey.Paste):
             self.grid.paste()
         elif key == Qt.Key.Key_Down and mods & Qt.KeyboardModifier.AltModifier:
-            self.edit(self.currentIndex(), Trigger.EditKeyPressed, event)
-            editor = self.indexWidget(self.currentIndex()) or self.focusWidget()
-            if hasattr(editor, "show_all"):
-                editor.show_all()
+            if self.edit(self.currentIndex(), Trigger.EditKeyPressed, event):
+                editor = QApplication.focusWidget()
+                if isinstance(editor, ChoiceEdit):
+                    editor.show_all()
         else:
             super().keyPressEvent(event)
 
