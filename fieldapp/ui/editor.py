@@ -37,13 +37,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms.defaults import Defaults
+from fieldapp.core.forms.defaults import Defaults, is_default_only
 from fieldapp.core.forms.engine import FormResult
-from fieldapp.core.store.errors import StoreError, ValidationFailed
+from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
 from fieldapp.core.store.records import STATUSES, SaveResult
 from fieldapp.core.store.store import Store
+from fieldapp.ui.duplicate_ids import CONFIRMED_FIELD, confirm_before_finalising, duplicates
 from fieldapp.ui.field_blocks import RenderContext, profile_of
 from fieldapp.ui.form_renderer import FormPage
+from fieldapp.ui.problem_summary import ProblemList, counts, title_text
 
 AUTOSAVE_MS = 400
 OPEN_KEY = "ui.open_household"
@@ -99,6 +101,8 @@ class HouseholdEditor(QWidget):
 
     saved = Signal(str)
     status_message = Signal(str)
+    open_requested = Signal(str)  # another household to open (a duplicate ID number's link)
+    created = Signal(str)  # the household came into the store (its first real value was saved)
 
     def __init__(
         self, store: Store, household_id: str, author: str, parent: QWidget | None = None
@@ -113,6 +117,7 @@ class HouseholdEditor(QWidget):
         self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         self._defaults: Defaults | None = None
+        self.exists = self._exists()  # a new household is created with its first real value
         ctx = RenderContext(store, author, defaults=self.defaults)
 
         self.heading = QLabel()
@@ -138,8 +143,7 @@ class HouseholdEditor(QWidget):
             button.setEnabled(not self.readonly)
 
         self.nav = QListWidget()
-        self.problems = QListWidget()
-        self.problems.setWordWrap(True)
+        self.problems = ProblemList()
         self.problem_title = QLabel("<b>待处理的问题</b>")
         left = QWidget()
         left_layout = QVBoxLayout(left)
@@ -174,8 +178,8 @@ class HouseholdEditor(QWidget):
         self.timer.timeout.connect(self.save_drafts)
 
         self.nav.currentRowChanged.connect(self._show_form)
-        self.problems.itemActivated.connect(self._jump)
-        self.problems.itemClicked.connect(self._jump)
+        self.problems.jump.connect(self.jump_to)
+        self.problems.open_household.connect(self.open_requested)
         self.finalise_button.clicked.connect(self.finalise_current)
         self.history_button.clicked.connect(self.show_history)
         self.status_button.clicked.connect(self.change_status)
@@ -201,7 +205,9 @@ class HouseholdEditor(QWidget):
             household = dict(self.store.current(self.household_id))
             household.update({fid: page.values() for fid, page in self.built.items()})
             views = self.store.engine().expression_views(household)
-            self._defaults = Defaults(views, profile_of(self.store), date.today())
+            profile = profile_of(self.store)
+            profile["name"] = profile["name"] or self.author  # who is entering, at least
+            self._defaults = Defaults(views, profile, date.today())
         return self._defaults
 
     def page(self, form_id: str) -> FormPage:
@@ -261,43 +267,29 @@ class HouseholdEditor(QWidget):
             page.apply(results[form_id])
         for i, form_id in enumerate(self.form_ids):
             title = self.store.survey.form(form_id).title
-            errors = len(results[form_id].errors)
+            found = counts(results[form_id], self.built.get(form_id))
             state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
-            label = f"{form_id} {title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
             item = self.nav.item(i)
-            item.setText(label)
-            item.setForeground(
-                Qt.GlobalColor.darkRed if errors and form_id in states else Qt.GlobalColor.black
-            )
-        a = self.store.current(self.household_id).get("A") or {}
-        row = self.store.household(self.household_id)
+            item.setText(f"{form_id} {title}\n    {state}{found.nav_suffix()}")
+            item.setForeground(Qt.GlobalColor.darkRed if found.errors else Qt.GlobalColor.black)
+        row = self.store.household(self.household_id) if self.exists else {}
+        name = row.get("name") or "（未填姓名）"
+        status = row.get("status") or "新建（输入内容后自动保存）"
         self.heading.setText(
-            f"<span style='font-size:15pt'><b>{a.get('name') or '（未填姓名）'}</b></span>"
-            f"　档案编号 {row.get('archive_no') or '—'}　状态 {row.get('status')}"
+            f"<span style='font-size:15pt'><b>{name}</b></span>"
+            f"　档案编号 {row.get('archive_no') or '—'}　状态 {status}"
         )
+        self.status_button.setEnabled(self.exists and not self.readonly)
         self._fill_problems()
 
     def _fill_problems(self) -> None:
-        self.problems.clear()
         form_id = self.current_form_id()
         result = self.results.get(form_id)
-        if result is None:
-            return
-        ordered = sorted(result.problems, key=lambda p: not p.blocking)
-        for problem in ordered:
-            kind = "错误" if problem.blocking else "提醒"
-            item = QListWidgetItem(f"[{kind}] {problem.label}：{problem.message}")
-            item.setData(Qt.ItemDataRole.UserRole, (problem.form, problem.path))
-            item.setForeground(
-                Qt.GlobalColor.darkRed if problem.blocking else Qt.GlobalColor.darkYellow
-            )
-            self.problems.addItem(item)
-        errors = len(result.errors)
-        self.problem_title.setText(
-            f"<b>待处理的问题</b>（{errors} 处错误，{len(result.warnings)} 处提醒）"
-            if result.problems
-            else "<b>待处理的问题</b>：无"
+        notices = (
+            duplicates(self.store, self.household_id, form_id, result.values) if result else []
         )
+        found = self.problems.fill(result, self.built.get(form_id), notices)
+        self.problem_title.setText(title_text(found, self.problems.count() > 0))
 
     # -- editing and saving --------------------------------------------------------------------
 
@@ -325,13 +317,42 @@ class HouseholdEditor(QWidget):
         if not self.timer.isActive():
             self.timer.start()
 
+    def _exists(self) -> bool:
+        try:
+            self.store.household(self.household_id)
+        except NotFound:
+            return False
+        return True
+
+    def _only_defaults(self, form_ids: list[str]) -> bool:
+        """Nothing typed yet on these forms: only what they started with (or blanks)."""
+        survey = self.store.survey
+        return all(
+            is_default_only(survey.form(fid), page.values(), page.initial, page.row_initial())
+            for fid in form_ids
+            if (page := self.built.get(fid)) is not None
+        )
+
     def save_drafts(self) -> None:
-        """Write every edited form as a draft revision (invalid values kept as typed)."""
+        """Write every edited form as a draft revision (invalid values kept as typed). A new
+        household comes into the store with its first real value, not before."""
         self.timer.stop()
         if self.readonly:
             return
         pending = sorted(self.dirty)
         self.dirty.clear()
+        if not self.exists and pending:
+            if self._only_defaults(pending):
+                self.save_state.setText("尚未保存：输入内容后自动保存")
+                return
+            try:
+                self.store.create_household(self.author, household_id=self.household_id)
+            except StoreError as exc:
+                self.dirty.update(pending)
+                QMessageBox.warning(self, "保存失败", str(exc))
+                return
+            self.exists = True
+            self.created.emit(self.household_id)
         conflicts: list[str] = []
         for form_id in pending:
             values = self.page(form_id).values()
@@ -369,9 +390,20 @@ class HouseholdEditor(QWidget):
         if self.readonly:
             return
         form_id = self.current_form_id()
+        page = self.page(form_id)
+        page.reveal_all()  # from now on every problem shows on its field
         self.dirty.add(form_id)
         self.save_drafts()
-        values = self.page(form_id).values()  # what the cadre sees, based on bases[form_id]
+        self._fill_problems()
+        if not self.exists:
+            QMessageBox.information(self, "不能定稿", "本户还没有填写任何内容。")
+            return
+        values = page.values()  # what the cadre sees, based on bases[form_id]
+        notices = duplicates(self.store, self.household_id, form_id, self.results[form_id].values)
+        if not confirm_before_finalising(self, self.store, notices, values):
+            return
+        if values.get(CONFIRMED_FIELD) != page.values().get(CONFIRMED_FIELD):
+            page.set_value(CONFIRMED_FIELD, values[CONFIRMED_FIELD])
         try:
             result = self.store.save_form(
                 self.household_id,
@@ -401,8 +433,7 @@ class HouseholdEditor(QWidget):
         self.status_message.emit(f"{self.store.survey.form(form_id).title}已定稿")
         self.save_state.setText("已定稿")
 
-    def _jump(self, item: QListWidgetItem) -> None:
-        form_id, path = item.data(Qt.ItemDataRole.UserRole)
+    def jump_to(self, form_id: str, path: str) -> None:
         self.nav.setCurrentRow(self.form_ids.index(form_id))
         self.page(form_id).focus_path(path)
 
@@ -410,6 +441,9 @@ class HouseholdEditor(QWidget):
         from fieldapp.ui.history_dialog import HistoryDialog
 
         self.save_drafts()
+        if not self.exists:
+            QMessageBox.information(self, "修订历史", "本户还没有保存任何内容。")
+            return
         HistoryDialog(self.store, self.household_id, self).exec()
 
     def change_status(self) -> None:

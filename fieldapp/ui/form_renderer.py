@@ -234,6 +234,7 @@ class RepeatGroup(QWidget):
         super().__init__()
         self.field, self.ctx, self.filter_ = field, ctx, filter_
         self.cards: list[RowCard] = []
+        self.row_initial: dict[str, dict[str, Any]] = {}  # new rows: what they started with
         self.title = QLabel(f"<b>{field.label}</b>")
         self.message = QLabel()
         self.message.setStyleSheet(ERROR_STYLE)
@@ -249,10 +250,13 @@ class RepeatGroup(QWidget):
         layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
 
     def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
+        new = values is None
         if values is None:  # a new row starts from the form's defaults, as a new record does
             previous = len(self.cards) - 1 if self.cards else None
             values = self.ctx.starting_row(self.field, previous)
         card = RowCard(self, str(values.get("_id") or uuid.uuid4()))
+        if new:
+            self.row_initial[card.row_id] = dict(values)
         card.grid.changed.connect(self.changed)
         card.up.clicked.connect(lambda: self.move(card, -1))
         card.down.clicked.connect(lambda: self.move(card, 1))
@@ -418,6 +422,22 @@ class FormPage(QScrollArea):
 
     def touched(self, path: str) -> bool:
         return any(grid.touched(path) for grid in self.grids)
+
+    def row_initial(self) -> dict[str, dict[str, Any]]:
+        """What each row added in this sitting started with, by row id (to tell typing apart)."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in self.findChildren(RepeatGrid):
+            out.update(group.model.row_initial)
+        for cards in self.findChildren(RepeatGroup):
+            out.update(cards.row_initial)
+        return out
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Set a top-level field as if typed (the editor records confirmations this way)."""
+        block = self.block_at(name)
+        if block is not None:
+            block.widget.set_value(value)
+            block.widget.changed.emit()
 
     def reveal_all(self) -> None:
         """Finalising was tried: every problem is shown on its field from now on."""

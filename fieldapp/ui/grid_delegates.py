@@ -46,12 +46,20 @@ class CellLine(QLineEdit):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.keep_text = False
+        self.carried = ""
 
     def _keep(self) -> None:
         if self.keep_text:
             self.keep_text = False
+            self.carried = self.text()
             self.deselect()
             self.end(False)
+
+    def typed(self) -> str:
+        """The text, without a carried start the cadre typed again ('赵' + '赵小军')."""
+        text, start = self.text(), self.carried
+        rest = text[len(start) :] if start and text.startswith(start) else ""
+        return rest if len(rest) > len(start) and rest.startswith(start) else text
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.text():
@@ -180,7 +188,8 @@ class GridDelegate(QStyledItemDelegate):
         if isinstance(editor, CellText | QLineEdit):
             f = self.rows.field(index.column())
             offered = editor.choices if isinstance(editor, ChoiceEdit) else None
-            model.setData(index, from_text(f, editor.text(), offered))
+            text = editor.typed() if isinstance(editor, CellLine) else editor.text()
+            model.setData(index, from_text(f, text, offered))
 
     def updateEditorGeometry(  # noqa: N802
         self, editor: QWidget, option: QStyleOptionViewItem, index: Index

@@ -12,6 +12,9 @@ from PySide6.QtGui import QInputMethodEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
+from fieldapp.ui.editor import HouseholdEditor
+from fieldapp.ui.repeat_grid import RepeatGrid
+
 
 def focused() -> QWidget:
     widget = QApplication.focusWidget()
@@ -47,3 +50,20 @@ def type_text(text: str) -> None:
         keys(text)
     else:
         ime(text)
+
+
+def grid_of(editor: HouseholdEditor, form_id: str, name: str) -> RepeatGrid:
+    """Show the form and put the keyboard on the repeat grid ``name`` (its first row)."""
+    editor.nav.setCurrentRow(editor.form_ids.index(form_id))
+    grid = editor.page(form_id).repeat(name)
+    assert isinstance(grid, RepeatGrid)
+    editor.page(form_id).focus_path(f"{name}[1]")
+    QApplication.processEvents()
+    assert focused() is grid.view
+    return grid
+
+
+def at(grid: RepeatGrid) -> tuple[int, str]:
+    """The grid's current cell: (row, field name)."""
+    index = grid.view.currentIndex()
+    return index.row(), grid.model.field(index.column()).name

@@ -14,8 +14,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import AUTOSAVE_MS, HouseholdEditor
 from fieldapp.ui.main_window import MainWindow
-from fieldapp.ui.repeat_grid import RepeatGrid
-from tests.ui.keyboard import focused, ime, key, keys
+from tests.ui.keyboard import at, focused, grid_of, ime, key, keys
 
 TAB, ENTER = Qt.Key.Key_Tab, Qt.Key.Key_Return
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -39,21 +38,6 @@ def saved(qtbot: QtBot, editor: HouseholdEditor, store: Store, form_id: str) -> 
     qtbot.wait(AUTOSAVE_MS + 150)
     assert not editor.dirty
     return store.current(editor.household_id)[form_id]
-
-
-def grid_of(editor: HouseholdEditor, form_id: str, name: str) -> RepeatGrid:
-    editor.nav.setCurrentRow(editor.form_ids.index(form_id))
-    grid = editor.page(form_id).repeat(name)
-    assert isinstance(grid, RepeatGrid)
-    editor.page(form_id).focus_path(f"{name}[1]")
-    QApplication.processEvents()
-    assert focused() is grid.view
-    return grid
-
-
-def at(grid: RepeatGrid) -> tuple[int, str]:
-    index = grid.view.currentIndex()
-    return index.row(), grid.model.field(index.column()).name
 
 
 def test_members_typed_with_tab_and_enter(qtbot: QtBot, window: MainWindow, store: Store) -> None:
