@@ -341,6 +341,10 @@ class RepeatGroup(QWidget):
         return card.grid.widget_at(rest) if rest else card
 
 
+SECTION_COLUMNS = 2
+"""Fields side by side in two columns: half the scrolling on a 1366×768 laptop."""
+
+
 def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGroup | RepeatGrid:
     """A repeat group as the form asks: a keyboard grid (``layout: grid``) or cards."""
     if (field_blocks.LAYOUT_OVERRIDE or field.layout) != "grid":
@@ -381,7 +385,7 @@ class FormPage(QScrollArea):
         self.grids: list[FieldGrid] = []
         for section in form.sections:
             box = QGroupBox(section.title)
-            grid = FieldGrid(section.fields, ctx, self._filter)
+            grid = FieldGrid(section.fields, ctx, self._filter, columns=SECTION_COLUMNS)
             grid.changed.connect(self.changed)
             inner = QVBoxLayout(box)
             inner.addWidget(grid)
