@@ -84,7 +84,9 @@ HOUSEHOLD: dict[str, dict[str, Any]] = {
         ],
         "monthly_records": [
             {"month": month, "income": income, "expense": "300"}
-            for month, income in zip(MONTHS, ("1500", "1500", "1600", "1400", "1500", "1550"))
+            for month, income in zip(
+                MONTHS, ("1500", "1500", "1600", "1400", "1500", "1550"), strict=True
+            )
         ],
         "surveyor": "李干事",
     },
