@@ -226,6 +226,7 @@ class HouseholdEditor(QWidget):
                 household = {**self.store.current(self.household_id), form_id: page.values()}
                 self.results[form_id] = self.store.engine().validate(household, form_id)
                 page.apply(self.results[form_id])
+                self._update_nav()
             page.changed.connect(lambda fid=form_id: self._edited(fid))
             page.widget().setEnabled(not self.readonly)
             self.bases[form_id] = self.heads.get(form_id)
@@ -262,16 +263,9 @@ class HouseholdEditor(QWidget):
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
         self._defaults = None
-        states = self.store.current_states(self.household_id)
         for form_id, page in self.built.items():
             page.apply(results[form_id])
-        for i, form_id in enumerate(self.form_ids):
-            title = self.store.survey.form(form_id).title
-            found = counts(results[form_id], self.built.get(form_id))
-            state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
-            item = self.nav.item(i)
-            item.setText(f"{form_id} {title}\n    {state}{found.nav_suffix()}")
-            item.setForeground(Qt.GlobalColor.darkRed if found.errors else Qt.GlobalColor.black)
+        self._update_nav()
         row = self.store.household(self.household_id) if self.exists else {}
         name = row.get("name") or "（未填姓名）"
         status = row.get("status") or "新建（输入内容后自动保存）"
@@ -281,6 +275,17 @@ class HouseholdEditor(QWidget):
         )
         self.status_button.setEnabled(self.exists and not self.readonly)
         self._fill_problems()
+
+    def _update_nav(self) -> None:
+        """Each form's state and what is left on it, in the list of forms."""
+        states = self.store.current_states(self.household_id)
+        for i, form_id in enumerate(self.form_ids):
+            title = self.store.survey.form(form_id).title
+            found = counts(self.results[form_id], self.built.get(form_id))
+            state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
+            item = self.nav.item(i)
+            item.setText(f"{form_id} {title}\n    {state}{found.nav_suffix()}")
+            item.setForeground(Qt.GlobalColor.darkRed if found.errors else Qt.GlobalColor.black)
 
     def _fill_problems(self) -> None:
         form_id = self.current_form_id()

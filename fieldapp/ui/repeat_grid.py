@@ -94,6 +94,7 @@ class GridView(QTableView):
         header = self.horizontalHeader()
         header.setDefaultAlignment(Qt.AlignmentFlag.AlignCenter)
         header.setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
+        header.setStretchLastSection(True)
         for column, f in enumerate(model.columns):
             self.setColumnWidth(column, column_width(f))
 
