@@ -13,6 +13,7 @@ from typing import Any
 from PySide6.QtWidgets import QMessageBox, QWidget
 
 from fieldapp.core.store.store import Store
+from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.problem_summary import Notice
 
 CONFIRMED_FIELD = "id_duplicate_confirmed"
@@ -45,12 +46,13 @@ def duplicates(
 
 
 def confirm_before_finalising(
-    parent: QWidget, store: Store, notices: list[Notice], values: dict[str, Any]
+    parent: QWidget, store: Store, notices: list[Notice], page: FormPage
 ) -> bool:
-    """Ask once per ID number; on yes the number is written into ``values``' hidden field."""
+    """Ask once per ID number; on yes the number is written into the page's hidden field."""
     target = id_number_field(store)
     if not notices or target is None:
         return True
+    values = page.values()
     number = str(values.get(target[1]) or "").strip().upper()
     form = store.survey.form(target[0])
     if form.field(CONFIRMED_FIELD) is None:
@@ -69,5 +71,5 @@ def confirm_before_finalising(
     )
     if answer != QMessageBox.StandardButton.Yes:
         return False
-    values[CONFIRMED_FIELD] = number
+    page.set_value(CONFIRMED_FIELD, number)
     return True

@@ -14,7 +14,6 @@ reopen-after-crash marker is neither written nor cleared.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -37,15 +36,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms.defaults import Defaults, is_default_only
+from fieldapp.core.forms.defaults import Defaults
 from fieldapp.core.forms.engine import FormResult
-from fieldapp.core.store.errors import NotFound, StoreError, ValidationFailed
+from fieldapp.core.store.errors import StoreError, ValidationFailed
 from fieldapp.core.store.records import STATUSES, SaveResult
 from fieldapp.core.store.store import Store
-from fieldapp.ui.duplicate_ids import CONFIRMED_FIELD, confirm_before_finalising, duplicates
-from fieldapp.ui.field_blocks import RenderContext, profile_of
+from fieldapp.ui.duplicate_ids import confirm_before_finalising, duplicates
+from fieldapp.ui.field_blocks import RenderContext, household_defaults
 from fieldapp.ui.form_renderer import FormPage
-from fieldapp.ui.problem_summary import ProblemList, counts, title_text
+from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
 
 AUTOSAVE_MS = 400
 OPEN_KEY = "ui.open_household"
@@ -117,7 +116,7 @@ class HouseholdEditor(QWidget):
         self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         self._defaults: Defaults | None = None
-        self.exists = self._exists()  # a new household is created with its first real value
+        self.exists = store.household_exists(household_id)  # created with its first real value
         ctx = RenderContext(store, author, defaults=self.defaults)
 
         self.heading = QLabel()
@@ -202,12 +201,8 @@ class HouseholdEditor(QWidget):
     def defaults(self) -> Defaults:
         """Starting values and choices over the household as it is on screen now."""
         if self._defaults is None:
-            household = dict(self.store.current(self.household_id))
-            household.update({fid: page.values() for fid, page in self.built.items()})
-            views = self.store.engine().expression_views(household)
-            profile = profile_of(self.store)
-            profile["name"] = profile["name"] or self.author  # who is entering, at least
-            self._defaults = Defaults(views, profile, date.today())
+            shown = {fid: page.values() for fid, page in self.built.items()}
+            self._defaults = household_defaults(self.store, self.household_id, shown, self.author)
         return self._defaults
 
     def page(self, form_id: str) -> FormPage:
@@ -217,16 +212,13 @@ class HouseholdEditor(QWidget):
         if page is None:
             form = self.store.survey.form(form_id)
             page = FormPage(form, self._ctx)
-            if form_id in self.heads:
-                page.load(self.results[form_id].values)
-                page.apply(self.results[form_id])
-            else:
+            if form_id not in self.heads:  # never saved: it starts from its defaults
                 page.initial = self.defaults().initial_values(form)
-                page.load(page.initial)
-                household = {**self.store.current(self.household_id), form_id: page.values()}
+                household = {**self.store.current(self.household_id), form_id: page.initial}
                 self.results[form_id] = self.store.engine().validate(household, form_id)
-                page.apply(self.results[form_id])
-                self._update_nav()
+            page.load(self.results[form_id].values if form_id in self.heads else page.initial)
+            page.apply(self.results[form_id])
+            self._update_nav()
             page.changed.connect(lambda fid=form_id: self._edited(fid))
             page.widget().setEnabled(not self.readonly)
             self.bases[form_id] = self.heads.get(form_id)
@@ -280,12 +272,9 @@ class HouseholdEditor(QWidget):
         """Each form's state and what is left on it, in the list of forms."""
         states = self.store.current_states(self.household_id)
         for i, form_id in enumerate(self.form_ids):
-            title = self.store.survey.form(form_id).title
+            title = f"{form_id} {self.store.survey.form(form_id).title}"
             found = counts(self.results[form_id], self.built.get(form_id))
-            state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
-            item = self.nav.item(i)
-            item.setText(f"{form_id} {title}\n    {state}{found.nav_suffix()}")
-            item.setForeground(Qt.GlobalColor.darkRed if found.errors else Qt.GlobalColor.black)
+            show_counts(self.nav.item(i), title, states.get(form_id, ""), found)
 
     def _fill_problems(self) -> None:
         form_id = self.current_form_id()
@@ -322,22 +311,6 @@ class HouseholdEditor(QWidget):
         if not self.timer.isActive():
             self.timer.start()
 
-    def _exists(self) -> bool:
-        try:
-            self.store.household(self.household_id)
-        except NotFound:
-            return False
-        return True
-
-    def _only_defaults(self, form_ids: list[str]) -> bool:
-        """Nothing typed yet on these forms: only what they started with (or blanks)."""
-        survey = self.store.survey
-        return all(
-            is_default_only(survey.form(fid), page.values(), page.initial, page.row_initial())
-            for fid in form_ids
-            if (page := self.built.get(fid)) is not None
-        )
-
     def save_drafts(self) -> None:
         """Write every edited form as a draft revision (invalid values kept as typed). A new
         household comes into the store with its first real value, not before."""
@@ -347,7 +320,7 @@ class HouseholdEditor(QWidget):
         pending = sorted(self.dirty)
         self.dirty.clear()
         if not self.exists and pending:
-            if self._only_defaults(pending):
+            if all(self.built[fid].only_defaults() for fid in pending if fid in self.built):
                 self.save_state.setText("尚未保存：输入内容后自动保存")
                 return
             try:
@@ -403,12 +376,10 @@ class HouseholdEditor(QWidget):
         if not self.exists:
             QMessageBox.information(self, "不能定稿", "本户还没有填写任何内容。")
             return
-        values = page.values()  # what the cadre sees, based on bases[form_id]
         notices = duplicates(self.store, self.household_id, form_id, self.results[form_id].values)
-        if not confirm_before_finalising(self, self.store, notices, values):
+        if not confirm_before_finalising(self, self.store, notices, page):
             return
-        if values.get(CONFIRMED_FIELD) != page.values().get(CONFIRMED_FIELD):
-            page.set_value(CONFIRMED_FIELD, values[CONFIRMED_FIELD])
+        values = page.values()  # what the cadre sees, based on bases[form_id]
         try:
             result = self.store.save_form(
                 self.household_id,

@@ -47,6 +47,17 @@ def profile_of(store: Store) -> dict[str, str | None]:
     return {key: store.meta(f"profile.{key}") for key in ("name", "unit", "region", "phone")}
 
 
+def household_defaults(
+    store: Store, household_id: str, shown: dict[str, dict[str, Any]], author: str
+) -> Defaults:
+    """Starting values and choices over a household as it is on screen (``shown``: the values
+    of the pages built so far, over what is saved)."""
+    household = {**store.current(household_id), **shown}
+    profile = profile_of(store)
+    profile["name"] = profile["name"] or author  # who is entering, at least
+    return Defaults(store.engine().expression_views(household), profile, date.today())
+
+
 @dataclass
 class RenderContext:
     """What every page of one editor shares; ``form`` is set per page (``for_form``)."""

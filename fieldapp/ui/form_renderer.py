@@ -7,28 +7,24 @@ a click in the summary can jump to it.
 
 from __future__ import annotations
 
-import uuid
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
+from fieldapp.core.forms.defaults import is_default_only
 from fieldapp.core.forms.engine import FormResult, Problem
 from fieldapp.core.forms.model import Field, Form
 from fieldapp.ui import field_blocks
 from fieldapp.ui.field_blocks import (
-    ERROR_STYLE,
     WIDE_TYPES,
     EnterMovesOn,
     FieldBlock,
@@ -36,6 +32,7 @@ from fieldapp.ui.field_blocks import (
     make_widget,
 )
 from fieldapp.ui.field_widgets import FieldWidget, id_number_fills
+from fieldapp.ui.repeat_cards import RepeatGroup
 from fieldapp.ui.repeat_grid import RepeatGrid
 
 
@@ -204,143 +201,6 @@ class FieldGrid(QWidget):
         return block is not None and block.touched
 
 
-class RowCard(QGroupBox):
-    def __init__(self, group: RepeatGroup, row_id: str) -> None:
-        super().__init__()
-        self.row_id = row_id
-        self.grid = FieldGrid(group.field.fields, group.ctx, group.filter_, columns=2)
-        tools = QHBoxLayout()
-        tools.addStretch(1)
-        self.up, self.down, self.remove = QToolButton(), QToolButton(), QToolButton()
-        for button, text, tip in (
-            (self.up, "↑", "上移"),
-            (self.down, "↓", "下移"),
-            (self.remove, "删除此行", "删除此行"),
-        ):
-            button.setText(text)
-            button.setToolTip(tip)
-            tools.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(tools)
-        layout.addWidget(self.grid)
-
-
-class RepeatGroup(QWidget):
-    """A repeat group as cards, one per row, with add, remove and reorder."""
-
-    changed = Signal()
-
-    def __init__(self, field: Field, ctx: RenderContext, filter_: QObject) -> None:
-        super().__init__()
-        self.field, self.ctx, self.filter_ = field, ctx, filter_
-        self.cards: list[RowCard] = []
-        self.row_initial: dict[str, dict[str, Any]] = {}  # new rows: what they started with
-        self.title = QLabel(f"<b>{field.label}</b>")
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.hide()
-        self.add_button = QPushButton(f"＋ 添加{field.label}")
-        self.add_button.clicked.connect(lambda: self.add_row())
-        self.rows_layout = QVBoxLayout()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 6)
-        layout.addWidget(self.title)
-        layout.addWidget(self.message)
-        layout.addLayout(self.rows_layout)
-        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
-
-    def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
-        new = values is None
-        if values is None:  # a new row starts from the form's defaults, as a new record does
-            previous = len(self.cards) - 1 if self.cards else None
-            values = self.ctx.starting_row(self.field, previous)
-        card = RowCard(self, str(values.get("_id") or uuid.uuid4()))
-        if new:
-            self.row_initial[card.row_id] = dict(values)
-        card.grid.changed.connect(self.changed)
-        card.up.clicked.connect(lambda: self.move(card, -1))
-        card.down.clicked.connect(lambda: self.move(card, 1))
-        card.remove.clicked.connect(lambda: self.remove(card))
-        if values:
-            card.grid.load(values)
-        self.cards.append(card)
-        self.rows_layout.addWidget(card)
-        self._retitle()
-        if emit:
-            self.changed.emit()
-            first = card.grid.widget_at(self.field.fields[0].name)
-            if first is not None:
-                first.setFocus()
-        return card
-
-    def move(self, card: RowCard, step: int) -> None:
-        i = self.cards.index(card)
-        j = i + step
-        if not 0 <= j < len(self.cards):
-            return
-        self.cards[i], self.cards[j] = self.cards[j], self.cards[i]
-        self.rows_layout.removeWidget(card)
-        self.rows_layout.insertWidget(j, card)
-        self._retitle()
-        self.changed.emit()
-
-    def remove(self, card: RowCard) -> None:
-        self.cards.remove(card)
-        self.rows_layout.removeWidget(card)
-        card.deleteLater()
-        self._retitle()
-        self.changed.emit()
-
-    def _retitle(self) -> None:
-        for i, card in enumerate(self.cards, 1):
-            title = f"{self.field.label} 第 {i} 行"
-            if self.field.row_title:
-                block = card.grid.blocks.get(self.field.row_title)
-                value = block.widget.value() if block is not None else None
-                if value:
-                    title += f"：{value}"
-            card.setTitle(title)
-            card.up.setEnabled(i > 1)
-            card.down.setEnabled(i < len(self.cards))
-
-    def values(self) -> list[dict[str, Any]]:
-        return [{"_id": card.row_id, **card.grid.values()} for card in self.cards]
-
-    def load(self, rows: list[dict[str, Any]]) -> None:
-        for card in self.cards:
-            self.rows_layout.removeWidget(card)
-            card.deleteLater()
-        self.cards = []
-        for row in rows:
-            if isinstance(row, dict):
-                self.add_row(row, emit=False)
-
-    def apply(
-        self,
-        rows: list[dict[str, Any]],
-        hidden: set[str],
-        problems: dict[str, list[Problem]],
-        path: str,
-        own: list[Problem],
-    ) -> None:
-        if own:
-            self.message.setText("；".join(p.message for p in own))
-            self.message.show()
-        else:
-            self.message.hide()
-        for i, card in enumerate(self.cards):
-            row = rows[i] if i < len(rows) else {}
-            card.grid.apply(row, hidden, problems, f"{path}[{i + 1}].")
-        self._retitle()
-
-    def widget_at(self, index: str, rest: str) -> QWidget | None:
-        try:
-            card = self.cards[int(index) - 1]
-        except (ValueError, IndexError):
-            return self.add_button
-        return card.grid.widget_at(rest) if rest else card
-
-
 SECTION_COLUMNS = 2
 """Fields side by side in two columns: half the scrolling on a 1366×768 laptop."""
 
@@ -348,7 +208,7 @@ SECTION_COLUMNS = 2
 def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGroup | RepeatGrid:
     """A repeat group as the form asks: a keyboard grid (``layout: grid``) or cards."""
     if (field_blocks.LAYOUT_OVERRIDE or field.layout) != "grid":
-        return RepeatGroup(field, ctx, filter_)
+        return RepeatGroup(field, ctx, lambda: FieldGrid(field.fields, ctx, filter_, columns=2))
     from fieldapp.ui.grid_model import RowsModel
 
     def sign(f: Field, value: Any) -> Any:
@@ -426,6 +286,10 @@ class FormPage(QScrollArea):
 
     def touched(self, path: str) -> bool:
         return any(grid.touched(path) for grid in self.grids)
+
+    def only_defaults(self) -> bool:
+        """Nothing typed here yet: every value is blank or what the form started with."""
+        return is_default_only(self.form, self.values(), self.initial, self.row_initial())
 
     def row_initial(self) -> dict[str, dict[str, Any]]:
         """What each row added in this sitting started with, by row id (to tell typing apart)."""

@@ -107,6 +107,13 @@ class ProblemList(QListWidget):
             self.jump.emit(str(target[0]), str(target[1]))
 
 
+def show_counts(item: QListWidgetItem, title: str, state: str, found: Counts) -> None:
+    """A form's entry in the editor's list of forms: its state and what is left on it."""
+    shown = {"final": "✔ 已定稿", "draft": "草稿"}.get(state, "未填")
+    item.setText(f"{title}\n    {shown}{found.nav_suffix()}")
+    item.setForeground(Qt.GlobalColor.darkRed if found.errors else Qt.GlobalColor.black)
+
+
 def title_text(found: Counts, any_problem: bool) -> str:
     if not any_problem:
         return "<b>待处理的问题</b>：无"

@@ -64,6 +64,15 @@ DEFAULT_FROM_FUNCTIONS: Final[Mapping[str, expr.FunctionSpec]] = {
 """Functions a ``default_from`` expression may call (the built-ins and the two above)."""
 
 
+def default_only_name(path: tuple[str, ...], row: Field | None) -> bool:
+    """Names only a ``default_from`` may use: ``profile.<key>`` and, in a row, ``previous.<col>``."""
+    if path[0] == "profile":
+        return len(path) == 2 and path[1] in PROFILE_KEYS
+    if path[0] == "previous" and row is not None:
+        return len(path) == 2 and row.child(path[1]) is not None
+    return False
+
+
 def static_default(f: Field, today: date) -> Any:
     """A field's ``default`` as a stored value (``today`` resolved to the day)."""
     if f.default == TODAY and f.type in ("date", "month"):

@@ -20,7 +20,7 @@ import yaml
 
 from fieldapp.core.forms import expr
 from fieldapp.core.forms.calculation import KNOWN_FUNCTIONS, calculation_order
-from fieldapp.core.forms.defaults import DEFAULT_FROM_FUNCTIONS, PROFILE_KEYS, TODAY
+from fieldapp.core.forms.defaults import DEFAULT_FROM_FUNCTIONS, TODAY, default_only_name
 from fieldapp.core.forms.model import (
     GRID_TYPES,
     REGION_LEVELS,
@@ -275,15 +275,6 @@ def _expressions(f: Field) -> Iterator[tuple[str, str]]:
         yield "choices_from", source
 
 
-def _default_names(path: tuple[str, ...], row: Field | None) -> bool:
-    """Names only a ``default_from`` may use: ``profile.<key>`` and, in a row, ``previous.<col>``."""
-    if path[0] == "profile":
-        return len(path) == 2 and path[1] in PROFILE_KEYS
-    if path[0] == "previous" and row is not None:
-        return len(path) == 2 and row.child(path[1]) is not None
-    return False
-
-
 def _check_expressions(
     survey_forms: Mapping[str, Form],
     form: Form,
@@ -320,7 +311,7 @@ def _check_expressions(
                     out.add(file, where, f"{key} 表达式错误 / expression error: {exc}")
                     continue
                 for path in sorted(parsed.names()):
-                    if key == "default_from" and _default_names(path, row):
+                    if key == "default_from" and default_only_name(path, row):
                         continue
                     if not name_exists(path, row):
                         dotted = ".".join(path)

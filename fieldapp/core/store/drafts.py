@@ -16,11 +16,14 @@ DEPENDENT_TABLES = ("revisions", "status_changes", "held_revisions", "conflicts"
 
 
 class DraftsMixin(StoreBase):
-    """``Store.is_empty_draft``, ``Store.empty_drafts`` and ``Store.discard_empty_draft``."""
+    """``Store.household_exists``, ``is_empty_draft``, ``empty_drafts``, ``discard_empty_draft``."""
+
+    def household_exists(self, household_id: str) -> bool:
+        return bool(list(self.db.query("select 1 from households where id = ?", [household_id])))
 
     def is_empty_draft(self, household_id: str) -> bool:
         """True when the household exists and nothing at all was saved for it."""
-        if not list(self.db.query("select 1 from households where id = ?", [household_id])):
+        if not self.household_exists(household_id):
             return False
         return not any(
             list(
