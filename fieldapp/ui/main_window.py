@@ -297,7 +297,7 @@ class MainWindow(QMainWindow):
         """The household of the open editor tab, else the rows selected in the list."""
         editor = self.tabs.currentWidget()
         if isinstance(editor, HouseholdEditor):
-            return [editor.household_id]
+            return [editor.household_id] if editor.exists else []  # a new one: nothing saved yet
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.model.household_id(row) for row in rows]
 

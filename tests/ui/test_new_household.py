@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -44,38 +43,26 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> Asked:
     return shown
 
 
-@pytest.fixture
-def window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
-    store.set_meta("profile.name", "李干事")
-    store.set_meta("profile.region", "530102")
-    win = MainWindow(store, "李干事")
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
-
-
 def settle(qtbot: QtBot, editor: HouseholdEditor) -> None:
     qtbot.wait(AUTOSAVE_MS + 150)
     assert not editor.dirty
 
 
 def test_a_new_household_exists_only_after_its_first_real_value(
-    qtbot: QtBot, window: MainWindow, store: Store
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = window.new_household()
+    editor = cadre_window.new_household()
     editor.nav.setCurrentRow(1)  # B starts with today's date and the surveyor: not typed
     b = editor.page("B")
     b.focus_path("survey_date")
     b.block_at("survey_date").widget.changed.emit()  # type: ignore[union-attr]
     settle(qtbot, editor)
     assert store.count_households() == 0 and "新建" in editor.heading.text()
-    window.close_tab(window.tabs.indexOf(editor))
+    cadre_window.close_tab(cadre_window.tabs.indexOf(editor))
     assert store.count_households() == 0  # abandoned: nothing left behind
 
-    editor = window.new_household()
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "新户"
+    editor = cadre_window.new_household()
+    assert cadre_window.tabs.tabText(cadre_window.tabs.currentIndex()) == "新户"
     editor.page("A").focus_path("name")
     qtbot.waitUntil(lambda: editor.page("A").block_at("name").widget.edit.hasFocus())  # type: ignore[union-attr]
     ime("赵红梅")
@@ -84,38 +71,42 @@ def test_a_new_household_exists_only_after_its_first_real_value(
     saved = store.current(editor.household_id)["A"]
     assert saved["name"] == "赵红梅" and saved["created_by"] == "李干事"  # the defaults came along
     assert saved["residence_region"] == "530102"
-    assert window.tabs.tabText(window.tabs.currentIndex()) == "赵红梅"
-    assert "共 1 户" in window.count_label.text()
+    assert cadre_window.tabs.tabText(cadre_window.tabs.currentIndex()) == "赵红梅"
+    assert "共 1 户" in cadre_window.count_label.text()
 
 
 def test_empty_drafts_can_be_discarded(
-    qtbot: QtBot, window: MainWindow, store: Store, asked: Asked
+    qtbot: QtBot, cadre_window: MainWindow, store: Store, asked: Asked
 ) -> None:
     empty = store.create_household("李干事")  # as 新建户 used to leave them
     kept = store.create_household("李干事")
     store.save_form(kept, "A", {"name": "赵红梅"}, author="李干事", today=TODAY)
-    window.refresh()
-    row = next(r for r in range(window.model.rowCount()) if window.model.household_id(r) == kept)
-    window.table.selectRow(row)
-    window.discard_empty_drafts()
+    cadre_window.refresh()
+    row = next(
+        r
+        for r in range(cadre_window.model.rowCount())
+        if cadre_window.model.household_id(r) == kept
+    )
+    cadre_window.table.selectRow(row)
+    cadre_window.discard_empty_drafts()
     assert "没有可删除的空草稿" in asked[-1] and store.count_households() == 2
-    window.table.clearSelection()
+    cadre_window.table.clearSelection()
     asked.answer = QMessageBox.StandardButton.Yes
-    window.discard_empty_drafts()
+    cadre_window.discard_empty_drafts()
     assert "有 1 户空草稿" in asked[-1]
     assert store.count_households() == 1 and not store.is_empty_draft(empty)
     assert store.current(kept)["A"]["name"] == "赵红梅"
 
 
 def test_a_duplicate_id_number_warns_links_and_needs_confirming(
-    qtbot: QtBot, window: MainWindow, store: Store, asked: Asked
+    qtbot: QtBot, cadre_window: MainWindow, store: Store, asked: Asked
 ) -> None:
     data = complete_household()["A"]
     first = store.create_household("李干事")
     store.save_form(first, "A", data, author="李干事", final=True, today=TODAY)
     second = store.create_household("李干事")
     store.save_form(second, "A", dict(data, archive_no="YN-2"), author="李干事", today=TODAY)
-    editor = window.open_household(second)
+    editor = cadre_window.open_household(second)
     items = [editor.problems.item(i) for i in range(editor.problems.count())]
     notice = next(i for i in items if "身份证号与另一户相同" in i.text())
     assert "张建国" in notice.text() and "YN-530102-2020-000001" in notice.text()
@@ -142,5 +133,5 @@ def test_a_duplicate_id_number_warns_links_and_needs_confirming(
         Qt.MouseButton.LeftButton,
         pos=editor.problems.visualItemRect(notice).center(),
     )
-    current = window.tabs.currentWidget()
+    current = cadre_window.tabs.currentWidget()
     assert isinstance(current, HouseholdEditor) and current.household_id == first

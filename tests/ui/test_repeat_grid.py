@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
 from typing import Any
 
@@ -22,26 +21,16 @@ WORKER_ID = "53040219751231002X"
 CHILD_ID = "53040220140901001X"
 
 
-@pytest.fixture
-def window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
-    store.set_meta("profile.name", "李干事")
-    store.set_meta("profile.region", "530102")
-    win = MainWindow(store, "李干事")
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()
-
-
 def saved(qtbot: QtBot, editor: HouseholdEditor, store: Store, form_id: str) -> dict[str, Any]:
     qtbot.wait(AUTOSAVE_MS + 150)
     assert not editor.dirty
     return store.current(editor.household_id)[form_id]
 
 
-def test_members_typed_with_tab_and_enter(qtbot: QtBot, window: MainWindow, store: Store) -> None:
-    editor = window.new_household()
+def test_members_typed_with_tab_and_enter(
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
+) -> None:
+    editor = cadre_window.new_household()
     a = editor.page("A")
     a.focus_path("name")
     ime("赵红梅")
@@ -69,9 +58,9 @@ def test_members_typed_with_tab_and_enter(qtbot: QtBot, window: MainWindow, stor
 
 
 def test_monthly_records_series_carry_and_fill_down(
-    qtbot: QtBot, window: MainWindow, store: Store
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = window.new_household()
+    editor = cadre_window.new_household()
     grid = grid_of(editor, "B", "monthly_records")
     keys("2026-04")
     key(TAB)
@@ -100,9 +89,9 @@ def test_monthly_records_series_carry_and_fill_down(
 
 
 def test_insert_delete_rows_and_paste_from_excel(
-    qtbot: QtBot, window: MainWindow, store: Store
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = window.new_household()
+    editor = cadre_window.new_household()
     grid = grid_of(editor, "C", "policies")
     block = (
         "2026-01-15\t生活救助\t城乡低保\t民政\t1,200.00\r\n"
@@ -134,8 +123,10 @@ def test_insert_delete_rows_and_paste_from_excel(
     assert store.current(editor.household_id)["C"]["total_amount"] == 320000
 
 
-def test_choices_from_household_members(qtbot: QtBot, window: MainWindow, store: Store) -> None:
-    editor = window.new_household()
+def test_choices_from_household_members(
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
+) -> None:
+    editor = cadre_window.new_household()
     a = editor.page("A")
     a.focus_path("name")
     ime("赵红梅")
@@ -163,13 +154,13 @@ def test_choices_from_household_members(qtbot: QtBot, window: MainWindow, store:
 
 
 def test_signature_cell_opens_the_signature_dialog(
-    qtbot: QtBot, window: MainWindow, store: Store, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot, cadre_window: MainWindow, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     import fieldapp.ui.signature_pad as pad
 
     strokes = [[[10.0, 10.0], [120.0, 60.0]]]
     monkeypatch.setattr(pad, "run_signature_dialog", lambda *args: strokes)
-    editor = window.new_household()
+    editor = cadre_window.new_household()
     grid = grid_of(editor, "D", "visits")
     assert grid.model.display(0, grid.model.field(0)) == date.today().isoformat()  # default
     key(TAB)
@@ -184,9 +175,9 @@ def test_signature_cell_opens_the_signature_dialog(
 
 
 def test_an_autosave_while_a_cell_is_edited_keeps_the_typing(
-    qtbot: QtBot, window: MainWindow, store: Store
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = window.new_household()
+    editor = cadre_window.new_household()
     grid = grid_of(editor, "A", "members")
     ime("赵小军")
     key(TAB)
