@@ -374,13 +374,15 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
             return steps if position == (row, column) else None
 
         def go(row: int, column: int) -> None:
+            """Tab there or click there, whichever takes fewer actions."""
             tabs = tabs_to(row, column)
-            if tabs is not None and tabs <= 1:
+            index = model.index(row, column)
+            hidden = not view.viewport().rect().contains(view.visualRect(index))
+            if tabs is not None and tabs <= 1 + hidden:
                 for _ in range(tabs):
                     press(Qt.Key.Key_Tab)
                 return
-            index = model.index(row, column)
-            if not view.viewport().rect().contains(view.visualRect(index)):
+            if hidden:
                 count.scrolls += 1  # a flick sideways (or down) in the grid
                 view.scrollTo(index)
                 settle()
@@ -389,6 +391,9 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
 
         for number, row in enumerate(rows):
             typed_any = False
+            if pending_enter:  # the row before ends with Enter: it brings the cursor here
+                press(Qt.Key.Key_Return)
+                pending_enter.clear()
             for column_name, value in row.items():
                 column = model.column_of(column_name)
                 model.refresh_preview() if number == len(model.rows) else None
@@ -401,7 +406,10 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
                 type_text(value)
                 typed_any = True
             if typed_any:
-                press(Qt.Key.Key_Return)
+                pending_enter.append(True)
+        pending_enter.clear()  # after the last row the cadre clicks elsewhere: that commits it
+
+    pending_enter: list[bool] = []
 
     for form_id, fields in HOUSEHOLD.items():
         go_form(form_id)
@@ -413,6 +421,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
                 grid_rows(name, value)
             else:
                 card_rows(name, value)
+    press(Qt.Key.Key_Return)  # the last cell typed is committed by a key
     editor.save_drafts()
     count.seconds = time.perf_counter() - started
     mismatches = compare(store, editor.household_id)

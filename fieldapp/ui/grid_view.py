@@ -166,13 +166,16 @@ class GridView(QTableView):
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:  # noqa: N802
         super().closeEditor(editor, EDIT.NoHint)
-        if hint == EDIT.EditNextItem:
-            self.tab(True)
-        elif hint == EDIT.EditPreviousItem:
-            self.tab(False)
-        elif hint == EDIT.SubmitModelCache:
-            self.enter()
+        moves = {
+            EDIT.EditNextItem: lambda: self.tab(True),
+            EDIT.EditPreviousItem: lambda: self.tab(False),
+            EDIT.SubmitModelCache: self.enter,
+        }
+        move = moves.get(hint)
+        if move is None:  # the cadre clicked elsewhere: the cell is kept, focus goes there
+            return
         self.setFocus()
+        move()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key, mods = event.key(), event.modifiers()

@@ -188,3 +188,21 @@ def test_an_autosave_while_a_cell_is_edited_keeps_the_typing(
     key(ENTER)
     member = saved(qtbot, editor, store, "A")["members"][0]
     assert member["id_number"] == CHILD_ID and grid.model.rows[0]["id_number"] == CHILD_ID
+
+
+def test_clicking_elsewhere_while_typing_keeps_the_cell_and_moves_on(
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
+) -> None:
+    editor = cadre_window.new_household()
+    grid = grid_of(editor, "A", "members")
+    ime("赵小军")
+    assert focused() is not grid.view  # the cell's editor is open
+    phone = editor.page("A").block_at("phone")
+    assert phone is not None
+    target = phone.widget.focus_target()
+    editor.page("A").ensureWidgetVisible(target)
+    qtbot.mouseClick(target, Qt.MouseButton.LeftButton)
+    assert focused() is target
+    keys("13912345678")
+    saved_a = saved(qtbot, editor, store, "A")
+    assert saved_a["members"][0]["name"] == "赵小军" and saved_a["phone"] == "13912345678"
