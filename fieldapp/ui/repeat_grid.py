@@ -141,13 +141,6 @@ class RepeatGrid(QWidget):
             self.view.go(row, max(column, 0))
         return self.view
 
-    def set_read_only(self, read_only: bool) -> None:
-        self.model.beginResetModel()
-        self.model.read_only = read_only
-        self.model.endResetModel()
-        for button in self.buttons.values():
-            button.setEnabled(not read_only)
-
     def reveal(self) -> None:
         self.model.reveal = True
         self.model.layoutChanged.emit()
@@ -165,9 +158,6 @@ class RepeatGrid(QWidget):
     def _current(self) -> tuple[int, int]:
         index = self.view.currentIndex()
         return (index.row(), index.column()) if index.isValid() else (len(self.model.rows), 0)
-
-    def add_row(self, values: dict[str, Any] | None = None) -> int:
-        return self.model.insert_row(len(self.model.rows), values)
 
     def insert_row(self) -> None:
         if self.model.placeholder < 0:
