@@ -173,6 +173,7 @@ class GridView(QTableView):
         }
         move = moves.get(hint)
         if move is None:  # the cadre clicked elsewhere: the cell is kept, focus goes there
+            self._left_if_elsewhere()
             return
         self.setFocus()
         move()
@@ -231,6 +232,16 @@ class GridView(QTableView):
                 column = self.first_editable(row)
                 self.anchor_column = column
                 self.go(row, column)
+
+    def focusOutEvent(self, event: QFocusEvent) -> None:  # noqa: N802
+        super().focusOutEvent(event)
+        self._left_if_elsewhere()
+
+    def _left_if_elsewhere(self) -> None:
+        """Focus went out of the grid (a click elsewhere): the current row was left."""
+        now = QApplication.focusWidget()
+        if now is not None and now is not self and not self.isAncestorOf(now):
+            self.grid.leave_row(self.currentIndex().row())
 
     def event(self, event: QEvent) -> bool:
         # Tab must reach keyPressEvent (Qt would move focus out of the view first)

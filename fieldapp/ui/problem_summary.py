@@ -9,6 +9,7 @@ opens that household.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -18,6 +19,7 @@ from PySide6.QtWidgets import QListWidget, QListWidgetItem, QWidget
 
 from fieldapp.core.forms.engine import FormResult, Problem
 
+ROW = re.compile(r"\[(\d+)\]\.[a-z0-9_]+$")
 PENDING_COLOR = QColor("#6b6f76")
 LINK_COLOR = QColor("#1a5fb4")
 JumpRole = Qt.ItemDataRole.UserRole
@@ -86,7 +88,9 @@ class ProblemList(QListWidget):
         for problem in ranked:
             pending = is_pending(problem, page)
             kind = "待填" if pending else ("错误" if problem.blocking else "提醒")
-            item = QListWidgetItem(f"[{kind}] {problem.label}：{problem.message}")
+            row = ROW.search(problem.path)
+            where = f"第 {row[1]} 行 " if row else ""
+            item = QListWidgetItem(f"[{kind}] {where}{problem.label}：{problem.message}")
             item.setData(JumpRole, (problem.form, problem.path))
             if pending:
                 item.setForeground(QBrush(PENDING_COLOR))

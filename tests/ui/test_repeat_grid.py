@@ -206,3 +206,5 @@ def test_clicking_elsewhere_while_typing_keeps_the_cell_and_moves_on(
     keys("13912345678")
     saved_a = saved(qtbot, editor, store, "A")
     assert saved_a["members"][0]["name"] == "赵小军" and saved_a["phone"] == "13912345678"
+    summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
+    assert "[错误] 第 1 行 与户主关系：必填项未填写" in summary  # the row was left unfinished
