@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -79,13 +78,8 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
-    win = MainWindow(store, "李干事")
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()  # flush editors while the store is still open
+def window(cadre_window: MainWindow) -> MainWindow:
+    return cadre_window
 
 
 def fill_form_a(page: FormPage) -> None:
