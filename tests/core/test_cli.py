@@ -198,7 +198,7 @@ def test_status_assess_dibao_audit(
     err = capsys.readouterr().err
     assert "不符合“已解困”的条件" in err and "--override-reason" in err
     assert run(db, "list", "--status", "已解困", "--json") == 0
-    assert json.loads(capsys.readouterr().out) == []
+    assert json.loads(capsys.readouterr().out)["households"] == []
     reason = ["--reason", "重病无法脱困，纳入常态化帮扶", "--override-reason", "收入材料另附"]
     assert run(db, "status", hid, "已解困", *reason) == 0
     assert "人工认定" in capsys.readouterr().out

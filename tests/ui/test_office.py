@@ -34,7 +34,7 @@ from tests.ui.office_helpers import click, press, run_op, shown_window
 
 @pytest.fixture
 def demo(store: Store) -> Store:
-    generate_demo(store, 16, seed=11, author="办公室")
+    generate_demo(store, 16, seed=5, author="办公室")  # has a 漏退 under the 2026.2 rules
     return store
 
 
