@@ -32,14 +32,18 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from fieldapp.core.forms.defaults import Defaults
 from fieldapp.core.forms.engine import FormResult, household_people
 from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms
 from fieldapp.core.store.errors import StoreError, ValidationFailed
 from fieldapp.core.store.records import SaveResult
 from fieldapp.core.store.store import Store
 from fieldapp.ui.assessment_panel import AssessmentPanel
-from fieldapp.ui.form_renderer import FormPage, RenderContext
+from fieldapp.ui.duplicate_ids import confirm_before_finalising, duplicates
+from fieldapp.ui.field_blocks import RenderContext, household_defaults
+from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.policy_hints import PolicyHintsPanel
+from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
 from fieldapp.ui.status_dialog import StatusDialog
 
 __all__ = ["HouseholdEditor", "StatusDialog"]
@@ -59,6 +63,8 @@ class HouseholdEditor(QWidget):
 
     saved = Signal(str)
     status_message = Signal(str)
+    open_requested = Signal(str)  # another household to open (a duplicate ID number's link)
+    created = Signal(str)  # the household came into the store (its first real value was saved)
 
     def __init__(
         self, store: Store, household_id: str, author: str, parent: QWidget | None = None
@@ -73,7 +79,9 @@ class HouseholdEditor(QWidget):
         self.results: dict[str, FormResult] = {}
         self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
-        ctx = RenderContext(store, author, people=self._people)
+        self._defaults: Defaults | None = None
+        self.exists = store.household_exists(household_id)  # created with its first real value
+        ctx = RenderContext(store, author, defaults=self.defaults, people=self._people)
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -98,8 +106,7 @@ class HouseholdEditor(QWidget):
             button.setEnabled(not self.readonly)
 
         self.nav = QListWidget()
-        self.problems = QListWidget()
-        self.problems.setWordWrap(True)
+        self.problems = ProblemList()
         self.problem_title = QLabel("<b>待处理的问题</b>")
         problems_tab = QWidget()
         problems_layout = QVBoxLayout(problems_tab)
@@ -146,8 +153,8 @@ class HouseholdEditor(QWidget):
         self.timer.timeout.connect(self.save_drafts)
 
         self.nav.currentRowChanged.connect(self._show_form)
-        self.problems.itemActivated.connect(self._jump)
-        self.problems.itemClicked.connect(self._jump)
+        self.problems.jump.connect(self.jump_to)
+        self.problems.open_household.connect(self.open_requested)
         self.finalise_button.clicked.connect(self.finalise_current)
         self.history_button.clicked.connect(self.show_history)
         self.status_button.clicked.connect(self.change_status)
@@ -167,13 +174,27 @@ class HouseholdEditor(QWidget):
 
     # -- loading and refreshing ----------------------------------------------------------------
 
+    def defaults(self) -> Defaults:
+        """Starting values and choices over the household as it is on screen now."""
+        if self._defaults is None:
+            shown = {fid: page.values() for fid, page in self.built.items()}
+            self._defaults = household_defaults(self.store, self.household_id, shown, self.author)
+        return self._defaults
+
     def page(self, form_id: str) -> FormPage:
-        """The form's page, built from the form definition the first time it is needed."""
+        """The form's page, built from the form definition the first time it is needed; a form
+        never saved starts from its defaults (profile, today, carry-overs)."""
         page = self.built.get(form_id)
         if page is None:
-            page = FormPage(self.store.survey.form(form_id), self._ctx)
-            page.load(self.results[form_id].values)
+            form = self.store.survey.form(form_id)
+            page = FormPage(form, self._ctx)
+            if form_id not in self.heads:  # never saved: it starts from its defaults
+                page.initial = self.defaults().initial_values(form)
+                household = {**self.store.current(self.household_id), form_id: page.initial}
+                self.results[form_id] = self.store.engine().validate(household, form_id)
+            page.load(self.results[form_id].values if form_id in self.heads else page.initial)
             page.apply(self.results[form_id])
+            self._update_nav()
             page.changed.connect(lambda fid=form_id: self._edited(fid))
             page.widget().setEnabled(not self.readonly)
             self.bases[form_id] = self.heads.get(form_id)
@@ -193,6 +214,9 @@ class HouseholdEditor(QWidget):
         revisions = self.store.current_revisions(self.household_id)
         self.heads = {form_id: r.id for form_id, r in revisions.items()}
         data = {form_id: r.data for form_id, r in revisions.items()}
+        for form_id, page in self.built.items():  # never saved: what it shows (its defaults)
+            if form_id not in self.heads:
+                data[form_id] = page.values()
         return self.store.engine().validate_all(data)
 
     def _show_current(self) -> None:
@@ -206,40 +230,19 @@ class HouseholdEditor(QWidget):
 
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
-        states = self.store.current_states(self.household_id)
-        current = self.store.current(self.household_id)
-        self.stale = stale_forms(self.store, self.household_id)
+        self._defaults = None
+        self.stale = stale_forms(self.store, self.household_id) if self.exists else {}
         for form_id, page in self.built.items():
             page.apply(results[form_id])
-        for i, form_id in enumerate(self.form_ids):
-            title = self.store.survey.form(form_id).title
-            errors = len(results[form_id].errors)
-            state = {"final": "✔ 已定稿", "draft": "草稿"}.get(states.get(form_id, ""), "未填")
-            if form_id in self.stale:
-                state = f"⚠ 已定稿 · {NEEDS_RECHECK}"
-            label = f"{form_id} {title}\n    {state}" + (f" · {errors} 处错误" if errors else "")
-            item = self.nav.item(i)
-            item.setText(label)
-            item.setForeground(
-                Qt.GlobalColor.darkRed
-                if errors and form_id in states
-                else Qt.GlobalColor.darkYellow
-                if form_id in self.stale
-                else Qt.GlobalColor.black
-            )
-            changed = self.stale.get(form_id)
-            item.setToolTip(
-                f"定稿后所依据的数据已变化，这些计算结果与定稿时不同：{'、'.join(changed)}。"
-                "请核对后重新定稿。"
-                if changed
-                else ""
-            )
-        a = current.get("A") or {}
-        row = self.store.household(self.household_id)
+        self._update_nav()
+        row = self.store.household(self.household_id) if self.exists else {}
+        name = row.get("name") or "（未填姓名）"
+        status = row.get("status") or "新建（输入内容后自动保存）"
         self.heading.setText(
-            f"<span style='font-size:15pt'><b>{a.get('name') or '（未填姓名）'}</b></span>"
-            f"　档案编号 {row.get('archive_no') or '—'}　状态 {row.get('status')}"
+            f"<span style='font-size:15pt'><b>{name}</b></span>"
+            f"　档案编号 {row.get('archive_no') or '—'}　状态 {status}"
         )
+        self.status_button.setEnabled(self.exists and not self.readonly)
         self._fill_problems()
         self._refresh_side()
 
@@ -269,27 +272,31 @@ class HouseholdEditor(QWidget):
         self.saved.emit(self.household_id)
         self.status_message.emit(f"已在{self.store.survey.form(form_id).title}添加一行")
 
+    def _update_nav(self) -> None:
+        """Each form's state and what is left on it, in the list of forms."""
+        states = self.store.current_states(self.household_id)
+        for i, form_id in enumerate(self.form_ids):
+            title = f"{form_id} {self.store.survey.form(form_id).title}"
+            found = counts(self.results[form_id], self.built.get(form_id))
+            item = self.nav.item(i)
+            changed = self.stale.get(form_id)
+            stale = NEEDS_RECHECK if form_id in self.stale else None
+            show_counts(item, title, states.get(form_id, ""), found, stale)
+            item.setToolTip(
+                f"定稿后所依据的数据已变化，这些计算结果与定稿时不同：{'、'.join(changed)}。"
+                "请核对后重新定稿。"
+                if changed
+                else ""
+            )
+
     def _fill_problems(self) -> None:
-        self.problems.clear()
         form_id = self.current_form_id()
         result = self.results.get(form_id)
-        if result is None:
-            return
-        ordered = sorted(result.problems, key=lambda p: not p.blocking)
-        for problem in ordered:
-            kind = "错误" if problem.blocking else "提醒"
-            item = QListWidgetItem(f"[{kind}] {problem.label}：{problem.message}")
-            item.setData(Qt.ItemDataRole.UserRole, (problem.form, problem.path))
-            item.setForeground(
-                Qt.GlobalColor.darkRed if problem.blocking else Qt.GlobalColor.darkYellow
-            )
-            self.problems.addItem(item)
-        errors = len(result.errors)
-        self.problem_title.setText(
-            f"<b>待处理的问题</b>（{errors} 处错误，{len(result.warnings)} 处提醒）"
-            if result.problems
-            else "<b>待处理的问题</b>：无"
+        notices = (
+            duplicates(self.store, self.household_id, form_id, result.values) if result else []
         )
+        found = self.problems.fill(result, self.built.get(form_id), notices)
+        self.problem_title.setText(title_text(found, self.problems.count() > 0))
 
     # -- editing and saving --------------------------------------------------------------------
 
@@ -309,6 +316,7 @@ class HouseholdEditor(QWidget):
         self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
 
     def _edited(self, form_id: str) -> None:
+        self._defaults = None
         if self.readonly:
             return
         self.dirty.add(form_id)
@@ -317,12 +325,25 @@ class HouseholdEditor(QWidget):
             self.timer.start()
 
     def save_drafts(self) -> None:
-        """Write every edited form as a draft revision (invalid values kept as typed)."""
+        """Write every edited form as a draft revision (invalid values kept as typed). A new
+        household comes into the store with its first real value, not before."""
         self.timer.stop()
         if self.readonly:
             return
         pending = sorted(self.dirty)
         self.dirty.clear()
+        if not self.exists and pending:
+            if all(self.built[fid].only_defaults() for fid in pending if fid in self.built):
+                self.save_state.setText("尚未保存：输入内容后自动保存")
+                return
+            try:
+                self.store.create_household(self.author, household_id=self.household_id)
+            except StoreError as exc:
+                self.dirty.update(pending)
+                QMessageBox.warning(self, "保存失败", str(exc))
+                return
+            self.exists = True
+            self.created.emit(self.household_id)
         conflicts: list[str] = []
         for form_id in pending:
             values = self.page(form_id).values()
@@ -360,9 +381,18 @@ class HouseholdEditor(QWidget):
         if self.readonly:
             return
         form_id = self.current_form_id()
+        page = self.page(form_id)
+        page.reveal_all()  # from now on every problem shows on its field
         self.dirty.add(form_id)
         self.save_drafts()
-        values = self.page(form_id).values()  # what the cadre sees, based on bases[form_id]
+        self._fill_problems()
+        if not self.exists:
+            QMessageBox.information(self, "不能定稿", "本户还没有填写任何内容。")
+            return
+        notices = duplicates(self.store, self.household_id, form_id, self.results[form_id].values)
+        if not confirm_before_finalising(self, self.store, notices, page):
+            return
+        values = page.values()  # what the cadre sees, based on bases[form_id]
         try:
             result = self.store.save_form(
                 self.household_id,
@@ -392,8 +422,7 @@ class HouseholdEditor(QWidget):
         self.status_message.emit(f"{self.store.survey.form(form_id).title}已定稿")
         self.save_state.setText("已定稿")
 
-    def _jump(self, item: QListWidgetItem) -> None:
-        form_id, path = item.data(Qt.ItemDataRole.UserRole)
+    def jump_to(self, form_id: str, path: str) -> None:
         self.nav.setCurrentRow(self.form_ids.index(form_id))
         self.page(form_id).focus_path(path)
 
@@ -401,6 +430,9 @@ class HouseholdEditor(QWidget):
         from fieldapp.ui.history_dialog import HistoryDialog
 
         self.save_drafts()
+        if not self.exists:
+            QMessageBox.information(self, "修订历史", "本户还没有保存任何内容。")
+            return
         HistoryDialog(self.store, self.household_id, self).exec()
 
     def change_status(self) -> None:

@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms.model import Field
+from fieldapp.core.forms.model import Field, Option
 from fieldapp.core.values.idcard import check_id_number
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
@@ -338,3 +338,19 @@ def id_number_fills(text: str) -> dict[str, str] | None:
     if info is None or any(p.blocking for p in problems):
         return None
     return {"birth_date": info.birth_date.isoformat(), "gender": info.gender}
+
+
+def match_option(options: tuple[Option, ...], text: str) -> str | None:
+    """The option a typed text means: its label or value, else the one option whose label starts
+    with it, else the one whose label contains it (None when none or several match)."""
+    typed = text.strip()
+    if not typed:
+        return None
+    for option in options:
+        if typed in (option.label, option.value):
+            return option.value
+    for test in (str.startswith, str.__contains__):
+        found = [o.value for o in options if test(o.label, typed)]
+        if len(found) == 1:
+            return found[0]
+    return None

@@ -7,149 +7,33 @@ a click in the summary can jump to it.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QGridLayout,
     QGroupBox,
-    QHBoxLayout,
     QLabel,
     QLineEdit,
-    QPushButton,
     QScrollArea,
-    QToolButton,
     QVBoxLayout,
     QWidget,
 )
 
-from fieldapp.core.forms.engine import PICK_PEOPLE, FormResult, Problem
+from fieldapp.core.forms.defaults import is_default_only
+from fieldapp.core.forms.engine import FormResult, Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.store.store import Store
-from fieldapp.core.values.money import format_yuan
-from fieldapp.core.values.regions import RegionTable
-from fieldapp.ui.field_widgets import (
-    CalculatedWidget,
-    DateWidget,
-    FieldWidget,
-    LineWidget,
-    MoneyWidget,
-    MultilineWidget,
-    RegionWidget,
-    SelectMultipleWidget,
-    SelectOneWidget,
-    id_number_fills,
+from fieldapp.ui import field_blocks
+from fieldapp.ui.field_blocks import (
+    WIDE_TYPES,
+    EnterMovesOn,
+    FieldBlock,
+    RenderContext,
+    make_widget,
 )
-
-ERROR_STYLE = "color: #c01c28;"
-WIDE_TYPES = frozenset({"select_multiple", "signature", "attachment", "region"})
-WARNING_STYLE = "color: #9c6500;"
-
-
-@dataclass
-class RenderContext:
-    store: Store
-    author: str
-    people: Callable[[], list[str]] | None = None
-    """Names a ``pick: people`` field offers (the household's worker and members)."""
-
-    @property
-    def regions(self) -> RegionTable:
-        return self.store.regions
-
-
-def display_value(field: Field, value: Any, regions: RegionTable) -> str:
-    """How a stored value reads to a person (calculated fields, summaries)."""
-    if value is None or value == "" or value == []:
-        return ""
-    if field.type == "money" and isinstance(value, int):
-        return f"{format_yuan(value)} 元"
-    if field.type == "region" and isinstance(value, str):
-        return regions.display_name(value)
-    if isinstance(value, list):
-        return "、".join(field.option_label(str(v)) for v in value)
-    if field.options:
-        return field.option_label(str(value))
-    return str(value)
-
-
-def make_widget(field: Field, ctx: RenderContext) -> FieldWidget:
-    """The editor for one field, chosen by its type."""
-    if field.is_calculated:
-        return CalculatedWidget(field, lambda v: display_value(field, v, ctx.regions))
-    kind = field.type
-    if kind == "text" and field.pick == PICK_PEOPLE:
-        from fieldapp.ui.person_pick import PersonPickWidget
-
-        return PersonPickWidget(field, ctx.people or (lambda: []))
-    if kind == "text":
-        return MultilineWidget(field) if field.multiline else LineWidget(field)
-    if kind in ("integer", "phone", "id_number", "month"):
-        return LineWidget(field)
-    if kind == "money":
-        return MoneyWidget(field)
-    if kind == "date":
-        return DateWidget(field)
-    if kind == "select_one":
-        return SelectOneWidget(field)
-    if kind == "select_multiple":
-        return SelectMultipleWidget(field)
-    if kind == "region":
-        return RegionWidget(field, ctx.regions)
-    if kind == "signature":
-        from fieldapp.ui.signature_pad import SignatureWidget
-
-        return SignatureWidget(field)
-    if kind == "attachment":
-        from fieldapp.ui.attachments import AttachmentWidget
-
-        return AttachmentWidget(field, ctx.store, ctx.author)
-    raise ValueError(f"no widget for field type {kind}")
-
-
-class _EnterMovesOn(QObject):
-    """Enter in a one-line field moves to the next field, as on paper forms."""
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if (
-            event.type() == QEvent.Type.KeyPress
-            and isinstance(watched, QLineEdit)
-            and isinstance(event, QKeyEvent)
-            and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter)
-            and event.modifiers() == Qt.KeyboardModifier.NoModifier
-        ):
-            watched.focusNextChild()
-            return True
-        return False
-
-
-class FieldBlock(QWidget):
-    """A field's widget with its problem message underneath."""
-
-    def __init__(self, widget: FieldWidget) -> None:
-        super().__init__()
-        self.widget = widget
-        self.message = QLabel()
-        self.message.setWordWrap(True)
-        self.message.hide()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(1)
-        layout.addWidget(widget)
-        layout.addWidget(self.message)
-
-    def show_problems(self, problems: list[Problem]) -> None:
-        if not problems:
-            self.message.hide()
-            return
-        blocking = any(p.blocking for p in problems)
-        self.message.setStyleSheet(ERROR_STYLE if blocking else WARNING_STYLE)
-        self.message.setText("；".join(p.message for p in problems))
-        self.message.show()
+from fieldapp.ui.field_widgets import FieldWidget, id_number_fills
+from fieldapp.ui.repeat_cards import RepeatGroup
+from fieldapp.ui.repeat_grid import RepeatGrid
 
 
 class FieldGrid(QWidget):
@@ -169,7 +53,7 @@ class FieldGrid(QWidget):
         for c in range(columns):
             self.layout_.setColumnStretch(2 * c + 1, 1)
         self.blocks: dict[str, FieldBlock] = {}
-        self.repeats: dict[str, RepeatGroup] = {}
+        self.repeats: dict[str, RepeatGroup | RepeatGrid] = {}
         self.labels: dict[str, QLabel] = {}
         row, column = 0, 0
 
@@ -200,7 +84,7 @@ class FieldGrid(QWidget):
                 place(None, note, full=True)
                 continue
             if field.type == "repeat":
-                group = RepeatGroup(field, ctx, filter_)
+                group = make_repeat(field, ctx, filter_)
                 group.changed.connect(self.changed)
                 self.repeats[field.name] = group
                 place(None, group, full=True)
@@ -293,149 +177,49 @@ class FieldGrid(QWidget):
         """The field at an engine path such as ``members[2].id_number``."""
         head, _, rest = path.partition(".")
         name, _, index = head.partition("[")
-        if name in self.repeats and rest:
+        group = self.repeats.get(name)
+        if isinstance(group, RepeatGroup) and rest:
             try:
-                card = self.repeats[name].cards[int(index.rstrip("]")) - 1]
+                card = group.cards[int(index.rstrip("]")) - 1]
             except (ValueError, IndexError):
                 return None
             return card.grid.block_at(rest)
         return self.blocks.get(name)
 
-
-class RowCard(QGroupBox):
-    def __init__(self, group: RepeatGroup, row_id: str) -> None:
-        super().__init__()
-        self.row_id = row_id
-        self.grid = FieldGrid(group.field.fields, group.ctx, group.filter_, columns=2)
-        tools = QHBoxLayout()
-        tools.addStretch(1)
-        self.up, self.down, self.remove = QToolButton(), QToolButton(), QToolButton()
-        for button, text, tip in (
-            (self.up, "↑", "上移"),
-            (self.down, "↓", "下移"),
-            (self.remove, "删除此行", "删除此行"),
-        ):
-            button.setText(text)
-            button.setToolTip(tip)
-            tools.addWidget(button)
-        layout = QVBoxLayout(self)
-        layout.addLayout(tools)
-        layout.addWidget(self.grid)
+    def touched(self, path: str) -> bool:
+        """Whether the cadre has been in the field at ``path`` and left it."""
+        head, _, rest = path.partition(".")
+        name, _, index = head.partition("[")
+        group = self.repeats.get(name)
+        if isinstance(group, RepeatGrid) and rest:
+            try:
+                row = int(index.rstrip("]")) - 1
+            except ValueError:
+                return False
+            return group.model.reveal or (row, rest) in group.model.touched
+        block = self.block_at(path)
+        return block is not None and block.touched
 
 
-class RepeatGroup(QWidget):
-    """A repeat group as cards, one per row, with add, remove and reorder."""
+SECTION_COLUMNS = 2
+"""Fields side by side in two columns: half the scrolling on a 1366×768 laptop."""
 
-    changed = Signal()
 
-    def __init__(self, field: Field, ctx: RenderContext, filter_: QObject) -> None:
-        super().__init__()
-        self.field, self.ctx, self.filter_ = field, ctx, filter_
-        self.cards: list[RowCard] = []
-        self.title = QLabel(f"<b>{field.label}</b>")
-        self.message = QLabel()
-        self.message.setStyleSheet(ERROR_STYLE)
-        self.message.hide()
-        self.add_button = QPushButton(f"＋ 添加{field.label}")
-        self.add_button.clicked.connect(lambda: self.add_row())
-        self.rows_layout = QVBoxLayout()
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 6, 0, 6)
-        layout.addWidget(self.title)
-        layout.addWidget(self.message)
-        layout.addLayout(self.rows_layout)
-        layout.addWidget(self.add_button, 0, Qt.AlignmentFlag.AlignLeft)
+def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGroup | RepeatGrid:
+    """A repeat group as the form asks: a keyboard grid (``layout: grid``) or cards."""
+    if (field_blocks.LAYOUT_OVERRIDE or field.layout) != "grid":
+        return RepeatGroup(field, ctx, lambda: FieldGrid(field.fields, ctx, filter_, columns=2))
+    from fieldapp.ui.grid_model import RowsModel
 
-    def add_row(self, values: dict[str, Any] | None = None, *, emit: bool = True) -> RowCard:
-        if values is None:  # a new row starts from the form's defaults, as a new record does
-            values = {
-                f.name: f.default
-                for f in self.field.fields
-                if f.default is not None and not f.is_calculated
-            }
-        card = RowCard(self, str(values.get("_id") or uuid.uuid4()))
-        card.grid.changed.connect(self.changed)
-        card.up.clicked.connect(lambda: self.move(card, -1))
-        card.down.clicked.connect(lambda: self.move(card, 1))
-        card.remove.clicked.connect(lambda: self.remove(card))
-        if values:
-            card.grid.load(values)
-        self.cards.append(card)
-        self.rows_layout.addWidget(card)
-        self._retitle()
-        if emit:
-            self.changed.emit()
-            first = card.grid.widget_at(self.field.fields[0].name)
-            if first is not None:
-                first.setFocus()
-        return card
+    def sign(f: Field, value: Any) -> Any:
+        from fieldapp.ui.signature_pad import run_signature_dialog, valid_strokes
 
-    def move(self, card: RowCard, step: int) -> None:
-        i = self.cards.index(card)
-        j = i + step
-        if not 0 <= j < len(self.cards):
-            return
-        self.cards[i], self.cards[j] = self.cards[j], self.cards[i]
-        self.rows_layout.removeWidget(card)
-        self.rows_layout.insertWidget(j, card)
-        self._retitle()
-        self.changed.emit()
+        strokes = run_signature_dialog(grid, f.label, valid_strokes(value))
+        return {"strokes": strokes} if strokes else None
 
-    def remove(self, card: RowCard) -> None:
-        self.cards.remove(card)
-        self.rows_layout.removeWidget(card)
-        card.deleteLater()
-        self._retitle()
-        self.changed.emit()
-
-    def _retitle(self) -> None:
-        for i, card in enumerate(self.cards, 1):
-            title = f"{self.field.label} 第 {i} 行"
-            if self.field.row_title:
-                block = card.grid.blocks.get(self.field.row_title)
-                value = block.widget.value() if block is not None else None
-                if value:
-                    title += f"：{value}"
-            card.setTitle(title)
-            card.up.setEnabled(i > 1)
-            card.down.setEnabled(i < len(self.cards))
-
-    def values(self) -> list[dict[str, Any]]:
-        return [{"_id": card.row_id, **card.grid.values()} for card in self.cards]
-
-    def load(self, rows: list[dict[str, Any]]) -> None:
-        for card in self.cards:
-            self.rows_layout.removeWidget(card)
-            card.deleteLater()
-        self.cards = []
-        for row in rows:
-            if isinstance(row, dict):
-                self.add_row(row, emit=False)
-
-    def apply(
-        self,
-        rows: list[dict[str, Any]],
-        hidden: set[str],
-        problems: dict[str, list[Problem]],
-        path: str,
-        own: list[Problem],
-    ) -> None:
-        if own:
-            self.message.setText("；".join(p.message for p in own))
-            self.message.show()
-        else:
-            self.message.hide()
-        for i, card in enumerate(self.cards):
-            row = rows[i] if i < len(rows) else {}
-            card.grid.apply(row, hidden, problems, f"{path}[{i + 1}].")
-        self._retitle()
-
-    def widget_at(self, index: str, rest: str) -> QWidget | None:
-        try:
-            card = self.cards[int(index) - 1]
-        except (ValueError, IndexError):
-            return self.add_button
-        return card.grid.widget_at(rest) if rest else card
+    model = RowsModel(field, ctx.regions, lambda previous: ctx.starting_row(field, previous))
+    grid = RepeatGrid(field, model, lambda f, row: ctx.choices(f, row), sign)
+    return grid
 
 
 class FormPage(QScrollArea):
@@ -446,8 +230,10 @@ class FormPage(QScrollArea):
     def __init__(self, form: Form, ctx: RenderContext) -> None:
         super().__init__()
         self.form = form
+        self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
+        ctx = ctx.for_form(form)
         self.setWidgetResizable(True)
-        self._filter = _EnterMovesOn(self)
+        self._filter = EnterMovesOn(self)
         body = QWidget()
         layout = QVBoxLayout(body)
         heading = QLabel(
@@ -459,7 +245,7 @@ class FormPage(QScrollArea):
         self.grids: list[FieldGrid] = []
         for section in form.sections:
             box = QGroupBox(section.title)
-            grid = FieldGrid(section.fields, ctx, self._filter)
+            grid = FieldGrid(section.fields, ctx, self._filter, columns=SECTION_COLUMNS)
             grid.changed.connect(self.changed)
             inner = QVBoxLayout(box)
             inner.addWidget(grid)
@@ -492,11 +278,42 @@ class FormPage(QScrollArea):
                 return block
         return None
 
-    def repeat(self, name: str) -> RepeatGroup:
+    def repeat(self, name: str) -> RepeatGroup | RepeatGrid:
         for grid in self.grids:
             if name in grid.repeats:
                 return grid.repeats[name]
         raise KeyError(name)
+
+    def touched(self, path: str) -> bool:
+        return any(grid.touched(path) for grid in self.grids)
+
+    def only_defaults(self) -> bool:
+        """Nothing typed here yet: every value is blank or what the form started with."""
+        return is_default_only(self.form, self.values(), self.initial, self.row_initial())
+
+    def row_initial(self) -> dict[str, dict[str, Any]]:
+        """What each row added in this sitting started with, by row id (to tell typing apart)."""
+        out: dict[str, dict[str, Any]] = {}
+        for group in self.findChildren(RepeatGrid):
+            out.update(group.model.row_initial)
+        for cards in self.findChildren(RepeatGroup):
+            out.update(cards.row_initial)
+        return out
+
+    def set_value(self, name: str, value: Any) -> None:
+        """Set a top-level field as if typed (the editor records confirmations this way)."""
+        block = self.block_at(name)
+        if block is not None:
+            block.widget.set_value(value)
+            block.widget.changed.emit()
+
+    def reveal_all(self) -> None:
+        """Finalising was tried: every problem is shown on its field from now on."""
+        for block in self.findChildren(FieldBlock):
+            block.touched = True
+            block.show_problems(block.problems)
+        for group in self.findChildren(RepeatGrid):
+            group.reveal()
 
     def focus_path(self, path: str) -> bool:
         for grid in self.grids:

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QAbstractTableModel, QModelIndex, QPersistentModelIndex, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QStandardItem, QStandardItemModel
+from PySide6.QtCore import QModelIndex, QPersistentModelIndex, Qt
+from PySide6.QtGui import QFont, QStandardItem, QStandardItemModel
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QComboBox,
     QDialog,
     QHBoxLayout,
@@ -39,97 +40,15 @@ from fieldapp.core.store.history import (
     extra_names,
     fields_with_sections,
     format_value,
-    history_entries,
     local_time,
-    previous_revision,
     row_title,
     rules_check_lines,
 )
-from fieldapp.core.store.records import Revision
+from fieldapp.core.store.history_summary import since_final
 from fieldapp.core.store.store import Store
+from fieldapp.ui.history_model import HistoryModel
 
 Index = QModelIndex | QPersistentModelIndex
-
-
-# -- the table of revisions and status changes --------------------------------------------------------
-
-
-class HistoryModel(QAbstractTableModel):
-    """Revisions and status changes of one household, newest first; optionally one form only."""
-
-    COLUMNS = ("时间", "表单 / 事项", "状态", "操作人")
-    EntryRole = Qt.ItemDataRole.UserRole + 1
-
-    def __init__(self, store: Store, household_id: str, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.store = store
-        self.household_id = household_id
-        self._all: list[HistoryEntry] = []
-        self._rows: list[HistoryEntry] = []
-        self._form_filter: str | None = None
-        self.reload()
-
-    def reload(self) -> None:
-        self._all = history_entries(self.store, self.household_id)
-        self._apply_filter()
-
-    def set_form_filter(self, form_id: str | None) -> None:
-        self._form_filter = form_id
-        self._apply_filter()
-
-    def _apply_filter(self) -> None:
-        self.beginResetModel()
-        wanted = self._form_filter
-        self._rows = [e for e in self._all if wanted is None or e.form_id == wanted]
-        self.endResetModel()
-
-    def entry(self, row: int) -> HistoryEntry:
-        return self._rows[row]
-
-    def entries(self) -> list[HistoryEntry]:
-        return list(self._rows)
-
-    def previous_revision(self, revision: Revision) -> Revision | None:
-        """The save this one replaced (its parent; else the one before it of the same form)."""
-        return previous_revision(self._all, revision)
-
-    def rowCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self._rows)
-
-    def columnCount(self, parent: Index = QModelIndex()) -> int:  # noqa: B008
-        return 0 if parent.isValid() else len(self.COLUMNS)
-
-    def headerData(
-        self, section: int, orientation: Qt.Orientation, role: int = Qt.ItemDataRole.DisplayRole
-    ) -> Any:
-        if orientation == Qt.Orientation.Horizontal and role == Qt.ItemDataRole.DisplayRole:
-            return self.COLUMNS[section]
-        return None
-
-    def data(self, index: Index, role: int = Qt.ItemDataRole.DisplayRole) -> Any:
-        if not index.isValid() or not 0 <= index.row() < len(self._rows):
-            return None
-        entry = self._rows[index.row()]
-        column = index.column()
-        if role == Qt.ItemDataRole.DisplayRole:
-            return (entry.time, entry.what, entry.state, entry.author)[column]
-        if role == Qt.ItemDataRole.ToolTipRole:
-            if entry.revision is not None:
-                return (
-                    f"保存时间（UTC）：{entry.at}\n修订 ID：{entry.revision.id}\n"
-                    f"设备：{entry.revision.device_id}"
-                )
-            if entry.status is not None:
-                return f"原因：{entry.status.get('reason', '')}"
-        if role == Qt.ItemDataRole.ForegroundRole and column == 2:
-            if entry.state == "定稿":
-                return QBrush(QColor("#1b7f3b"))
-            if entry.state == "草稿":
-                return QBrush(QColor("#8a6d00"))
-            return QBrush(QColor("#1a5fb4"))
-        if role == self.EntryRole:
-            return entry
-        return None
 
 
 # -- the dialog ---------------------------------------------------------------------------------------
@@ -163,6 +82,18 @@ class HistoryDialog(QDialog):
         if form_id is not None and self.filter.findData(form_id) >= 0:
             self.filter.setCurrentIndex(self.filter.findData(form_id))
             self.model.set_form_filter(form_id)
+        self.field_filter = QComboBox()
+        self.field_filter.addItem("全部字段", None)
+        for fid, form in self.survey.forms.items():
+            for _, field in fields_with_sections(form):
+                self.field_filter.addItem(f"{fid} {field.label}", (fid, field.name))
+        self.field_filter.setToolTip("只列出改动过这个字段的录入（如：住房类型何时改过）")
+        self.grouped = QCheckBox("合并同一次录入的自动保存")
+        self.grouped.setChecked(True)
+        self.grouped.setToolTip(
+            "同一人在同一台电脑上连续录入（相隔不超过 30 分钟）的草稿合并为一条；"
+            "每次保存仍单独留存，取消勾选可逐条查看。"
+        )
 
         self.table = QTableView()
         self.table.setModel(self.model)
@@ -176,6 +107,7 @@ class HistoryDialog(QDialog):
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(3, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(4, QHeaderView.ResizeMode.Stretch)
 
         self.heading = QLabel()
         self.heading.setWordWrap(True)
@@ -196,14 +128,22 @@ class HistoryDialog(QDialog):
         diff_layout.setContentsMargins(0, 4, 0, 0)
         diff_layout.addWidget(self.diff_summary)
         diff_layout.addWidget(self.diff, 1)
+        self.since_model = QStandardItemModel(0, 3, self)
+        self.since_model.setHorizontalHeaderLabels(["字段", "上次定稿时", "现在"])
+        self.since = self._tree(self.since_model)
         self.tabs = QTabWidget()
         self.tabs.addTab(self.content, "内容")
         self.tabs.addTab(diff_page, "与上一版比较")
+        self.tabs.addTab(self.since, "自上次定稿以来")
 
         left = QWidget()
         left_layout = QVBoxLayout(left)
         left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.filter)
+        filters = QHBoxLayout()
+        filters.addWidget(self.filter, 1)
+        filters.addWidget(self.field_filter, 1)
+        left_layout.addLayout(filters)
+        left_layout.addWidget(self.grouped)
         left_layout.addWidget(self.table, 1)
         self.count_label = QLabel()
         left_layout.addWidget(self.count_label)
@@ -228,8 +168,11 @@ class HistoryDialog(QDialog):
         layout.addLayout(bottom)
 
         self.filter.currentIndexChanged.connect(self._filter_changed)
+        self.field_filter.currentIndexChanged.connect(self._filter_changed)
+        self.grouped.toggled.connect(self._filter_changed)
         self.table.selectionModel().currentRowChanged.connect(self._row_changed)
-        self.resize(1180, 640)
+        self.resize(1240, 660)
+        self._fill_since_final()
         self._after_reset()
 
     @staticmethod
@@ -245,13 +188,19 @@ class HistoryDialog(QDialog):
     # -- selection ------------------------------------------------------------------------------
 
     def _filter_changed(self) -> None:
+        field = self.field_filter.currentData()
+        self.model.grouped = self.grouped.isChecked()
         self.model.set_form_filter(self.filter.currentData())
+        self.model.set_field_filter(tuple(field) if field else None)  # type: ignore[arg-type]
+        self.model.set_grouped(self.grouped.isChecked())
         self._after_reset()
 
     def _after_reset(self) -> None:
-        revisions = sum(1 for e in self.model.entries() if e.revision is not None)
-        statuses = self.model.rowCount() - revisions
-        self.count_label.setText(f"{revisions} 次保存，{statuses} 次档案状态变更")
+        entries = sum(1 for e in self.model.entries() if e.revision is not None)
+        revisions = self.model.saves()
+        statuses = self.model.rowCount() - entries
+        folded = f"（合并为 {entries} 次录入）" if entries != revisions else ""
+        self.count_label.setText(f"{revisions} 次保存{folded}，{statuses} 次档案状态变更")
         if self.model.rowCount():
             self.select_row(0)
         else:
@@ -292,7 +241,7 @@ class HistoryDialog(QDialog):
             self.diff_summary.setText("本机的表单定义中没有这张表，无法比较。")
             return
         self._fill_content(form, revision.data)
-        previous = self.model.previous_revision(revision)
+        previous = entry.base if entry.saves > 1 else self.model.previous_revision(revision)
         changes = diff_data(
             form, previous.data if previous else None, revision.data, self.store.regions
         )
@@ -313,9 +262,12 @@ class HistoryDialog(QDialog):
             )
         else:
             state = STATE_LABELS.get(previous.state, previous.state)
+            sitting = (
+                f"本次录入（{entry.span}，{entry.saves} 次自动保存）" if entry.saves > 1 else ""
+            )
             self.diff_summary.setText(
-                f"与上一版（{local_time(previous.created_at)} {state}，{previous.author}）相比，"
-                f"共 {len(changes)} 处变化："
+                f"{sitting}与上一版（{local_time(previous.created_at)} {state}，{previous.author}）"
+                f"相比，共 {len(changes)} 处变化："
             )
         for change in changes:
             self.diff_model.appendRow(self._items(change.where, change.old, change.new))
@@ -336,6 +288,29 @@ class HistoryDialog(QDialog):
         self.diff_model.appendRow(
             self._items("档案状态", entry.previous_status, str(status.get("status", "")))
         )
+
+    def _fill_since_final(self) -> None:
+        """Per form: what changed since it was last finalised (or that it never was)."""
+        history = self.store.history(self.household_id)
+        for found in since_final(history, self.survey, self.store.regions):
+            form = self.survey.forms[found.form_id]
+            if found.final is None:
+                note = "尚未定稿：以下为全部内容"
+            elif found.final.id == found.current.id:
+                note = f"上次定稿 {local_time(found.final.created_at)}，之后未改动"
+            else:
+                note = (
+                    f"上次定稿 {local_time(found.final.created_at)}（{found.final.author}），"
+                    f"之后 {len(found.changes)} 处变化"
+                )
+            head = self._section_item(f"{found.form_id} {form.title} — {note}")
+            self.since_model.appendRow([head, QStandardItem(""), QStandardItem("")])
+            self.since.setFirstColumnSpanned(head.row(), QModelIndex(), True)
+            for change in found.changes:
+                head.appendRow(self._items(change.where, change.old, change.new))
+        self.since.expandAll()
+        self.since.resizeColumnToContents(0)
+        self.since.setColumnWidth(0, min(self.since.columnWidth(0), 300))
 
     # -- the read-only content tree --------------------------------------------------------------
 

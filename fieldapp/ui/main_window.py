@@ -7,6 +7,8 @@ from the crash marker: that marker belongs to the program holding the database.
 
 from __future__ import annotations
 
+import uuid
+
 from PySide6.QtCore import QModelIndex, Qt, QTimer
 from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
@@ -158,16 +160,62 @@ class MainWindow(QMainWindow):
                 self.tabs.setCurrentIndex(i)
                 return editor
         editor = HouseholdEditor(self.store, household_id, self.author)
-        editor.saved.connect(self.model.update_household)
+        editor.saved.connect(self._editor_saved)
+        editor.created.connect(lambda _: self.refresh())
+        editor.open_requested.connect(self.open_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
-        name = self.store.household(household_id).get("name") or "新户"
-        self.tabs.setCurrentIndex(self.tabs.addTab(editor, name))
+        self.tabs.setCurrentIndex(self.tabs.addTab(editor, self._tab_title(editor)))
         return editor
 
+    def _tab_title(self, editor: HouseholdEditor) -> str:
+        if not editor.exists:
+            return "新户"
+        return str(self.store.household(editor.household_id).get("name") or "新户")
+
+    def _editor_saved(self, household_id: str) -> None:
+        """A save may have named the household: the list row and the tab show the name (the
+        row is re-read alone: an autosave must not re-run the list query)."""
+        self.model.update_household(household_id)
+        for i in range(1, self.tabs.count()):
+            editor = self.tabs.widget(i)
+            if isinstance(editor, HouseholdEditor) and editor.household_id == household_id:
+                self.tabs.setTabText(i, self._tab_title(editor))
+
     def new_household(self) -> HouseholdEditor:
-        household_id = self.store.create_household(self.author)
+        """An editor for a household that exists only once its first real value is saved
+        (closing it before that leaves nothing behind)."""
+        return self.open_household(str(uuid.uuid4()))
+
+    def discard_empty_drafts(self) -> None:
+        """删除空草稿: the selected households (or all) that hold nothing saved."""
+        open_ids = {
+            editor.household_id
+            for i in range(1, self.tabs.count())
+            if isinstance(editor := self.tabs.widget(i), HouseholdEditor)
+        }
+        rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
+        chosen = [self.model.household_id(row) for row in rows]
+        candidates = [h for h in chosen or self.store.empty_drafts() if h not in open_ids]
+        empty = [h for h in candidates if self.store.is_empty_draft(h)]
+        if not empty:
+            QMessageBox.information(
+                self,
+                "删除空草稿",
+                "没有可删除的空草稿：只有从未保存任何内容的户可以删除，已保存的内容不会被删除。",
+            )
+            return
+        which = "所选户中" if chosen else "本机"
+        answer = QMessageBox.question(
+            self,
+            "删除空草稿",
+            f"{which}有 {len(empty)} 户空草稿（没有保存任何内容），删除后不再计入户数。删除吗？",
+        )
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        for household_id in empty:
+            self.store.discard_empty_draft(household_id, author=self.author)
         self.refresh()
-        return self.open_household(household_id)
+        self.statusBar().showMessage(f"已删除 {len(empty)} 户空草稿", 5000)
 
     def close_tab(self, index: int) -> None:
         editor = self.tabs.widget(index)
@@ -207,6 +255,7 @@ class MainWindow(QMainWindow):
         self._action(file_menu, "退出", "Ctrl+Q", self.close)
         households = bar.addMenu("户(&U)")
         write(self._action(households, "新建户", "Ctrl+N", self.new_household))
+        write(self._action(households, "删除空草稿…", None, self.discard_empty_drafts))
         self._action(households, "搜索", "Ctrl+F", self._focus_search)
         ledger = bar.addMenu("表册(&L)")
         self._action(
@@ -333,7 +382,7 @@ class MainWindow(QMainWindow):
         """The household of the open editor tab, else the rows selected in the list."""
         editor = self.tabs.currentWidget()
         if isinstance(editor, HouseholdEditor):
-            return [editor.household_id]
+            return [editor.household_id] if editor.exists else []  # a new one: nothing saved yet
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         return [self.model.household_id(row) for row in rows]
 

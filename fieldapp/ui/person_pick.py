@@ -14,7 +14,7 @@ from typing import Any
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QWidget
 
 from fieldapp.core.forms.model import Field
-from fieldapp.ui.field_widgets import FieldWidget
+from fieldapp.ui.field_widgets import UNLIMITED, FieldWidget
 
 PeopleSource = Callable[[], list[str]]
 
@@ -50,7 +50,7 @@ class PersonPickWidget(FieldWidget):
         line = self.combo.lineEdit()
         if line is not None:
             line.setPlaceholderText("从档案表选择成员，或选“全家”")
-            line.setMaxLength(max(field.max_length * 2, 1))
+            line.setMaxLength(UNLIMITED)  # never cut: over-long text is flagged (issue 10)
         self.combo.setMinimumWidth(160)
         self.combo.setMaximumWidth(260)
         layout = QHBoxLayout(self)

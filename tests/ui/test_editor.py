@@ -5,11 +5,11 @@ from __future__ import annotations
 import json
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -19,7 +19,10 @@ from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
 from fieldapp.ui.field_widgets import RegionWidget
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.main_window import MainWindow
+from tests.ui.keyboard import grid_of, ime, key, keys
 from tests.ui.qt_child import spawn
+
+TAB, ENTER = Qt.Key.Key_Tab, Qt.Key.Key_Return
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -75,13 +78,8 @@ def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
 
 
 @pytest.fixture
-def window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
-    win = MainWindow(store, "李干事")
-    qtbot.addWidget(win)
-    win.resize(1366, 768)
-    win.show()
-    yield win
-    win.close()  # flush editors while the store is still open
+def window(cadre_window: MainWindow) -> MainWindow:
+    return cadre_window
 
 
 def fill_form_a(page: FormPage) -> None:
@@ -100,12 +98,19 @@ def fill_form_a(page: FormPage) -> None:
     choose_region(page, "residence_region", "云南省", "昆明市", "五华区")
     choose(page, "main_cause", "下岗失业")
     type_into(page, "created_by", "李干事")
-    members = page.repeat("members")
-    members.add_button.click()
-    type_into(page, "members[1].name", "赵小军")
-    choose(page, "members[1].relation", "子女")
-    type_into(page, "members[1].birth_date", "2014-09-01")
-    choose(page, "members[1].identity", "初中")
+
+
+def enter_member(editor: HouseholdEditor) -> None:
+    """赵小军, 子女, born 2014-09-01, 初中: typed into the members grid."""
+    grid = grid_of(editor, "A", "members")
+    ime("赵小军")
+    key(TAB)
+    ime("子女")
+    grid.view.go(0, grid.model.column_of("birth_date"))
+    keys("2014-09-01")
+    grid.view.go(0, grid.model.column_of("identity"))
+    ime("初中")
+    key(ENTER)
 
 
 def test_fill_a_complete_household_through_the_ui(
@@ -114,6 +119,7 @@ def test_fill_a_complete_household_through_the_ui(
     editor = window.new_household()
     a = editor.page("A")
     fill_form_a(a)
+    enter_member(editor)
     block = a.block_at("birth_date")
     assert block is not None and block.widget.value() == "1975-12-31"
     settle(qtbot, editor)
@@ -129,10 +135,14 @@ def test_fill_a_complete_household_through_the_ui(
     b = editor.page("B")
     editor.nav.setCurrentRow(1)
     type_into(b, "survey_date", "2026-10-10")
-    type_into(b, "surveyor", "李干事")
-    b.repeat("incomes").add_button.click()
-    choose(b, "incomes[1].kind", "工资性收入")
-    type_into(b, "incomes[1].annual_amount", "12,000.60")
+    assert b.block_at("surveyor").widget.value() == "李干事"  # type: ignore[union-attr]
+    incomes = grid_of(editor, "B", "incomes")
+    incomes.view.go(0, incomes.model.column_of("kind"))
+    ime("工资性收入")
+    key(TAB)
+    key(TAB)
+    keys("12,000.60")
+    key(ENTER)
     settle(qtbot, editor)
     monthly = b.block_at("monthly_per_capita")
     # (12,000.60 + 1 × 1,670 × 12) ÷ 2 ÷ 12 = 32,040.60 ÷ 24 = 1,335.025 → 1,335.03 (the
@@ -147,12 +157,15 @@ def test_fill_a_complete_household_through_the_ui(
     editor.finalise_current()
     assert store.current(hid)["B"]["incomes"][0]["annual_amount"] == 1_200_060
 
-    e = editor.page("E")
-    editor.nav.setCurrentRow(4)
-    e.repeat("problems").add_button.click()
-    choose(e, "problems[1].category", "就业")
-    type_into(e, "problems[1].description", "本人下岗，希望找到稳定工作")
-    type_into(e, "problems[1].measure", "推荐公益性岗位")
+    grid_of(editor, "E", "problems")
+    ime("就业")
+    key(TAB)
+    ime("本人下岗，希望找到稳定工作")
+    key(TAB)
+    key(TAB)
+    key(TAB)
+    ime("推荐公益性岗位")
+    key(ENTER)
     settle(qtbot, editor)
     editor.finalise_current()
     assert dialogs == [], editor.results["E"].errors
@@ -160,15 +173,21 @@ def test_fill_a_complete_household_through_the_ui(
     assert problem["measure"] == "推荐公益性岗位" and problem["status"] == "待办"
 
     d = editor.page("D")
-    editor.nav.setCurrentRow(3)
-    type_into(d, "helper_name", "李干事")
-    d.repeat("visits").add_button.click()
-    type_into(d, "visits[1].date", "2026-10-10")
-    choose(d, "visits[1].method", "入户走访")
-    signature = d.block_at("visits[1].worker_signature")
-    assert signature is not None
-    signature.widget.set_value({"strokes": [[[10, 10], [120, 60], [200, 30]]]})
-    signature.widget.changed.emit()
+    visits = grid_of(editor, "D", "visits")
+    assert d.block_at("helper_name").widget.value() == "李干事"  # type: ignore[union-attr]
+    keys("2026-10-10")
+    key(TAB)
+    ime("入户走访")
+    key(TAB)
+    visits.model.set_cells(
+        [
+            (
+                0,
+                visits.model.column_of("worker_signature"),
+                {"strokes": [[[10, 10], [120, 60], [200, 30]]]},
+            )
+        ]
+    )
     settle(qtbot, editor)
     editor.finalise_current()
     visit = store.current(hid)["D"]["visits"][0]
@@ -198,8 +217,15 @@ def test_validation_messages_summary_and_jump(
     editor.finalise_current()
     assert dialogs and "不能定稿" in dialogs[0]
     assert store.current_states(editor.household_id)["A"] == "draft"
+    summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
+    assert "[错误] 姓名：必填项未填写" in summary  # finalising tried: empty required are errors
     row = next(i for i, s in enumerate(summary) if "不是有效电话号码" in s)
-    editor._jump(editor.problems.item(row))
+    item = editor.problems.item(row)
+    qtbot.mouseClick(
+        editor.problems.viewport(),
+        Qt.MouseButton.LeftButton,
+        pos=editor.problems.visualItemRect(item).center(),
+    )
     qtbot.waitUntil(lambda: phone.widget.focus_target().hasFocus(), timeout=2000)
 
 
@@ -215,21 +241,26 @@ def test_relevance_shows_and_hides_fields_live(qtbot: QtBot, window: MainWindow)
     choose(a, "health", "残疾")
     qtbot.wait(settle_after)
     assert disability.isVisibleTo(a)
-    assert "必填项未填写" in disability.message.text()
+    assert not disability.message.isVisibleTo(a)  # not reached yet: listed, not marked
+    summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
+    assert "[待填] 残疾类别：必填项未填写" in summary
+    editor.finalise_current()  # trying to finalise shows every problem on its field
+    assert disability.message.isVisibleTo(a) and "必填项未填写" in disability.message.text()
 
 
 def test_members_can_be_reordered_and_removed(
     qtbot: QtBot, window: MainWindow, store: Store
 ) -> None:
     editor = window.new_household()
-    a = editor.page("A")
-    members = a.repeat("members")
+    members = grid_of(editor, "A", "members")
     for name in ("甲", "乙", "丙"):
-        members.add_button.click()
-        type_into(a, f"members[{len(members.cards)}].name", name)
+        ime(name)
+        key(ENTER)
     settle(qtbot, editor)
-    members.move(members.cards[2], -1)
-    members.remove(members.cards[0])
+    members.view.go(2, 0)
+    members.buttons["up"].click()
+    members.view.go(0, 0)
+    key(Qt.Key.Key_Delete, Qt.KeyboardModifier.ControlModifier)
     settle(qtbot, editor)
     saved = store.current(editor.household_id)["A"]["members"]
     assert [m["name"] for m in saved] == ["丙", "乙"]
@@ -318,6 +349,12 @@ def test_status_change_runs_the_rules_and_needs_an_override_reason(
     from fieldapp.ui.editor import StatusDialog
 
     editor = window.new_household()
+    assert not editor.status_button.isEnabled()  # nothing saved yet: no household to change
+    # The first real value creates the household; a Form D field keeps Form A (and so the
+    # household's 共同生活人口) empty for the checks below.
+    type_into(editor.page("D"), "helper_name", "赵红梅")
+    settle(qtbot, editor)
+    assert editor.status_button.isEnabled()
     dialog = StatusDialog(store, editor.household_id, "李干事", editor)
     dialog.status.setCurrentText("已脱困")
     # An empty household cannot meet 脱困: the verdict and the override field are shown.

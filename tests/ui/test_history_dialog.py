@@ -219,3 +219,40 @@ def test_a_save_kept_as_a_conflict_is_listed_and_marked(qtbot: QtBot, store: Sto
     assert rows[0][2:] == ["草稿（未采用：冲突版本）", "王干事"]
     dialog.select_row(0)
     assert ("家庭住址", data["address"], "另一窗口的地址") in diff_rows(dialog)
+
+
+def test_a_sitting_of_autosaves_is_one_entry_naming_its_fields(qtbot: QtBot, store: Store) -> None:
+    hid = store.create_household("李干事")
+    data = complete_household()["A"]
+    store.save_form(hid, "A", data, author="李干事", final=True, today=TODAY)
+    for phone, housing in (("13912345678", "租房"), ("13912345678", "自建房"), ("139", "自建房")):
+        store.save_form(
+            hid, "A", dict(data, phone=phone, housing_type=housing), author="李干事", today=TODAY
+        )
+    store.save_form(hid, "B", complete_household()["B"], author="李干事", today=TODAY)
+    assert len(store.history(hid, "A")) == 4  # every autosave stays in the store
+    dialog = HistoryDialog(store, hid)
+    qtbot.addWidget(dialog)
+    model = dialog.model
+    rows = [[model.index(r, c).data() for c in range(1, 5)] for r in range(model.rowCount())]
+    assert rows[1] == ["A 困难职工档案表", "草稿 ×3", "李干事", "手机号码、住房类型"]
+    assert rows[2][:2] == ["A 困难职工档案表", "定稿"]
+    assert dialog.count_label.text() == "5 次保存（合并为 3 次录入），0 次档案状态变更"
+    dialog.select_row(1)
+    assert "3 次自动保存" in dialog.diff_summary.text()
+    assert ("住房类型", "租房", "自建房") in diff_rows(dialog)  # over the whole sitting
+    assert ("手机号码", "13800138000", "139") in diff_rows(dialog)
+
+    dialog.field_filter.setCurrentIndex(dialog.field_filter.findText("A 住房类型"))
+    assert [model.index(r, 2).data() for r in range(model.rowCount())] == ["草稿 ×3", "定稿"]
+    dialog.grouped.setChecked(False)  # every save, one by one
+    states = [model.index(r, 2).data() for r in range(model.rowCount())]
+    assert states == ["草稿", "定稿"]  # only the save that changed 住房类型, and the first
+    dialog.field_filter.setCurrentIndex(0)
+    assert model.rowCount() == 5
+
+    since = texts(dialog.since_model)
+    heading = next(row[0] for row in since if row[0].startswith("A 困难职工档案表"))
+    assert "之后 2 处变化" in heading
+    assert ["住房类型", "租房"] in since  # the value when it was finalised
+    assert any(row[0].startswith("B 家庭收支调查表 — 尚未定稿") for row in since)

@@ -9,13 +9,16 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QAbstractItemDelegate, QApplication
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.store.store import Store
 from fieldapp.ui import standards_dialog
 from fieldapp.ui.editor import AUTOSAVE_MS, HouseholdEditor
+from fieldapp.ui.grid_delegates import ChoiceEdit
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.person_pick import PersonPickWidget
+from fieldapp.ui.repeat_grid import RepeatGrid
 from fieldapp.ui.standards_dialog import StandardsDialog
 from tests.conftest import TODAY
 from tests.core.households import complete_household
@@ -53,7 +56,7 @@ def test_hints_panel_adds_a_policy_to_form_c_and_a_need_to_form_e(
     rows = store.current(hid)["C"]["policies"]
     assert rows[-1]["policy_name"] == "尿毒症患者医疗费用按90%报销"
     assert rows[-1]["implemented"] == "否" and store.current_states(hid)["C"] == "final"
-    assert len(editor.page("C").repeat("policies").cards) == len(rows)
+    assert len(editor.page("C").repeat("policies").values()) == len(rows)
     card = next(c for c in panel.cards if c.hint.policy_id == "yn-07b")
     assert card.hint.pending and not card.to_c.isEnabled()  # applied for, not received
     needs = len(store.current(hid)["E"]["problems"])
@@ -75,8 +78,8 @@ def test_assessment_panel_and_needs_recheck_after_form_a_changes(
     # Remove both members on the A page: B (finalised) now needs rechecking.
     editor.nav.setCurrentRow(0)
     members = editor.page("A").repeat("members")
-    for card in list(members.cards):
-        qtbot.mouseClick(card.remove, Qt.MouseButton.LeftButton)
+    assert isinstance(members, RepeatGrid)  # issue 16: members are entered in a grid
+    members.model.remove_rows(range(len(members.model.rows)))
     qtbot.wait(AUTOSAVE_MS + 150)
     editor.finalise_current()
     b_item = editor.nav.item(1)
@@ -91,14 +94,28 @@ def test_member_of_an_income_line_is_picked_from_form_a(
     hid = saved_household(store)
     editor: HouseholdEditor = window.open_household(hid)
     editor.nav.setCurrentRow(1)
-    block = editor.page("B").block_at("incomes[1].member")
-    assert block is not None and isinstance(block.widget, PersonPickWidget)
-    combo = block.widget.combo
-    combo.showPopup()
-    items = [combo.itemText(i) for i in range(combo.count())]
-    combo.hidePopup()
-    assert items == ["张建国", "王秀英", "张小明", "全家"]
-    combo.setCurrentIndex(items.index("王秀英"))
+    grid = editor.page("B").repeat("incomes")
+    if isinstance(grid, RepeatGrid):  # issue 16: the income lines are a grid; its cell offers
+        index = grid.model.index(0, grid.model.column_of("member"))
+        grid.view.setCurrentIndex(index)
+        grid.view.edit(index)
+        QApplication.processEvents()
+        cell = QApplication.focusWidget()
+        assert isinstance(cell, ChoiceEdit)
+        items = list(cell.choices)
+        assert items == ["张建国", "王秀英", "张小明", "全家"]
+        cell.setText("王秀英")
+        grid.view.commitData(cell)
+        grid.view.closeEditor(cell, QAbstractItemDelegate.EndEditHint.NoHint)
+    else:
+        block = editor.page("B").block_at("incomes[1].member")
+        assert block is not None and isinstance(block.widget, PersonPickWidget)
+        combo = block.widget.combo
+        combo.showPopup()
+        items = [combo.itemText(i) for i in range(combo.count())]
+        combo.hidePopup()
+        assert items == ["张建国", "王秀英", "张小明", "全家"]
+        combo.setCurrentIndex(items.index("王秀英"))
     qtbot.wait(AUTOSAVE_MS + 150)
     assert store.current(hid)["B"]["incomes"][0]["member"] == "王秀英"
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from fieldapp.core.forms import expr
 from fieldapp.core.forms.calculation import DibaoLookup, calculation_order
+from fieldapp.core.forms.defaults import static_default
 from fieldapp.core.forms.fieldtypes import Context, coerce, is_empty, parse_iso_date
 from fieldapp.core.forms.model import Field, Form, Survey
 from fieldapp.core.values.money import fen_to_yuan, yuan_to_fen
@@ -239,7 +240,7 @@ class FormEngine:
                 continue
             raw = data.get(f.name)
             if f.name not in data and f.default is not None and not f.is_calculated:
-                raw = f.default  # a new record or row starts from the form's default
+                raw = static_default(f, self.today)  # a new record or row starts from it
             if is_empty(raw):
                 values[f.name], view[f.name], valid[f.name] = None, None, True
                 if f.type == "repeat":

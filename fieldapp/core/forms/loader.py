@@ -20,8 +20,11 @@ import yaml
 
 from fieldapp.core.forms import expr
 from fieldapp.core.forms.calculation import KNOWN_FUNCTIONS, calculation_order
+from fieldapp.core.forms.defaults import DEFAULT_FROM_FUNCTIONS, TODAY, default_only_name
 from fieldapp.core.forms.model import (
+    GRID_TYPES,
     REGION_LEVELS,
+    REPEAT_LAYOUTS,
     SIX_CLEARS,
     Field,
     Form,
@@ -176,10 +179,16 @@ def _build_field(
         for key in (
             "hint required relevant constraint constraint_message constraint_severity calculate "
             "default readonly max_length multiline charset min max allow_future max_selected "
-            "birth_date_field gender_field level within min_rows max_rows row_title max_files pick"
+            "birth_date_field gender_field level within min_rows max_rows row_title max_files "
+            "layout default_from pick"
         ).split()
         if key in raw
     }
+    choices = raw.get("choices_from")
+    if choices is not None:
+        keys["choices_from"] = tuple(
+            str(c) for c in ([choices] if isinstance(choices, str) else choices)
+        )
     return Field(
         name=name,
         label=str(raw["label"]),
@@ -244,6 +253,9 @@ def _check_field_keys(
         out.add(file, where, "pick 只能用于文字字段，且只能是 people（从档案表选择人员）")
     if f.constraint_severity not in ("error", "warning"):
         out.add(file, where, "constraint_severity 只能是 error 或 warning")
+    _check_layout(f, file, where, out)
+    if f.default == TODAY and f.type not in ("date", "month"):
+        out.add(file, where, "default: today 只用于日期或月份字段 / only for date or month")
     if f.default is not None and f.options and f.type == "select_one":
         if str(f.default) not in values:
             out.add(file, where, f"默认值“{f.default}”不在选项中 / default not an option")
@@ -253,13 +265,31 @@ OPTIONS_CALL = re.compile(r"""options\(\s*['"]([^'"]*)['"]\s*\)""")
 """``options('list')`` in an expression: the list must exist in options.yaml."""
 
 
+def _check_layout(f: Field, file: str, where: str, out: _Collector) -> None:
+    """``layout`` belongs to repeat groups; a grid needs columns that have an in-cell editor."""
+    if f.layout not in REPEAT_LAYOUTS:
+        out.add(file, where, f"layout 只能是 {'/'.join(REPEAT_LAYOUTS)}")
+    elif f.layout != "cards" and f.type != "repeat":
+        out.add(file, where, "layout 只用于重复组（repeat） / only for repeat groups")
+    elif f.layout == "grid":
+        for child in f.fields:
+            if child.type not in GRID_TYPES and child.type != "note":
+                out.add(
+                    file,
+                    f"{where}.{child.name}",
+                    f"表格布局（layout: grid）不支持 {child.type} 类型的列，请改用 layout: cards",
+                )
+
+
 def _expressions(f: Field) -> Iterator[tuple[str, str]]:
     if isinstance(f.required, str):
         yield "required", f.required
-    for key in ("relevant", "constraint", "calculate"):
+    for key in ("relevant", "constraint", "calculate", "default_from"):
         source = getattr(f, key)
         if source is not None:
             yield key, str(source)
+    for source in f.choices_from:
+        yield "choices_from", source
 
 
 def _check_expressions(
@@ -292,12 +322,15 @@ def _check_expressions(
         for f in fields:
             where = prefix + f.name
             for key, source in _expressions(f):
+                functions = DEFAULT_FROM_FUNCTIONS if key == "default_from" else KNOWN_FUNCTIONS
                 try:
-                    parsed = expr.parse(source, KNOWN_FUNCTIONS)
+                    parsed = expr.parse(source, functions)
                 except expr.ExprError as exc:
                     out.add(file, where, f"{key} 表达式错误 / expression error: {exc}")
                     continue
                 for path in sorted(parsed.names()):
+                    if key == "default_from" and default_only_name(path, row):
+                        continue
                     if not name_exists(path, row):
                         dotted = ".".join(path)
                         out.add(file, where, f"{key} 引用了不存在的字段“{dotted}” / unknown name")

@@ -31,6 +31,11 @@ FIELD_TYPES = frozenset(
     }
 )
 VALUE_LESS_TYPES = frozenset({"note"})
+REPEAT_LAYOUTS = ("cards", "grid")
+GRID_TYPES = frozenset(
+    {"text", "integer", "money", "date", "month", "select_one", "id_number", "phone", "signature"}
+)
+"""Column types a repeat group with ``layout: grid`` can hold (each has an in-cell editor)."""
 INDEX_KEYS = ("name", "id_number", "archive_no", "region", "category", "phone", "worker_no")
 FORM_ID = re.compile(r"^[A-Z][A-Z0-9]*$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
@@ -93,6 +98,9 @@ class Field:
     pick: str | None = None
     """``people``: a text field filled by picking the worker or a family member of Form A."""
     section: str = ""
+    layout: str = "cards"
+    default_from: str | None = None
+    choices_from: tuple[str, ...] = ()
 
     @property
     def has_value(self) -> bool:

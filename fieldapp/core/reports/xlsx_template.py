@@ -86,7 +86,12 @@ EXAMPLE_MEMBER: dict[str, Any] = {
 
 
 def _columns(form: Form) -> list[Field]:
-    return [f for f in form.fields if f.type not in SKIP_TYPES and not f.is_calculated]
+    """The fields a person fills in (not calculated, not kept by the program: ``readonly``)."""
+    return [
+        f
+        for f in form.fields
+        if f.type not in SKIP_TYPES and not f.is_calculated and not f.readonly
+    ]
 
 
 def household_fields(form: Form) -> list[Field]:

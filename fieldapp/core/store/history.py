@@ -108,7 +108,8 @@ def extra_names(form: Form, data: dict[str, Any]) -> list[str]:
     return sorted(k for k in data if k not in known and not k.startswith("_"))
 
 
-def _same(a: Any, b: Any) -> bool:
+def same_value(a: Any, b: Any) -> bool:
+    """Two stored values that read the same (all kinds of empty are one)."""
     if is_empty(a) and is_empty(b):
         return True
     return bool(a == b)
@@ -135,7 +136,7 @@ def diff_data(
     fields = [f for _, f in fields_with_sections(form)]
     for field in fields:
         before, after = old.get(field.name), new.get(field.name)
-        if _same(before, after):
+        if same_value(before, after):
             continue
         if (
             field.type == "repeat"
@@ -152,7 +153,7 @@ def diff_data(
             )
         )
     for name in sorted(set(extra_names(form, old)) | set(extra_names(form, new))):
-        if not _same(old.get(name), new.get(name)):
+        if not same_value(old.get(name), new.get(name)):
             changes.append(
                 Change(
                     name,
@@ -184,7 +185,7 @@ def _diff_rows(
         old_row = old_row if isinstance(old_row, dict) else {}
         new_row = row if isinstance(row, dict) else {}
         for child in field.fields:
-            if not child.has_value or _same(old_row.get(child.name), new_row.get(child.name)):
+            if not child.has_value or same_value(old_row.get(child.name), new_row.get(child.name)):
                 continue
             changes.append(
                 Change(
@@ -233,10 +234,24 @@ class HistoryEntry:
     revision: Revision | None = None
     status: dict[str, Any] | None = None
     previous_status: str = ""
+    saves: int = 1  # drafts folded into this entry (one sitting; ``history_summary.sittings``)
+    first_at: str = ""  # the sitting's first save
+    base: Revision | None = None  # the save before the sitting
+    changed: tuple[str, ...] = ()  # names of the fields the sitting changed
 
     @property
     def time(self) -> str:
         return local_time(self.at)
+
+    @property
+    def span(self) -> str:
+        """'2026-11-23 09:15' or, for a sitting, '2026-11-23 09:15–09:42'."""
+        if not self.first_at or self.saves < 2:
+            return self.time
+        start, end = local_time(self.first_at), self.time
+        if start == end:
+            return end
+        return f"{start}–{end[11:]}" if start[:10] == end[:10] else f"{start}–{end}"
 
 
 def history_entries(store: Store, household_id: str) -> list[HistoryEntry]:

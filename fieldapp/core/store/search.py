@@ -128,6 +128,20 @@ class SearchMixin(StoreBase):
         sql = "select count(*) from (" + " intersect ".join(selects) + ")"
         return int(self.db.execute(sql, [match for _, match in lookups]).fetchone()[0])
 
+    def households_with_id_number(
+        self, id_number: str, *, exclude: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Other households whose ID number (身份证号 in the list) is ``id_number``."""
+        text = id_number.strip().upper()
+        if not text:
+            return []
+        rows = self.db.query(
+            "select id, name, archive_no, status from households "
+            "where id_number in (?, ?) and id != ? order by rowid",  # the index on id_number
+            [text, text.lower(), exclude or ""],
+        )
+        return [dict(row) for row in rows]
+
     def count_matching(self, query: str = "", **filters: Any) -> int:
         """How many households ``search`` would find with no limit; from the indexes alone when
         every term is answered exactly by one and no filter is set."""

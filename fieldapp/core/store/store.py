@@ -22,6 +22,7 @@ from typing import Any
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.storable import unstorable
 from fieldapp.core.store.attachments import AttachmentsMixin
+from fieldapp.core.store.drafts import DraftsMixin
 from fieldapp.core.store.errors import NotFound, StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.index import IndexMixin
 from fieldapp.core.store.lineage import causal_history
@@ -34,7 +35,7 @@ APP_ID = "fieldapp-huhuqing"
 LOCAL_CONFLICT_NOTE = "本机并发保存：保存时该表已被其他窗口或程序修改"
 
 
-class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin):
+class Store(SearchMixin, IndexMixin, AttachmentsMixin, StandardsMixin, DraftsMixin):
     """Households, their revisions, the audit log, attachments and 低保 standards."""
 
     # -- set-up ---------------------------------------------------------------------------

@@ -1,0 +1,553 @@
+"""Entry at the speed of paper: actions a cadre needs to enter one household, before and after.
+
+    python benchmarks/bench_entry.py [--base a7dc2e2]
+
+Drives the real editor with QtTest (offscreen, 1366×768) to enter the household written down in
+``HOUSEHOLD`` below, and counts what a person does: a field typed (one action per value, Chinese
+through the input method), a mouse click, a key (Tab, Enter, F4, Ctrl+D...) and a scroll (one
+flick of the wheel, up to ``SCROLL_PX`` pixels). It runs the same script three times:
+
+- on the base commit's editor (exported with ``git archive``): repeat groups as cards, no defaults;
+- on this tree with every repeat group forced to cards (defaults only);
+- on this tree as shipped (keyboard grids where forms/ say ``layout: grid``, defaults).
+
+How the simulated cadre works, the same in every run: a field that already holds the wanted
+value (a default) is skipped; a field is reached with one key when it is next in the focus order
+(Tab/Enter), else with one click (after scrolling it into view); a drop-down is opened with the
+click that reaches it and an item is clicked (a flick if the item is outside the open list); in a
+grid a cell is reached with Tab or one click, whichever is fewer actions, and Enter ends a row.
+After entry the store is compared with the household; the figures are printed, nothing asserted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tarfile
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+REPO = Path(__file__).resolve().parents[1]
+BASE_COMMIT = "a7dc2e2"
+SCROLL_PX = 300
+PROFILE = {"name": "李干事", "unit": "昆明市五华区总工会", "region": "530102"}
+
+
+def _months_back(n: int) -> list[str]:
+    today = date.today()
+    index = today.year * 12 + today.month - 1
+    return [f"{(i // 12):04d}-{(i % 12) + 1:02d}" for i in range(index - n, index)]
+
+
+MONTHS = _months_back(6)
+# The documented household: form -> fields in screen order; repeat groups as lists of rows.
+# Region values are (province, city, county); everything else is what is typed or chosen.
+HOUSEHOLD: dict[str, dict[str, Any]] = {
+    "A": {
+        "category": "深度困难",
+        "name": "赵红梅",
+        "ethnicity": "彝族",
+        "political": "群众",
+        "id_number": "53040219751231002X",  # fills 出生日期 and 性别
+        "health": "良好",
+        "work_status": "下(待)岗",
+        "marital_status": "已婚",
+        "phone": "13912345678",
+        "housing_type": "租房",
+        "address": "昆明市五华区红云街道某小区5栋301室",
+        "residence_region": ("云南省", "昆明市", "五华区"),
+        "members": [
+            {
+                "name": "赵小军",
+                "relation": "子女",
+                "id_number": "53040220140901001X",  # fills 出生日期 and 性别
+                "health": "良好",
+                "identity": "初中",
+            }
+        ],
+        "main_cause": "下岗失业",
+        "created_by": "李干事",
+    },
+    "B": {
+        "survey_date": date.today().isoformat(),
+        "incomes": [
+            {"member": "赵红梅", "kind": "工资性收入", "item": "打零工", "annual_amount": "18000"}
+        ],
+        "monthly_records": [
+            {"month": month, "income": income, "expense": "300"}
+            for month, income in zip(
+                MONTHS, ("1500", "1500", "1600", "1400", "1500", "1550"), strict=True
+            )
+        ],
+        "surveyor": "李干事",
+    },
+    "C": {
+        "policies": [
+            {
+                "date": "2026-01-15",
+                "category": "临时救助",
+                "policy_name": "临时救助金",
+                "department": "民政",
+                "amount": "1000",
+            },
+            {
+                "date": "2026-02-01",
+                "category": "送温暖",
+                "policy_name": "春节送温暖",
+                "department": "工会",
+                "amount": "500",
+            },
+            {
+                "date": "2026-09-01",
+                "category": "子女助学",
+                "policy_name": "金秋助学",
+                "department": "工会",
+                "amount": "2000",
+            },
+        ]
+    },
+    "E": {
+        "problems": [
+            {
+                "category": "就业",
+                "description": "本人下岗，希望找到稳定工作",
+                "responsible_unit": "县总工会",
+                "measure": "推荐公益性岗位",
+            },
+            {
+                "category": "就学",
+                "description": "儿子读初中，学费和生活费负担重",
+                "responsible_unit": "市总工会",
+                "measure": "申请金秋助学",
+            },
+            {
+                "category": "医疗",
+                "description": "本人患慢性病，长期服药",
+                "responsible_unit": "县医保局",
+                "measure": "协助办理门诊慢特病",
+            },
+        ]
+    },
+}
+
+
+@dataclass
+class Count:
+    typed: int = 0
+    clicks: int = 0
+    keys: int = 0
+    scrolls: int = 0
+    seconds: float = 0.0
+
+    @property
+    def actions(self) -> int:
+        return self.typed + self.clicks + self.keys + self.scrolls
+
+
+# -- the child: one run against one tree -----------------------------------------------------------
+
+
+def run(ui: str, db: Path) -> tuple[Count, list[str]]:
+    """Enter HOUSEHOLD through the editor of the fieldapp on sys.path; (count, mismatches)."""
+    from PySide6.QtCore import QPoint, QPointF, Qt
+    from PySide6.QtGui import QInputMethodEvent, QWheelEvent
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import (
+        QAbstractItemView,
+        QApplication,
+        QComboBox,
+        QLineEdit,
+        QPlainTextEdit,
+        QWidget,
+    )
+
+    app = QApplication.instance() or QApplication([])
+    from fieldapp.core.store.database import open_store
+    from fieldapp.ui.fonts import apply_app_font, register_bundled_font
+    from fieldapp.ui.main_window import MainWindow
+
+    if ui == "cards":
+        try:
+            from fieldapp.ui import field_blocks
+
+            field_blocks.LAYOUT_OVERRIDE = "cards"
+        except ImportError:
+            pass  # the base commit: cards are all it has
+    apply_app_font(app, register_bundled_font())
+    store = open_store(db)
+    for key, value in PROFILE.items():
+        store.set_meta(f"profile.{key}", value)
+    window = MainWindow(store, PROFILE["name"])
+    window.resize(1366, 768)
+    window.show()
+    window.activateWindow()
+    count = Count()
+    started = time.perf_counter()
+    trace = os.environ.get("BENCH_TRACE")
+
+    def note(kind: str, detail: object) -> None:
+        if trace:
+            print(f"  {kind:<6} {detail}", file=sys.stderr)
+
+    def settle() -> None:
+        for _ in range(3):
+            app.processEvents()
+
+    def focused() -> QWidget | None:
+        return QApplication.focusWidget()
+
+    def type_text(text: str) -> None:
+        count.typed += 1
+        note("type", text)
+        target = focused()
+        assert target is not None
+        if text.isascii():
+            for char in text:
+                QTest.keyClick(focused(), char)
+        else:
+            QApplication.sendEvent(target, QInputMethodEvent("pinyin", []))
+            app.processEvents()
+            commit = QInputMethodEvent("", [])
+            commit.setCommitString(text)
+            QApplication.sendEvent(focused(), commit)
+        settle()
+
+    def press(key: Any, modifiers: Any = Qt.KeyboardModifier.NoModifier) -> None:
+        count.keys += 1
+        note("key", key)
+        QTest.keyClick(focused(), key, modifiers)
+        settle()
+
+    def click(widget: QWidget, pos: QPoint | None = None) -> None:
+        count.clicks += 1
+        note("click", type(widget).__name__)
+        pos = pos if pos is not None else widget.rect().center()
+        QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
+        settle()
+
+    editor = window.new_household()
+    settle()
+
+    def page() -> Any:
+        return editor.page(editor.current_form_id())
+
+    def scroll_into_view(widget: QWidget, rect: Any = None) -> None:
+        """Flick the page's wheel until ``widget`` (or ``rect`` in it) is fully in view."""
+        area = page()
+        bar = area.verticalScrollBar()
+        rect = rect if rect is not None else widget.rect()
+        for _ in range(60):
+            top = widget.mapTo(area.widget(), rect.topLeft()).y() - bar.value()
+            bottom = top + rect.height()
+            height = area.viewport().height()
+            if top >= 0 and bottom <= height:
+                return
+            wanted = top if top < 0 or rect.height() > height else bottom - height
+            step = max(-SCROLL_PX, min(SCROLL_PX, wanted + (-8 if wanted < 0 else 8)))
+            count.scrolls += 1
+            note("scroll", step)
+            before = bar.value()
+            notches = max(1, round(abs(step) / max(1, bar.singleStep() * 3)))
+            delta = QPoint(0, -120 * notches if step > 0 else 120 * notches)
+            event = QWheelEvent(
+                QPointF(10, 10),
+                QPointF(area.viewport().mapToGlobal(QPoint(10, 10))),
+                QPoint(),
+                delta,
+                Qt.MouseButton.NoButton,
+                Qt.KeyboardModifier.NoModifier,
+                Qt.ScrollPhase.NoScrollPhase,
+                False,
+            )
+            QApplication.sendEvent(area.viewport(), event)
+            settle()
+            if bar.value() == before:  # the wheel moved nothing: take the scroll bar
+                bar.setValue(before + step)
+                settle()
+
+    def reach(target: QWidget) -> None:
+        """One key if ``target`` is next in the focus order, else a click (scrolling first)."""
+        current = focused()
+        if current is target:
+            return
+        if current is not None and current.nextInFocusChain() is target:
+            press(Qt.Key.Key_Tab)
+            if focused() is target:
+                return
+        scroll_into_view(target)
+        click(target)
+
+    def choose(combo: QComboBox, label: str) -> None:
+        """Click the drop-down open, flick if the item is outside the list, click the item."""
+        index = combo.findText(label)
+        assert index >= 0, f"{label} not offered"
+        if combo.currentIndex() == index:
+            return
+        if focused() is combo:
+            press(Qt.Key.Key_F4)
+        else:
+            scroll_into_view(combo)
+            click(combo)
+        if not combo.view().isVisible():
+            combo.showPopup()
+            settle()
+        view = combo.view()
+        if index >= combo.maxVisibleItems():
+            count.scrolls += 1
+        view.scrollTo(combo.model().index(index, 0))
+        settle()
+        rect = view.visualRect(combo.model().index(index, 0))
+        click(view.viewport(), rect.center())
+        if combo.currentIndex() != index:  # offscreen popups may swallow the click
+            combo.hidePopup()
+            combo.setCurrentIndex(index)
+        settle()
+
+    def enter_field(block: Any, value: Any) -> None:
+        widget = block.widget
+        field = widget.field
+        if field.type == "region":
+            for combo, name in zip(
+                (widget.province, widget.city, widget.county), value, strict=False
+            ):
+                if combo.currentText() != name:
+                    choose(combo, name)
+            return
+        if field.type == "select_one":
+            choose(widget.focus_target(), value)
+            return
+        shown = widget.value()
+        if shown is not None and str(shown) == str(value):
+            return  # already there (a default)
+        target = widget.focus_target()
+        reach(target)
+        if isinstance(target, QLineEdit | QPlainTextEdit):
+            target.selectAll()
+        type_text(value)
+
+    def same(field: Any, shown: str, value: str) -> bool:
+        if field.type == "money" and shown:
+            return Decimal(shown.replace(",", "")) == Decimal(value)
+        return shown == value
+
+    def go_form(form_id: str) -> None:
+        row = editor.form_ids.index(form_id)
+        if editor.nav.currentRow() != row:
+            click(editor.nav.viewport(), editor.nav.visualItemRect(editor.nav.item(row)).center())
+
+    def card_rows(name: str, rows: list[dict[str, Any]]) -> None:
+        group = page().repeat(name)
+        for number, row in enumerate(rows, start=1):
+            scroll_into_view(group.add_button)
+            click(group.add_button)
+            for column, value in row.items():
+                block = page().block_at(f"{name}[{number}].{column}")
+                enter_field(block, value)
+
+    def grid_rows(name: str, rows: list[dict[str, Any]]) -> None:
+        grid = page().repeat(name)
+        view, model = grid.view, grid.model
+
+        def tabs_to(row: int, column: int) -> int | None:
+            here, where = view.currentIndex(), focused()
+            if (
+                not here.isValid()
+                or where is None
+                or not (where is view or view.isAncestorOf(where))
+            ):
+                return None
+            position, steps = (here.row(), here.column()), 0
+            while position != (row, column) and steps < 4:
+                nxt = view._editable_after(*position, True)
+                if nxt is None:
+                    return None
+                position, steps = nxt, steps + 1
+            return steps if position == (row, column) else None
+
+        def go(row: int, column: int) -> None:
+            """Tab there or click there, whichever takes fewer actions."""
+            tabs = tabs_to(row, column)
+            index = model.index(row, column)
+            hidden = not view.viewport().rect().contains(view.visualRect(index))
+            if tabs is not None and tabs <= 1 + hidden:
+                for _ in range(tabs):
+                    press(Qt.Key.Key_Tab)
+                return
+            if hidden:
+                count.scrolls += 1  # a flick sideways (or down) in the grid
+                view.scrollTo(index)
+                settle()
+            scroll_into_view(view.viewport(), view.visualRect(index))
+            click(view.viewport(), view.visualRect(index).center())
+
+        for number, row in enumerate(rows):
+            typed_any = False
+            if pending_enter:  # the row before ends with Enter: it brings the cursor here
+                press(Qt.Key.Key_Return)
+                pending_enter.clear()
+            for column_name, value in row.items():
+                column = model.column_of(column_name)
+                model.refresh_preview() if number == len(model.rows) else None
+                current = model.value(number, column_name)
+                field = model.field(column)
+                shown = model.display(number, field) if current is not None else ""
+                if same(field, shown, value):
+                    continue  # started with it (the month after, the expense above...)
+                go(number, column)
+                type_text(value)
+                typed_any = True
+            if typed_any:
+                pending_enter.append(True)
+        pending_enter.clear()  # after the last row the cadre clicks elsewhere: that commits it
+
+    pending_enter: list[bool] = []
+
+    for form_id, fields in HOUSEHOLD.items():
+        go_form(form_id)
+        for name, value in fields.items():
+            group = page().repeat(name) if isinstance(value, list) else None
+            if group is None:
+                enter_field(page().block_at(name), value)
+            elif hasattr(group, "view") and isinstance(group.view, QAbstractItemView):
+                grid_rows(name, value)
+            else:
+                card_rows(name, value)
+    press(Qt.Key.Key_Return)  # the last cell typed is committed by a key
+    editor.save_drafts()
+    count.seconds = time.perf_counter() - started
+    mismatches = compare(store, editor.household_id)
+    window.close()
+    store.close()
+    return count, mismatches
+
+
+def compare(store: Any, household_id: str) -> list[str]:
+    """What the store holds that differs from HOUSEHOLD (empty when entry was complete)."""
+    survey = store.survey
+    saved = store.current(household_id)
+    out = []
+
+    def shown(field: Any, value: Any) -> str:
+        if value is None:
+            return ""
+        if field.type == "money" and isinstance(value, int):
+            return str(value // 100) if value % 100 == 0 else f"{value / 100:.2f}"
+        if field.type == "region":
+            return str(tuple(r.name for r in store.regions.path(value)))
+        if field.options:
+            return field.option_label(str(value))
+        return str(value)
+
+    for form_id, fields in HOUSEHOLD.items():
+        form = survey.form(form_id)
+        data = saved.get(form_id, {})
+        for name, wanted in fields.items():
+            field = form.field(name)
+            if isinstance(wanted, list):
+                rows = data.get(name) or []
+                if len(rows) != len(wanted):
+                    out.append(f"{form_id}.{name}: {len(rows)} rows, wanted {len(wanted)}")
+                    continue
+                for i, (row, want) in enumerate(zip(rows, wanted, strict=True)):
+                    for column, value in want.items():
+                        got = shown(field.child(column), row.get(column))
+                        if got != value:
+                            out.append(f"{form_id}.{name}[{i + 1}].{column}: {got!r} ≠ {value!r}")
+                continue
+            wanted_text = str(wanted) if not isinstance(wanted, tuple) else str(wanted)
+            got = shown(field, data.get(name))
+            if got != wanted_text:
+                out.append(f"{form_id}.{name}: {got!r} ≠ {wanted_text!r}")
+    return out
+
+
+# -- the parent: three runs, side by side ------------------------------------------------------------
+
+
+def child(root: Path, ui: str) -> dict[str, Any]:
+    db = Path(tempfile.mkdtemp()) / "entry.db"
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", ui, "--db", str(db)],
+        env={**os.environ, "PYTHONPATH": str(root), "QT_QPA_PLATFORM": "offscreen"},
+        cwd=root,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = [line for line in done.stdout.splitlines() if line.startswith("{")]
+    if done.returncode or not lines:
+        raise SystemExit(f"run failed ({root}, {ui}):\n{done.stdout}\n{done.stderr}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result
+
+
+def export_base(commit: str) -> Path:
+    target = Path(tempfile.mkdtemp()) / "base"
+    target.mkdir()
+    archive = subprocess.run(
+        ["git", "-C", str(REPO), "archive", commit], capture_output=True, check=True
+    ).stdout
+    with tarfile.open(fileobj=__import__("io").BytesIO(archive)) as tar:
+        tar.extractall(target, filter="data")
+    return target
+
+
+def describe(label: str, result: dict[str, Any]) -> str:
+    c = result["count"]
+    total = c["typed"] + c["clicks"] + c["keys"] + c["scrolls"]
+    ok = "complete" if not result["mismatches"] else f"{len(result['mismatches'])} differences"
+    return (
+        f"{label:<44} {total:4d} actions (typed {c['typed']:3d}, clicks {c['clicks']:3d}, "
+        f"keys {c['keys']:3d}, scrolls {c['scrolls']:3d}), {c['seconds']:.1f} s; store: {ok}"
+    )
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--base", default=BASE_COMMIT, help="commit to compare with")
+    parser.add_argument("--child", choices=("cards", "grid"), help=argparse.SUPPRESS)
+    parser.add_argument("--db", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        count, mismatches = run(args.child, Path(args.db))
+        print(json.dumps({"count": asdict(count), "mismatches": mismatches}, ensure_ascii=False))
+        return 0
+
+    rows = sum(len(v) for f in HOUSEHOLD.values() for v in f.values() if isinstance(v, list))
+    print(
+        "household: 档案表 with 1 member, 收支表 with 1 income line and "
+        f"{len(HOUSEHOLD['B']['monthly_records'])} monthly rows, 3 policy rows (C), "
+        f"3 problems (E); {rows} rows in all"
+    )
+    base = child(export_base(args.base), "cards")
+    cards = child(REPO, "cards")
+    grid = child(REPO, "grid")
+    print(describe(f"base {args.base} (cards, no defaults)", base))
+    print(describe("this tree, repeat groups forced to cards", cards))
+    print(describe("this tree (grids and defaults)", grid))
+    for label, result in (("base", base), ("cards", cards), ("grids", grid)):
+        for line in result["mismatches"]:
+            print(f"  {label}: {line}")
+
+    def total(result: dict[str, Any]) -> int:
+        return sum(result["count"][k] for k in ("typed", "clicks", "keys", "scrolls"))
+
+    ratio = total(grid) / total(base)
+    print(
+        f"floor (goal): {total(base) // 2} actions; project: {total(grid)}; "
+        f"ratio {ratio:.2f} (goal ≤ 0.50)"
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,24 @@
+"""Fixtures shared by the GUI tests."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from pytestqt.qtbot import QtBot
+
+from fieldapp.core.store.store import Store
+from fieldapp.ui.main_window import MainWindow
+
+
+@pytest.fixture
+def cadre_window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
+    """The main window at 1366×768 on a laptop whose profile is filled in (李干事, 五华区)."""
+    store.set_meta("profile.name", "李干事")
+    store.set_meta("profile.region", "530102")
+    win = MainWindow(store, "李干事")
+    qtbot.addWidget(win)
+    win.resize(1366, 768)
+    win.show()
+    yield win
+    win.close()  # flush editors while the store is still open
