@@ -446,16 +446,16 @@ def test_pasted_over_long_text_is_kept_whole_and_flagged(
 ) -> None:
     editor = window.new_household()
     a = editor.page("A")
-    a.repeat("members").add_button.click()
+    # A one-line field (members are a grid since issue 16; 工作单位 is a one-line card field)
     pasted = "".join(f"第{i:03d}字" for i in range(400))  # 2,000 characters, numbered
     assert len(pasted) == 2000
-    paste_into(qtbot, a, "members[1].notes", pasted)
+    paste_into(qtbot, a, "employer", pasted)
     settle(qtbot, editor)
-    assert store.current(editor.household_id)["A"]["members"][0]["notes"] == pasted
-    block = a.block_at("members[1].notes")
+    assert store.current(editor.household_id)["A"]["employer"] == pasted
+    block = a.block_at("employer")
     assert block is not None and block.widget.value() == pasted
     assert any(
-        "备注" in s and "已输入 2,000 字，超过上限 200 字" in s for s in summary_lines(editor)
+        "工作单位" in s and "已输入 2,000 字，超过上限 100 字" in s for s in summary_lines(editor)
     )
     editor.finalise_current()
     assert dialogs and "不能定稿" in dialogs[0]
