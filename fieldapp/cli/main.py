@@ -79,8 +79,7 @@ def _seconds(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sqlite3
-
+    from fieldapp.core.store import driver
     from fieldapp.core.store.connection import busy_error, is_busy
     from fieldapp.core.store.errors import StoreError
 
@@ -92,7 +91,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (CliError, StoreError, PassphraseMissing) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    except sqlite3.OperationalError as exc:
+    except driver.OperationalError as exc:
         if not is_busy(exc):
             raise
         print(f"错误：{busy_error(None, args.wait)}", file=sys.stderr)

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.database import open_store
 from tests.core.households import WORKER_ID, complete_household
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -35,7 +35,7 @@ def write_json(tmp_path: Path, value: Any, name: str = "in.json") -> Path:
 
 
 def db_digest(db: Path) -> str:
-    store = open_store(db)
+    store = open_test_store(db)
     rows = [
         json.dumps(list(store.db.query(f"select * from {t} order by rowid")), default=str)
         for t in ("households", "revisions", "audit", "status_changes", "dibao_standards")
@@ -218,7 +218,7 @@ def test_status_assess_dibao_audit(
 def test_newer_database_is_refused_with_exit_1(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    open_store(db).db.execute(
+    open_test_store(db).db.execute(
         "insert into _sqlite_migrations (migration_set, name, applied_at) "
         "values ('fieldapp', 'm999_future', 'x')"
     )

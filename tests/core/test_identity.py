@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.identity import IdentityError
+from tests.stores import open_test_store
 
 HQ_PASS = b"hq-passphrase-1"
 STAFF_PASS = b"staff-passphrase-1"
@@ -25,7 +25,7 @@ STAFF_PASS = b"staff-passphrase-1"
 
 @pytest.fixture
 def hq(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "hq.db")
+    store = open_test_store(tmp_path / "hq.db")
     identity.hq_init(store, HQ_PASS, unit="昆明市总工会", author="总部管理员")
     return store
 
@@ -34,7 +34,7 @@ def enroll(hq: Store, tmp_path: Path, name: str = "李干事") -> tuple[Store, i
     data, info = identity.enroll_staff(
         hq, HQ_PASS, STAFF_PASS, name=name, unit="五华区总工会", author="总部管理员"
     )
-    laptop = open_store(tmp_path / f"{info.staff_id}.db")
+    laptop = open_test_store(tmp_path / f"{info.staff_id}.db")
     identity.take_enrollment(laptop, data, STAFF_PASS, author=name)
     return laptop, info
 
@@ -106,7 +106,7 @@ def test_enrollment_file_checks(hq: Store, tmp_path: Path) -> None:
     assert "PRIVATE KEY" not in body["certificate"]
     assert body["signing_key"].startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
     tampered = json.dumps({**body, "name": "别人"}).encode()
-    laptop = open_store(tmp_path / "lap.db")
+    laptop = open_test_store(tmp_path / "lap.db")
     with pytest.raises(IdentityError, match="被改动"):
         identity.take_enrollment(laptop, tampered, STAFF_PASS, author="x")
     with pytest.raises(IdentityError, match="不是户户清登记文件"):
@@ -116,7 +116,7 @@ def test_enrollment_file_checks(hq: Store, tmp_path: Path) -> None:
     assert identity.identity_mode(laptop) is None
     with pytest.raises(IdentityError, match="总部数据库"):
         identity.take_enrollment(hq, data, STAFF_PASS, author="x")
-    other = open_store(tmp_path / "hq2.db")
+    other = open_test_store(tmp_path / "hq2.db")
     identity.hq_init(other, HQ_PASS, unit="曲靖市总工会", author="x")
     foreign, _ = identity.enroll_staff(other, HQ_PASS, STAFF_PASS, name="赵", unit="u", author="x")
     identity.take_enrollment(laptop, data, STAFF_PASS, author="x")
@@ -178,7 +178,7 @@ def test_cli_init_enroll_ca_cert(
     assert run(hq_db, "hq", "ca-cert") == 0
     pem = capsys.readouterr().out
     ca = x509.load_pem_x509_certificate(pem.encode())
-    assert ca == identity.ca_certificate(open_store(hq_db))
+    assert ca == identity.ca_certificate(open_test_store(hq_db))
 
     assert run(lap_db, "enroll", str(out)) == 1  # HQ passphrase is not the staff passphrase
     assert "口令不正确" in capsys.readouterr().err
@@ -200,7 +200,7 @@ def test_cli_init_enroll_ca_cert(
     openssl = shutil.which("openssl")
     if openssl:
         (tmp_path / "ca.pem").write_text(pem, encoding="utf-8")
-        leaf = identity.cert_pem(identity.own_certificate(open_store(lap_db)))
+        leaf = identity.cert_pem(identity.own_certificate(open_test_store(lap_db)))
         (tmp_path / "leaf.pem").write_text(leaf, encoding="utf-8")
         done = subprocess.run(
             [openssl, "verify", "-CAfile", "ca.pem", "leaf.pem"],

@@ -26,10 +26,10 @@ from fieldapp.core.ledger.render import (
     verify_ledger,
 )
 from fieldapp.core.ledger.sign import SigningError
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def pki() -> Pki:
 def signed(tmp_path_factory: pytest.TempPathFactory, pki: Pki) -> tuple[Path, Path, Any]:
     """A ledger signed by the cadre, and a copy countersigned by the reviewer."""
     folder = tmp_path_factory.mktemp("signed")
-    store = open_store(folder / "test.db")
+    store = open_test_store(folder / "test.db")
     hid = store.create_household("李干事")
     for form_id, values in complete_household().items():
         store.save_form(hid, form_id, values, author="李干事", final=True, today=TODAY)
@@ -385,7 +385,7 @@ def test_cli_signs_countersigns_and_verifies(
     assert (
         main(["--db", laptop_db, "enroll", enrollment, "--passphrase-file", str(staff_pass)]) == 0
     )
-    store = open_store(laptop_db)
+    store = open_test_store(laptop_db)
     hid = store.create_household("李干事")
     for form_id, values in complete_household().items():
         store.save_form(hid, form_id, values, author="李干事", final=True, today=TODAY)

@@ -17,7 +17,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.versions import REVISION_COLUMNS
 from fieldapp.core.sync import records as sync_records
@@ -34,6 +33,7 @@ from tests.core.test_sync import (
     make_world,
     new_household,
 )
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -73,7 +73,7 @@ def test_the_good_bundle_is_good(setup: tuple[World, Path], tmp_path: Path) -> N
     copy = tmp_path / "hq.db"
     world.hq.db.execute("PRAGMA wal_checkpoint(FULL)")
     shutil.copy(world.root / "hq" / "hq.db", copy)
-    report = import_bundle(open_store(copy), good, HQ_PASS, author="x").to_dict()
+    report = import_bundle(open_test_store(copy), good, HQ_PASS, author="x").to_dict()
     assert (report["new"], report["updated"]) == (1, 1)
 
 
@@ -172,9 +172,9 @@ def test_unknown_device_with_a_certificate_from_this_ca(
     # a copy of the HQ database enrolls someone the real HQ never recorded
     world.hq.db.execute("PRAGMA wal_checkpoint(FULL)")
     shutil.copy(world.root / "hq" / "hq.db", tmp_path / "copy.db")
-    copy = open_store(tmp_path / "copy.db")
+    copy = open_test_store(tmp_path / "copy.db")
     data, _ = identity.enroll_staff(copy, HQ_PASS, b"zhao-pass-1", name="赵", unit="u", author="x")
-    laptop = open_store(tmp_path / "zhao.db")
+    laptop = open_test_store(tmp_path / "zhao.db")
     identity.take_enrollment(laptop, data, b"zhao-pass-1", author="赵")
     new_household(laptop)
     out = export_bundle(laptop, tmp_path / "zhao.hhq", b"zhao-pass-1", author="赵").path
@@ -402,7 +402,7 @@ def test_rejected_bundles_leave_the_file_byte_for_byte_unchanged(
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     wal = db.with_name("hq.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0
-    world.hq = open_store(db)
+    world.hq = open_test_store(db)
     with pytest.raises(StoreError):
         import_bundle(world.hq, bad[0], HQ_PASS, author="x")
 

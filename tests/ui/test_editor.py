@@ -13,12 +13,12 @@ import pytest
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
 from fieldapp.ui.field_widgets import RegionWidget
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.main_window import MainWindow
+from tests.stores import open_test_store
 from tests.ui.qt_child import spawn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -246,9 +246,9 @@ CHILD = r"""
 import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from fieldapp.core.store.database import open_store
+from tests.stores import open_test_store
 from fieldapp.ui.main_window import MainWindow
-store = open_store(sys.argv[1])
+store = open_test_store(sys.argv[1])
 window = MainWindow(store, "测试员")
 window.show()
 editor = window.new_household()
@@ -283,7 +283,7 @@ def test_autosave_survives_sigkill_losing_at_most_a_second(tmp_path: Path) -> No
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
     assert len(typed) >= 40, "the child did not start typing"
-    store = open_store(db)
+    store = open_test_store(db)
     households = list(store.iter_household_ids())
     assert len(households) == 1
     saved: Any = store.current(households[0]).get("A", {}).get("address") or ""

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -37,6 +36,7 @@ from fieldapp.core.reports.figures import HOME_VISIT, SOLVED, Facts
 from fieldapp.core.reports.records import HouseholdRecord, iter_records, region_clause
 from fieldapp.core.rules import assessment as rules
 from fieldapp.core.rules import exits as exit_rules
+from fieldapp.core.store import driver
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 
@@ -336,7 +336,7 @@ def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-    except (sqlite3.OperationalError, StoreError):
+    except (driver.OperationalError, StoreError):
         rows.clear()
         return False
     rows.clear()

@@ -1,0 +1,33 @@
+"""Encrypted stores for tests: a known passphrase and a tiny Argon2id cost, both explicit.
+
+Every test database is encrypted like a real one; only the key derivation is cheap (the cost is
+written into the key file, so opening the database later is cheap too, in any process).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fieldapp.core.crypto.kdf import KdfCost
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.encryption import DatabaseKey
+from fieldapp.core.store.store import Store
+from fieldapp.core.store.unlock import unlock_database
+
+TEST_PASSPHRASE = "测试口令 correct horse"
+TEST_COST = KdfCost(time_cost=1, memory_kib=8, parallelism=1)
+
+
+def unlock_test_db(
+    path: Path | str, passphrase: bytes = TEST_PASSPHRASE.encode(), *, create: bool = True
+) -> DatabaseKey:
+    """The key of a test database (a new key file with the test cost if it does not exist)."""
+    return unlock_database(path, passphrase, create=create, cost=TEST_COST)
+
+
+def open_test_store(
+    path: Path | str, *, passphrase: bytes = TEST_PASSPHRASE.encode(), **options: Any
+) -> Store:
+    key = unlock_test_db(path, passphrase, create=options.get("create", True))
+    return open_store(path, key=key, **options)
