@@ -31,3 +31,23 @@ def open_test_store(
 ) -> Store:
     key = unlock_test_db(path, passphrase, create=options.get("create", True))
     return open_store(path, key=key, **options)
+
+
+def raw_connection(path: Path | str, passphrase: bytes = TEST_PASSPHRASE.encode()) -> Any:
+    """A bare driver connection to an encrypted test database (autocommit), for tests that
+    poke at the file below the store."""
+    from fieldapp.core.store.driver import sqlite
+
+    conn = sqlite.connect(str(path), isolation_level=None)
+    conn.execute(f"PRAGMA key = {unlock_test_db(path, passphrase, create=False).pragma_value()}")
+    return conn
+
+
+def copy_database(source: Path | str, target: Path | str) -> None:
+    """Copy a (checkpointed) database file with its key file, as a backup would."""
+    import shutil
+
+    from fieldapp.core.store.keyfile import key_file_path
+
+    shutil.copy(source, target)
+    shutil.copy(key_file_path(source), key_file_path(target))

@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fieldapp.cli.reports",
     "fieldapp.cli.policies",
     "fieldapp.cli.archive",
+    "fieldapp.cli.security",
 )
 
 
@@ -60,6 +61,12 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help=f"数据库正被其他程序使用时，写入命令最多等待的秒数（默认 {DEFAULT_WAIT:g}）",
     )
+    parser.add_argument(
+        "--passphrase-file",
+        dest="global_passphrase_file",
+        metavar="FILE",
+        help="口令文件：解锁加密数据库及本人私钥（默认环境变量 FIELDAPP_PASSPHRASE；终端下询问）",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
 
@@ -85,6 +92,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not getattr(args, "passphrase_file", None):  # one passphrase: before or after the command
+        args.passphrase_file = args.global_passphrase_file
     handler: Handler = args.handler
     try:
         return handler(args)

@@ -208,8 +208,21 @@ def cmd_enroll(args: argparse.Namespace) -> int:
     except OSError as exc:
         raise CliError(f"无法读取登记文件 {path}：{exc.strerror}") from None
     body = identity.read_enrollment(data)
+    passphrase = _passphrase(args)
+    enrollment_passphrase = (
+        read_passphrase(args.enrollment_passphrase_file)
+        if args.enrollment_passphrase_file
+        else passphrase
+    )
+    identity.open_enrollment_keys(body, enrollment_passphrase)  # before the database is touched
     store = open_db(args)
-    info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args))
+    info = identity.take_enrollment(
+        store,
+        data,
+        passphrase,
+        author=acting_user(args),
+        enrollment_passphrase=enrollment_passphrase,
+    )
     ca = identity.ca_certificate(store)
     print(f"本机已登记：{info.label()}，总部 {body.get('hq_unit') or ''}（{body['hq_id']}）")
     print(f"  根证书指纹 SHA-256：{identity.fingerprint(ca)}（请与总部核对）")
@@ -509,6 +522,10 @@ def register(sub: Any) -> None:
 
     laptop = sub.add_parser("enroll", help="笔记本：导入总部签发的登记文件")
     laptop.add_argument("file", help="登记文件")
+    laptop.add_argument(
+        "--enrollment-passphrase-file",
+        help="登记文件的口令（总部告知；默认与本人口令相同），本人口令用 --passphrase-file",
+    )
     _add_passphrase(laptop)
     laptop.set_defaults(handler=cmd_enroll)
 

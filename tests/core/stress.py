@@ -175,9 +175,9 @@ def _count(report: StressReport, item: dict[str, Any], acknowledged: list[str]) 
 
 
 def _check(db: Path, report: StressReport, acknowledged: list[str]) -> None:
-    import sqlite3
+    from tests.stores import raw_connection
 
-    conn = sqlite3.connect(str(db))
+    conn = raw_connection(db)
     report.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     stored = {
         r[0] for r in conn.execute("select id from revisions union select id from held_revisions")

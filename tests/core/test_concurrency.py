@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -26,7 +25,7 @@ from fieldapp.core.store.lock import lock_path
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import AFTER, Clocks, compare
 from fieldapp.core.sync.merge import list_conflicts, resolve_conflict
-from tests.stores import open_test_store
+from tests.stores import open_test_store, raw_connection
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -43,8 +42,9 @@ sys.stdin.readline()
 """
 
 HOLD_WRITE = r"""
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+import sys
+from tests.stores import raw_connection
+conn = raw_connection(sys.argv[1])
 conn.execute("BEGIN IMMEDIATE")
 conn.execute("insert into meta (key, value) values ('long.import', 'running')")
 print("READY", flush=True)
@@ -99,7 +99,7 @@ def household(store: Store) -> Iterator[str]:
 
 
 def revision_count(db: Path) -> int:
-    conn = sqlite3.connect(str(db))
+    conn = raw_connection(db)
     try:
         return int(conn.execute("select count(*) from revisions").fetchone()[0])
     finally:
@@ -329,7 +329,7 @@ def test_readers_open_read_only_and_statistics_skip_their_cache(
     for done in (listed, stats):
         assert done.returncode == 0, done.stderr
     assert [h["name"] for h in json.loads(listed.stdout)] == ["赵红梅"]
-    conn = sqlite3.connect(str(db))
+    conn = raw_connection(db)
     assert conn.execute("select count(*) from hq_facts").fetchone()[0] == 0
     conn.close()
 

@@ -334,6 +334,7 @@ def test_refusals_are_clear_and_write_nothing(store: Store, tmp_path: Path) -> N
         "test.db",
         "test.db-shm",
         "test.db-wal",
+        "test.db.keys",
     ]
 
 

@@ -15,8 +15,8 @@ from typing import Any
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from fieldapp.core.crypto.errors import CryptoError
 from fieldapp.core.crypto import kdf
+from fieldapp.core.crypto.errors import CryptoError
 from fieldapp.core.crypto.kdf import KdfCost, KdfParams, derive_key
 
 SEAL_ALG = "argon2id+A256GCM"

@@ -122,9 +122,7 @@ class StoreDatabase(Database):
                     raise busy_error(self.path, self.wait) from exc
                 time.sleep(0.05)
 
-    def execute(
-        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
-    ) -> Cursor:
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> Cursor:
         try:
             return super().execute(sql, parameters)
         except driver.OperationalError as exc:

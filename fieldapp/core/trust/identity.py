@@ -50,6 +50,7 @@ from fieldapp.core.trust.enrollment import (
     device,
     devices,
     enroll_staff,
+    open_enrollment_keys,
     hq_init,
     read_enrollment,
     revoke_device,
