@@ -15,7 +15,7 @@ from fieldapp.core.store.encryption import DatabaseKey
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.unlock import unlock_database
 
-TEST_PASSPHRASE = "测试口令 correct horse"
+TEST_PASSPHRASE = "correct horse battery"
 TEST_COST = KdfCost(time_cost=1, memory_kib=8, parallelism=1)
 
 

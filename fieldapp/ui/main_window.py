@@ -207,6 +207,9 @@ class MainWindow(QMainWindow):
         self._action(report, "统计看板", "Ctrl+T", self.show_dashboard)
         tools = self.menuBar().addMenu("工具(&T)")
         self.write_actions.append(self._action(tools, "生成演示数据…", None, self.generate_demo))
+        from fieldapp.ui.security_menu import add_security_menu
+
+        add_security_menu(self)
         help_menu = self.menuBar().addMenu("帮助(&H)")
         self._action(help_menu, "关于户户清", None, self._about)
 

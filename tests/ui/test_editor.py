@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
@@ -18,7 +19,7 @@ from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
 from fieldapp.ui.field_widgets import RegionWidget
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.main_window import MainWindow
-from tests.stores import open_test_store
+from tests.stores import TEST_PASSPHRASE, open_test_store
 from tests.ui.qt_child import spawn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -246,7 +247,7 @@ CHILD = r"""
 import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from tests.stores import open_test_store
+from tests.stores import TEST_PASSPHRASE, open_test_store
 from fieldapp.ui.main_window import MainWindow
 store = open_test_store(sys.argv[1])
 window = MainWindow(store, "测试员")
@@ -334,13 +335,16 @@ def test_status_change_needs_a_reason_and_is_recorded(
     assert store.status_history(editor.household_id)[0]["reason"] == "重病，常态化帮扶"
 
 
-def test_unopenable_database_gets_a_chinese_message(tmp_path: Path, dialogs: list[str]) -> None:
-    from fieldapp.ui.app import open_or_explain
+def test_unopenable_database_gets_a_chinese_message(qtbot: QtBot, tmp_path: Path) -> None:
+    from fieldapp.ui.unlock_dialog import UnlockDialog
 
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"not a database" * 200)
-    assert open_or_explain(broken) is None
-    assert dialogs and "已损坏或不是户户清数据库" in dialogs[0]
+    dialog = UnlockDialog(broken)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.passphrase, TEST_PASSPHRASE)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.key is None and "已损坏或不是户户清数据库" in dialog.message.text()
     assert broken.read_bytes() == b"not a database" * 200
 
 

@@ -25,7 +25,7 @@ from fieldapp.ui.app import QUIT, READ_ONLY, Session, start
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.main_window import MainWindow
 from tests.core.test_concurrency import record
-from tests.stores import open_test_store
+from tests.stores import open_test_store, unlock_test_db
 from tests.ui.qt_child import spawn
 from tests.ui.test_editor import choose, dialogs, settle, type_into
 
@@ -37,7 +37,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from fieldapp.ui.app import start
-session = start(Path(sys.argv[1]))
+from tests.stores import unlock_test_db
+session = start(Path(sys.argv[1]), unlock_test_db(sys.argv[1]))
 session.window.open_household(sys.argv[2])
 print("READY", flush=True)
 sys.stdin.readline()
@@ -81,7 +82,7 @@ def database(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 
 def started(qtbot: QtBot, db: Path) -> Session:
-    session = start(db)
+    session = start(db, unlock_test_db(db))
     assert isinstance(session, Session)
     assert isinstance(session.window, MainWindow)
     qtbot.addWidget(session.window)
@@ -135,7 +136,7 @@ def test_quit_instead_of_looking_opens_nothing(
     monkeypatch: pytest.MonkeyPatch, database: tuple[Path, str], holder: subprocess.Popen[str]
 ) -> None:
     texts = answer(monkeypatch, QUIT)
-    assert start(database[0]) == 0
+    assert start(database[0], unlock_test_db(database[0])) == 0
     assert len(texts) == 1
 
 

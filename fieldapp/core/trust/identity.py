@@ -50,7 +50,6 @@ from fieldapp.core.trust.enrollment import (
     device,
     devices,
     enroll_staff,
-    open_enrollment_keys,
     hq_init,
     read_enrollment,
     revoke_device,
