@@ -53,12 +53,16 @@ _LOCKS: list[Any] = []
 
 def open_db(args: argparse.Namespace, create: bool = True, access: str = WRITE) -> Any:
     from fieldapp.core.store.database import open_store
-    from fieldapp.core.store.encryption import ENCRYPTED, database_state
+    from fieldapp.core.store.encryption import ENCRYPTED, MISSING, database_state
     from fieldapp.core.store.errors import UpgradeNeeded
 
     path, wait = db_path(args), float(getattr(args, "wait", DEFAULT_WAIT))
-    if access != WRITE and database_state(path) == ENCRYPTED:
-        key = unlock_db(args, path)
+    state = database_state(path)
+    passphrase = read_passphrase(  # before anything is created or locked
+        getattr(args, "passphrase_file", None), confirm=state == MISSING and create
+    )
+    if access != WRITE and state == ENCRYPTED:
+        key = unlock_db(path, passphrase)
         if access == CACHE and _take_lock(args, path, wait=0.0, refuse=False):
             return open_store(path, key=key, create=create, wait=wait)
         try:
@@ -66,19 +70,18 @@ def open_db(args: argparse.Namespace, create: bool = True, access: str = WRITE) 
         except UpgradeNeeded:
             pass  # upgrading the file is a write: through the lock below
     _take_lock(args, path, wait=wait, refuse=True)
-    return open_store(path, key=unlock_db(args, path, create=create), create=create, wait=wait)
+    return open_store(
+        path, key=unlock_db(path, passphrase, create=create), create=create, wait=wait
+    )
 
 
-def unlock_db(args: argparse.Namespace, path: Path, *, create: bool = True) -> Any:
+def unlock_db(path: Path, passphrase: bytes, *, create: bool = True) -> Any:
     """The database key from the person's passphrase: a missing database is created encrypted,
     a plaintext one (older version) converted — both under the lock the caller holds."""
     from fieldapp.core.store.encryption import MISSING, PLAINTEXT, database_state
     from fieldapp.core.store.unlock import unlock_database
 
     state = database_state(path)
-    passphrase = read_passphrase(
-        getattr(args, "passphrase_file", None), confirm=state == MISSING and create
-    )
     if state == PLAINTEXT:
         print(f"正在加密数据库 {path}（只需一次）…", file=sys.stderr)
     key = unlock_database(

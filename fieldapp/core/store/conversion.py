@@ -15,6 +15,7 @@ file first, and a conversion whose log cannot be emptied (another program is usi
 
 from __future__ import annotations
 
+import glob
 import os
 import shutil
 from collections.abc import Callable
@@ -48,12 +49,14 @@ def side_path(db_path: Path, suffix: str) -> Path:
 
 
 def finish_interrupted(db_path: Path | str) -> None:
-    """Tidy what an interrupted conversion left: a half-written copy is removed; the old
-    plaintext bytes are shredded once the encrypted database has taken their place."""
+    """Tidy what an interrupted conversion or key file write left: a half-written copy is
+    removed; the old plaintext bytes are shredded once the encrypted database took their place."""
     path = Path(db_path)
     copy, old = side_path(path, ".encrypting"), side_path(path, ".plaintext-old")
     for leftover in (copy, side_path(copy, "-journal"), side_path(copy, "-wal")):
         leftover.unlink(missing_ok=True)
+    for part in path.parent.glob(glob.escape(path.name) + ".keys.*.part"):
+        part.unlink(missing_ok=True)  # a key file write interrupted before its rename
     if not old.exists():
         return
     if database_state(path) == ENCRYPTED:
