@@ -185,14 +185,14 @@ class UnlockDialog(QDialog):
         self._set_busy(True)
         try:
             key = self._unlock(secret.encode("utf-8"))
-        except WrongPassphrase:
-            self._wrong()
-            return
         except StoreError as exc:
-            self.message.setText(str(exc))
-            return
-        finally:
             self._set_busy(False)
+            if isinstance(exc, WrongPassphrase):
+                self._wrong()
+            else:
+                self.message.setText(str(exc))
+            return
+        self._set_busy(False)
         if key is None:
             return
         self.key = key
