@@ -139,6 +139,13 @@ def release_locks() -> None:
         _LOCKS.pop().release()
 
 
+def write_new_private(out: Path, data: bytes) -> None:
+    """Write a new file (never replacing one) that only its owner can read."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+
+
 def read_json(source: str) -> Any:
     try:
         text = sys.stdin.read() if source == "-" else Path(source).read_text(encoding="utf-8")

@@ -27,6 +27,7 @@ from fieldapp.cli.common import (
     open_db,
     read_passphrase,
     take_db_lock,
+    write_new_private,
 )
 
 NEW_PASSPHRASE_ENV = "FIELDAPP_NEW_PASSPHRASE"
@@ -83,7 +84,7 @@ def cmd_recovery_request(args: argparse.Namespace) -> int:
     out = _new_file(args.out)
     take_db_lock(args, path)
     data = make_request(path)
-    _write_private(out, data)
+    write_new_private(out, data)
     print(f"已生成恢复申请文件 {out}。")
     print("请本人携带此文件和身份证到上级工会办公室；办公室核实后交给您一个口令重置文件，")
     print("然后在本机运行：fieldapp recovery apply 重置文件。再次申请会使此文件作废。")
@@ -98,7 +99,7 @@ def cmd_recovery_grant(args: argparse.Namespace) -> int:
     out = _new_file(args.out)
     store = open_db(args, create=False)
     reset, who = grant(store, data, read_passphrase(args.passphrase_file), author=acting_user(args))
-    _write_private(out, reset)
+    write_new_private(out, reset)
     role = identity.ROLE_NAMES.get(who["role"], who["role"])
     revoked = f"（注意：该设备已于 {who['revoked_at'][:10]} 吊销）" if who["revoked_at"] else ""
     print(f"已为 {who['name']}（{who['unit']}，{role}）生成口令重置文件 {out}{revoked}")
@@ -132,12 +133,6 @@ def _new_file(name: str) -> Path:
     if not out.parent.is_dir():
         raise CliError(f"目录 {out.parent} 不存在")
     return out
-
-
-def _write_private(out: Path, data: bytes) -> None:
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 def register(sub: Any) -> None:

@@ -6,6 +6,7 @@ is previewed is exactly what is printed, archived and signed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,7 +28,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
-from fieldapp.ui import file_dialogs
+from fieldapp.ui import file_dialogs, private_temp
 from fieldapp.ui.operations import BackgroundOp
 
 
@@ -109,7 +110,8 @@ def build_ledger(
         render_household_ledger,
     )
 
-    out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"
+    folder = Path(tempfile.mkdtemp(prefix="ledger-", dir=private_temp.session_dir()))
+    out = folder / "台账.pdf"
 
     def work(progress: object, cancelled: object) -> Path:
         own = reopen(store)  # SQLite connections stay in their own thread
@@ -128,6 +130,8 @@ def build_ledger(
             return Path()
         finally:
             own.close()
+        if out.exists():
+            os.chmod(out, 0o600)  # the session folder is private already; the file too
         return out
 
     def show(path: Path) -> None:

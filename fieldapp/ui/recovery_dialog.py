@@ -9,7 +9,6 @@ key with the office passphrase and save the reset file. The work is the core's
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from PySide6.QtWidgets import (
@@ -29,16 +28,10 @@ from fieldapp.core.store.encryption import DatabaseKey
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
+from fieldapp.ui.private_temp import write_private
 
 REQUEST_FILTER = "恢复申请文件 (*.hhqr);;所有文件 (*)"
 RESET_FILTER = "口令重置文件 (*.hhqk);;所有文件 (*)"
-
-
-def write_private(path: Path, data: bytes) -> None:
-    """A new file readable by its owner only (it names a database and carries sealed keys)."""
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "wb") as fh:
-        fh.write(data)
 
 
 class RecoveryDialog(QDialog):

@@ -165,3 +165,13 @@ def test_recovery_round_trip_in_the_gui(
     identity.signing_identity(store, NEW.encode())
     store.close()
     window.close()
+
+
+def test_temporary_copies_are_private_and_go_with_the_session(tmp_path: Path) -> None:
+    from fieldapp.ui import private_temp
+    from fieldapp.ui.attachments import temp_copy
+
+    copy = temp_copy({"name": "户口本.jpg", "sha256": "ab" * 32}, b"photo of a hukou book")
+    session = private_temp.session_dir()
+    assert copy.is_relative_to(session) and copy.read_bytes() == b"photo of a hukou book"
+    assert copy.stat().st_mode & 0o077 == 0 and session.stat().st_mode & 0o077 == 0
