@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (
     QGroupBox,
     QHBoxLayout,
     QLabel,
+    QLayout,
     QLineEdit,
     QMessageBox,
     QPushButton,
@@ -90,7 +91,8 @@ class RecoveryDialog(QDialog):
         layout.addWidget(step2)
         layout.addWidget(self.message)
         layout.addWidget(close)
-        self.resize(560, 0)
+        self.setMinimumWidth(560)
+        layout.setSizeConstraint(QLayout.SizeConstraint.SetMinimumSize)
 
     def make_request(self, target: str | None = None) -> None:
         from fieldapp.core.trust.recovery import make_request
