@@ -12,6 +12,8 @@ The unlocked key lives in memory only, in the ``DatabaseKey`` the application pa
 
 from __future__ import annotations
 
+import hashlib
+import json
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -115,9 +117,19 @@ def write_new_key_file(
     return DatabaseKey(database_id, secrets.data_key)
 
 
+_UNSEALED: dict[bytes, Secrets] = {}
+"""Secrets this process already derived, by a hash of (sealed value, passphrase): a command that
+opens the database and then unlocks its signing key pays for one Argon2id derivation, not two.
+Memory only, like the unlocked key itself; a changed key file is a different sealed value."""
+
+
 def unlock_secrets(db_path: Path | str, passphrase: bytes) -> Secrets:
     """Both keys sealed in the key file; ``WrongPassphrase`` if the passphrase is not the one."""
     body = read_key_file(db_path)
+    sealed = json.dumps(body["passphrase"], sort_keys=True).encode()
+    remembered = hashlib.sha256(sealed + b"\0" + passphrase).digest()
+    if remembered in _UNSEALED:
+        return _UNSEALED[remembered]
     try:
         raw = passphrase_seal.unseal(
             body["passphrase"], passphrase, aad=passphrase_aad(body["database_id"])
@@ -126,7 +138,10 @@ def unlock_secrets(db_path: Path | str, passphrase: bytes) -> Secrets:
         raise WrongPassphrase("口令不正确，数据库未解锁，未作任何修改。") from None
     except CryptoError as exc:
         raise KeyFileError(f"密钥文件 {key_file_path(db_path)} 已损坏：{exc}") from None
-    return Secrets.from_bytes(raw)
+    if len(_UNSEALED) >= 8:
+        _UNSEALED.clear()
+    _UNSEALED[remembered] = Secrets.from_bytes(raw)
+    return _UNSEALED[remembered]
 
 
 def unlock(db_path: Path | str, passphrase: bytes) -> DatabaseKey:

@@ -8,6 +8,7 @@ progress), an encrypted one is unlocked. The caller holds the database's lock fo
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from fieldapp.core.crypto.kdf import KdfCost
 from fieldapp.core.store import driver
@@ -22,6 +23,7 @@ from fieldapp.core.store.encryption import (
     unlock,
 )
 from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.store import Store
 
 
 def unlock_database(
@@ -62,3 +64,14 @@ def key_opens(db_path: Path | str, key: DatabaseKey) -> bool:
         return False
     finally:
         db.close()
+
+
+def open_with_passphrase(
+    db_path: Path | str, passphrase: bytes, *, cost: KdfCost | None = None, **options: Any
+) -> Store:
+    """``unlock_database`` then ``open_store``, for scripts, tools and benchmarks (the CLI and
+    the GUI take the database's lock first, then do the same)."""
+    from fieldapp.core.store.database import open_store
+
+    key = unlock_database(db_path, passphrase, create=options.get("create", True), cost=cost)
+    return open_store(db_path, key=key, **options)
