@@ -5,5 +5,6 @@ May import: ``store`` and below.
 
 Callers use ``identity``, which re-exports the public names of ``certificates`` (x509 and keys,
 no database), ``keystore`` (the keys table, unlocking keys) and ``enrollment`` (hq init, enroll,
-take an enrollment, devices, revocation).
+take an enrollment, devices, revocation). ``private_keys`` seals private keys at rest (behind the
+owner's passphrase); ``recovery`` is the forgotten-passphrase exchange with headquarters.
 """
