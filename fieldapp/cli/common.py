@@ -139,6 +139,25 @@ def release_locks() -> None:
         _LOCKS.pop().release()
 
 
+def read_new_passphrase(passphrase_file: str | None, env: str, *, who: str, option: str) -> bytes:
+    """A passphrase being set (``who``: 新口令, 新登记人员的口令): from the file, else ``$env``,
+    else asked twice on a terminal; else refused naming ``option`` and ``env``."""
+    if passphrase_file:
+        try:
+            text = Path(passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise PassphraseMissing(f"无法读取口令文件 {passphrase_file}：{exc.strerror}") from None
+    elif os.environ.get(env):
+        text = os.environ[env]
+    elif sys.stdin is not None and sys.stdin.isatty():
+        text = getpass.getpass(f"{who}（至少 8 个字符）：")
+        if getpass.getpass("再输入一次：") != text:
+            raise CliError("两次输入的口令不一致，未作任何修改")
+    else:
+        raise PassphraseMissing(f"需要{who}：请用 {option} 文件 或环境变量 {env} 提供")
+    return text.encode("utf-8")
+
+
 def write_new_private(out: Path, data: bytes) -> None:
     """Write a new file (never replacing one) that only its owner can read."""
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

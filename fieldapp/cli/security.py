@@ -13,18 +13,15 @@ terminal). How recovery works: docs/security.md.
 from __future__ import annotations
 
 import argparse
-import getpass
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
 from fieldapp.cli.common import (
     CliError,
-    PassphraseMissing,
     acting_user,
     db_path,
     open_db,
+    read_new_passphrase,
     read_passphrase,
     take_db_lock,
     write_new_private,
@@ -34,24 +31,12 @@ NEW_PASSPHRASE_ENV = "FIELDAPP_NEW_PASSPHRASE"
 
 
 def _new_passphrase(args: argparse.Namespace) -> bytes:
-    if args.new_passphrase_file:
-        try:
-            text = Path(args.new_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise PassphraseMissing(
-                f"无法读取口令文件 {args.new_passphrase_file}：{exc.strerror}"
-            ) from None
-    elif os.environ.get(NEW_PASSPHRASE_ENV):
-        text = os.environ[NEW_PASSPHRASE_ENV]
-    elif sys.stdin is not None and sys.stdin.isatty():
-        text = getpass.getpass("新口令（至少 8 个字符）：")
-        if getpass.getpass("再输入一次：") != text:
-            raise CliError("两次输入的口令不一致，未作任何修改")
-    else:
-        raise PassphraseMissing(
-            f"需要新口令：请用 --new-passphrase-file 文件 或环境变量 {NEW_PASSPHRASE_ENV} 提供"
-        )
-    return text.encode("utf-8")
+    return read_new_passphrase(
+        args.new_passphrase_file,
+        NEW_PASSPHRASE_ENV,
+        who="新口令",
+        option="--new-passphrase-file",
+    )
 
 
 def _existing_database(args: argparse.Namespace) -> Path:

@@ -17,7 +17,6 @@ $FIELDAPP_STAFF_PASSPHRASE.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -28,11 +27,11 @@ from typing import Any
 from fieldapp.cli.common import (
     READ,
     CliError,
-    PassphraseMissing,
     acting_user,
     open_db,
     print_json,
     read_json,
+    read_new_passphrase,
     read_passphrase,
 )
 
@@ -45,27 +44,15 @@ def _passphrase(args: argparse.Namespace) -> bytes:
 
 
 def _staff_passphrase(args: argparse.Namespace) -> bytes:
-    if args.staff_passphrase_file:
-        try:
-            text = Path(args.staff_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise PassphraseMissing(
-                f"无法读取口令文件 {args.staff_passphrase_file}：{exc.strerror}"
-            ) from None
-    elif os.environ.get(STAFF_PASSPHRASE_ENV):
-        text = os.environ[STAFF_PASSPHRASE_ENV]
-    elif sys.stdin is not None and sys.stdin.isatty():
-        text = getpass.getpass("新登记人员的口令（交给本人，用于解锁其私钥）：")
-        if getpass.getpass("再输入一次：") != text:
-            raise CliError("两次输入的口令不一致")
-    else:
-        raise PassphraseMissing(
-            f"需要新登记人员的口令：请用 --staff-passphrase-file 文件 或环境变量 "
-            f"{STAFF_PASSPHRASE_ENV} 提供（不要与总部口令相同）"
-        )
-    if len(text) < 8:
+    secret = read_new_passphrase(
+        args.staff_passphrase_file,
+        STAFF_PASSPHRASE_ENV,
+        who="新登记人员的口令（交给本人，不要与总部口令相同）",
+        option="--staff-passphrase-file",
+    )
+    if len(secret.decode("utf-8")) < 8:
         raise CliError("新登记人员的口令至少 8 个字符")
-    return text.encode("utf-8")
+    return secret
 
 
 def _add_passphrase(parser: argparse.ArgumentParser) -> None:
