@@ -7,15 +7,22 @@ cadre's own keys (a bundle can be signed and sent again), and the forgotten one 
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from fieldapp.cli.main import main
 from fieldapp.core.store.encryption import WrongPassphrase, unlock
-from fieldapp.core.trust.recovery import read_request
-from tests.stores import open_test_store
+from fieldapp.core.store.errors import StoreError
+from fieldapp.core.store.store import Store
+from fieldapp.core.trust import identity
+from fieldapp.core.trust.recovery import apply_reset, grant, make_request, read_request
+from tests.stores import TEST_COST, open_test_store
 
 HQ_PASS, OLD, NEW = "office passphrase", "forgotten passphrase", "brand new passphrase"
 
@@ -118,3 +125,60 @@ def test_a_laptop_not_enrolled_cannot_ask(
     open_test_store(db).close()
     assert run(db, None, "recovery", "request", "--out", str(tmp_path / "r.hhqr")) == 1
     assert "没有总部恢复副本" in capsys.readouterr().err
+
+
+json_values = st.recursive(
+    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.text(max_size=40),
+    lambda inner: (
+        st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=8), inner, max_size=3)
+    ),
+    max_leaves=6,
+)
+REQUEST_KEYS = ["format", "version", "request_id", "database_id", "hq_id", "staff_id", "sealed"]
+
+
+@pytest.fixture(scope="module")
+def exchange(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path, bytes, bytes]:
+    """An HQ store, an enrolled laptop with a waiting request, that request and its reset."""
+    root = tmp_path_factory.mktemp("exchange")
+    hq = open_test_store(root / "hq.db", passphrase=HQ_PASS.encode())
+    identity.hq_init(hq, HQ_PASS.encode(), unit="昆明市总工会", author="x")
+    data, _ = identity.enroll_staff(
+        hq, HQ_PASS.encode(), OLD.encode(), name="李", unit="u", author="x"
+    )
+    laptop = root / "laptop.db"
+    store = open_test_store(laptop, passphrase=OLD.encode())
+    identity.take_enrollment(store, data, OLD.encode(), author="李")
+    store.close()
+    request = make_request(laptop)
+    reset, _ = grant(hq, request, HQ_PASS.encode(), author="x")
+    return hq, laptop, request, reset
+
+
+@settings(max_examples=40, deadline=None, derandomize=True)
+@given(
+    key=st.sampled_from([*REQUEST_KEYS, "reply_public_key", "granted_by"]),
+    value=json_values,
+    cut=st.integers(0, 4000),
+    noise=st.binary(max_size=16),
+)
+def test_damaged_request_and_reset_files_are_refused_cleanly(
+    exchange: tuple[Store, Path, bytes, bytes], key: str, value: Any, cut: int, noise: bytes
+) -> None:
+    """Untrusted files: any altered field, truncation or noise is a Chinese refusal, never a
+    traceback; only the genuine answer (its request, database and sealed key intact) resets."""
+    hq, laptop, request, reset = exchange
+    genuine = {k: json.loads(reset)[k] for k in ("request_id", "database_id", "sealed")}
+    candidates = [request[:cut] + noise, reset[:cut] + noise]
+    for original in (request, reset):
+        body = json.loads(original)
+        candidates.append(json.dumps({**body, key: value}, ensure_ascii=False).encode())
+    for data in candidates:
+        with contextlib.suppress(StoreError):
+            grant(hq, data, HQ_PASS.encode(), author="x")
+        try:
+            apply_reset(laptop, data, NEW.encode(), cost=TEST_COST)
+        except StoreError:
+            continue
+        applied = json.loads(data)  # it opened: then it was the genuine answer, used once
+        assert {k: applied[k] for k in genuine} == genuine
