@@ -1,5 +1,6 @@
-"""Start the Qt application: bundled font first, then the database's lock and the store, with
-Chinese errors, never a traceback.
+"""Start the Qt application: bundled font first, then the database's lock, the passphrase (the
+unlock dialog creates, converts or unlocks the encrypted database: docs/security.md) and the
+store, with Chinese errors, never a traceback.
 
 One writer per database (``fieldapp.core.store.lock``): the application holds the lock for its
 whole session. If another live program holds it, the cadre is told who and where and may look

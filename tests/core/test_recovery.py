@@ -155,7 +155,7 @@ def exchange(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, Path, byt
     return hq, laptop, request, reset
 
 
-@settings(max_examples=40, deadline=None, derandomize=True)
+@settings(max_examples=25, deadline=None, derandomize=True)
 @given(
     key=st.sampled_from([*REQUEST_KEYS, "reply_public_key", "granted_by"]),
     value=json_values,
