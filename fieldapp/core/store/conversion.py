@@ -97,10 +97,17 @@ def convert_to_encrypted(
     key = write_new_key_file(path, secrets, passphrase, cost=cost)
     old = side_path(path, ".plaintext-old")
     try:
-        os.link(path, old)
-    except OSError:  # a file system without hard links: a copy, shredded all the same
-        shutil.copyfile(path, old)
-    os.replace(copy, path)
+        try:
+            os.link(path, old)
+        except OSError:  # a file system without hard links: a copy, shredded all the same
+            shutil.copyfile(path, old)
+        os.replace(copy, path)
+    except OSError as exc:  # e.g. Windows: another program has the file open
+        finish_interrupted(path)
+        raise ConversionFailed(
+            f"数据库 {path} 未能替换为加密副本（{exc.strerror or exc}），原文件未作任何修改；"
+            "请关闭其他户户清程序后重试。"
+        ) from None
     sync_directory(path.parent)
     side_path(path, "-shm").unlink(missing_ok=True)
     shred(old)
