@@ -10,7 +10,7 @@ unlocked running laptop holds is not protected (docs/security.md).
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QAction, QKeySequence
@@ -28,9 +28,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.store.errors import StoreError
 
-if TYPE_CHECKING:
-    from fieldapp.ui.main_window import MainWindow
-
+MainWindow = Any  # fieldapp.ui.main_window.MainWindow, which imports this module
 IDLE_KEY = "security.idle_lock_minutes"
 DEFAULT_IDLE_MINUTES = 10
 ACTIVITY = {
