@@ -175,3 +175,32 @@ def test_temporary_copies_are_private_and_go_with_the_session(tmp_path: Path) ->
     session = private_temp.session_dir()
     assert copy.is_relative_to(session) and copy.read_bytes() == b"photo of a hukou book"
     assert copy.stat().st_mode & 0o077 == 0 and session.stat().st_mode & 0o077 == 0
+
+
+def test_the_application_asks_for_the_passphrase_before_anything_opens(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    from fieldapp.ui.app import Session, start
+
+    db = tmp_path / "huhuqing.db"
+    store = open_test_store(db)
+    store.set_meta("profile.name", "李干事")
+    store.close()
+    asked: list[str] = []
+
+    def answer() -> None:
+        dialog = QApplication.activeModalWidget()
+        if not isinstance(dialog, UnlockDialog):
+            QTimer.singleShot(20, answer)
+            return
+        asked.append(dialog.windowTitle())
+        submit(qtbot, dialog, TEST_PASSPHRASE)
+
+    QTimer.singleShot(0, answer)
+    session = start(db)
+    assert isinstance(session, Session) and asked == ["户户清 — 解锁"]
+    assert isinstance(session.window, MainWindow)
+    qtbot.addWidget(session.window)
+    assert session.store.key == unlock(db, TEST_PASSPHRASE.encode())
+    session.window.close()
+    session.close()
