@@ -38,10 +38,11 @@ from fieldapp.core.store.errors import BusyError, ReadOnlyError, StoreError
 DEFAULT_WAIT = 5.0
 """Seconds a write waits for another program's write transaction before it gives up."""
 
-CACHE_KIB = 32 * 1024
-"""SQLite's page cache per connection (default 2 MiB). SQLCipher decrypts a page each time it is
-read into this cache, so a cache that holds the pages a cadre keeps using (the list's index, the
-open households) costs the encrypted store far fewer decryptions (benchmarks/bench_encryption.py)."""
+CACHE_KIB = 256 * 1024
+"""The most SQLite's page cache may hold per connection (default 2 MiB; memory is taken only as
+pages are read). SQLCipher decrypts a page each time it enters this cache: with 2 or 32 MiB a
+search that scans the list of 100,000 households decrypted every page again on every keystroke
+(3.3× the plaintext time); with the list's pages kept, 1.1× (benchmarks/bench_encryption.py)."""
 
 
 def is_busy(exc: BaseException) -> bool:
