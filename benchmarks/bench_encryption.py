@@ -7,7 +7,7 @@ The demo households are generated once into a plaintext database (the floor: wha
 before encryption); its encrypted twin is made from it by the conversion every old database goes
 through (``sqlcipher_export``), which is timed too. Then, on each of the two, in this process:
 20 typical searches (those of bench_demo_search.py), opening 30 households (current forms and
-history), and 30 autosaves (a draft save of form A, as the editor makes) — in 5 rounds that
+history), and 30 autosaves (a draft save of form A, as the editor makes) — in 7 rounds that
 alternate between the two databases (a shared, busy machine slows both alike), medians shown. Unlock is the Argon2id
 derivation with the cost calibrated on this machine (goal ~0.5 s) plus opening the store. Prints
 floor (plaintext), project (encrypted) and their ratio; the goal is ≤ 1.2×. With ``--dir`` the
@@ -33,17 +33,18 @@ sys.path.insert(0, str(REPO / "benchmarks"))
 
 from bench_demo_search import pick_queries  # noqa: E402
 
-from fieldapp.core.crypto.kdf import calibrated_cost  # noqa: E402
+from fieldapp.core.crypto.passphrase_seal import sealed_params  # noqa: E402
 from fieldapp.core.demo.generate import generate_demo  # noqa: E402
 from fieldapp.core.store import encryption  # noqa: E402
 from fieldapp.core.store.conversion import convert_to_encrypted  # noqa: E402
 from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.core.store.encryption import DatabaseKey, unlock  # noqa: E402
+from fieldapp.core.store.keyfile import read_key_file  # noqa: E402
 from fieldapp.core.store.store import Store  # noqa: E402
 
 PASSPHRASE = b"benchmark passphrase"
 SAMPLE = 30
-ROUNDS = 5
+ROUNDS = 7
 
 
 def median_ms(action: Callable[[], object], repeats: int = 3) -> float:
@@ -125,10 +126,10 @@ def main() -> int:
     folder.mkdir(parents=True, exist_ok=True)
     try:
         plain, encrypted, key = prepare(folder, args.households, args.seed)
-        cost = calibrated_cost()
+        cost = sealed_params(read_key_file(encrypted)["passphrase"]).cost
         print(
-            f"Argon2id 参数（本机校准）：{cost.memory_kib // 1024} MiB × {cost.time_cost} 次；"
-            f"CPU {os.cpu_count()} 核，负载 {os.getloadavg()[0]:.1f}\n"
+            f"Argon2id 参数（密钥文件中，建库时在本机校准）：{cost.memory_kib // 1024} MiB × "
+            f"{cost.time_cost} 次；CPU {os.cpu_count()} 核，负载 {os.getloadavg()[0]:.1f}\n"
         )
         probe = open_store(plain, key=None)
         queries = [q for _, q in pick_queries(probe)]
