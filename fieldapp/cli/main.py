@@ -11,6 +11,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from fieldapp import __version__
 from fieldapp.cli.common import CliError, PassphraseMissing, db_path
@@ -31,14 +32,31 @@ COMMAND_MODULES: tuple[str, ...] = (
 )
 
 
+# What `--open` accepts: the files the installers associate with the application.
+OPEN_SUFFIXES = {".hhq": "数据包", ".hhqe": "登记文件", ".enroll": "登记文件"}
+
+
+def file_to_open(args: argparse.Namespace) -> Path | None:
+    """`--open FILE` checked before any window appears: it exists and is a bundle or enrollment."""
+    if not args.open:
+        return None
+    path = Path(args.open)
+    if path.suffix.lower() not in OPEN_SUFFIXES:
+        raise CliError(f"--open 只接受数据包（.hhq）或登记文件（.hhqe）：{path}")
+    if not path.is_file():
+        raise CliError(f"文件不存在：{path}")
+    return path.resolve()
+
+
 def cmd_gui(args: argparse.Namespace) -> int:
+    open_file = file_to_open(args)
     try:
         from fieldapp.ui.app import run
     except ImportError as exc:
         raise CliError(
             f"无法启动图形界面（缺少 Qt 组件：{exc}）。命令行功能可用：fieldapp --help"
         ) from None
-    return run(db_path(args))
+    return run(db_path(args), open_file)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -52,6 +70,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument(
         "--user", help="操作人姓名，记入审计日志（默认 $FIELDAPP_USER 或系统用户名）"
+    )
+    parser.add_argument(
+        "--open",
+        metavar="FILE",
+        help="启动图形界面并打开文件：数据包（.hhq）导入，登记文件（.hhqe）登记本机（双击文件即此）",
     )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
