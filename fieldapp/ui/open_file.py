@@ -56,7 +56,9 @@ def enroll_from_file(
         QMessageBox.warning(parent, "无法登记", f"{exc}\n\n登记文件：{path}")
         return False
     QMessageBox.information(
-        parent, "登记完成", f"本机已登记为 {getattr(info, 'name', '') or author}，可以导出上报数据包。"
+        parent,
+        "登记完成",
+        f"本机已登记为 {getattr(info, 'name', '') or author}，可以导出上报数据包。",
     )
     return True
 

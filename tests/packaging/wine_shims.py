@@ -36,8 +36,16 @@ def forwarder_dll(dll_name: str, forwards: dict[str, str]) -> bytes:
     target_rvas = [add(forwards[n]) for n in names]
     directory = struct.pack(
         "<IIHHIIIIII",
-        0, 0, 0, 0, name_rva, 1, count, count,
-        RVA + functions_at, RVA + names_at,
+        0,
+        0,
+        0,
+        0,
+        name_rva,
+        1,
+        count,
+        count,
+        RVA + functions_at,
+        RVA + names_at,
     ) + struct.pack("<I", RVA + ordinals_at)
     section = bytearray(directory[:40])
     section += b"".join(struct.pack("<I", r) for r in target_rvas)
@@ -52,9 +60,35 @@ def forwarder_dll(dll_name: str, forwards: dict[str, str]) -> bytes:
     coff = struct.pack("<HHIIIHH", 0x8664, 1, 0, 0, 0, 240, 0x2022)
     optional = struct.pack(
         "<HBBIIIIIQIIHHHHHHIIIIHHQQQQII",
-        0x20B, 14, 0, 0, raw_size, 0, 0, RVA, IMAGE_BASE, 0x1000, FILE_ALIGN,
-        6, 0, 0, 0, 6, 0, 0, RVA + 0x1000, FILE_ALIGN, 0, 3, 0x0100,
-        0x100000, 0x1000, 0x100000, 0x1000, 0, 16,
+        0x20B,
+        14,
+        0,
+        0,
+        raw_size,
+        0,
+        0,
+        RVA,
+        IMAGE_BASE,
+        0x1000,
+        FILE_ALIGN,
+        6,
+        0,
+        0,
+        0,
+        6,
+        0,
+        0,
+        RVA + 0x1000,
+        FILE_ALIGN,
+        0,
+        3,
+        0x0100,
+        0x100000,
+        0x1000,
+        0x100000,
+        0x1000,
+        0,
+        16,
     )
     directories = struct.pack("<II", RVA, export_size) + b"\0" * 8 * 15
     header = bytearray(dos + b"PE\0\0" + coff + optional + directories)
