@@ -2,7 +2,9 @@
 # Install everything 户户清 needs on a fresh Debian machine (as root), then run the app or the tests.
 #   sh tools/setup.sh run    install, then launch the application
 #   sh tools/setup.sh test   install, then run the whole test suite (what CI runs)
-# System packages: Qt's runtime libraries, Xvfb, poppler-utils. No CJK font is installed on purpose:
+# System packages: Qt's runtime libraries, Xvfb, poppler-utils, and what the installers' builds and
+# smoke tests use (packaging/README.md): nsis and Wine for the Windows setup.exe, Debian's python3.11
+# for the .deb, x11-utils to find the installed GUI's window. No CJK font is installed on purpose:
 # the app ships and registers its own (resources/fonts), so Chinese renders the same everywhere.
 set -eu
 cd "$(dirname "$0")/.."
@@ -13,7 +15,9 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-pip ca-certificates \
-        xvfb xauth poppler-utils \
+        xvfb xauth poppler-utils x11-utils \
+        python3.11 nsis wine wine64 shared-mime-info desktop-file-utils \
+        libcups2 libgssapi-krb5-2 libbrotli1 libxcb-glx0 libxcb-sync1 libxcb-util1 libxcb-xfixes0 \
         libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
         libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
         libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \

@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from tests.packaging.conftest import LOGS, REPO, skip_or_fail
 
@@ -83,6 +84,8 @@ def test_installed_with_its_dependencies_and_desktop_integration(user: dict[str,
     assert ok(["fieldapp", "--version"], user).strip() == f"fieldapp {VERSION}"
     desktop = Path("/usr/share/applications/huhuqing.desktop").read_text(encoding="utf-8")
     assert "Exec=huhuqing %f" in desktop and "application/x-huhuqing-bundle" in desktop
+    if shutil.which("desktop-file-validate"):
+        ok(["desktop-file-validate", "/usr/share/applications/huhuqing.desktop"])
     assert Path("/usr/share/icons/hicolor/256x256/apps/huhuqing.png").is_file()
     # shared-mime-info's trigger compiled the new types into the MIME database
     if shutil.which("update-mime-database"):
@@ -102,8 +105,6 @@ def test_command_line_demo_list_and_ledger(user: dict[str, str], tmp_path: Path)
 
 
 def test_gui_starts_under_xvfb(user: dict[str, str], tmp_path: Path) -> None:
-    from PIL import Image, ImageGrab
-
     db = tmp_path / "gui.db"
     ok(["huhuqing", "--db", str(db), "demo", "--households", "50", "--seed", "2"], user)
     sql(db, "insert into meta (key, value) values ('profile.name', '李干事')")  # wizard done
@@ -126,12 +127,10 @@ def test_gui_starts_under_xvfb(user: dict[str, str], tmp_path: Path) -> None:
         try:
             title = wait_for_window(display, app)
             assert "户户清" in title
-            shot = ImageGrab.grab(xdisplay=display)
+            shot = wait_for_drawing(display, app)
             LOGS.mkdir(parents=True, exist_ok=True)
             shot.save(LOGS / "deb-gui.png")
-            colours = shot.convert("RGB").getcolors(maxcolors=1_000_000)
-            assert colours is not None and len(colours) > 50  # a drawn window, not a blank screen
-            assert isinstance(shot, Image.Image) and app.poll() is None
+            assert app.poll() is None  # still running
         finally:
             app.terminate()
             output = app.communicate(timeout=60)[0].decode(errors="replace")
@@ -156,6 +155,22 @@ def wait_for_window(display: str, app: subprocess.Popen[bytes]) -> str:
                 return line
         time.sleep(0.5)
     pytest.fail("no 户户清 main window appeared on the X display")
+
+
+def wait_for_drawing(display: str, app: subprocess.Popen[bytes]) -> Image.Image:
+    """A screenshot once the window has been painted (a mapped window is black at first)."""
+    import time
+
+    from PIL import ImageGrab
+
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and app.poll() is None:
+        shot = ImageGrab.grab(xdisplay=display)
+        colours = shot.convert("RGB").getcolors(maxcolors=1_000_000)
+        if colours is None or len(colours) > 50:
+            return shot
+        time.sleep(0.5)
+    pytest.fail("the 户户清 window was never drawn")
 
 
 def old_schema_database(path: Path, count: int) -> None:
