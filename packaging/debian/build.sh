@@ -100,3 +100,6 @@ echo "== dpkg-deb"
 dpkg-deb --root-owner-group -Zxz -b "$ROOT" "$OUT" >/dev/null
 size=$(du -m "$OUT" | cut -f1)
 echo "== built $OUT: ${size} MB (installs $((installed_size / 1024)) MB) in $(( $(date +%s) - started )) s"
+# CPU time of everything the build ran (user, system), the figure to compare across machines
+times > "$BUILD/times.txt"
+echo "== CPU time of the build's commands (user system): $(tail -n 1 "$BUILD/times.txt")"

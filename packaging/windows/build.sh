@@ -60,3 +60,6 @@ makensis -V2 -INPUTCHARSET UTF8 \
 size=$(du -m "$OUT" | cut -f1)
 staged=$(du -sm "$ROOT" | cut -f1)
 echo "== built $OUT: ${size} MB (installs ${staged} MB) in $(( $(date +%s) - started )) s"
+# CPU time of everything the build ran (user, system), the figure to compare across machines
+times > "$BUILD/times.txt"
+echo "== CPU time of the build's commands (user system): $(tail -n 1 "$BUILD/times.txt")"

@@ -2,7 +2,8 @@
 
 The builds are the slow part of CI (compressing ~250 MB twice, one core each): they start as soon
 as collection finishes (when packaging tests were collected and the tools are there), at low
-priority so the other tests keep their pace, and each packaging test waits for its artefact.
+priority so the other tests keep their pace; the packaging tests run last and each waits for its
+artefact.
 Logs and durations: build/packaging-logs/. Without the tools (a non-Debian box) the tests skip;
 under CI (CI=true) a missing tool fails instead, so the smoke tests cannot silently not run.
 """
@@ -90,6 +91,11 @@ def start_build(name: str) -> Build:
     if name not in _builds:
         _builds[name] = Build(name)
     return _builds[name]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Packaging tests last, so their builds overlap the whole rest of the suite."""
+    items.sort(key=lambda item: item.get_closest_marker("packaging") is not None)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:
