@@ -16,6 +16,17 @@ migrations = Migrations(MIGRATION_SET)
 APPEND_ONLY_TABLES = ("revisions", "audit", "status_changes", "dibao_standards")
 
 
+def append_only(db: Database, *tables: str) -> None:
+    """Triggers that refuse UPDATE and DELETE: what is written to these tables is kept forever.
+    (The same SQL every migration wrote before; a function so each new table is one line.)"""
+    for table in tables:
+        for verb in ("UPDATE", "DELETE"):
+            db.execute(
+                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
+                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+
+
 @migrations()
 def m001_initial(db: Database) -> None:
     db.table("meta").create({"key": str, "value": str}, pk="key")
@@ -119,12 +130,7 @@ def m001_initial(db: Database) -> None:
         not_null={"county_code", "effective_from", "amount_fen"},
     )
     db.table("dibao_standards").create_index(["county_code", "effective_from"])
-    for table in APPEND_ONLY_TABLES:
-        for verb in ("UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+    append_only(db, *APPEND_ONLY_TABLES)
 
 
 @migrations()
@@ -167,11 +173,7 @@ def m002_identity(db: Database) -> None:
         not_null={"device_id", "name", "unit", "role", "cert_fingerprint", "certificate"},
     )
     db.table("devices").create_index(["cert_fingerprint"], unique=True)
-    for verb in ("UPDATE", "DELETE"):
-        db.execute(
-            f"CREATE TRIGGER keys_no_{verb.lower()} BEFORE {verb} ON keys "
-            "BEGIN SELECT RAISE(ABORT, 'keys is append-only'); END"
-        )
+    append_only(db, "keys")
     db.execute(
         "CREATE TRIGGER devices_no_delete BEFORE DELETE ON devices "
         "BEGIN SELECT RAISE(ABORT, 'devices are never deleted (revoke instead)'); END"
@@ -264,12 +266,7 @@ def m003_sync(db: Database) -> None:
     )
     db.table("bundle_log").create_index(["bundle_id", "direction"], unique=True)
     db.table("audit").create_index(["id"])
-    for table in ("revision_clocks", "held_revisions", "bundle_log"):
-        for verb in ("UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+    append_only(db, "revision_clocks", "held_revisions", "bundle_log")
     db.execute(
         "CREATE TRIGGER conflicts_no_delete BEFORE DELETE ON conflicts "
         "BEGIN SELECT RAISE(ABORT, 'conflicts are never deleted'); END"
@@ -365,11 +362,7 @@ def m006_revocations(db: Database) -> None:
         pk="cert_fingerprint",
         not_null={"cert_fingerprint", "staff_id", "revoked_at", "received_at"},
     )
-    for verb in ("UPDATE", "DELETE"):
-        db.execute(
-            f"CREATE TRIGGER revocations_no_{verb.lower()} BEFORE {verb} ON revocations "
-            "BEGIN SELECT RAISE(ABORT, 'revocations is append-only'); END"
-        )
+    append_only(db, "revocations")
 
 
 @migrations()
@@ -426,12 +419,7 @@ def m007_bundle_authorship(db: Database) -> None:
         "SELECT device_id, peer, at, bundle_id FROM bundle_log WHERE direction = 'import' "
         "AND kind = 'laptop-to-hq' AND device_id IS NOT NULL AND peer IS NOT NULL ORDER BY seq"
     )
-    for table in ("author_batches", "record_batches", "record_origins", "device_bindings"):
-        for verb in ("UPDATE", "DELETE"):
-            db.execute(
-                f"CREATE TRIGGER {table}_no_{verb.lower()} BEFORE {verb} ON {table} "
-                f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
-            )
+    append_only(db, "author_batches", "record_batches", "record_origins", "device_bindings")
 
 
 @migrations()
@@ -495,12 +483,7 @@ def m009_minimum_wage_standards(db: Database) -> None:
         not_null={"county_code", "effective_from", "amount_fen"},
     )
     db.table("minimum_wage_standards").create_index(["county_code", "effective_from"])
-    for verb in ("UPDATE", "DELETE"):
-        db.execute(
-            f"CREATE TRIGGER minimum_wage_standards_no_{verb.lower()} BEFORE {verb} ON "
-            "minimum_wage_standards BEGIN "
-            "SELECT RAISE(ABORT, 'minimum_wage_standards is append-only'); END"
-        )
+    append_only(db, "minimum_wage_standards")
 
 
 @migrations()
