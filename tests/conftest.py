@@ -11,14 +11,16 @@ import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.core.store.store import Store  # noqa: E402
+from tests.stores import TEST_PASSPHRASE, open_test_store  # noqa: E402
+
+os.environ["FIELDAPP_PASSPHRASE"] = TEST_PASSPHRASE
 
 TODAY = date(2026, 11, 1)
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> Iterator[Store]:
-    s = open_store(tmp_path / "test.db")
+    s = open_test_store(tmp_path / "test.db")
     yield s
     s.close()
