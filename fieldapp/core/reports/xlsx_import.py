@@ -20,15 +20,11 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Font
-
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
-from fieldapp.core.reports.xlsx_export import ID_COLUMN
 from fieldapp.core.reports.xlsx_reading import SheetRow, SheetSpec, read_sheets
-from fieldapp.core.reports.xlsx_sheets import HEADER_FILL, cell_text
+from fieldapp.core.reports.xlsx_rows import ID_COLUMN
+from fieldapp.core.reports.xlsx_sheets import Styles, new_workbook, write_value
 from fieldapp.core.reports.xlsx_template import (
     EXAMPLE_MARK,
     HOUSEHOLD_SHEET,
@@ -383,26 +379,23 @@ def write_report(path: Path | str, problems: Sequence[ImportProblem], result: Im
             writer.writerow(REPORT_HEADERS)
             writer.writerows(rows)
         return path
-    wb = Workbook(write_only=True)
-    ws = wb.create_sheet("导入问题")
-    for letter, width in zip("ABCDE", (10, 8, 16, 70, 10), strict=True):
-        ws.column_dimensions[letter].width = width
-    ws.freeze_panes = "A2"
-    ws.append([_bold(ws, h) for h in REPORT_HEADERS])
-    for row in rows:
-        ws.append([cell_text(v) if isinstance(v, str) else v for v in row])
-    summary = wb.create_sheet("汇总")
-    for line in summary_lines(result):
-        summary.append(list(line))
-    wb.save(path)
+    wb = new_workbook(path)
+    styles = Styles(wb)
+    ws = wb.add_worksheet("导入问题")
+    for col, width in enumerate((10, 8, 16, 70, 10)):
+        ws.set_column(col, col, width)
+    ws.freeze_panes(1, 0)
+    for col, header in enumerate(REPORT_HEADERS):
+        write_value(ws, 0, col, header, styles, styles.header)
+    for number, row in enumerate(rows, 1):
+        for col, value in enumerate(row):
+            write_value(ws, number, col, value, styles)
+    summary = wb.add_worksheet("汇总")
+    for number, line in enumerate(summary_lines(result)):
+        for col, value in enumerate(line):
+            write_value(summary, number, col, value, styles)
+    wb.close()
     return path
-
-
-def _bold(ws: Any, value: str) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=value)
-    cell.font = Font(bold=True)
-    cell.fill = HEADER_FILL
-    return cell
 
 
 def summary_lines(result: ImportResult) -> list[tuple[str, int]]:

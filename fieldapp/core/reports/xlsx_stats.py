@@ -9,130 +9,108 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet._write_only import WriteOnlyWorksheet
+from xlsxwriter.worksheet import Worksheet
 
 from fieldapp.core.reports.stats import REGION_TABLE, Figures, Stats, summary_lines
 from fieldapp.core.reports.xlsx_sheets import (
-    BORDER,
-    HEADER_FILL,
-    HEADER_FONT,
+    HEADER_COLOR,
     PERCENT_FORMAT,
-    TITLE_FONT,
-    cell_text,
+    Styles,
+    new_workbook,
     print_setup,
+    write_value,
 )
 from fieldapp.core.store.history import local_time
 from fieldapp.core.store.store import Store
 
 STATS_SHEET = "统计表"
+FORMATS = {"int": "0", "percent": PERCENT_FORMAT}
 
 
 def export_stats_xlsx(store: Store, stats: Stats, path: Path | str) -> Path:
     """Only the statistics sheet (the dashboard's 导出表格), printable like the full export's."""
-    wb = Workbook(write_only=True)
-    write_stats_sheet(wb.create_sheet(STATS_SHEET), stats, store)
-    wb.save(Path(path))
+    wb = new_workbook(path)
+    write_stats_sheet(wb.add_worksheet(STATS_SHEET), Styles(wb), stats, store)
+    wb.close()
     return Path(path)
 
 
-def _styled(
-    ws: WriteOnlyWorksheet,
-    value: Any,
-    *,
-    bold: bool = False,
-    fmt: str | None = None,
-    fill: PatternFill | None = None,
-    border: bool = True,
-) -> WriteOnlyCell:
-    cell = WriteOnlyCell(ws, value=cell_text(value) if isinstance(value, str) else value)
-    if bold:
-        cell.font = HEADER_FONT
-    if fmt is not None and value is not None and not isinstance(value, str):
-        cell.number_format = fmt
-    if fill is not None:
-        cell.fill = fill
-    if border:
-        cell.border = BORDER
-    cell.alignment = Alignment(vertical="center", wrap_text=True)
-    return cell
+class _Rows:
+    """The sheet written top to bottom, one row after the other (rows stream to disk)."""
+
+    def __init__(self, ws: Worksheet, styles: Styles) -> None:
+        self.ws = ws
+        self.styles = styles
+        self.row = 0
+
+    def add(self, cells: list[tuple[Any, dict[str, Any]]]) -> None:
+        """Cells of the next row: (value, ``Styles.boxed`` options)."""
+        for col, (value, style) in enumerate(cells):
+            kind = style.pop("kind", None)
+            if value is not None and not isinstance(value, str) and kind in FORMATS:
+                style["num_format"] = FORMATS[kind]
+            write_value(self.ws, self.row, col, value, self.styles, self.styles.boxed(**style))
+        self.row += 1
+
+    def line(self, text: str | None, width: int, **properties: Any) -> None:
+        """A line of text across the table's width (title, scope) or an empty row."""
+        if text is not None:
+            fmt = self.styles.of(**properties) if properties else None
+            self.ws.merge_range(self.row, 0, self.row, width - 1, text, fmt)
+        self.row += 1
 
 
-def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> None:
+def _header(text: str) -> tuple[str, dict[str, Any]]:
+    return text, {"bold": True, "fill": HEADER_COLOR}
+
+
+def write_stats_sheet(ws: Worksheet, styles: Styles, stats: Stats, store: Store) -> None:
     """The figures as a report: title, scope, main figures, 两有五保障, and the table by region."""
     width = 2 + len(REGION_TABLE)
     print_setup(ws, None)
-    ws.column_dimensions["A"].width = 34
-    ws.column_dimensions["B"].width = 14
-    for i in range(3, width + 1):
-        ws.column_dimensions[get_column_letter(i)].width = 11
+    ws.set_column(0, 0, 34)
+    ws.set_column(1, 1, 14)
+    ws.set_column(2, width - 1, 11)
     scope = stats.region_label or stats.region or "全部"
     period = (
         f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"
         if stats.date_from or stats.date_to
         else "不限（全部记录）"
     )
-    title = WriteOnlyCell(ws, value="困难职工解困脱困“户户清”专项行动统计表")
-    title.font = TITLE_FONT
-    title.alignment = Alignment(horizontal="center")
-    ws.append([title])
-    ws.merged_cells.add(f"A1:{get_column_letter(width)}1")
-    ws.append([f"统计范围：{scope}    统计期间：{period}    评估日：{stats.as_of}"])
-    ws.merged_cells.add(f"A2:{get_column_letter(width)}2")
-    ws.append([f"生成时间：{local_time(stats.generated_at)}"])
-    ws.merged_cells.add(f"A3:{get_column_letter(width)}3")
-    ws.append([])
-    ws.append(
-        [
-            _styled(ws, "指标", bold=True, fill=HEADER_FILL),
-            _styled(ws, "数值", bold=True, fill=HEADER_FILL),
-        ]
-    )
-    formats = {"int": "0", "percent": PERCENT_FORMAT}
+    rows = _Rows(ws, styles)
+    rows.line("困难职工解困脱困“户户清”专项行动统计表", width, bold=True, size=16, align="center")
+    rows.line(f"统计范围：{scope}    统计期间：{period}    评估日：{stats.as_of}", width)
+    rows.line(f"生成时间：{local_time(stats.generated_at)}", width)
+    rows.line(None, width)
+    rows.add([_header("指标"), _header("数值")])
     for label, value, kind in summary_lines(stats.total):
-        ws.append([_styled(ws, label), _styled(ws, value, fmt=formats[kind])])
-    ws.append([])
+        rows.add([(label, {}), (value, {"kind": kind})])
+    rows.line(None, width)
 
     header = ["两有五保障", "达标", "未达标", "不适用", "待核实", "达标或不适用"]
-    ws.append([_styled(ws, h, bold=True, fill=HEADER_FILL) for h in header])
+    rows.add([_header(h) for h in header])
     for g in stats.total.guarantees:
-        ws.append(
-            [_styled(ws, g.label)]
-            + [
-                _styled(ws, g.counts.get(s, 0), fmt="0")
-                for s in ("达标", "未达标", "不适用", "待核实")
-            ]
-            + [_styled(ws, g.met, fmt="0")]
-        )
-    ws.append([])
+        counts = [g.counts.get(s, 0) for s in ("达标", "未达标", "不适用", "待核实")]
+        rows.add([(g.label, {}), *((n, {"kind": "int"}) for n in [*counts, g.met])])
+    rows.line(None, width)
 
     if stats.groups:
         by_title = {"region": "州市 / 区县", "unit": "工作单位", "staff": "帮扶责任人"}.get(
             stats.by or "", "分组"
         )
-        ws.append(
-            [
-                _styled(ws, by_title, bold=True, fill=HEADER_FILL),
-                _styled(ws, "代码", bold=True, fill=HEADER_FILL),
-            ]
-            + [_styled(ws, h, bold=True, fill=HEADER_FILL) for h, _, _ in REGION_TABLE]
-        )
-        ws.append(_figure_row(ws, "合计", "", stats.total, bold=True))
+        rows.add([_header(by_title), _header("代码")] + [_header(h) for h, _, _ in REGION_TABLE])
+        rows.add(_figure_row("合计", "", stats.total, bold=True))
         for group in stats.groups:
             label = group.label if group.level != "county" else f"    {group.label}"
             code = group.key if stats.by == "region" else ""
-            ws.append(_figure_row(ws, label, code, group.figures, bold=group.level == "city"))
+            rows.add(_figure_row(label, code, group.figures, bold=group.level == "city"))
 
 
 def _figure_row(
-    ws: WriteOnlyWorksheet, label: str, code: str, figures: Figures, *, bold: bool = False
-) -> list[WriteOnlyCell]:
-    formats = {"int": "0", "percent": PERCENT_FORMAT}
-    fill = HEADER_FILL if bold else None
-    return [_styled(ws, label, bold=bold, fill=fill), _styled(ws, code or None, fill=fill)] + [
-        _styled(ws, get(figures), bold=bold, fmt=formats[kind], fill=fill)
-        for _, kind, get in REGION_TABLE
+    label: str, code: str, figures: Figures, *, bold: bool = False
+) -> list[tuple[Any, dict[str, Any]]]:
+    style: dict[str, Any] = {"bold": True, "fill": HEADER_COLOR} if bold else {}
+    filled: dict[str, Any] = {"fill": HEADER_COLOR} if bold else {}
+    return [(label, dict(style)), (code or None, filled)] + [
+        (get(figures), {**style, "kind": kind}) for _, kind, get in REGION_TABLE
     ]

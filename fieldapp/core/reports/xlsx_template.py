@@ -14,15 +14,18 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.datavalidation import DataValidation
+from xlsxwriter.utility import xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
 
 from fieldapp.core.forms.model import Field, Form
 from fieldapp.core.forms.wording import plain_condition
-from fieldapp.core.reports.xlsx_sheets import print_setup
+from fieldapp.core.reports.xlsx_sheets import (
+    HEADER_COLOR,
+    Styles,
+    new_workbook,
+    print_setup,
+    write_value,
+)
 from fieldapp.core.store.records import STATUSES
 
 HOUSEHOLD_SHEET = "户信息"
@@ -36,9 +39,8 @@ EXAMPLE_MARK = "示例"
 STATUS_HEADER = "档案状态"
 LINK_HEADER = "职工身份证号"
 SKIP_TYPES = frozenset({"repeat", "signature", "attachment", "note"})
-HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
-REQUIRED_FILL = PatternFill("solid", fgColor="FCE4D6")
-EXAMPLE_FILL = PatternFill("solid", fgColor="EDEDED")
+REQUIRED_COLOR = "#FCE4D6"
+EXAMPLE_COLOR = "#EDEDED"
 
 EXAMPLE_HOUSEHOLD: dict[str, Any] = {
     "archive_no": "YN-530102-2020-000001",
@@ -127,35 +129,32 @@ def _format_hint(f: Field) -> str:
 def write_template(path: Path | str, form: Form) -> Path:
     """The blank template: headers from Form A, one example row per sheet, notes on each column."""
     path = Path(path)
-    wb = Workbook(write_only=True)
+    wb = new_workbook(path)
+    styles = Styles(wb)
     choices = _Choices()
     for title, fields, example, first in (
         (HOUSEHOLD_SHEET, household_fields(form), EXAMPLE_HOUSEHOLD, STATUS_HEADER),
         (MEMBER_SHEET, member_fields(form), EXAMPLE_MEMBER, LINK_HEADER),
     ):
-        ws = wb.create_sheet(title)
-        ws.freeze_panes = "C2"
+        ws = wb.add_worksheet(title)
+        ws.freeze_panes(1, 2)
         headers = [MARK_HEADER, first, *(f.label for f in fields)]
         widths = [max(10, min(40, len(header) * 2 + 4)) for header in headers]
-        for i, width in enumerate(widths, 1):
-            ws.column_dimensions[get_column_letter(i)].width = width
-        print_setup(ws, width=sum(widths), title_columns=2)
+        for i, width in enumerate(widths):
+            ws.set_column(i, i, width)
+        print_setup(ws, 0, width=sum(widths), title_columns=2)
         if first == STATUS_HEADER:
-            choices.dropdown(ws, 2, "档案状态", STATUSES)
-        for i, f in enumerate(fields, 3):
+            choices.dropdown(ws, 1, "档案状态", STATUSES)
+        for i, f in enumerate(fields, 2):
             if f.type == "select_one" and f.options:
                 choices.dropdown(ws, i, f.label, [o.label for o in f.options])
-        row = []
         required = {f.label for f in fields if f.required is True}
         if first == LINK_HEADER:
             required.add(LINK_HEADER)
-        for header in headers:
-            cell = WriteOnlyCell(ws, value=header)
-            cell.font = Font(bold=True)
-            cell.fill = REQUIRED_FILL if header in required else HEADER_FILL
-            cell.alignment = Alignment(horizontal="center", wrap_text=True)
-            row.append(cell)
-        ws.append(row)
+        for i, header in enumerate(headers):
+            fill = REQUIRED_COLOR if header in required else HEADER_COLOR
+            fmt = styles.of(bold=True, bg_color=fill, align="center", text_wrap=True)
+            write_value(ws, 0, i, header, styles, fmt)
         values: list[Any] = [
             f"{EXAMPLE_MARK}（导入时跳过）",
             "在档" if first == STATUS_HEADER else EXAMPLE_HOUSEHOLD["id_number"],
@@ -165,19 +164,15 @@ def write_template(path: Path | str, form: Form) -> Path:
             if isinstance(value, str) and f.type == "select_one":
                 value = f.option_label(value)
             values.append(value)
-        cells = []
-        for value in values:
-            cell = WriteOnlyCell(ws, value=value)
-            cell.fill = EXAMPLE_FILL
-            cell.number_format = "@"
-            cells.append(cell)
-        ws.append(cells)
+        example_format = styles.of(bg_color=EXAMPLE_COLOR, num_format="@")
+        for i, value in enumerate(values):
+            write_value(ws, 1, i, value, styles, example_format)
 
-    sheet = wb.create_sheet(NOTES_SHEET)
-    for letter, width in zip("ABCDE", NOTES_WIDTHS, strict=True):
-        sheet.column_dimensions[letter].width = width
-    print_setup(sheet, "7:7", width=sum(NOTES_WIDTHS))
-    notes = _Notes(sheet)
+    sheet = wb.add_worksheet(NOTES_SHEET)
+    for i, width in enumerate(NOTES_WIDTHS):
+        sheet.set_column(i, i, width)
+    print_setup(sheet, 6, width=sum(NOTES_WIDTHS))
+    notes = _Notes(sheet, styles)
     for line in (
         "户户清 档案导入模板 填表说明",
         "每户在“户信息”填一行；家庭成员在“家庭成员”一人一行，用“职工身份证号”对应到户。",
@@ -205,8 +200,8 @@ def write_template(path: Path | str, form: Form) -> Path:
     )
     for f in mfields:
         notes.wrapped(_note_row(MEMBER_SHEET, f, mfields))
-    choices.write(wb.create_sheet(LISTS_SHEET))
-    wb.save(path)
+    choices.write(wb.add_worksheet(LISTS_SHEET), styles)
+    wb.close()
     return path
 
 
@@ -214,14 +209,16 @@ NOTES_WIDTHS = (12, 22, 8, 36, 80)
 
 
 class _Notes:
-    """The 填表说明 sheet, written row by row (write-only sheets do not count their rows)."""
+    """The 填表说明 sheet, written row by row."""
 
-    def __init__(self, ws: Any) -> None:
+    def __init__(self, ws: Worksheet, styles: Styles) -> None:
         self.ws = ws
+        self.styles = styles
         self.rows = 0
 
     def line(self, text: str) -> None:
-        self.ws.append([text or None])
+        if text:
+            write_value(self.ws, self.rows, 0, text, self.styles)
         self.rows += 1
 
     def wrapped(self, values: Sequence[Any]) -> None:
@@ -236,14 +233,15 @@ class _Notes:
             default=1,
         )
         if lines > 1:
-            self.ws.row_dimensions[self.rows + 1].height = 15 * lines
-        row = []
-        for value in values:
-            cell = WriteOnlyCell(self.ws, value=value)
-            cell.alignment = Alignment(wrap_text=True, vertical="top")
-            row.append(cell)
-        self.ws.append(row)
+            self.ws.set_row(self.rows, 15 * lines)
+        fmt = self.styles.of(text_wrap=True, valign="top")
+        for col, value in enumerate(values):
+            write_value(self.ws, self.rows, col, value, self.styles, fmt)
         self.rows += 1
+
+
+TITLE_MAX = 32
+"""Excel's limit on a dropdown's prompt and error titles (XlsxWriter drops a longer one)."""
 
 
 class _Choices:
@@ -254,33 +252,41 @@ class _Choices:
         self.columns: list[list[str]] = []
         self.ranges: dict[tuple[str, ...], str] = {}
 
-    def dropdown(self, target: Any, column: int, label: str, options: Sequence[str]) -> None:
+    def dropdown(self, target: Worksheet, column: int, label: str, options: Sequence[str]) -> None:
+        """A dropdown on rows 2 to TEMPLATE_ROWS of ``column`` (0-based)."""
         key = tuple(options)
         ref = self.ranges.get(key)
         if ref is None:
             self.columns.append(list(options))
-            letter = get_column_letter(len(self.columns))
-            ref = self.ranges[key] = f"'{LISTS_SHEET}'!${letter}$1:${letter}${len(options)}"
-        letter = get_column_letter(column)
-        rule = DataValidation(
-            type="list",
-            formula1=ref,
-            allow_blank=True,
-            showErrorMessage=True,
-            errorTitle="请从下拉列表中选择",
-            error=f"“{label}”只能填写下拉列表中的一项。",
-            promptTitle=label,
-            prompt="请从下拉列表中选择",
+            letter = xl_col_to_name(len(self.columns) - 1)
+            ref = self.ranges[key] = f"='{LISTS_SHEET}'!${letter}$1:${letter}${len(options)}"
+        done = target.data_validation(
+            1,
+            column,
+            TEMPLATE_ROWS - 1,
+            column,
+            {
+                "validate": "list",
+                "source": ref,
+                "ignore_blank": True,
+                "error_type": "stop",
+                "error_title": "请从下拉列表中选择",
+                "error_message": f"“{label}”只能填写下拉列表中的一项。"[:255],
+                "input_title": label[:TITLE_MAX],
+                "input_message": "请从下拉列表中选择",
+            },
         )
-        rule.add(f"{letter}2:{letter}{TEMPLATE_ROWS}")
-        target.data_validations.append(rule)
+        if done != 0:
+            raise ValueError(f"dropdown for {label} refused by XlsxWriter ({done})")
 
-    def write(self, ws: Any) -> None:
+    def write(self, ws: Worksheet, styles: Styles) -> None:
         """The option lists, one per column, on the (hidden) sheet the dropdowns refer to."""
-        ws.sheet_state = "hidden"
+        ws.hide()
         longest = max((len(c) for c in self.columns), default=0)
         for row in range(longest):
-            ws.append([c[row] if row < len(c) else None for c in self.columns])
+            for col, options in enumerate(self.columns):
+                if row < len(options):
+                    write_value(ws, row, col, options[row], styles)
 
 
 def _note_row(sheet: str, f: Field, fields: Sequence[Field]) -> list[Any]:
