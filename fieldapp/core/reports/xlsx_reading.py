@@ -6,10 +6,15 @@ file, its size, its number of parts and their declared unpacked sizes (which zip
 read to) are checked against values.limits, so a zip bomb is refused unopened; while rows are
 read, a sheet with more rows than the limit is refused, not cut. Any failure while reading becomes
 a ``TemplateError`` naming the file, and nothing has been written yet.
+
+Text comes back as it was typed: a worksheet stores a control character such as a carriage
+return as ``_x000D_`` (and a literal ``_x000D_`` as ``_x005F_x000D_``), which openpyxl leaves as
+it is; ``cell_text`` undoes it.
 """
 
 from __future__ import annotations
 
+import re
 import zipfile
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -26,6 +31,15 @@ from fieldapp.core.values.limits import (
     count,
     size_text,
 )
+
+_ESCAPED = re.compile(r"_x005F(_x[0-9A-Fa-f]{4}_)|_x([0-9A-Fa-f]{4})_")
+
+
+def cell_text(value: str) -> str:
+    """A string cell's text with the worksheet's ``_xHHHH_`` escapes undone."""
+    if "_x" not in value:
+        return value
+    return _ESCAPED.sub(lambda m: m.group(1) or chr(int(m.group(2), 16)), value)
 
 
 class TemplateError(StoreError):
@@ -114,7 +128,11 @@ def _read_sheet(wb: Any, spec: SheetSpec) -> list[SheetRow]:
         raise TemplateError(f"“{title}”工作表缺少列：{'、'.join(missing)}")
     out: list[SheetRow] = []
     for number, values in enumerate(rows, start=2):
-        cells = {h: v for h, v in zip(header, values, strict=False) if h}
+        cells = {
+            h: cell_text(v) if isinstance(v, str) else v
+            for h, v in zip(header, values, strict=False)
+            if h
+        }
         if all(v is None or (isinstance(v, str) and not v.strip()) for v in cells.values()):
             continue
         if len(out) == spec.max_rows:
