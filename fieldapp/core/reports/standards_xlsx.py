@@ -17,8 +17,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from openpyxl import Workbook, load_workbook
+from openpyxl import load_workbook
 
+from fieldapp.core.reports.xlsx_reading import cell_text
+from fieldapp.core.reports.xlsx_sheets import Styles, new_workbook, write_value
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
@@ -65,13 +67,13 @@ class StandardsImport:
 def write_template(store: Store, kind: str, path: Path) -> None:
     """A sheet with the headers, the current entries of ``kind`` and a 说明 sheet."""
     spec = standard_kind(kind)
-    wb = Workbook()
-    ws = wb.active
-    ws.title = spec.label
-    ws.append(list(HEADERS))
+    wb = new_workbook(path)
+    styles = Styles(wb)
+    ws = wb.add_worksheet(spec.label)
+    rows: list[list[Any]] = [list(HEADERS)]
     for row in store.standards(kind):
         code = str(row["county_code"])
-        ws.append(
+        rows.append(
             [
                 code,
                 store.regions.full_name(code) if store.regions.get(code) else "",
@@ -80,17 +82,22 @@ def write_template(store: Store, kind: str, path: Path) -> None:
                 row["source"],
             ]
         )
-    for column, width in zip("ABCDE", (12, 26, 12, 12, 40), strict=True):
-        ws.column_dimensions[column].width = width
-    notes = wb.create_sheet("说明")
-    for line in (
-        f"{spec.label}（{spec.unit}）：一行一个区县、一个生效日期。",
-        "区县代码：6位行政区划代码（GB/T 2260），如 530102；填市、省的代码则适用于其下没有单独标准的区县。",
-        "生效日期：YYYY-MM-DD。金额：元，可带两位小数。依据：文件号或来源，必填。",
-        "区县名称只供核对，导入时不读。已有的记录不会被修改；与已有记录相同的行会跳过。",
+    for number, values in enumerate(rows):
+        for col, value in enumerate(values):
+            write_value(ws, number, col, value, styles)
+    for col, width in enumerate((12, 26, 12, 12, 40)):
+        ws.set_column(col, col, width)
+    notes = wb.add_worksheet("说明")
+    for number, line in enumerate(
+        (
+            f"{spec.label}（{spec.unit}）：一行一个区县、一个生效日期。",
+            "区县代码：6位行政区划代码（GB/T 2260），如 530102；填市、省的代码则适用于其下没有单独标准的区县。",
+            "生效日期：YYYY-MM-DD。金额：元，可带两位小数。依据：文件号或来源，必填。",
+            "区县名称只供核对，导入时不读。已有的记录不会被修改；与已有记录相同的行会跳过。",
+        )
     ):
-        notes.append([line])
-    wb.save(path)
+        write_value(notes, number, 0, line, styles)
+    wb.close()
 
 
 def _text(value: Any) -> str:
@@ -143,7 +150,10 @@ def _rows(path: Path) -> list[tuple[int, dict[str, Any]]]:
             )
         out: list[tuple[int, dict[str, Any]]] = []
         for number, values in enumerate(lines, start=2):
-            cells = dict(zip(header, values, strict=False))
+            cells = {
+                h: cell_text(v) if isinstance(v, str) else v
+                for h, v in zip(header, values, strict=False)
+            }
             if all(_text(v) == "" for v in cells.values()):
                 continue
             if len(out) >= MAX_ROWS:
