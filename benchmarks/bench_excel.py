@@ -26,7 +26,6 @@ import os
 import pickle
 import resource
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -35,7 +34,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+from child import run_child  # noqa: E402
 
 GOAL_RATIO = 1.0
 GOAL_MB = 300
@@ -184,31 +185,25 @@ def child(kind: str, source: Path, out: Path) -> None:
     """One measurement in this process; prints its figures as JSON."""
     run = {"floor": floor_xlsxwriter, "openpyxl": other_openpyxl, "project": project}[kind]
     seconds = run(source, out)
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    helpers = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(
-        json.dumps(
-            {"seconds": seconds, "peak_mb": own, "helper_mb": helpers, "bytes": out.stat().st_size}
-        )
-    )
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
+    figures = {
+        "seconds": seconds,
+        "peak_mb": own.ru_maxrss / 1024,
+        "helper_mb": helpers.ru_maxrss / 1024,
+        "cpu": own.ru_utime + own.ru_stime,
+        "helper_cpu": helpers.ru_utime + helpers.ru_stime,
+        "bytes": out.stat().st_size,
+    }
+    print(json.dumps(figures))
 
 
 def measure(kind: str, source: Path, out: Path) -> dict[str, float]:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
-    done = subprocess.run(
-        [sys.executable, __file__, "--child", kind, str(source), str(out)],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"{kind} failed:\n{done.stderr[-3000:]}")
-    figures: dict[str, float] = json.loads(done.stdout.strip().splitlines()[-1])
+    figures = run_child([__file__, "--child", kind, str(source), str(out)], kind)
     print(
-        f"  {kind:<9} {figures['seconds']:7.1f} s  {figures['peak_mb']:5.0f} MB"
-        f" (+ helper {figures['helper_mb']:.0f} MB)  {figures['bytes'] / 1e6:.0f} MB file",
+        f"  {kind:<9} {figures['seconds']:7.1f} s wall, CPU {figures['cpu']:.0f} s"
+        f" + helper {figures['helper_cpu']:.0f} s, {figures['peak_mb']:.0f} MB"
+        f" + helper {figures['helper_mb']:.0f} MB, {figures['bytes'] / 1e6:.0f} MB file",
         flush=True,
     )
     out.unlink(missing_ok=True)

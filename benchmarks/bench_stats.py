@@ -17,18 +17,18 @@ Prints, each as a child process (wall seconds, CPU seconds, peak memory):
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(REPO))
+sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+
+from child import run_child  # noqa: E402
 
 from fieldapp.core.reports.facts import clear_cache  # noqa: E402
 from fieldapp.core.store.database import open_store  # noqa: E402
@@ -47,19 +47,7 @@ print(json.dumps({"code": code, "seconds": time.perf_counter() - start,
 
 def fieldapp(db: Path, *args: str) -> dict[str, float]:
     """Run one command in a child process; its own timing and peak memory."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
-    done = subprocess.run(
-        [sys.executable, "-c", CHILD, "--db", str(db), *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"fieldapp {' '.join(args)} failed:\n{done.stderr}")
-    figures: dict[str, float] = json.loads(done.stderr.strip().splitlines()[-1])
-    return figures
+    return run_child(["-c", CHILD, "--db", str(db), *args], f"fieldapp {' '.join(args)}", "stderr")
 
 
 def line(label: str, figures: dict[str, float], extra: str = "") -> None:
