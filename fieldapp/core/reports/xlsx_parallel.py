@@ -22,14 +22,18 @@ from typing import Any
 
 from fieldapp.core.reports.xlsx_sheets import Styles, new_workbook
 from fieldapp.core.reports.xlsx_table import TablePlan, TableSheet
+from fieldapp.core.store.errors import StoreError
 
 BATCH_ROWS = 500
 """Rows sent at a time: large enough that sending costs little per row, small enough to stay
 light in memory."""
 
 
-class HelperFailed(RuntimeError):
-    """The helper process stopped without finishing its sheets."""
+class HelperFailed(StoreError):
+    """The helper process stopped without finishing its sheets (nothing is left behind)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(f"生成 Excel 文件失败，未留下任何文件，请重试（写表的辅助进程：{reason}）")
 
 
 class SheetHelper:
