@@ -9,6 +9,8 @@ the export's workbook.
 
 The helper is started with ``spawn`` (never ``fork``: the GUI has threads), opens no database and
 holds no key: it only sees the rows it writes. It stops when the export stops (cancelled, failed).
+``spawn`` never re-runs a ``__main__.py`` (``python -m fieldapp``, a zipped launcher), so the
+helper does not start the program a second time.
 """
 
 from __future__ import annotations
