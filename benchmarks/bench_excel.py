@@ -1,6 +1,7 @@
 """Benchmark: the archive's Excel export against XlsxWriter writing the same rows.
 
     python benchmarks/bench_excel.py [--households 20000] [--db PATH] [--rounds 2] [--openpyxl]
+                                     [--base DIR]
 
 The demo data is built once (kept at --db, default a file in the temp directory named after the
 household count; a second run reuses it) and the statistics cache is filled, as an office's is
@@ -13,7 +14,9 @@ process it started), alternating which runs first in each round so a busy machin
 - project: ``fieldapp export --xlsx`` on the database (reading, rendering, statistics, the helper
   process, joining: everything);
 - with --openpyxl: openpyxl's write-only mode on the same rows, number formats set on pre-made
-  cells (the other streaming writer the issue names), timed like the floor.
+  cells (the other streaming writer the issue names), timed like the floor;
+- with --base DIR: ``fieldapp export --xlsx`` of another checkout (``git archive COMMIT | tar -x
+  -C DIR``), e.g. the code before this change.
 Prints the medians, the ratio project / floor and whether the goal (≤ 1× the floor, ≤ 300 MB) is
 met. Asserts nothing.
 """
@@ -34,7 +37,9 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
-sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
+sys.path.insert(0, str(REPO / "benchmarks"))
+if "--child" not in sys.argv:  # a child imports the code its PYTHONPATH names (--base)
+    sys.path.insert(0, str(REPO))
 
 from child import run_child  # noqa: E402
 
@@ -198,8 +203,9 @@ def child(kind: str, source: Path, out: Path) -> None:
     print(json.dumps(figures))
 
 
-def measure(kind: str, source: Path, out: Path) -> dict[str, float]:
-    figures = run_child([__file__, "--child", kind, str(source), str(out)], kind)
+def measure(kind: str, source: Path, out: Path, code: Path = REPO) -> dict[str, float]:
+    run = "project" if kind == "base" else kind
+    figures = run_child([__file__, "--child", run, str(source), str(out)], kind, code=code)
     print(
         f"  {kind:<9} {figures['seconds']:7.1f} s wall, CPU {figures['cpu']:.0f} s"
         f" + helper {figures['helper_cpu']:.0f} s, {figures['peak_mb']:.0f} MB"
@@ -216,6 +222,7 @@ def main() -> int:
     parser.add_argument("--db", help="database to build once and reuse")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--openpyxl", action="store_true", help="also time openpyxl write-only")
+    parser.add_argument("--base", help="also time the export of the checkout in this folder")
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -226,13 +233,15 @@ def main() -> int:
     print(f"database: {db}, load {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     out = Path(tempfile.mkdtemp(prefix="bench-excel-"))
     kinds = ["floor", "project"] + (["openpyxl"] if args.openpyxl else [])
+    kinds += ["base"] if args.base else []
     results: dict[str, list[dict[str, float]]] = {kind: [] for kind in kinds}
     for number in range(args.rounds):
         order = kinds if number % 2 == 0 else kinds[::-1]
         print(f"round {number + 1}: {', '.join(order)}")
         for kind in order:
-            source = db if kind == "project" else rows_file
-            results[kind].append(measure(kind, source, out / f"{kind}.xlsx"))
+            source = db if kind in ("project", "base") else rows_file
+            code = Path(args.base) if kind == "base" else REPO
+            results[kind].append(measure(kind, source, out / f"{kind}.xlsx", code))
     floor = statistics.median(r["seconds"] for r in results["floor"])
     ours = statistics.median(r["seconds"] for r in results["project"])
     memory = max(r["peak_mb"] + r["helper_mb"] for r in results["project"])
@@ -243,9 +252,12 @@ def main() -> int:
         f"same rows) {floor:.1f} s, project {ours:.1f} s, ratio {ratio:.2f}×, "
         f"memory {memory:.0f} MB (both processes); goal ≤ {GOAL_RATIO:g}× and ≤ {GOAL_MB} MB: {met}"
     )
-    if args.openpyxl:
-        other = statistics.median(r["seconds"] for r in results["openpyxl"])
-        print(f"openpyxl write-only, same rows: {other:.1f} s ({other / floor:.2f}× the floor)")
+    others = {"openpyxl": "openpyxl write-only, same rows", "base": f"export of {args.base}"}
+    for kind, label in others.items():
+        if results.get(kind):
+            seconds = statistics.median(r["seconds"] for r in results[kind])
+            peak = max(r["peak_mb"] + r["helper_mb"] for r in results[kind])
+            print(f"{label}: {seconds:.1f} s ({seconds / floor:.2f}× the floor), {peak:.0f} MB")
     return 0
 
 

@@ -14,9 +14,12 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-def run_child(args: list[str], label: str, stream: str = "stdout") -> dict[str, float]:
-    """``python ARGS`` with the repository on the path; the figures it printed last."""
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
+def run_child(
+    args: list[str], label: str, stream: str = "stdout", code: Path = REPO
+) -> dict[str, float]:
+    """``python ARGS`` with ``code`` (this repository, or another checkout) on the path; the
+    figures it printed last."""
+    env = {**os.environ, "PYTHONPATH": str(code), "FIELDAPP_USER": "bench"}
     done = subprocess.run(
         [sys.executable, *args],
         env=env,
