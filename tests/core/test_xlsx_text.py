@@ -16,7 +16,8 @@ from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports.xlsx_export import HELPER_SHEETS, export_xlsx
 from fieldapp.core.reports.xlsx_import import import_archive
 from fieldapp.core.reports.xlsx_reading import cell_text
-from fieldapp.core.reports.xlsx_sheets import Styles, new_workbook, write_value
+from fieldapp.core.reports.xlsx_sheets import CELL_MAX, CUT_NOTE, Styles, new_workbook, write_value
+from fieldapp.core.reports.xlsx_sheets import cell_text as cell_text_written
 from fieldapp.core.reports.xlsx_table import Column, TablePlan, TableSheet
 from fieldapp.core.store.store import Store
 from tests.stores import open_test_store
@@ -110,3 +111,12 @@ def test_formula_like_text_stays_text_and_money_a_number(
         assert {name: imported.get(name) for name in FORMULA_LIKE} == FORMULA_LIKE
     finally:
         other.close()
+
+
+@pytest.mark.parametrize("text", ["字" * 40_000, "😀" * 20_000], ids=["BMP", "astral"])
+def test_text_longer_than_a_cell_says_it_was_shortened(text: str) -> None:
+    shown = cell_text_written(text)
+    assert shown.endswith(CUT_NOTE) and text.startswith(shown[: -len(CUT_NOTE)])
+    assert (
+        len(shown.encode("utf-16-le")) // 2 <= CELL_MAX
+    )  # what Excel can hold, so no one cuts it again
