@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
+PASSPHRASE = "benchmark passphrase"
+os.environ.setdefault("FIELDAPP_PASSPHRASE", PASSPHRASE)  # every database here, the CLI's too
 sys.path.insert(0, str(REPO / "benchmarks"))
 if "--child" not in sys.argv:  # a child imports the code its PYTHONPATH names (--base)
     sys.path.insert(0, str(REPO))
@@ -48,9 +50,9 @@ GOAL_MB = 300
 
 
 def _open(path: Path) -> Any:
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
-    return open_store(path)
+    return open_with_passphrase(path, PASSPHRASE.encode())  # encrypted, as users' are
 
 
 def prepare(path: Path, households: int) -> Path:
