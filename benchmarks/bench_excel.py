@@ -31,6 +31,7 @@ import resource
 import statistics
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -188,16 +189,48 @@ def project(db: Path, out: Path) -> float:
     return time.perf_counter() - started
 
 
+class ChildMemory(threading.Thread):
+    """The largest peak memory among this process's children (the export's helper), read from
+    /proc while they run: ``ru_maxrss`` would count the parent's memory copied at fork."""
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.peak_kb = 0
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        pid = os.getpid()
+        while not self.done.wait(0.2):
+            children = Path(f"/proc/{pid}/task/{pid}/children")
+            for child in children.read_text().split() if children.exists() else []:
+                self.peak_kb = max(self.peak_kb, _peak_kb(f"/proc/{child}/status"))
+
+
+def _peak_kb(status: str) -> int:
+    """VmHWM (the peak resident set of this program since it started) of a /proc status file."""
+    try:
+        for line in Path(status).read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return 0
+
+
 def child(kind: str, source: Path, out: Path) -> None:
     """One measurement in this process; prints its figures as JSON."""
     run = {"floor": floor_xlsxwriter, "openpyxl": other_openpyxl, "project": project}[kind]
+    watch = ChildMemory()
+    watch.start()
     seconds = run(source, out)
+    watch.done.set()
+    watch.join()
     own = resource.getrusage(resource.RUSAGE_SELF)
     helpers = resource.getrusage(resource.RUSAGE_CHILDREN)
     figures = {
         "seconds": seconds,
-        "peak_mb": own.ru_maxrss / 1024,
-        "helper_mb": helpers.ru_maxrss / 1024,
+        "peak_mb": _peak_kb("/proc/self/status") / 1024,
+        "helper_mb": watch.peak_kb / 1024,
         "cpu": own.ru_utime + own.ru_stime,
         "helper_cpu": helpers.ru_utime + helpers.ru_stime,
         "bytes": out.stat().st_size,
