@@ -31,9 +31,11 @@ def test_cancelled_parallel_export_stops_the_helper_and_leaves_nothing(
 
     out = tmp_path / "out" / "导出.xlsx"
     out.parent.mkdir()
+    cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
     with pytest.raises(Cancelled):
         export_xlsx(store, out, parallel=True, cancelled=cancelled)
     assert list(out.parent.iterdir()) == []
+    assert store.db.execute("PRAGMA cache_size").fetchone()[0] == cache  # the read's small cache
 
 
 def test_a_failing_helper_is_a_message(tmp_path: Path) -> None:
