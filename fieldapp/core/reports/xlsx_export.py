@@ -49,9 +49,9 @@ PARALLEL_FROM = 1000
 """Households from which a second process writes part of the sheets (below, starting it costs
 more than it saves)."""
 HELPER_SHEETS = frozenset({"家庭成员", "刚性支出", "月度收入记录", "帮扶政策资金", "走访帮扶记录"})
-"""The sheets the second process writes: about 60 % of the cells, so that both processes are busy about
-as long once the reading, rendering and statistics the export itself does are counted (CPU seconds
-printed by benchmarks/bench_excel.py)."""
+"""The sheets the second process writes: about 60 % of the cells, so that both processes are busy
+about as long once the reading, rendering and statistics the export itself does are counted (CPU
+seconds printed by benchmarks/bench_excel.py)."""
 
 
 @dataclass
