@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing
+import pickle
+import queue
+import threading
 from collections.abc import Sequence
 from multiprocessing.connection import Connection
 from pathlib import Path
@@ -27,8 +30,13 @@ from fieldapp.core.reports.xlsx_table import TablePlan, TableSheet
 from fieldapp.core.store.errors import StoreError
 
 BATCH_ROWS = 500
-"""Rows sent at a time: large enough that sending costs little per row, small enough to stay
-light in memory."""
+"""Rows sent at a time: large enough that sending costs little per row."""
+QUEUED_BATCHES = 64
+"""Batches (pickled, ~150 KB each) that may wait for the helper: enough that neither process waits
+for the other whenever the system runs something else for a moment (a pipe alone holds 64 KB, and
+two processes handing rows through it take turns on a busy machine), and still ~10 MB at most."""
+END = b""
+"""Sent after the last batch."""
 
 
 class HelperFailed(StoreError):
@@ -39,7 +47,10 @@ class HelperFailed(StoreError):
 
 
 class SheetHelper:
-    """The other process, from the export's side: ``append`` rows of its sheets, ``finish``."""
+    """The other process, from the export's side: ``append`` rows of its sheets, ``finish``.
+
+    Batches are pickled here and handed to a thread that sends them, so the export goes on
+    rendering while the helper catches up (``QUEUED_BATCHES``)."""
 
     def __init__(
         self, path: Path, titles: Sequence[str], plans: Sequence[TablePlan], tmpdir: Path
@@ -58,6 +69,12 @@ class SheetHelper:
         self.process.start()
         theirs.close()
         self.batch: list[tuple[int, list[Any]]] = []
+        self.outbox: queue.Queue[bytes] = queue.Queue(maxsize=QUEUED_BATCHES)
+        self.broken = False
+        self.sender = threading.Thread(
+            target=self._send_all, name="fieldapp-xlsx-send", daemon=True
+        )
+        self.sender.start()
 
     def owns(self, title: str) -> bool:
         return title in self.index
@@ -65,23 +82,43 @@ class SheetHelper:
     def append(self, title: str, values: list[Any]) -> None:
         self.batch.append((self.index[title], values))
         if len(self.batch) >= BATCH_ROWS:
-            self._send(self.batch)
+            self._queue(pickle.dumps(self.batch, pickle.HIGHEST_PROTOCOL))
             self.batch = []
 
-    def _send(self, message: object) -> None:
-        try:
-            self.connection.send(message)
-        except (BrokenPipeError, ConnectionError, EOFError):
-            raise HelperFailed(self._reason()) from None
+    def _queue(self, message: bytes) -> None:
+        while True:
+            if self.broken or not self.sender.is_alive():
+                raise HelperFailed(self._reason())
+            try:
+                self.outbox.put(message, timeout=0.5)
+                return
+            except queue.Full:
+                continue
+
+    def _send_all(self) -> None:
+        """The sending thread: every queued batch to the helper, until the end or a broken pipe."""
+        while True:
+            message = self.outbox.get()
+            try:
+                self.connection.send_bytes(message)
+            except (OSError, EOFError, ValueError):
+                self.broken = True
+                return
+            if message == END:
+                return
 
     def finish(self) -> dict[str, int]:
         """Wait until the helper's workbook is written; rows written per sheet title."""
-        self._send(self.batch)
-        self.batch = []
-        self._send(None)
+        if self.batch:
+            self._queue(pickle.dumps(self.batch, pickle.HIGHEST_PROTOCOL))
+            self.batch = []
+        self._queue(END)
+        self.sender.join()
+        if self.broken:
+            raise HelperFailed(self._reason())
         try:
             outcome, detail = self.connection.recv()
-        except (EOFError, ConnectionError):
+        except (EOFError, OSError):
             raise HelperFailed(self._reason()) from None
         self.process.join()
         if outcome != "done":
@@ -91,19 +128,21 @@ class SheetHelper:
 
     def _reason(self) -> str:
         self.process.join(5)
-        if self.connection.poll():
-            try:
+        with contextlib.suppress(EOFError, OSError):
+            if self.connection.poll():
                 outcome, detail = self.connection.recv()
                 return str(detail)
-            except (EOFError, ConnectionError):
-                pass
         return f"辅助进程意外退出（代码 {self.process.exitcode}）"
 
     def stop(self) -> None:
-        """End the helper now (the export was cancelled or failed)."""
+        """End the helper now (the export was cancelled or failed), and the sending thread."""
         if self.process.is_alive():
             self.process.terminate()
         self.process.join()
+        while self.sender.is_alive():  # waiting for a batch, or sending into a closed pipe
+            with contextlib.suppress(queue.Full):
+                self.outbox.put_nowait(END)
+            self.sender.join(0.1)
         self.connection.close()
 
 
@@ -123,8 +162,8 @@ def write_sheets(
             else:
                 sheets[title] = TableSheet(wb, styles, plan)
         ordered = [sheets[plan.title] for plan in plans]
-        while (batch := connection.recv()) is not None:
-            for index, values in batch:
+        while (message := connection.recv_bytes()) != END:
+            for index, values in pickle.loads(message):
                 ordered[index].append(values)
         wb.close()
         connection.send(("done", {sheet.title: sheet.rows for sheet in ordered}))
