@@ -329,13 +329,15 @@ def iter_household_facts(
     *,
     on: date,
     region: str | None = None,
+    standard: str | None = None,
     final_only: bool = False,
     details: bool = True,
     use_cache: bool = True,
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
 ) -> Iterator[HouseholdFacts]:
-    """Every household's facts (those whose region code starts with ``region``). Stale or missing
+    """Every household's facts (those whose region code starts with ``region``, and with
+    ``standard`` only those filed at that 建档标准, ``households.filing_standard``). Stale or missing
     cache entries are recomputed and saved; fresh ones come first, then the recomputed ones.
     Without ``details`` the facts document is not read (``.facts`` is then unavailable).
     ``cancelled()`` is polled for every household (``Cancelled`` stops the iteration)."""
@@ -343,6 +345,8 @@ def iter_household_facts(
     version = store.survey.version
     dibao = CachedDibao(store)
     where, args = region_clause(region)
+    if standard is not None:
+        where, args = f"{where} and h.filing_standard = ?", [*args, standard]
     day = on.isoformat()
     changed, top = _changed_since(store, variant, final_only)
     stale: list[str] = []
@@ -386,7 +390,7 @@ def iter_household_facts(
         if len(fresh) >= _SAVE_EVERY:
             saved = _save(store, fresh) and saved
     saved = _save(store, fresh) and saved
-    if use_cache and saved and region is None:
+    if use_cache and saved and region is None and standard is None:
         # Every household was just checked: entries are current up to the rowid seen at the start.
         _save(store, [(MARK, variant, str(top), EARLIEST, LATEST, None, None, None, None, "{}")])
 

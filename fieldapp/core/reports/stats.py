@@ -178,6 +178,8 @@ class Stats:
     final_only: bool
     total: Figures
     groups: list[Group] = field(default_factory=list)
+    standard: str | None = None
+    """Only households filed at this 建档标准 (全国级 …); None: every household."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -265,9 +267,11 @@ def compute_stats(
     on: date | None = None,
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
+    standard: str | None = None,
 ) -> Stats:
-    """Every figure for the households of ``region`` (a code or code prefix; all if None),
-    broken down ``by`` region (州市 and county), unit (工作单位) or staff (帮扶责任人)."""
+    """Every figure for the households of ``region`` (a code or code prefix; all if None) and
+    ``standard`` (建档标准; all if None), broken down ``by`` region (州市 and county), unit (工作单位)
+    or staff (帮扶责任人)."""
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"分组方式只能是：{'、'.join(BY_CHOICES)}（收到“{by}”）")
     period = Period(_iso(date_from), _iso(date_to))
@@ -286,6 +290,7 @@ def compute_stats(
         store,
         on=evaluation_day,
         region=region,
+        standard=standard,
         final_only=final_only,
         details=period.bounded,
         progress=progress,
@@ -383,6 +388,7 @@ def compute_stats(
         final_only=final_only,
         total=Figures.from_counts(total, categories),
         groups=groups,
+        standard=standard,
     )
 
 
@@ -397,6 +403,7 @@ def figure_households(
     region: str | None = None,
     final_only: bool = False,
     on: date | None = None,
+    standard: str | None = None,
 ) -> list[str]:
     """The ids of the households behind a number: those contributing to ``figure`` (a key of
     FIGURE_LABELS, or status.X, category.X, guarantee.KEY.STATUS, guarantee_met.KEY) in
@@ -419,6 +426,7 @@ def figure_households(
         store,
         on=evaluation_day,
         region=region,
+        standard=standard,
         final_only=final_only,
         details=period.bounded,
     ):
