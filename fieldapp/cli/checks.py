@@ -144,7 +144,7 @@ def cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
-def _line(record: Any, store: Any) -> str:
+def _line(record: Any, store: Any, missed: dict[str, int]) -> str:
     from fieldapp.core.store.checks import CHECK, KIND_LABELS
 
     data = record.data
@@ -153,7 +153,10 @@ def _line(record: Any, store: Any) -> str:
             "select archive_no, name from households where id = ?", [record.household_id]
         ).fetchone()
         who = f"{row[0] or '-'} {row[1] or ''}" if row else record.household_id
-        found = "、".join(data.get("findings") or []) or "无问题"
+        findings = list(data.get("findings") or [])
+        if missed.get(record.record_id):
+            findings.append(f"漏评 {missed[record.record_id]} 人")
+        found = "、".join(findings) or "无问题"
         extra = f"{data.get('status_at_check')} {found} 精准:{data.get('precise') or '-'} "
         extra += f"满意度:{data.get('satisfaction') or '-'}"
     else:
@@ -168,7 +171,7 @@ def _line(record: Any, store: Any) -> str:
 
 def cmd_list(args: argparse.Namespace) -> int:
     from fieldapp.cli.common import region_arg
-    from fieldapp.core.store.checks import current_records
+    from fieldapp.core.store.checks import current_records, missed_by_check
     from fieldapp.core.values.regions import code_prefix
 
     store = open_db(args, access=READ)
@@ -182,23 +185,25 @@ def cmd_list(args: argparse.Namespace) -> int:
     if args.json:
         print_json([r.to_dict() for r in records])
         return 0
+    missed = missed_by_check(current_records(store))
     for record in records:
-        print(_line(record, store))
+        print(_line(record, store, missed))
     print(f"共 {len(records)} 条", file=sys.stderr)
     return 0
 
 
 def cmd_show(args: argparse.Namespace) -> int:
-    from fieldapp.core.store.checks import record_history
+    from fieldapp.core.store.checks import current_records, missed_by_check, record_history
 
     store = open_db(args, access=READ)
     history = record_history(store, args.record)
+    missed = missed_by_check(current_records(store))
     if args.json:
         print_json([r.to_dict() for r in history])
         return 0
     for n, record in enumerate(history, start=1):
         print(f"第 {n} 版 {record.created_at} {record.author or ''}（{record.source or ''}）")
-        print(f"  {_line(record, store)}")
+        print(f"  {_line(record, store, missed)}")
     return 0
 
 

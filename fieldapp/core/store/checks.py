@@ -133,6 +133,16 @@ def current_records(
     ]
 
 
+def missed_by_check(records: Iterable[CheckRecord]) -> dict[str, int]:
+    """How many current 漏评 records name each check: a check found 漏评 when any does."""
+    out: dict[str, int] = {}
+    for r in records:
+        check_id = r.data.get("check_id") if r.kind == MISSED and r.withdrawn is None else None
+        if check_id:
+            out[str(check_id)] = out.get(str(check_id), 0) + 1
+    return out
+
+
 def record_history(store: Store, record_id: str) -> list[CheckRecord]:
     """Every revision of a record, oldest first (a record id's first 8 characters suffice)."""
     ref = record_id.strip().lower()
