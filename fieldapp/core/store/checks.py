@@ -239,3 +239,57 @@ def status_on(store: Store, household_id: str, day: str) -> str:
             [household_id],
         ).fetchone()
     return str(row[0]) if row is not None else "在档"
+
+
+def _texts(data: Mapping[str, Any], keys: tuple[str, ...], limit: int = 500) -> bool:
+    return all(
+        data.get(k) is None or (isinstance(data.get(k), str) and len(data[k]) <= limit)
+        for k in keys
+    )
+
+
+def data_problem(kind: str, data: Any) -> str | None:
+    """What is wrong with a record's data as received from elsewhere (a sync bundle), or None:
+    the shapes statistics rely on (their values were checked where the record was entered)."""
+    if kind not in KINDS or not isinstance(data, dict):
+        return "核查记录的种类或内容格式不正确"
+    if not _texts(data, ("checker", "note", "withdrawn")):
+        return "核查记录的文字内容格式不正确"
+    if kind == CHECK:
+        findings = data.get("findings")
+        if not isinstance(findings, list) or not all(f in FINDINGS for f in findings):
+            return "核查记录的发现问题不正确"
+        if data.get("status_at_check") not in ("在档", "已脱困", "已解困", "注销"):
+            return "核查记录的核查时档案状态不正确"
+        if not _texts(data, ("precise", "satisfaction"), 50):
+            return "核查记录的答案格式不正确"
+    elif not _texts(data, ("name", "id_number", "reason", "standard", "check_id")):
+        return "漏评人员记录的内容格式不正确"
+    return None
+
+
+RECEIVED_COLUMNS = (
+    "revision_id",
+    "record_id",
+    "kind",
+    "parent_id",
+    "household_id",
+    "region_code",
+    "check_date",
+    "data",
+    "created_at",
+    "author",
+    "device_id",
+    "source",
+)
+
+
+def keep_received(store: Store, row: Mapping[str, Any]) -> bool:
+    """Keep a revision that came in a bundle (inside the import's transaction); whether it is
+    new here (a revision already kept is skipped: importing twice changes nothing)."""
+    cursor = store.db.conn.execute(
+        f"insert or ignore into check_records ({', '.join(RECEIVED_COLUMNS)}) "
+        f"values ({', '.join('?' for _ in RECEIVED_COLUMNS)})",
+        [row[c] for c in RECEIVED_COLUMNS],
+    )
+    return bool(cursor.rowcount)

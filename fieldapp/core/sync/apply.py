@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from fieldapp.core.store import checks
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
@@ -106,6 +107,7 @@ class Applier:
             "dibao": self._standard,
             "min_wage": self._standard,
             "revocation": self._revocation,
+            "check": self._check_record,
             "end": self._end,
         }.get(str(kind))
         if handler is None:
@@ -357,6 +359,55 @@ class Applier:
         self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
+
+    def _check_record(self, r: Mapping[str, Any]) -> None:
+        """A revision of a third-party check record, laptop bundles only (store.checks)."""
+        if self.kind != KIND_UP:
+            raise fail("分配数据包不应包含核查记录")
+        rid = check_uuid(r.get("id"), "核查记录版本 ID")
+        label = record_label(authors.CHECK_RECORD, rid)
+        kind = r.get("record_kind")
+        data = r.get("data")
+        problem = checks.data_problem(str(kind), data)
+        if problem is not None:
+            raise fail(f"{label}：{problem}")
+        data_text = authors.stored_json(data)
+        if len(data_text.encode("utf-8", "surrogatepass")) > MAX_AUDIT_DETAIL_BYTES:
+            raise fail(f"{label} 的内容超过 {MAX_AUDIT_DETAIL_BYTES:,} 字节，拒绝导入")
+        household = r.get("household_id")
+        if household is not None:
+            household = check_uuid(household, "核查户 ID")
+            self._need_household(household)
+        elif kind == checks.CHECK:
+            raise fail(f"{label} 没有核查户")
+        parent = r.get("parent_id")
+        day = _text(r.get("check_date"), "核查日期", optional=False, limit=10) or ""
+        try:
+            date.fromisoformat(day)
+        except ValueError:
+            raise fail(f"{label} 的核查日期不正确") from None
+        row = {
+            "revision_id": rid,
+            "record_id": check_uuid(r.get("record_id"), "核查记录 ID"),
+            "kind": kind,
+            "parent_id": None if parent is None else check_uuid(parent, "上一版本"),
+            "household_id": household,
+            "region_code": _text(r.get("region_code"), "区县代码", limit=6),
+            "check_date": day,
+            "data": data_text,
+            "created_at": _text(r.get("created_at"), "录入时间", optional=False, limit=64),
+            "author": _text(r.get("author"), "录入人", limit=200),
+            "device_id": _text(r.get("device_id"), "录入设备", limit=64),
+            "source": _text(r.get("source"), "来源", limit=500),
+        }
+        self._time(row["created_at"], "录入时间", label)
+        member = self._authored(authors.CHECK_RECORD, r)
+        self._count("check_records")
+        new = checks.keep_received(self.store, row)
+        self._keep(authors.CHECK_RECORD, rid, member, new)
+        if new:
+            self.report.added["check_records"] += 1
+            self.changed = True
 
     def _standard(self, r: Mapping[str, Any]) -> None:
         """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
