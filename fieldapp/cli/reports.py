@@ -103,7 +103,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
             indent = "  " if group.level == "county" else ""
             code = group.key if stats.by == "region" else ""
             print("\t".join([indent + group.label, code, *cells]))
-    for table in tables(store, campaign):
+    for table in tables(stats, campaign):
         _print_table(table)
     return 0
 
@@ -213,7 +213,9 @@ def _period_args(parser: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     stats = sub.add_parser("stats", help="户户清统计（口径见 docs/statistics.md）")
     stats.add_argument(
-        "--by", choices=("region", "unit", "staff"), help="按州市和区县、工作单位或帮扶责任人分组"
+        "--by",
+        choices=("region", "unit", "staff", "standard"),
+        help="按州市和区县、工作单位、帮扶责任人或建档标准分组",
     )
     _period_args(stats)
     stats.add_argument(

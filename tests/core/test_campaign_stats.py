@@ -91,12 +91,8 @@ def stats(store: Store, capsys: pytest.CaptureFixture[str], *args: str) -> dict[
 def test_help_in_household_times_and_person_times_by_filing_standard(
     archive: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    aid = stats(archive, capsys, *PERIOD)["campaign"]["aid"]
-    total = aid["total"]["counts"]
-    assert total == {
-        "households": 3,
-        "status.在档": 2,
-        "status.已脱困": 1,
+    doc = stats(archive, capsys, "--by", "standard", *PERIOD)
+    assert doc["total"]["aid"] == {
         "aid.生活救助": 2,
         "aid_households.生活救助": 2,
         "aid.医疗救助": 1,
@@ -105,27 +101,34 @@ def test_help_in_household_times_and_person_times_by_filing_standard(
         f"trained_people.{TRAINING}": 2,
         "union_funds_fen": 180_000,
     }
-    national = aid["by_standard"]["全国级"]["counts"]
-    assert (national["households"], national["aid.生活救助"], national["union_funds_fen"]) == (
-        1,
-        1,
-        100_000,
-    )
-    assert aid["by_standard"]["（未填建档标准）"]["counts"] == {"households": 1, "status.在档": 1}
+    groups = {g["key"]: g["figures"] for g in doc["groups"]}
+    assert set(groups) == {"全国级", "省级", "（未填建档标准）"}
+    national = groups["全国级"]["aid"]
+    assert (national["aid.生活救助"], national["union_funds_fen"]) == (1, 100_000)
+    assert national[f"training.{TRAINING}"] == 3 and groups["（未填建档标准）"]["aid"] == {}
+    assert doc["campaign"]["standards"] == {
+        "全国级": {"households": 1, "status.在档": 1},
+        "省级": {"households": 1, "status.已脱困": 1},
+        "（未填建档标准）": {"households": 1, "status.在档": 1},
+    }
     only_national = stats(archive, capsys, "--standard", "全国级", *PERIOD)
-    assert only_national["campaign"]["aid"]["total"]["counts"] == national
+    assert only_national["total"]["aid"] == national
     assert only_national["total"]["in_archive"] == 1
-    all_time = stats(archive, capsys)["campaign"]["aid"]["total"]["counts"]
+    assert list(only_national["campaign"]["standards"]) == ["全国级"]
+    all_time = stats(archive, capsys)["total"]["aid"]
     assert (all_time["aid.生活救助"], all_time["union_funds_fen"]) == (3, 230_000)
+    assert main(["--db", str(archive.path), "stats", "--households", "aid.医疗救助"]) == 0
+    assert len(capsys.readouterr().out.split()) == 1
 
 
-def test_the_printed_report_has_the_filing_standard_table(
+def test_the_printed_report_has_the_filing_standard_and_help_tables(
     archive: Store, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert archive.path is not None
-    assert main(["--db", str(archive.path), "stats", *PERIOD]) == 0
+    assert main(["--db", str(archive.path), "stats", "--by", "region", *PERIOD]) == 0
     text = capsys.readouterr().out
-    assert "全国级\t1\t1\t0\t0\t0\t1\t0\t0\t3\t2\t1,000.00" in text
-    assert "合计\t3\t2\t1\t0\t0\t2\t0\t1\t3\t2\t1,800.00" in text
+    assert "合计\t3\t2\t1\t0\t0" in text and "全国级\t1\t1\t0\t0\t0" in text
+    assert "合计\t2\t0\t1\t3\t2\t1,800.00" in text
+    assert "  五华区\t1\t0\t0\t3\t2\t1,000.00" in text
     assert main(["--db", str(archive.path), "stats", "--standard", "国家级"]) == 1
     assert "--standard 应为全国级、省级、地市级、区县级、基层之一" in capsys.readouterr().err

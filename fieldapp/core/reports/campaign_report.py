@@ -1,9 +1,10 @@
 """The campaign's own figures beside the household statistics, laid out once for every reader.
 
 Why: seed 004 reports the third-party check's rates, help in 户次 and 人次, and its base of
-全国级 households — figures the household statistics (``stats``) do not hold. ``campaign_report``
-computes them for the same scope as a ``Stats`` (region, 建档标准, period, final only, by region)
-and ``tables`` lays them out as plain tables that `fieldapp stats` prints and the 统计表 sheet
+全国级 households. Help is a household figure (``stats``, from ``aid``); the check's rates come
+from the check records and the 建档标准 counts from the list index. ``campaign_report`` computes
+what ``stats`` does not hold for the same scope (region, 建档标准, period, by region), and
+``tables`` lays everything out as plain tables that `fieldapp stats` prints and the 统计表 sheet
 writes below its own, so the command line and Excel always show the same rows.
 """
 
@@ -13,9 +14,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from fieldapp.core.reports.aid_counts import AidCounts, AidFigures, compute_aid_counts
+from fieldapp.core.reports.aid import aid_config
 from fieldapp.core.reports.check_rates import COUNT_LABELS, RATES, CheckRates, compute_check_rates
-from fieldapp.core.reports.stats import Stats, city_of, region_label
+from fieldapp.core.reports.records import region_clause
+from fieldapp.core.reports.stats import NO_STANDARD, Stats
 from fieldapp.core.store.records import STATUSES
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.money import fen_to_yuan
@@ -42,67 +44,86 @@ class Table:
 
 @dataclass
 class CampaignReport:
-    aid: AidCounts
+    standards: dict[str, dict[str, int]]
+    """建档标准 -> households and status.S counts (now), for the scope's region."""
     checks: CheckRates
     by_region: bool
 
     def to_dict(self) -> dict[str, Any]:
-        return {"aid": self.aid.to_dict(), "checks": self.checks.to_dict()}
+        return {"standards": self.standards, "checks": self.checks.to_dict()}
+
+
+def standard_counts(
+    store: Store, region: str | None, standard: str | None
+) -> dict[str, dict[str, int]]:
+    """Households by 建档标准 and 档案状态 as they stand (one query on the list index)."""
+    where, args = region_clause(region)
+    if standard is not None:
+        where, args = f"{where} and h.filing_standard = ?", [*args, standard]
+    options = [o.value for o in store.survey.options.get("filing_standard", ())]
+    out: dict[str, dict[str, int]] = {s: {} for s in options}
+    rows = store.db.execute(
+        f"select h.filing_standard, h.status, count(*) from households h where {where} "
+        "group by 1, 2",
+        args,
+    )
+    for filed_at, status, n in rows:
+        counts = out.setdefault(filed_at or NO_STANDARD, {})
+        counts["households"] = counts.get("households", 0) + n
+        counts[f"status.{status}"] = n
+    return {k: v for k, v in out.items() if v}
 
 
 def campaign_report(store: Store, stats: Stats) -> CampaignReport:
-    """The campaign figures for the scope of ``stats``."""
+    """The campaign figures for the scope of ``stats`` (its help figures are in ``stats``)."""
     by_region = stats.by == "region"
-    region, standard, start, end = stats.region, stats.standard, stats.date_from, stats.date_to
-    aid = compute_aid_counts(
+    checks = compute_check_rates(
         store,
-        region=region,
-        standard=standard,
-        date_from=start,
-        date_to=end,
-        final_only=stats.final_only,
+        region=stats.region,
+        standard=stats.standard,
+        date_from=stats.date_from,
+        date_to=stats.date_to,
         by_region=by_region,
     )
-    checks = compute_check_rates(
-        store, region=region, standard=standard, date_from=start, date_to=end, by_region=by_region
-    )
-    return CampaignReport(aid, checks, by_region)
-
-
-def _aid_cells(report: CampaignReport, f: AidFigures) -> list[tuple[Any, str]]:
-    aid = report.aid
-    return (
-        [(f.get(f"aid.{item}"), INT) for item in aid.aid_items]
-        + [(f.get(f"training.{item}"), INT) for item in aid.training_items]
-        + [(f.get(f"trained_people.{item}"), INT) for item in aid.training_items]
-        + [(fen_to_yuan(f.get("union_funds_fen")), MONEY)]
-    )
-
-
-def _aid_headers(aid: AidCounts) -> list[str]:
-    return (
-        [f"{item}（户次）" for item in aid.aid_items]
-        + [f"{item}（人次）" for item in aid.training_items]
-        + [f"{item}（人数）" for item in aid.training_items]
-        + ["工会投入资金（元）"]
-    )
+    return CampaignReport(standard_counts(store, stats.region, stats.standard), checks, by_region)
 
 
 def _standard_table(report: CampaignReport) -> Table:
-    aid = report.aid
-    table = Table(
-        "按建档标准（户数为档案现状；户次、人次、资金为统计期间内）",
-        ["建档标准", "户数", *STATUSES, *_aid_headers(aid)],
-    )
-    for label, figures, bold in [
-        ("合计", aid.total, True),
-        *((s, f, False) for s, f in aid.by_standard.items()),
+    table = Table("按建档标准（档案现状）", ["建档标准", "户数", *STATUSES])
+    total: dict[str, int] = {}
+    for counts in report.standards.values():
+        for key, n in counts.items():
+            total[key] = total.get(key, 0) + n
+    for label, counts, bold in [
+        ("合计", total, True),
+        *((s, c, False) for s, c in report.standards.items()),
     ]:
-        if not bold and not figures.get("households"):
-            continue
-        cells = [(figures.get("households"), INT)]
-        cells += [(figures.get(f"status.{s}"), INT) for s in STATUSES]
-        table.rows.append(TableRow(label, cells + _aid_cells(report, figures), bold=bold))
+        cells = [(counts.get("households", 0), INT)]
+        cells += [(counts.get(f"status.{s}", 0), INT) for s in STATUSES]
+        table.rows.append(TableRow(label, cells, bold=bold))
+    return table
+
+
+def _aid_table(stats: Stats) -> Table:
+    config = aid_config()
+    columns = (
+        [(f"{item}（户次）", f"aid.{item}") for item in config.aid]
+        + [(f"{item}（人次）", f"training.{item}") for item in config.training]
+        + [(f"{item}（人数）", f"trained_people.{item}") for item in config.training]
+    )
+    table = Table(
+        "帮扶户次、人次和工会投入资金（表C，统计期间内）",
+        ["分组", *(h for h, _ in columns), "工会投入资金（元）"],
+    )
+    groups = [("合计", stats.total, True, 0)]
+    groups += [
+        (g.label, g.figures, g.level == "city", int(g.level == "county")) for g in stats.groups
+    ]
+    for label, figures, bold, indent in groups:
+        aid = figures.aid
+        cells: list[tuple[Any, str]] = [(aid.get(key, 0), INT) for _, key in columns]
+        cells.append((fen_to_yuan(aid.get("union_funds_fen", 0)), MONEY))
+        table.rows.append(TableRow(label, cells, bold=bold, indent=indent))
     return table
 
 
@@ -135,29 +156,12 @@ def _region_rates_table(report: CampaignReport) -> Table:
     return table
 
 
-def _region_aid_table(store: Store, report: CampaignReport) -> Table:
-    aid = report.aid
-    table = Table("帮扶户次和人次（按州市、区县）", ["地区", "代码", *_aid_headers(aid)])
-    cities: dict[str, AidFigures] = {}
-    for code, figures in aid.by_region.items():
-        cities.setdefault(city_of(code, store.regions), AidFigures()).add(figures.counts)
-    for city in sorted(cities):
-        label = region_label(city, store.regions)
-        table.rows.append(
-            TableRow(label, [(city, ""), *_aid_cells(report, cities[city])], bold=True)
-        )
-        for code in sorted(c for c in aid.by_region if city_of(c, store.regions) == city):
-            if code != city:
-                cells = [(code, ""), *_aid_cells(report, aid.by_region[code])]
-                table.rows.append(TableRow(region_label(code, store.regions), cells, indent=1))
-    return table
-
-
-def tables(store: Store, report: CampaignReport) -> list[Table]:
-    """The report's tables in order: by 建档标准, the check's rates, then the regional ones."""
-    out = [_standard_table(report), _rates_table(report)]
+def tables(stats: Stats, report: CampaignReport) -> list[Table]:
+    """The report's tables in order: by 建档标准, help from Form C (per group of ``stats``), the
+    check's rates (and by region)."""
+    out = [_standard_table(report), _aid_table(stats), _rates_table(report)]
     if report.by_region:
-        out += [_region_rates_table(report), _region_aid_table(store, report)]
+        out.append(_region_rates_table(report))
     return out
 
 

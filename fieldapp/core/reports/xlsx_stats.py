@@ -115,9 +115,12 @@ def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> Non
     ws.append([])
 
     if stats.groups:
-        by_title = {"region": "州市 / 区县", "unit": "工作单位", "staff": "帮扶责任人"}.get(
-            stats.by or "", "分组"
-        )
+        by_title = {
+            "region": "州市 / 区县",
+            "unit": "工作单位",
+            "staff": "帮扶责任人",
+            "standard": "建档标准",
+        }.get(stats.by or "", "分组")
         ws.append(
             [
                 _styled(ws, by_title, bold=True, fill=HEADER_FILL),
@@ -131,7 +134,7 @@ def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> Non
             code = group.key if stats.by == "region" else ""
             ws.append(_figure_row(ws, label, code, group.figures, bold=group.level == "city"))
         ws.append([])
-    for table in tables(store, campaign_report(store, stats)):
+    for table in tables(stats, campaign_report(store, stats)):
         _write_table(ws, table)
 
 
