@@ -194,6 +194,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     from fieldapp.core.store.checks import current_records, missed_by_check, record_history
+    from fieldapp.core.store.history import local_time
 
     store = open_db(args, access=READ)
     history = record_history(store, args.record)
@@ -202,7 +203,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print_json([r.to_dict() for r in history])
         return 0
     for n, record in enumerate(history, start=1):
-        print(f"第 {n} 版 {record.created_at} {record.author or ''}（{record.source or ''}）")
+        when = local_time(record.created_at)
+        print(f"第 {n} 版 {when} {record.author or ''}（{record.source or ''}）")
         print(f"  {_line(record, store, missed)}")
     return 0
 

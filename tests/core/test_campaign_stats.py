@@ -16,14 +16,13 @@ All time: 生活救助 3 户次, unions' money 2,300 元.
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 import pytest
 
 from fieldapp.cli.main import main
 from fieldapp.core.store.store import Store
-from tests.core.hq_households import person_a
+from tests.core.filed_households import filed_household
 
 PERIOD = ("--from", "2026-01-01", "--to", "2026-12-31")
 TRAINING = "技能培训、就业咨询、就业指导"
@@ -65,18 +64,8 @@ def archive(store: Store) -> Store:
         ],
         start=1,
     ):
-        a = person_a(
-            region=county,
-            birth=date(1975, 1, n),
-            seq=2 * n + 1,
-            name=f"测试{key}",
-            archive_no=f"YN-{county}-2020-{n:06d}",
-            standard=standard,
-        )
-        hid = store.create_household("测试员")
-        store.save_form(hid, "A", a, author="测试员", final=True)
-        if key in rows:
-            store.save_form(hid, "C", {"policies": rows[key]}, author="测试员", final=True)
+        forms = {"C": {"policies": rows[key]}} if key in rows else {}
+        hid = filed_household(store, n, county, standard, **forms)
         if status != "在档":
             store.set_status(hid, status, reason="测试", author="测试员")
     return store

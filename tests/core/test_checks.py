@@ -45,8 +45,9 @@ from openpyxl import load_workbook
 from fieldapp.cli.main import main
 from fieldapp.core.reports.checks_import import CHECK_COLUMNS, MISSED_COLUMNS
 from fieldapp.core.store.store import Store
+from tests.core.filed_households import filed_household
 from tests.core.fuzzing import content_digest
-from tests.core.hq_households import clock, person_a
+from tests.core.hq_households import clock
 
 PERIOD = ("--from", "2026-01-01", "--to", "2026-12-31")
 HOUSEHOLDS = {
@@ -91,17 +92,8 @@ def run(store: Store, *args: str) -> int:
 def archive(store: Store, monkeypatch: pytest.MonkeyPatch) -> dict[str, dict[str, Any]]:
     out = {}
     for n, (key, (county, status, standard)) in enumerate(HOUSEHOLDS.items(), start=1):
-        a = person_a(
-            region=county,
-            birth=date(1975, 1, n),
-            seq=2 * n + 1,
-            name=f"测试{key}",
-            archive_no=f"YN-{county}-2020-{n:06d}",
-            standard=standard,
-        )
         with clock(monkeypatch, "2025-01-01T02:00:00.000+00:00"):
-            hid = store.create_household("测试员")
-            store.save_form(hid, "A", a, author="测试员", final=True)
+            hid = filed_household(store, n, county, standard)
         if status != "在档":
             with clock(monkeypatch, "2026-03-01T02:00:00.000+00:00"):
                 store.set_status(hid, status, reason="测试", author="测试员")
@@ -365,3 +357,36 @@ def test_check_add_and_missed_from_the_command_line(
     with pytest.raises(SystemExit) as usage:
         run(store, "check", "add", a4, "--checker", "甲", "--date", "2026-06-01", "--finding", "错")
     assert usage.value.code == 2
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ('{"checks": [{"household": "x", }]}', "不是有效的 JSON"),
+        ('{"checks": {"household": "x"}}', "checks：应为列表"),
+        (
+            '{"checks": [{"household": 5, "checker": "甲", "date": "2026-06-01"}]}',
+            "应为文字或 null",
+        ),
+        ('{"checks": [], "other": []}', '应为 {"checks": [...], "missed": [...]}'),
+        (
+            '{"missed": [{"name": "王", "region": "999999", "reason": "x", "checker": "甲", '
+            '"date": "2026-06-01"}]}',
+            "不是已知的 6 位行政区划代码",
+        ),
+    ],
+)
+def test_a_bad_json_file_is_refused_with_a_message_and_changes_nothing(
+    store: Store,
+    archive: dict[str, dict[str, Any]],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    text: str,
+    message: str,
+) -> None:
+    path = tmp_path / "核查.json"
+    path.write_text(text, encoding="utf-8")
+    before = content_digest(store.path)  # type: ignore[arg-type]
+    assert run(store, "check", "import", str(path)) == 1
+    assert message in capsys.readouterr().err
+    assert content_digest(store.path) == before  # type: ignore[arg-type]

@@ -10,6 +10,7 @@ denominator is the one it is). Records come from ``fieldapp.core.store.checks``.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
@@ -183,11 +184,6 @@ def chain(code: str, regions: RegionTable) -> list[tuple[str, str, str | None]]:
     return out
 
 
-def add(target: dict[str, int], amounts: Mapping[str, int]) -> None:
-    for key, value in amounts.items():
-        target[key] = target.get(key, 0) + value
-
-
 def compute_check_rates(
     store: Store,
     *,
@@ -211,8 +207,8 @@ def compute_check_rates(
             "(select household_id from check_records where household_id is not null)"
         )
     }
-    total: dict[str, int] = {}
-    groups: dict[str, dict[str, int]] = {}
+    total: Counter[str] = Counter()
+    groups: dict[str, Counter[str]] = {}
     shape: dict[str, tuple[str, str | None]] = {}
     counted = 0
     for record in current_records(store) if records is None else records:
@@ -225,10 +221,10 @@ def compute_check_rates(
             continue
         counts = record_counts(record, scale)
         counted += 1
-        add(total, counts)
+        total.update(counts)
         if by_region:
             for key, level, parent in chain(code, store.regions):
-                add(groups.setdefault(key, {}), counts)
+                groups.setdefault(key, Counter()).update(counts)
                 shape[key] = (level, parent)
     rows = [
         RateGroup(

@@ -183,7 +183,11 @@ class _Batch:
     ) -> CheckRecord | None:
         if not ref:
             return None
-        found = self.existing.get(ref.strip().lower())
+        key = ref.strip().lower()
+        found = self.existing.get(key)
+        if found is None and len(key) >= 8:  # the 8 characters `check list` shows suffice
+            matches = [r for rid, r in self.existing.items() if rid.startswith(key)]
+            found = matches[0] if len(matches) == 1 else None
         if found is None or found.kind != kind:
             self.problem(sheet, row, "核查编号", f"没有这条{sheet}记录：{ref}")
         return found
