@@ -73,9 +73,17 @@ def aid_config() -> AidConfig:
 
 
 def policy_rows(form_c: Mapping[str, Any]) -> list[list[Any]]:
-    """The ROW_CELLS of each Form C row (what the facts keep)."""
+    """The ROW_CELLS of the Form C rows these figures can count (what the facts keep: a row of
+    no item's category and not from the unions' funds never counts, so it is not kept)."""
+    config = aid_config()
+    counted = set().union(*config.aid.values(), *config.training.values())
     rows = form_c.get("policies") or []
-    return [[row.get(c) for c in ROW_CELLS] for row in rows if isinstance(row, dict)]
+    return [
+        [row.get(c) for c in ROW_CELLS]
+        for row in rows
+        if isinstance(row, dict)
+        and (row.get("category") in counted or row.get("fund_source") in config.union_fund_sources)
+    ]
 
 
 def aid_contributions(
