@@ -141,6 +141,7 @@ def test_a_damaged_json_check_file_never_crashes(target: CheckImportTarget, data
     judge(target.run("in.json", data))
 
 
+@pytest.mark.filterwarnings("ignore::UserWarning")  # openpyxl warns about the damage it reads
 @settings(FUZZ, max_examples=25)
 @given(case=xlsx_cases)
 def test_a_damaged_check_workbook_never_crashes(target: CheckImportTarget, case: Any) -> None:
