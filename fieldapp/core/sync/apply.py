@@ -24,6 +24,7 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
+from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.container import Envelope
 from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
@@ -364,43 +365,11 @@ class Applier:
         """A revision of a third-party check record, laptop bundles only (store.checks)."""
         if self.kind != KIND_UP:
             raise fail("分配数据包不应包含核查记录")
-        rid = check_uuid(r.get("id"), "核查记录版本 ID")
-        label = record_label(authors.CHECK_RECORD, rid)
-        kind = r.get("record_kind")
-        data = r.get("data")
-        problem = checks.data_problem(str(kind), data)
-        if problem is not None:
-            raise fail(f"{label}：{problem}")
-        data_text = authors.stored_json(data)
-        if len(data_text.encode("utf-8", "surrogatepass")) > MAX_AUDIT_DETAIL_BYTES:
-            raise fail(f"{label} 的内容超过 {MAX_AUDIT_DETAIL_BYTES:,} 字节，拒绝导入")
-        household = r.get("household_id")
-        if household is not None:
-            household = check_uuid(household, "核查户 ID")
-            self._need_household(household)
-        elif kind == checks.CHECK:
-            raise fail(f"{label} 没有核查户")
-        parent = r.get("parent_id")
-        day = _text(r.get("check_date"), "核查日期", optional=False, limit=10) or ""
-        try:
-            date.fromisoformat(day)
-        except ValueError:
-            raise fail(f"{label} 的核查日期不正确") from None
-        row = {
-            "revision_id": rid,
-            "record_id": check_uuid(r.get("record_id"), "核查记录 ID"),
-            "kind": kind,
-            "parent_id": None if parent is None else check_uuid(parent, "上一版本"),
-            "household_id": household,
-            "region_code": _text(r.get("region_code"), "区县代码", limit=6),
-            "check_date": day,
-            "data": data_text,
-            "created_at": _text(r.get("created_at"), "录入时间", optional=False, limit=64),
-            "author": _text(r.get("author"), "录入人", limit=200),
-            "device_id": _text(r.get("device_id"), "录入设备", limit=64),
-            "source": _text(r.get("source"), "来源", limit=500),
-        }
-        self._time(row["created_at"], "录入时间", label)
+        row = received_row(r)
+        if row["household_id"] is not None:
+            self._need_household(row["household_id"])
+        rid = row["revision_id"]
+        self._time(row["created_at"], "录入时间", record_label(authors.CHECK_RECORD, rid))
         member = self._authored(authors.CHECK_RECORD, r)
         self._count("check_records")
         new = checks.keep_received(self.store, row)
