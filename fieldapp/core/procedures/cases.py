@@ -191,7 +191,7 @@ def take_step(
         previous = state.head.decided_on if state.head else case.opened_on
         if day.isoformat() < previous:
             raise ProcedureError(f"办理日期 {day} 早于上一步（{previous}）")
-        data: dict[str, Any] = _publicity(expected, publicity, decision, day, previous)
+        data: dict[str, Any] = check_publicity(expected, publicity, decision, day, previous)
         check = None
         if procedure.assessment:
             check = check_status_change(store, case.household_id, case.target, day)
@@ -266,7 +266,7 @@ def _opinion(spec: StepSpec, opinion: str) -> str:
     return opinion
 
 
-def _publicity(
+def check_publicity(
     spec: StepSpec, publicity: Publicity | None, decision: str, day: date, previous: str
 ) -> dict[str, Any]:
     """The 公示 data of a step, checked against the procedure's minimum days."""

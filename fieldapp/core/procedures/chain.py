@@ -162,3 +162,10 @@ def refusal(
     if decision not in (APPROVE, RETURN, REJECT):
         return f"办理决定只能是通过、退回或不予通过（收到“{decision}”）"
     return None
+
+
+def resolver_roles(procedure: Procedure, step: str) -> tuple[str, ...]:
+    """Who may settle concurrent decisions on ``step``: its own roles and the office."""
+    index = procedure.step_index(step)
+    roles = procedure.steps[index].roles if index is not None else ()
+    return tuple(dict.fromkeys(("office", *roles)))

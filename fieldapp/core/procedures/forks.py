@@ -15,7 +15,7 @@ from datetime import date
 from typing import Any
 
 from fieldapp.core.procedures import storage
-from fieldapp.core.procedures.chain import CaseState, case_state
+from fieldapp.core.procedures.chain import CaseState, case_state, resolver_roles
 from fieldapp.core.procedures.definitions import ProcedureError, ProcedureSet, default_procedures
 from fieldapp.core.procedures.records import DECISION_NAMES, RESOLVE, RESOLVE_STEP, Case, Step
 from fieldapp.core.procedures.signing import signed, signer_for
@@ -41,8 +41,9 @@ def state_of(store: Store, case: Case, procedures: ProcedureSet | None = None) -
     return case_state(procedure, case, storage.steps_of(store, case.id))
 
 
-def settle_conflicts(store: Store, case: Case, *, actor: str, bundle_id: str | None = None) -> None:
-    """Open a conflict row when the case has concurrent branches; close it when it has none."""
+def settle_conflicts(store: Store, case: Case, *, actor: str, bundle_id: str | None = None) -> bool:
+    """Open a conflict row when the case has concurrent branches (True: one was opened); close
+    the open ones when it has none."""
     state = state_of(store, case)
     form = conflict_form(case.id)
     rows = open_conflicts(store, case.household_id, form)
@@ -57,10 +58,12 @@ def settle_conflicts(store: Store, case: Case, *, actor: str, bundle_id: str | N
             bundle_id=bundle_id,
             note=CONFLICT_NOTE,
         )
-    elif not state.branches:
+        return True
+    if not state.branches:
         head = state.head.id if state.head else ""
         for row in rows:
             close_conflict(store, row["id"], "resolved", actor, head)
+    return False
 
 
 def describe_step(step: Step | None) -> dict[str, Any] | None:
@@ -110,11 +113,9 @@ def resolve_case(
             options = "、".join(s.id for s in state.branches)
             raise ProcedureError(f"“{keep}”不是这个冲突中的决定；可选：{options}")
         kept = chosen[0]
-        spec = state.procedure.steps[state.procedure.step_index(kept.step) or 0]
-        role = signer_for(signer, store.device_id).role
-        if role != "office" and role not in spec.roles:
-            names = procedures.role_names(tuple(dict.fromkeys(("office", *spec.roles))))
-            raise ProcedureError(f"处理“{spec.name}”的冲突须由{names}办理")
+        allowed = resolver_roles(state.procedure, kept.step)
+        if signer_for(signer, store.device_id).role not in allowed:
+            raise ProcedureError(f"处理“{kept.step}”的冲突须由{procedures.role_names(allowed)}办理")
         step = Step(
             id=str(uuid.uuid4()),
             case_id=case.id,
@@ -139,3 +140,28 @@ def resolve_case(
             detail={"case": case.id, "step": step.id, "kept": kept.id},
         )
     return step
+
+
+def conflict_view(store: Store, entry: dict[str, Any], case_id: str) -> dict[str, Any]:
+    """A case conflict row as ``sync.merge.list_conflicts`` shows every conflict: the two
+    decisions side by side (``current``/``incoming``), the open branches, what differs."""
+    entry["detected_current_id"] = entry["current_id"]
+    case = storage.case_by_id(store, case_id)
+    state = state_of(store, case) if case is not None else None
+    if entry["status"] == "open" and state is not None and state.branches:
+        entry["current_id"] = state.branches[0].id
+        branches = state.branches
+    else:
+        branches = [s for s in [storage.step_by_id(store, entry["incoming_id"])] if s]
+    current = describe_step(storage.step_by_id(store, entry["current_id"]))
+    incoming = describe_step(storage.step_by_id(store, entry["incoming_id"]))
+    entry["heads"] = [entry["current_id"]]
+    entry["current"], entry["incoming"] = current, incoming
+    entry["branches"] = [describe_step(s) for s in branches]
+    ours, theirs = (current or {}).get("data", {}), (incoming or {}).get("data", {})
+    entry["differences"] = sorted(
+        k for k in set(ours) | set(theirs) if ours.get(k) != theirs.get(k)
+    )
+    title = state.procedure.title if state is not None else "办理程序"
+    entry["title"] = f"{title}案件 {case_id[:8]}（办理程序）"
+    return entry
