@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -104,139 +105,80 @@ def test_a_full_exit_changes_the_status_only_at_the_last_approval(world: Region)
 def test_refused_steps_leave_the_database_unchanged(world: Region) -> None:
     r = world
     hid, cid = exit_case(r)
-    refused(
-        r,
-        "只能由入户干部办理",
-        proc.take_step,
-        cid,
-        signer=r.reviewer,
-        decision="通过",
-        opinion="x",
-    )
-    refused(r, "须填写意见", proc.take_step, cid, signer=r.cadre, decision="通过", opinion=" ")
-    refused(
-        r, "第一步，不能退回", proc.take_step, cid, signer=r.cadre, decision="退回", opinion="x"
-    )
-    refused(
-        r,
-        "在今天之后",
-        proc.take_step,
-        cid,
+
+    def each(cases: list[tuple[str, dict[str, Any]]], **common: Any) -> None:
+        for reason, given in cases:
+            refused(
+                r,
+                reason,
+                proc.take_step,
+                cid,
+                **{"decision": "通过", "opinion": "x", **common, **given},
+            )
+
+    each(
+        [
+            ("只能由入户干部办理", {"signer": r.reviewer}),
+            ("须填写意见", {"opinion": " "}),
+            ("第一步，不能退回", {"decision": "退回"}),
+            ("在今天之后", {"decided_on": day("2999-01-01")}),
+            ("早于上一步", {"decided_on": day("2026-10-01")}),
+            ("办理决定只能是", {"decision": "同意吧"}),
+        ],
         signer=r.cadre,
-        decision="通过",
-        opinion="x",
-        decided_on=day("2999-01-01"),
-    )
-    refused(
-        r,
-        "早于上一步",
-        proc.take_step,
-        cid,
-        signer=r.cadre,
-        decision="通过",
-        opinion="x",
-        decided_on=day("2026-10-01"),
-    )
-    refused(
-        r, "办理决定只能是", proc.take_step, cid, signer=r.cadre, decision="同意吧", opinion="x"
     )
     proc.take_step(
         r.hq, cid, signer=r.cadre, decision="通过", opinion="核查", decided_on=day("2026-11-02")
     )
-    refused(
-        r,
-        "办理顺序不对：现在应办理第 2 步“基层工会审核”，不能办理“公示”",
-        proc.take_step,
-        cid,
+    each(
+        [
+            ("办理顺序不对：现在应办理第 2 步“基层工会审核”，不能办理“公示”", {"step": "公示"}),
+            ("没有“复核”这一步", {"step": "复核"}),
+            ("不是公示步骤", {"publicity": publicity("2026-11-02", "2026-11-03")}),
+        ],
         signer=r.reviewer,
-        decision="通过",
-        opinion="x",
-        step="公示",
-    )
-    refused(
-        r,
-        "没有“复核”这一步",
-        proc.take_step,
-        cid,
-        signer=r.reviewer,
-        decision="通过",
-        opinion="x",
-        step="复核",
-    )
-    refused(
-        r,
-        "不是公示步骤",
-        proc.take_step,
-        cid,
-        signer=r.reviewer,
-        decision="通过",
-        opinion="x",
         decided_on=day("2026-11-03"),
-        publicity=publicity("2026-11-02", "2026-11-03"),
     )
     proc.take_step(
         r.hq, cid, signer=r.reviewer, decision="通过", opinion="同意", decided_on=day("2026-11-03")
     )
-    on = {
-        "signer": r.reviewer,
-        "decision": "通过",
-        "opinion": "公示",
-        "decided_on": day("2026-11-20"),
-    }
-    refused(r, "须填写公示开始、结束日期", proc.take_step, cid, **on)
-    refused(
-        r,
-        "公示期只有 3 天（2026-11-04 至 2026-11-06），至少应公示 7 天",
-        proc.take_step,
-        cid,
-        **on,
-        publicity=publicity("2026-11-04", "2026-11-06"),
-    )
-    refused(
-        r,
-        "公示到 2026-11-25 才结束",
-        proc.take_step,
-        cid,
-        **on,
-        publicity=publicity("2026-11-04", "2026-11-25"),
-    )
-    refused(
-        r,
-        "结束日期 2026-11-04 早于开始日期",
-        proc.take_step,
-        cid,
-        **on,
-        publicity=publicity("2026-11-10", "2026-11-04"),
-    )
-    refused(
-        r,
-        "公示开始日期 2026-11-01 早于上一步",
-        proc.take_step,
-        cid,
-        **on,
-        publicity=publicity("2026-11-01", "2026-11-10"),
-    )
-    refused(
-        r,
-        "须写明异议的核实和处理情况",
-        proc.take_step,
-        cid,
-        **on,
-        publicity=publicity("2026-11-04", "2026-11-12", objections=True),
-    )
-    refused(
-        r,
-        "只能由基层工会审核人、上级工会审批人办理",
-        proc.take_step,
-        cid,
-        signer=r.cadre,
-        decision="通过",
-        opinion="x",
+    each(
+        [
+            ("须填写公示开始、结束日期", {}),
+            (
+                "公示期只有 3 天（2026-11-04 至 2026-11-06），至少应公示 7 天",
+                {"publicity": publicity("2026-11-04", "2026-11-06")},
+            ),
+            ("公示到 2026-11-25 才结束", {"publicity": publicity("2026-11-04", "2026-11-25")}),
+            (
+                "结束日期 2026-11-04 早于开始日期",
+                {"publicity": publicity("2026-11-10", "2026-11-04")},
+            ),
+            (
+                "公示开始日期 2026-11-01 早于上一步",
+                {"publicity": publicity("2026-11-01", "2026-11-10")},
+            ),
+            (
+                "须写明异议的核实和处理情况",
+                {"publicity": publicity("2026-11-04", "2026-11-12", True)},
+            ),
+            (
+                "只能由基层工会审核人、上级工会审批人办理",
+                {"signer": r.cadre, "publicity": publicity("2026-11-04", "2026-11-12")},
+            ),
+        ],
+        signer=r.reviewer,
         decided_on=day("2026-11-20"),
-        publicity=publicity("2026-11-04", "2026-11-12"),
     )
+    handled = publicity("2026-11-04", "2026-11-12", True, "已核实，异议不成立")
     proc.take_step(
-        r.hq, cid, **on, publicity=publicity("2026-11-04", "2026-11-12", True, "已核实，异议不成立")
+        r.hq,
+        cid,
+        signer=r.reviewer,
+        decision="通过",
+        opinion="公示",
+        decided_on=day("2026-11-20"),
+        publicity=handled,
     )
     assert r.hq.household(hid)["status"] == "在档"
     assert proc.case_view(r.hq, cid).steps[-1].step.data["objection_note"] == "已核实，异议不成立"
@@ -434,7 +376,7 @@ def test_the_ledger_prints_the_procedure_history(world: Region) -> None:
         "五华区总工会办公室",
         "签名有效",
         "公示 2026-11-04 至 2026-11-11，无异议",
-        "档案状态改为注销",
+        "档案状态变更为：注销",
     ):
         assert expected in text
     assert procedure_history(r.hq, household(r.hq)) == []

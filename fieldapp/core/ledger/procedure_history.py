@@ -12,7 +12,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyl
 
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
-from fieldapp.core.procedures import CaseView, default_procedures, view_of
+from fieldapp.core.procedures import CaseView, default_procedures, step_notes, view_of
 from fieldapp.core.procedures.records import DECISION_NAMES
 from fieldapp.core.procedures.storage import cases_of
 from fieldapp.core.store.store import Store
@@ -39,24 +39,6 @@ def _widths() -> list[float]:
     return [w or share for _, w in COLUMNS]
 
 
-def _notes(data: dict[str, object]) -> str:
-    lines = []
-    if "publicity_from" in data:
-        objections = "有异议" if data.get("objections") else "无异议"
-        lines.append(f"公示 {data['publicity_from']} 至 {data.get('publicity_to')}，{objections}")
-        if data.get("objection_note"):
-            lines.append(f"异议处理：{data['objection_note']}")
-    check = data.get("rules_check")
-    if isinstance(check, dict) and check.get("outcome") is not None:
-        verdict = "符合" if check.get("met") else "不符合"
-        lines.append(f"规则核对：{verdict}（{check['outcome']}）")
-        if check.get("override_reason"):
-            lines.append(f"仍同意的理由：{check['override_reason']}")
-    if data.get("status_change"):
-        lines.append(f"档案状态改为{data['status_change']}")
-    return "\n".join(lines)
-
-
 def case_table(view: CaseView) -> Table:
     widths = _widths()
     case = view.case
@@ -80,7 +62,7 @@ def case_table(view: CaseView) -> Table:
             f"{s.signer.actor_name}（{sv.role_name}）",
             s.decided_on,
             s.opinion,
-            _notes(s.data),
+            "\n".join(step_notes(s)),
             sv.signature.label,
         ]
         rows.append([tb.cell(printable(t), w) for t, w in zip(texts, widths, strict=True)])
