@@ -29,6 +29,7 @@ from tests.core.procedure_people import (
     Region,
     complete,
     day,
+    decide,
     household,
     publicity,
     region,
@@ -64,32 +65,13 @@ def exit_case(r: Region, target: str = "注销", opened: str = "2026-11-01") -> 
 def test_a_full_exit_changes_the_status_only_at_the_last_approval(world: Region) -> None:
     r = world
     hid, cid = exit_case(r)
-    proc.take_step(
-        r.hq, cid, signer=r.cadre, decision="通过", opinion="已死亡", decided_on=day("2026-11-02")
-    )
-    proc.take_step(
-        r.hq, cid, signer=r.reviewer, decision="通过", opinion="同意", decided_on=day("2026-11-03")
-    )
+    decide(r.hq, cid, r.cadre, "通过", "2026-11-02", opinion="已死亡")
+    decide(r.hq, cid, r.reviewer, "通过", "2026-11-03")
     shown = publicity("2026-11-04", "2026-11-10")
-    result = proc.take_step(
-        r.hq,
-        cid,
-        signer=r.reviewer,
-        decision="approve",
-        opinion="无异议",
-        decided_on=day("2026-11-11"),
-        publicity=shown,
-    )
+    result = decide(r.hq, cid, r.reviewer, "approve", "2026-11-11", "无异议", publicity=shown)
     assert result.status_changed is None and r.hq.household(hid)["status"] == "在档"
     assert result.state.next_step is not None and result.state.next_step.name == "上级审批"
-    result = proc.take_step(
-        r.hq,
-        cid,
-        signer=r.office,
-        decision="通过",
-        opinion="同意注销",
-        decided_on=day("2026-11-12"),
-    )
+    result = decide(r.hq, cid, r.office, "通过", "2026-11-12", opinion="同意注销")
     assert result.status_changed == "注销" and result.state.outcome == proc.COMPLETED
     assert r.hq.household(hid)["status"] == "注销"
     change = r.hq.status_history(hid)[-1]
@@ -127,9 +109,7 @@ def test_refused_steps_leave_the_database_unchanged(world: Region) -> None:
         ],
         signer=r.cadre,
     )
-    proc.take_step(
-        r.hq, cid, signer=r.cadre, decision="通过", opinion="核查", decided_on=day("2026-11-02")
-    )
+    decide(r.hq, cid, r.cadre, "通过", "2026-11-02")
     each(
         [
             ("办理顺序不对：现在应办理第 2 步“基层工会审核”，不能办理“公示”", {"step": "公示"}),
@@ -139,9 +119,7 @@ def test_refused_steps_leave_the_database_unchanged(world: Region) -> None:
         signer=r.reviewer,
         decided_on=day("2026-11-03"),
     )
-    proc.take_step(
-        r.hq, cid, signer=r.reviewer, decision="通过", opinion="同意", decided_on=day("2026-11-03")
-    )
+    decide(r.hq, cid, r.reviewer, "通过", "2026-11-03")
     each(
         [
             ("须填写公示开始、结束日期", {}),
@@ -171,15 +149,7 @@ def test_refused_steps_leave_the_database_unchanged(world: Region) -> None:
         decided_on=day("2026-11-20"),
     )
     handled = publicity("2026-11-04", "2026-11-12", True, "已核实，异议不成立")
-    proc.take_step(
-        r.hq,
-        cid,
-        signer=r.reviewer,
-        decision="通过",
-        opinion="公示",
-        decided_on=day("2026-11-20"),
-        publicity=handled,
-    )
+    decide(r.hq, cid, r.reviewer, "通过", "2026-11-20", publicity=handled)
     assert r.hq.household(hid)["status"] == "在档"
     assert proc.case_view(r.hq, cid).steps[-1].step.data["objection_note"] == "已核实，异议不成立"
 
@@ -212,48 +182,18 @@ def test_approving_against_the_exit_rules_needs_a_reason_kept_on_every_step(worl
 def test_a_return_sends_the_case_back_and_a_rejection_ends_it(world: Region) -> None:
     r = world
     hid, cid = exit_case(r)
-    complete_to = {"signer": r.cadre, "decision": "通过", "opinion": "核查"}
-    proc.take_step(r.hq, cid, **complete_to, decided_on=day("2026-11-02"))
-    back = proc.take_step(
-        r.hq,
-        cid,
-        signer=r.reviewer,
-        decision="退回",
-        opinion="补充死亡证明",
-        decided_on=day("2026-11-03"),
-    )
+    decide(r.hq, cid, r.cadre, "通过", "2026-11-02")
+    back = decide(r.hq, cid, r.reviewer, "退回", "2026-11-03", opinion="补充死亡证明")
     assert back.state.next_step is not None and back.state.next_step.name == "入户核查"
-    proc.take_step(r.hq, cid, **complete_to, decided_on=day("2026-11-04"))
-    proc.take_step(
-        r.hq, cid, signer=r.reviewer, decision="通过", opinion="同意", decided_on=day("2026-11-05")
-    )
-    proc.take_step(
-        r.hq,
-        cid,
-        signer=r.office,
-        decision="通过",
-        opinion="公示",
-        decided_on=day("2026-11-13"),
-        publicity=publicity("2026-11-06", "2026-11-12"),
+    decide(r.hq, cid, r.cadre, "通过", "2026-11-04")
+    decide(r.hq, cid, r.reviewer, "通过", "2026-11-05")
+    decide(
+        r.hq, cid, r.office, "通过", "2026-11-13", publicity=publicity("2026-11-06", "2026-11-12")
     )
     # 上级审批 returns to 基层工会审核 (return_to in procedures.yaml), not to 公示
-    back = proc.take_step(
-        r.hq,
-        cid,
-        signer=r.office,
-        decision="退回",
-        opinion="重新审核",
-        decided_on=day("2026-11-14"),
-    )
+    back = decide(r.hq, cid, r.office, "退回", "2026-11-14", opinion="重新审核")
     assert back.state.next_step is not None and back.state.next_step.name == "基层工会审核"
-    ended = proc.take_step(
-        r.hq,
-        cid,
-        signer=r.reviewer,
-        decision="不予通过",
-        opinion="证明不实",
-        decided_on=day("2026-11-15"),
-    )
+    ended = decide(r.hq, cid, r.reviewer, "不予通过", "2026-11-15", opinion="证明不实")
     assert ended.state.outcome == proc.REJECTED and r.hq.household(hid)["status"] == "在档"
     refused(
         r, "不予通过而结束", proc.take_step, cid, signer=r.reviewer, decision="通过", opinion="x"
@@ -312,9 +252,7 @@ def test_a_signer_this_headquarters_does_not_trust_is_refused(
 def test_a_changed_record_no_longer_verifies(world: Region) -> None:
     r = world
     _, cid = exit_case(r)
-    step = proc.take_step(
-        r.hq, cid, signer=r.cadre, decision="通过", opinion="核查属实", decided_on=day("2026-11-02")
-    ).step
+    step = decide(r.hq, cid, r.cadre, "通过", "2026-11-02", opinion="核查属实").step
     assert check_signature(r.hq, step).ok
     assert check_signature(r.hq, replace(step, opinion="核查不属实")).status == "invalid"
     forged = replace(step, signer=replace(step.signer, role="office"))
@@ -330,9 +268,7 @@ def test_to_do_lists_follow_the_step_each_case_waits_for(tmp_path: Path) -> None
     b = proc.open_case(
         r.hq, second, "exit", signer=r.cadre, target="注销", opened_on=day("2026-11-01")
     )
-    proc.take_step(
-        r.hq, a.id, signer=r.cadre, decision="通过", opinion="申请", decided_on=day("2026-11-02")
-    )
+    decide(r.hq, a.id, r.cadre, "通过", "2026-11-02")
     ids = lambda role: [c.case.id for c in proc.list_cases(r.hq, waiting_for=role)]  # noqa: E731
     assert ids("reviewer") == [a.id] and ids("cadre") == [b.id] and ids("office") == []
     summary = proc.list_cases(r.hq, waiting_for="reviewer")[0].to_dict()

@@ -89,43 +89,15 @@ def test_a_cadre_opens_a_case_and_signs_its_first_step(
     assert "已办理：入户核查（通过）" in out and "下一步：基层工会审核（基层工会审核人）" in out
 
     before = unchanged(db)
-    assert (
-        run(db, "case", "step", case_id, "--decision", "通过", "--opinion", "同意", *signing) == 1
-    )
-    assert "只能由基层工会审核人办理" in capsys.readouterr().err
-    assert (
-        run(
-            db,
-            "case",
-            "step",
-            case_id,
-            "--decision",
-            "通过",
-            "--publicity-from",
-            "2026-11-04",
-            *signing,
-        )
-        == 1
-    )
-    assert "须同时给出" in capsys.readouterr().err
     wrong = secret.with_name("wrong.txt")
     wrong.write_text("not it", encoding="utf-8")
-    assert (
-        run(
-            db,
-            "case",
-            "step",
-            case_id,
-            "--decision",
-            "通过",
-            "--opinion",
-            "x",
-            "--passphrase-file",
-            str(wrong),
-        )
-        == 1
-    )
-    assert "口令不正确" in capsys.readouterr().err
+    for args, reason in (
+        (("--opinion", "同意", *signing), "只能由基层工会审核人办理"),
+        (("--publicity-from", "2026-11-04", *signing), "须同时给出"),
+        (("--opinion", "x", "--passphrase-file", str(wrong)), "口令不正确"),
+    ):
+        assert run(db, "case", "step", case_id, "--decision", "通过", *args) == 1
+        assert reason in capsys.readouterr().err
     assert run(db, "case", "open", hid, "--procedure", "迁出", *signing) == 1
     assert "建档（filing）或 退出（exit）" in capsys.readouterr().err
     assert unchanged(db) == before

@@ -26,7 +26,7 @@ import pytest
 from fieldapp.core import procedures as proc
 from fieldapp.core.reports.procedure_stats import procedure_figures
 from fieldapp.core.reports.stats import compute_stats
-from tests.core.procedure_people import Region, complete, day, publicity, region
+from tests.core.procedure_people import Region, complete, day, decide, publicity, region
 
 WUHUA, PANLONG = "530102", "530103"
 OVERRIDE = "经入户核实已稳定就业"
@@ -49,46 +49,19 @@ def worked(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Region]:
     complete(r, hq, opened(lodged(r, WUHUA, "一"), "filing", "2026-10-27"), start="2026-10-28")
     complete(r, hq, opened(lodged(r, WUHUA, "二"), "filing", "2026-10-01"), start="2026-10-02")
     three = opened(lodged(r, PANLONG, "三"), "filing", "2026-11-01")
-    proc.take_step(
-        hq, three, signer=r.cadre, decision="通过", opinion="申请", decided_on=day("2026-11-02")
-    )
+    decide(hq, three, r.cadre, "通过", "2026-11-02")
     complete(r, hq, opened(lodged(r, WUHUA, "四"), "exit", "2026-11-01", "注销"))
     five = opened(lodged(r, PANLONG, "五"), "exit", "2026-11-01", "已脱困")
     complete(r, hq, five, override=OVERRIDE)
     six = opened(lodged(r, WUHUA, "六"), "exit", "2026-11-01", "已解困")
-    steps = [(r.cadre, "2026-11-02", None), (r.reviewer, "2026-11-03", None)]
-    steps.append((r.reviewer, "2026-11-12", publicity("2026-11-04", "2026-11-11")))
-    for who, on, shown in steps:
-        proc.take_step(
-            hq,
-            six,
-            signer=who,
-            decision="通过",
-            opinion="同意",
-            decided_on=day(on),
-            publicity=shown,
-            override_reason=OVERRIDE,
-        )
-    proc.take_step(
-        hq,
-        six,
-        signer=r.office,
-        decision="不予通过",
-        opinion="尚未纳入低保",
-        decided_on=day("2026-11-13"),
-    )
+    decide(hq, six, r.cadre, "通过", "2026-11-02", override_reason=OVERRIDE)
+    decide(hq, six, r.reviewer, "通过", "2026-11-03", override_reason=OVERRIDE)
+    shown = publicity("2026-11-04", "2026-11-11")
+    decide(hq, six, r.reviewer, "通过", "2026-11-12", publicity=shown, override_reason=OVERRIDE)
+    decide(hq, six, r.office, "不予通过", "2026-11-13", opinion="尚未纳入低保")
     seven = opened(lodged(r, PANLONG, "七"), "filing", "2026-11-01")
-    proc.take_step(
-        hq, seven, signer=r.cadre, decision="通过", opinion="申请", decided_on=day("2026-11-02")
-    )
-    proc.take_step(
-        hq,
-        seven,
-        signer=r.reviewer,
-        decision="不予通过",
-        opinion="收入超标",
-        decided_on=day("2026-11-03"),
-    )
+    decide(hq, seven, r.cadre, "通过", "2026-11-02")
+    decide(hq, seven, r.reviewer, "不予通过", "2026-11-03", opinion="收入超标")
     yield r
     hq.close()
 

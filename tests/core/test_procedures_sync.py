@@ -30,7 +30,7 @@ from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.records import case_record, step_record
 from fieldapp.core.trust import identity
 from tests.core import forging
-from tests.core.procedure_people import day, publicity
+from tests.core.procedure_people import day, decide, publicity
 from tests.core.test_sync import (
     HQ_PASS,
     LI_PASS,
@@ -48,16 +48,7 @@ def signer(w: World, store: Store) -> identity.SigningIdentity:
 
 
 def step(w: World, store: Store, case_id: str, decision: str, on: str, **more: Any) -> Any:
-    opinion = more.pop("opinion", f"{decision}：已核实")
-    return proc.take_step(
-        store,
-        case_id,
-        signer=signer(w, store),
-        decision=decision,
-        opinion=opinion,
-        decided_on=day(on),
-        **more,
-    )
+    return decide(store, case_id, signer(w, store), decision, on, **more)
 
 
 def reviewed(tmp_path: Path) -> tuple[World, str, str]:
