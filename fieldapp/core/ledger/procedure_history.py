@@ -21,11 +21,11 @@ from fieldapp.core.values.glyphs import printable
 TITLE = "办理程序记录（建档、退出）"
 COLUMNS = (
     ("序号", 22.0),
-    ("步骤", 50.0),
+    ("步骤", 58.0),
     ("决定", 34.0),
     ("办理人（角色）", 78.0),
-    ("日期", 52.0),
-    ("意见", 0.0),
+    ("日期", 50.0),
+    ("意见", 84.0),
     ("公示、规则核对", 0.0),
     ("签名", 44.0),
 )
@@ -70,6 +70,7 @@ def case_table(view: CaseView) -> Table:
         rows.append(["（尚未办理任何步骤）"] + [""] * (len(widths) - 1))
     commands = tb.base_style(header_rows=2)
     commands += [("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "LEFT")]
+    commands.append(("ALIGN", (0, 2), (0, -1), "CENTER"))
     if not view.steps:
         commands.append(("SPAN", (0, 2), (-1, 2)))
     return Table(rows, colWidths=widths, repeatRows=2, style=TableStyle(commands), splitInRow=1)

@@ -209,9 +209,9 @@ def step_notes(step: Step) -> list[str]:
     check = d.get("rules_check")
     if isinstance(check, dict) and check.get("outcome") is not None:
         verdict = "符合" if check.get("met") else "不符合"
-        notes.append(f"规则核对（{check.get('assessed_on')}）：{verdict}，结果 {check['outcome']}")
+        notes.append(f"规则核对：{verdict}（{check['outcome']}，{check.get('assessed_on')}）")
         if check.get("override_reason"):
-            notes.append(f"不符合条件仍同意的理由：{check['override_reason']}")
+            notes.append(f"仍同意的理由：{check['override_reason']}")
     if step.decision == RESOLVE:
         notes.append(f"保留决定 {str(d.get('kept'))[:8]}，作废 {len(step.supersedes)} 个并行决定")
     if d.get("status_change"):
