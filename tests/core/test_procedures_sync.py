@@ -18,6 +18,7 @@ from fieldapp.core import procedures as proc
 from fieldapp.core.procedures.records import STEP_FIELDS, Step
 from fieldapp.core.procedures.signing import signature_for, signer_for
 from fieldapp.core.store.store import Store
+from fieldapp.core.sync.authorcheck import AuthorCheck
 from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.merge import (
@@ -150,6 +151,9 @@ def test_a_laptop_cannot_forge_a_county_approval(tmp_path: Path) -> None:
     )
     skipped = signed_step(w, cid, hid, li, "上级审批")
     refused_at_hq(w, forged(w, [forging.household(hid), skipped]), "办理顺序不对")
+    elsewhere = signed_step(w, cid, hid, replace(li, certificate=li.certificate), "公示")
+    elsewhere["device_id"] = w.wang.device_id  # under the reviewer's laptop's device id
+    refused_at_hq(w, forged(w, [forging.household(hid), elsewhere]), "属于另一名登记人员")
     first = proc.case_view(w.hq, cid).steps[0].step
     changed = step_record(replace(first, opinion="核查不属实").row())
     refused_at_hq(w, forged(w, [forging.household(hid), changed]), "与本处已有的同一步骤不符")
@@ -222,7 +226,7 @@ def receiver(
         bundle_id=str(uuid.uuid4()),
         received_at="2026-11-20",
         need_household=lambda hid: None,
-        check_time=None,
+        check=AuthorCheck(w.hq, w.li_info, w.li.device_id),
     )
     return w, r, genuine
 
