@@ -26,6 +26,8 @@ COUNT_OF = {
     "attachment": "attachments",
     "dibao": "dibao_standards",
     "check": "check_records",
+    "case": "procedure_cases",
+    "step": "procedure_steps",
 }
 
 

@@ -5,5 +5,6 @@ Owns: ``records`` (households read for reporting), ``facts`` (per-household fact
 figures (``check_rates`` from third-party checks, ``aid_counts`` 户次/人次 by 建档标准, laid out by
 ``campaign_report``; ``checks_import`` reads a firm's file), Excel:
 ``xlsx_sheets`` (styles, print setup), ``xlsx_stats`` (the 统计表 sheet), ``xlsx_export`` (the
-archive), ``xlsx_template`` and ``xlsx_import`` (the archive coming in). May import: ``trust``, ``rules``, ``store`` and below; not ``sync`` or ``ledger``.
+archive), ``xlsx_template`` and ``xlsx_import`` (the archive coming in), ``procedure_stats`` (filings and exits through their procedures).
+May import: ``procedures``, ``trust``, ``rules``, ``store`` and below; not ``sync`` or ``ledger``.
 """

@@ -30,6 +30,7 @@ from fieldapp.core.reports.figures import (
     coverage_contributions,
     override_contributions,
 )
+from fieldapp.core.reports.procedure_stats import procedure_figures
 from fieldapp.core.rules.assessment import GUARANTEE_ITEMS, MET, NOT_APPLICABLE, NOT_MET, UNKNOWN
 from fieldapp.core.rules.status_change import override_marks
 from fieldapp.core.store.errors import CancelCheck
@@ -186,6 +187,8 @@ class Stats:
     groups: list[Group] = field(default_factory=list)
     standard: str | None = None
     """Only households filed at this 建档标准 (全国级 …); None: every household."""
+    procedures: dict[str, Any] | None = None
+    """Filings and exits through their procedures (``procedure_stats``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -397,6 +400,9 @@ def compute_stats(
         total=Figures.from_counts(total, categories),
         groups=groups,
         standard=standard,
+        procedures=procedure_figures(
+            store, date_from=period.start, date_to=period.end, region=region
+        ).to_dict(),
     )
 
 

@@ -34,6 +34,8 @@ class ImportReport:
                 "minimum_wage_standards",
                 "revocations",
                 "check_records",
+                "procedure_cases",
+                "procedure_steps",
             ),
             0,
         )
