@@ -107,15 +107,17 @@ class Styles:
         return self.of(**self._properties[id(fmt)], quote_prefix=True)
 
     def boxed(
-        self, *, bold: bool = False, num_format: str | None = None, fill: str | None = None
+        self,
+        *,
+        bold: bool = False,
+        num_format: str | None = None,
+        fill: str | None = None,
+        border: bool = True,
     ) -> Format:
         """A bordered, vertically centred, wrapping cell (the statistics sheet's tables)."""
-        properties: dict[str, Any] = {
-            "border": 1,
-            "border_color": BORDER_COLOR,
-            "valign": "vcenter",
-            "text_wrap": True,
-        }
+        properties: dict[str, Any] = {"valign": "vcenter", "text_wrap": True}
+        if border:
+            properties.update(border=1, border_color=BORDER_COLOR)
         if bold:
             properties["bold"] = True
         if num_format:

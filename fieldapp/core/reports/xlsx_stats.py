@@ -1,5 +1,6 @@
 """The statistics sheet (统计表): the campaign's figures as a report to send upward: title, scope,
-main figures, 两有五保障, and the table by 州市/区县 (or unit, or staff member).
+main figures, 两有五保障, the table by 州市/区县 (or unit, or staff member), then the campaign's
+own tables (by 建档标准, the third-party check's rates: ``campaign_report``).
 
 It opens the archive export and is also written alone (the dashboard's 导出表格).
 """
@@ -11,9 +12,11 @@ from typing import Any
 
 from xlsxwriter.worksheet import Worksheet
 
+from fieldapp.core.reports.campaign_report import MONEY, PERCENT, Table, campaign_report, tables
 from fieldapp.core.reports.stats import REGION_TABLE, Figures, Stats, summary_lines
 from fieldapp.core.reports.xlsx_sheets import (
     HEADER_COLOR,
+    MONEY_FORMAT,
     PERCENT_FORMAT,
     Styles,
     new_workbook,
@@ -24,7 +27,7 @@ from fieldapp.core.store.history import local_time
 from fieldapp.core.store.store import Store
 
 STATS_SHEET = "统计表"
-FORMATS = {"int": "0", "percent": PERCENT_FORMAT}
+FORMATS = {"int": "0", PERCENT: PERCENT_FORMAT, MONEY: MONEY_FORMAT}
 
 
 def export_stats_xlsx(store: Store, stats: Stats, path: Path | str) -> Path:
@@ -72,6 +75,8 @@ def write_stats_sheet(ws: Worksheet, styles: Styles, stats: Stats, store: Store)
     ws.set_column(1, 1, 14)
     ws.set_column(2, width - 1, 11)
     scope = stats.region_label or stats.region or "全部"
+    if stats.standard:
+        scope += f"（建档标准：{stats.standard}）"
     period = (
         f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"
         if stats.date_from or stats.date_to
@@ -95,15 +100,35 @@ def write_stats_sheet(ws: Worksheet, styles: Styles, stats: Stats, store: Store)
     rows.line(None, width)
 
     if stats.groups:
-        by_title = {"region": "州市 / 区县", "unit": "工作单位", "staff": "帮扶责任人"}.get(
-            stats.by or "", "分组"
-        )
+        by_title = {
+            "region": "州市 / 区县",
+            "unit": "工作单位",
+            "staff": "帮扶责任人",
+            "standard": "建档标准",
+        }.get(stats.by or "", "分组")
         rows.add([_header(by_title), _header("代码")] + [_header(h) for h, _, _ in REGION_TABLE])
         rows.add(_figure_row("合计", "", stats.total, bold=True))
         for group in stats.groups:
             label = group.label if group.level != "county" else f"    {group.label}"
             code = group.key if stats.by == "region" else ""
             rows.add(_figure_row(label, code, group.figures, bold=group.level == "city"))
+        rows.line(None, width)
+    for table in tables(stats, campaign_report(store, stats)):
+        _write_table(rows, table, width)
+
+
+def _write_table(rows: _Rows, table: Table, width: int) -> None:
+    """A campaign table: its title, header row and rows."""
+    rows.add([(table.title, {"bold": True, "border": False})])
+    rows.add([_header(h) for h in table.headers])
+    for row in table.rows:
+        style: dict[str, Any] = {"bold": True, "fill": HEADER_COLOR} if row.bold else {}
+        label = "    " * row.indent + row.label
+        rows.add(
+            [(label, dict(style))]
+            + [(float(v) if k == MONEY else v, {**style, "kind": k}) for v, k in row.cells]
+        )
+    rows.line(None, width)
 
 
 def _figure_row(

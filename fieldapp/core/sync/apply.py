@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from fieldapp.core.store import checks
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
+from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.container import Envelope
 from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
@@ -30,6 +32,7 @@ from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
 from fieldapp.core.sync.merge import is_known, receive_revision
+from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
     KIND_ASSIGN,
@@ -86,6 +89,15 @@ class Applier:
         self.received_at = now_iso()
         if self.check is not None:
             self.check.check_sender(env.path.name)
+        self.procedures = ProcedureReceiver(
+            store,
+            sender=sender,
+            up=kind == KIND_UP,
+            bundle_id=self.m["bundle_id"],
+            received_at=self.received_at,
+            need_household=self._need_household,
+            check=self.check,
+        )
 
     def handle(self, record: Mapping[str, Any]) -> None:
         kind = record.get("t")
@@ -106,6 +118,9 @@ class Applier:
             "dibao": self._standard,
             "min_wage": self._standard,
             "revocation": self._revocation,
+            "check": self._check_record,
+            "case": self._procedure,
+            "step": self._procedure,
             "end": self._end,
         }.get(str(kind))
         if handler is None:
@@ -358,6 +373,23 @@ class Applier:
         self.report.added["audit"] += 1
         self.changed = True
 
+    def _check_record(self, r: Mapping[str, Any]) -> None:
+        """A revision of a third-party check record, laptop bundles only (store.checks)."""
+        if self.kind != KIND_UP:
+            raise fail("分配数据包不应包含核查记录")
+        row = received_row(r)
+        if row["household_id"] is not None:
+            self._need_household(row["household_id"])
+        rid = row["revision_id"]
+        self._time(row["created_at"], "录入时间", record_label(authors.CHECK_RECORD, rid))
+        member = self._authored(authors.CHECK_RECORD, r)
+        self._count("check_records")
+        new = checks.keep_received(self.store, row)
+        self._keep(authors.CHECK_RECORD, rid, member, new)
+        if new:
+            self.report.added["check_records"] += 1
+            self.changed = True
+
     def _standard(self, r: Mapping[str, Any]) -> None:
         """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
         spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
@@ -412,6 +444,15 @@ class Applier:
             self.report.added["revocations"] += 1
             self.changed = True
 
+    def _procedure(self, r: Mapping[str, Any]) -> None:
+        """A procedure case or step (``procedure_sync``: signature, sender, order checked)."""
+        what = "procedure_cases" if r.get("t") == "case" else "procedure_steps"
+        self._count(what)
+        new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
+        if new:
+            self.report.added[what] += 1
+            self.changed = True
+
     def _end(self, r: Mapping[str, Any]) -> None:
         if (
             r.get("bundle_id") != self.m["bundle_id"]
@@ -444,6 +485,9 @@ class Applier:
                 )
                 if hid not in self.new:
                     self.updated.add(hid)
+        for hid in self.procedures.finish(self.author):
+            self.report.conflicts += 1
+            self.conflicted.add(hid)
         for hid in self.reindex | self.new:
             store.reindex(hid)
         report = self.report

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Any
 
 from fieldapp import __version__
+from fieldapp.core.procedures.records import CASE_FIELDS, STEP_FIELDS
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE
 from fieldapp.core.store.store import Store
@@ -32,6 +33,9 @@ COUNTED = (
     "dibao_standards",
     "minimum_wage_standards",
     "revocations",
+    "check_records",
+    "procedure_cases",
+    "procedure_steps",
 )
 # Counts missing from an older bundle are read as 0 (normalised_counts).
 STANDARD_RECORDS = {"dibao": DIBAO, "min_wage": MINIMUM_WAGE}
@@ -116,9 +120,38 @@ def status_record(row: Mapping[str, Any]) -> dict[str, Any]:
     return record
 
 
+def case_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A procedure case (fieldapp.core.procedures) as a payload record."""
+    return {"t": "case", **{k: row[k] for k in CASE_FIELDS}}
+
+
+def step_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A procedure step as a payload record (its data as the object it is)."""
+    return {"t": "step", **{k: row[k] for k in STEP_FIELDS}, "data": json.loads(row["data"])}
+
+
 def audit_record(row: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("id", "at", "actor", "device_id", "action", "household_id", "form_id", "revision_id")
     return {"t": "audit", **{k: row[k] for k in keys}, "detail": json.loads(row["detail"] or "{}")}
+
+
+def check_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A revision of a third-party check record (``check_records`` row) as a payload record."""
+    return {
+        "t": "check",
+        "id": row["revision_id"],
+        "record_id": row["record_id"],
+        "record_kind": row["kind"],
+        "parent_id": row["parent_id"],
+        "household_id": row["household_id"],
+        "region_code": row["region_code"],
+        "check_date": row["check_date"],
+        "created_at": row["created_at"],
+        "author": row["author"],
+        "device_id": row["device_id"],
+        "source": row["source"],
+        "data": json.loads(row["data"]),
+    }
 
 
 STANDARD_KEYS = (
