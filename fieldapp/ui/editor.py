@@ -44,6 +44,8 @@ from fieldapp.ui.field_blocks import RenderContext, household_defaults
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.policy_hints import PolicyHintsPanel
 from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
+from fieldapp.ui.procedures.case_strip import CaseStrip
+from fieldapp.ui.procedures.session import SigningSession
 from fieldapp.ui.status_dialog import StatusDialog
 
 __all__ = ["HouseholdEditor", "StatusDialog"]
@@ -97,6 +99,9 @@ class HouseholdEditor(QWidget):
         top.addWidget(self.status_button)
         top.addWidget(self.history_button)
         top.addWidget(self.finalise_button)
+        self.cases = CaseStrip(store, household_id, SigningSession.of(store))
+        self.cases.changed.connect(self.status_moved)
+        self.created.connect(lambda _: self.cases.refresh())
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(BANNER_STYLE)
@@ -144,6 +149,7 @@ class HouseholdEditor(QWidget):
         splitter.setSizes([340, 1000])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.cases)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
 
@@ -442,10 +448,14 @@ class HouseholdEditor(QWidget):
         if not dialog.exec():
             return
         status, _ = dialog.choice()
-        self._refresh(self.results)
-        self.saved.emit(self.household_id)
+        self.status_moved()
         marked = "（人工认定）" if dialog.check is not None and not dialog.check.met else ""
         self.status_message.emit(f"档案状态已变更为{status}{marked}")
+
+    def status_moved(self) -> None:
+        """The 档案状态 changed (here, or by a procedure's last step): heading and list follow."""
+        self._refresh(self.results)
+        self.saved.emit(self.household_id)
 
     def close_editor(self) -> None:
         """Flush pending edits and forget the reopen marker: a clean close."""
