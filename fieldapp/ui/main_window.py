@@ -78,7 +78,7 @@ class MainWindow(QMainWindow):
         self.changed.addItems(["改动：全部", "上次导出后有改动"])
         self.new_button = QPushButton("新建户 (Ctrl+N)")
         self.new_button.clicked.connect(self.new_household)
-        self.todo_button = QPushButton("待办 (Ctrl+D)")
+        self.todo_button = QPushButton("待办 (Ctrl+Shift+D)")
         self.todo_button.setToolTip("等待我审核、审批的建档和退出案件")
         self.todo_button.clicked.connect(self.show_todo)
 
@@ -276,7 +276,7 @@ class MainWindow(QMainWindow):
         write(self._action(sync, "签发登记文件（总部）…", None, self.issue_enrollment))
         self.office_menu = bar.addMenu("办公室(&O)")
         """Other parts of the application add their office screens here (低保标准, 应享未享…)."""
-        self._action(self.office_menu, "待办（审核、审批）", "Ctrl+D", self.show_todo)
+        self._action(self.office_menu, "待办（审核、审批）", "Ctrl+Shift+D", self.show_todo)
         self.office_menu.addSeparator()
         self._action(self.office_menu, "导出 Excel…", "Ctrl+E", self.export_excel)
         write(self._action(self.office_menu, "从 Excel 导入档案…", "Ctrl+I", self.import_archive))

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
     QApplication,
     QInputDialog,
     QLineEdit,
+    QMessageBox,
     QPlainTextEdit,
     QRadioButton,
     QWidget,
@@ -28,6 +29,7 @@ from fieldapp.core import procedures as proc
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust import identity
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.procedures.session import WRONG_PASSPHRASE
 from fieldapp.ui.procedures.step_dialog import StepDialog
 from fieldapp.ui.procedures.todo_view import TodoView
 from tests.core.procedure_people import HQ_PASS, Region, household, region
@@ -69,18 +71,31 @@ def exit_at_publicity(r: Region) -> str:
     return case.id
 
 
+def answer(qtbot: QtBot, *secrets: bytes) -> list[str]:
+    """Answer the modal windows as they come up: each passphrase prompt gets the next secret typed
+    and Enter; a message box is read (its text goes into the returned list) and closed."""
+    pending, seen = list(secrets), []
+
+    def respond() -> None:
+        widget = QApplication.activeModalWidget()
+        if isinstance(widget, QInputDialog) and pending:
+            assert "口令" in widget.labelText()
+            field = widget.findChild(QLineEdit)
+            assert field is not None and field.echoMode() == QLineEdit.EchoMode.Password
+            qtbot.keyClicks(field, pending.pop(0).decode())
+            qtbot.keyClick(field, Qt.Key.Key_Return)
+        elif isinstance(widget, QMessageBox):
+            seen.append(widget.text())
+            click(qtbot, widget.buttons()[0])
+        if pending:
+            QTimer.singleShot(10, respond)
+
+    QTimer.singleShot(0, respond)
+    return seen
+
+
 def type_passphrase(qtbot: QtBot, secret: bytes) -> None:
-    """When the passphrase prompt comes up, type into it and press Enter, as a person would."""
-
-    def answer() -> None:
-        prompt = QApplication.activeModalWidget()
-        assert isinstance(prompt, QInputDialog) and "口令" in prompt.labelText()
-        field = prompt.findChild(QLineEdit)
-        assert field is not None and field.echoMode() == QLineEdit.EchoMode.Password
-        qtbot.keyClicks(field, secret.decode())
-        qtbot.keyClick(field, Qt.Key.Key_Return)
-
-    QTimer.singleShot(0, answer)
+    answer(qtbot, secret)
 
 
 def write(qtbot: QtBot, box: QWidget, text: str) -> None:
@@ -103,7 +118,7 @@ def steps_taken(store: Store, case_id: str) -> list[str]:
 
 
 def open_todo(qtbot: QtBot, window: MainWindow) -> TodoView:
-    press(qtbot, window, "Ctrl+D")
+    press(qtbot, window, "Ctrl+Shift+D")
     view = window.tabs.currentWidget()
     assert isinstance(view, TodoView)
     return view
@@ -230,9 +245,9 @@ def test_cadre_starts_an_exit_from_the_household_editor(
     assert "不符合" in dialog.verdict.text() and dialog.override.isVisible()
     dialog.target.setCurrentText("注销")  # no rule to meet: the reason is not asked for
     assert not dialog.override.isVisible()
-    type_passphrase(qtbot, secret)
+    errors = answer(qtbot, b"not-my-passphrase", secret)  # mistyped first: asked again
     click(qtbot, dialog.ok_button)
-    assert not dialog.isVisible()
+    assert errors == [WRONG_PASSPHRASE] and not dialog.isVisible()
     [case] = proc.list_cases(store, household=hid)
     assert case.case.target == "注销" and steps_taken(store, case.case.id) == ["入户核查"]
     assert "退出（注销） 第 2 步/共 4 步：基层工会审核" in strip.text.text()
@@ -280,4 +295,19 @@ def test_editor_strip_takes_the_step_waiting_for_me(qtbot: QtBot, r: Region) -> 
         r.hq.db.execute("select data from procedure_steps order by rowid desc").fetchone()[0]
     )
     assert stored["objections"] is False and stored["rules_check"]["override_reason"] == REASON
+    window.close()
+
+
+def test_without_an_identity_the_todo_says_so_and_the_strip_cannot_start(
+    qtbot: QtBot, store: Store
+) -> None:
+    hid = household(store)
+    window = shown_window(qtbot, store)
+    click(qtbot, window.todo_button)
+    view = window.tabs.currentWidget()
+    assert isinstance(view, TodoView) and view.table.rowCount() == 0
+    assert "本机尚未登记身份" in view.who.text() and not view.detail.approve_button.isEnabled()
+    strip = window.open_household(hid).cases
+    assert strip.start_button.isVisible() and not strip.start_button.isEnabled()
+    assert "设备登记" in strip.start_button.toolTip()
     window.close()

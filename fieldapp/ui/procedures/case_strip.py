@@ -109,6 +109,9 @@ class CaseStrip(QFrame):
         writable = not self.store.readonly and role is not None
         self.act_button.setEnabled(writable)
         self.start_button.setEnabled(writable)
+        if not writable:
+            why = "只读查看：不能办理" if self.store.readonly else self.session.describe()
+            self.start_button.setToolTip(why)
 
     def take_step(self) -> StepDialog | None:
         if self.mine is None:

@@ -64,7 +64,7 @@ class SigningSession:
         """办理人：王审核（五华区总工会，基层工会审核人）, or why nobody can sign here."""
         staff = self.staff()
         if staff is None:
-            return "本机尚未登记身份：只能查看，不能办理"
+            return "本机尚未登记身份：只能查看，不能办理（数据包 → 设备登记…）"
         role = default_procedures().role_name(staff.role)
         return f"办理人：{staff.name}（{staff.unit}，{role}）"
 
