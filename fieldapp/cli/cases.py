@@ -163,22 +163,26 @@ def cmd_case_resolve(args: argparse.Namespace) -> int:
     return 0
 
 
+def _command(group: Any, name: str, text: str) -> Any:
+    return group.add_parser(name, help=text, description=text)
+
+
 def register(sub: Any) -> None:
     case = sub.add_parser("case", help="办理程序：建档、退出（每一步签名）").add_subparsers(
         metavar="ACTION", required=True
     )
     passphrase = {"help": "口令文件（默认环境变量 FIELDAPP_PASSPHRASE）"}
 
-    opened = case.add_parser("open", help="为一户开立建档或退出案件")
+    opened = _command(case, "open", "为一户开立建档或退出案件")
     opened.add_argument("household", help="户 ID、档案编号或身份证号")
     opened.add_argument("--procedure", required=True, help="建档（filing）或 退出（exit）")
     opened.add_argument("--target", help="退出的目标状态：已脱困、已解困或注销")
     opened.add_argument("--date", help="开立日期 YYYY-MM-DD，默认今天")
     opened.add_argument("--passphrase-file", **passphrase)
-    opened.add_argument("--json", action="store_true")
+    opened.add_argument("--json", action="store_true", help="以 JSON 输出")
     opened.set_defaults(handler=cmd_case_open)
 
-    step = case.add_parser("step", help="办理案件的下一步：通过、退回或不予通过")
+    step = _command(case, "step", "办理案件的下一步：通过、退回或不予通过")
     step.add_argument("case", help="案件 ID（或前 6 位以上）")
     step.add_argument("--decision", required=True, help="通过 / 退回 / 不予通过")
     step.add_argument("--opinion", help="办理意见")
@@ -190,25 +194,25 @@ def register(sub: Any) -> None:
     step.add_argument("--objection-note", help="有异议时：异议的核实和处理情况")
     step.add_argument("--override-reason", help="脱困/解困核对不符合而仍同意的理由")
     step.add_argument("--passphrase-file", **passphrase)
-    step.add_argument("--json", action="store_true")
+    step.add_argument("--json", action="store_true", help="以 JSON 输出")
     step.set_defaults(handler=cmd_case_step)
 
-    show = case.add_parser("show", help="查看案件：每一步的办理人、意见、签名核验")
+    show = _command(case, "show", "查看案件：每一步的办理人、意见、签名核验")
     show.add_argument("case", help="案件 ID（或前 6 位以上）")
     show.add_argument("--date", help="规则核对日期 YYYY-MM-DD，默认今天")
-    show.add_argument("--json", action="store_true")
+    show.add_argument("--json", action="store_true", help="以 JSON 输出")
     show.set_defaults(handler=cmd_case_show)
 
-    listed = case.add_parser("list", help="列出案件（--todo：等待本人办理的）")
+    listed = _command(case, "list", "列出案件（--todo：等待本人办理的）")
     listed.add_argument("--household", help="只列这一户的案件")
     listed.add_argument("--procedure", help="建档（filing）或 退出（exit）")
     listed.add_argument("--open", action="store_true", help="只列办理中的")
     listed.add_argument("--waiting-for", choices=ROLE_WORDS, help="等待该角色办理的")
     listed.add_argument("--todo", action="store_true", help="等待本机证书角色办理的（待办）")
-    listed.add_argument("--json", action="store_true")
+    listed.add_argument("--json", action="store_true", help="以 JSON 输出")
     listed.set_defaults(handler=cmd_case_list)
 
-    resolve = case.add_parser("resolve", help="处理案件的冲突：保留一个决定")
+    resolve = _command(case, "resolve", "处理案件的冲突：保留一个决定")
     resolve.add_argument("case", help="案件 ID（或前 6 位以上）")
     resolve.add_argument("--keep", required=True, help="保留的决定（步骤 ID 或前 6 位以上）")
     resolve.add_argument("--opinion", help="处理意见")

@@ -96,3 +96,24 @@ def complete(
             override_reason=override,
         )
         on += timedelta(days=1)
+
+
+def decide(
+    store: Store,
+    case_id: str,
+    signer: SigningIdentity,
+    decision: str,
+    on: str,
+    opinion: str = "同意",
+    **more: Any,
+) -> proc.StepResult:
+    """One step, as ``take_step`` with the date as text."""
+    return proc.take_step(
+        store,
+        case_id,
+        signer=signer,
+        decision=decision,
+        opinion=opinion,
+        decided_on=day(on),
+        **more,
+    )

@@ -12,7 +12,7 @@ from reportlab.platypus import CondPageBreak, Flowable, Spacer, Table, TableStyl
 
 from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
-from fieldapp.core.procedures import CaseView, default_procedures, view_of
+from fieldapp.core.procedures import CaseView, default_procedures, step_notes, view_of
 from fieldapp.core.procedures.records import DECISION_NAMES
 from fieldapp.core.procedures.storage import cases_of
 from fieldapp.core.store.store import Store
@@ -21,11 +21,11 @@ from fieldapp.core.values.glyphs import printable
 TITLE = "办理程序记录（建档、退出）"
 COLUMNS = (
     ("序号", 22.0),
-    ("步骤", 50.0),
+    ("步骤", 58.0),
     ("决定", 34.0),
     ("办理人（角色）", 78.0),
-    ("日期", 52.0),
-    ("意见", 0.0),
+    ("日期", 50.0),
+    ("意见", 84.0),
     ("公示、规则核对", 0.0),
     ("签名", 44.0),
 )
@@ -37,24 +37,6 @@ def _widths() -> list[float]:
     flexible = sum(1 for _, w in COLUMNS if w == 0)
     share = (st.FRAME_WIDTH - fixed) / flexible
     return [w or share for _, w in COLUMNS]
-
-
-def _notes(data: dict[str, object]) -> str:
-    lines = []
-    if "publicity_from" in data:
-        objections = "有异议" if data.get("objections") else "无异议"
-        lines.append(f"公示 {data['publicity_from']} 至 {data.get('publicity_to')}，{objections}")
-        if data.get("objection_note"):
-            lines.append(f"异议处理：{data['objection_note']}")
-    check = data.get("rules_check")
-    if isinstance(check, dict) and check.get("outcome") is not None:
-        verdict = "符合" if check.get("met") else "不符合"
-        lines.append(f"规则核对：{verdict}（{check['outcome']}）")
-        if check.get("override_reason"):
-            lines.append(f"仍同意的理由：{check['override_reason']}")
-    if data.get("status_change"):
-        lines.append(f"档案状态改为{data['status_change']}")
-    return "\n".join(lines)
 
 
 def case_table(view: CaseView) -> Table:
@@ -80,7 +62,7 @@ def case_table(view: CaseView) -> Table:
             f"{s.signer.actor_name}（{sv.role_name}）",
             s.decided_on,
             s.opinion,
-            _notes(s.data),
+            "\n".join(step_notes(s)),
             sv.signature.label,
         ]
         rows.append([tb.cell(printable(t), w) for t, w in zip(texts, widths, strict=True)])
@@ -88,6 +70,7 @@ def case_table(view: CaseView) -> Table:
         rows.append(["（尚未办理任何步骤）"] + [""] * (len(widths) - 1))
     commands = tb.base_style(header_rows=2)
     commands += [("SPAN", (0, 0), (-1, 0)), ("ALIGN", (0, 0), (-1, 0), "LEFT")]
+    commands.append(("ALIGN", (0, 2), (0, -1), "CENTER"))
     if not view.steps:
         commands.append(("SPAN", (0, 2), (-1, 2)))
     return Table(rows, colWidths=widths, repeatRows=2, style=TableStyle(commands), splitInRow=1)

@@ -9,7 +9,7 @@ May import: ``trust``, ``rules``, ``store`` and below. Sync, the ledger and repo
 
 The public API (stable names; the GUI's 待办 view uses them):
 ``open_case``, ``take_step``, ``Publicity``, ``StepResult``, ``resolve_case``, ``case_view``,
-``view_of``, ``CaseView``, ``StepView``, ``list_cases``, ``CaseSummary``, ``step_lines``,
+``view_of``, ``CaseView``, ``StepView``, ``list_cases``, ``CaseSummary``, ``step_lines``, ``step_notes``,
 ``ProcedureError``, ``default_procedures``, ``FILING``, ``EXIT``, the decisions ``APPROVE``,
 ``RETURN``, ``REJECT`` and the outcomes ``OPEN``, ``COMPLETED``, ``REJECTED``, ``CONFLICT``.
 """
@@ -32,6 +32,7 @@ from fieldapp.core.procedures.reading import (
     case_view,
     list_cases,
     step_lines,
+    step_notes,
     view_of,
 )
 from fieldapp.core.procedures.records import APPROVE, REJECT, RETURN, Case, Step
@@ -63,6 +64,7 @@ __all__ = [
     "open_case",
     "resolve_case",
     "step_lines",
+    "step_notes",
     "take_step",
     "view_of",
 ]

@@ -197,26 +197,33 @@ def list_cases(
     return out
 
 
+def step_notes(step: Step) -> list[str]:
+    """What a step recorded besides its decision and opinion: 公示, the rules' check and the
+    reason to approve against it, a resolution, the status change (command line and ledger)."""
+    d, notes = step.data, []
+    if "publicity_from" in d:
+        objections = "有异议" if d.get("objections") else "无异议"
+        notes.append(f"公示 {d['publicity_from']} 至 {d.get('publicity_to')}，{objections}")
+        if d.get("objection_note"):
+            notes.append(f"异议处理：{d['objection_note']}")
+    check = d.get("rules_check")
+    if isinstance(check, dict) and check.get("outcome") is not None:
+        verdict = "符合" if check.get("met") else "不符合"
+        notes.append(f"规则核对：{verdict}（{check['outcome']}，{check.get('assessed_on')}）")
+        if check.get("override_reason"):
+            notes.append(f"仍同意的理由：{check['override_reason']}")
+    if step.decision == RESOLVE:
+        notes.append(f"保留决定 {str(d.get('kept'))[:8]}，作废 {len(step.supersedes)} 个并行决定")
+    if d.get("status_change"):
+        notes.append(f"档案状态变更为：{d['status_change']}")
+    return notes
+
+
 def step_lines(step: Step, role_names: dict[str, str]) -> list[str]:
-    """One step in words, for the command line and the ledger."""
-    s, d = step.signer, step.data
+    """One step in words, for the command line: who decided what, the opinion, the notes."""
+    s = step.signer
     head = f"{step.decided_on} {step.step} {DECISION_NAMES.get(step.decision, step.decision)}"
     lines = [f"{head}  {s.actor_name}（{role_names.get(s.role, s.role)}）"]
     if step.opinion:
         lines.append(f"意见：{step.opinion}")
-    if "publicity_from" in d:
-        objections = "有异议" if d.get("objections") else "无异议"
-        lines.append(f"公示 {d['publicity_from']} 至 {d.get('publicity_to')}，{objections}")
-        if d.get("objection_note"):
-            lines.append(f"异议处理：{d['objection_note']}")
-    check = d.get("rules_check")
-    if isinstance(check, dict) and check.get("outcome") is not None:
-        verdict = "符合" if check.get("met") else "不符合"
-        lines.append(f"规则核对（{check.get('assessed_on')}）：{verdict}，结果 {check['outcome']}")
-        if check.get("override_reason"):
-            lines.append(f"不符合条件仍同意的理由：{check['override_reason']}")
-    if step.decision == RESOLVE:
-        lines.append(f"保留决定 {str(d.get('kept'))[:8]}，作废 {len(step.supersedes)} 个并行决定")
-    if d.get("status_change"):
-        lines.append(f"档案状态变更为：{d['status_change']}")
-    return lines
+    return lines + step_notes(step)

@@ -94,7 +94,7 @@ class Applier:
             bundle_id=self.m["bundle_id"],
             received_at=self.received_at,
             need_household=self._need_household,
-            check_time=None if self.check is None else self.check.check_time,
+            check=self.check,
         )
 
     def handle(self, record: Mapping[str, Any]) -> None:

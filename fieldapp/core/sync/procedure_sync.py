@@ -23,6 +23,7 @@ from fieldapp.core.procedures.records import DECISIONS, RESOLVE, Case, Signer, S
 from fieldapp.core.procedures.storage import CASES, STEPS, case_by_id
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync.authorcheck import AuthorCheck
 from fieldapp.core.sync.fields import HEX64, check_uuid, fail, text
 from fieldapp.core.sync.limits import MAX_STEP_DATA_BYTES
 from fieldapp.core.sync.records import case_record, step_record
@@ -139,8 +140,9 @@ def _storable(r: Mapping[str, Any]) -> None:
 class ProcedureReceiver:
     """Cases and steps of one bundle being imported (``sync.apply.Applier`` hands them over).
 
-    ``sender``: the laptop's staff member for a laptop bundle (records must be theirs), None for
-    an assignment. ``check_time`` refuses times in the future (headquarters)."""
+    ``up``: a laptop bundle, whose records must be the sender's own. At headquarters ``check``
+    (the bundle's ``authorcheck.AuthorCheck``) refuses times in the future and a device id that
+    belongs to someone else, as for every other record."""
 
     def __init__(
         self,
@@ -151,7 +153,7 @@ class ProcedureReceiver:
         bundle_id: str,
         received_at: str,
         need_household: Callable[[str], None],
-        check_time: Callable[[Any, str, str], Any] | None,
+        check: AuthorCheck | None,
     ) -> None:
         self.store = store
         self.sender = sender
@@ -159,13 +161,15 @@ class ProcedureReceiver:
         self.bundle_id = bundle_id
         self.received_at = received_at
         self.need_household = need_household
-        self.check_time = check_time
+        self.check = check
         self.touched: dict[str, Case] = {}
 
     def _keep(self, kind: str, record: Case | Step, accept: Callable[..., bool]) -> bool:
         self.need_household(record.household_id)
-        if self.check_time is not None:
-            self.check_time(record.signer.signed_at, "签署时间", f"{kind} {record.id}")
+        if self.check is not None:
+            label = f"{'案件' if kind == CASE else '办理步骤'} {record.id}"
+            self.check.check_time(record.signer.signed_at, "签署时间", label)
+            self.check.check_device(record.signer.device_id, self.sender.staff_id, f"{label} ")
         try:
             new = accept(self.store, record, sender=self.sender.staff_id if self.up else None)
         except ProcedureError as exc:
