@@ -29,6 +29,7 @@ from fieldapp.core import procedures as proc
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust import identity
 from fieldapp.ui.main_window import MainWindow
+from fieldapp.ui.procedures.case_strip import CaseStrip
 from fieldapp.ui.procedures.session import WRONG_PASSPHRASE
 from fieldapp.ui.procedures.step_dialog import StepDialog
 from fieldapp.ui.procedures.todo_view import TodoView
@@ -217,25 +218,26 @@ def test_refused_steps_show_why_and_change_nothing(qtbot: QtBot, r: Region) -> N
     window.close()
 
 
-def laptop(r: Region, tmp_path: Path, role: str) -> tuple[Store, bytes]:
-    """A laptop enrolled at ``r``'s headquarters as ``role``, holding one complete household."""
+def laptop_editor(
+    qtbot: QtBot, r: Region, tmp_path: Path, role: str
+) -> tuple[Store, bytes, MainWindow, CaseStrip]:
+    """A laptop enrolled at ``r``'s headquarters as ``role``, with one complete household open
+    in its window: the store, its passphrase, the window and the editor's 办理程序 strip."""
     secret = f"{role}-passphrase-1".encode()
     data, _ = identity.enroll_staff(
         r.hq, HQ_PASS, secret, name=f"{role}者", unit="五华区总工会", role=role, author="办公室"
     )
     store = open_test_store(tmp_path / f"{role}.db")
     identity.take_enrollment(store, data, secret, author=role)
-    return store, secret
+    window = shown_window(qtbot, store)
+    return store, secret, window, window.open_household(household(store)).cases
 
 
 def test_cadre_starts_an_exit_from_the_household_editor(
     qtbot: QtBot, r: Region, tmp_path: Path
 ) -> None:
-    store, secret = laptop(r, tmp_path, "cadre")
-    hid = household(store)
-    window = shown_window(qtbot, store)
-    editor = window.open_household(hid)
-    strip = editor.cases
+    store, secret, window, strip = laptop_editor(qtbot, r, tmp_path, "cadre")
+    hid = strip.household_id
     assert "尚无建档、退出案件" in strip.text.text() and strip.start_button.isVisible()
     assert not strip.act_button.isVisible()
     click(qtbot, strip.start_button)
@@ -259,10 +261,7 @@ def test_cadre_starts_an_exit_from_the_household_editor(
 def test_a_reviewer_may_not_open_an_exit_and_nothing_is_written(
     qtbot: QtBot, r: Region, tmp_path: Path
 ) -> None:
-    store, secret = laptop(r, tmp_path, "reviewer")
-    hid = household(store)
-    window = shown_window(qtbot, store)
-    strip = window.open_household(hid).cases
+    store, secret, window, strip = laptop_editor(qtbot, r, tmp_path, "reviewer")
     click(qtbot, strip.start_button)
     dialog = strip.dialog
     assert dialog is not None and not dialog.takes_step  # 入户核查 is the cadre's

@@ -83,6 +83,16 @@ def history_html(view: CaseView) -> str:
     return "".join(parts)
 
 
+def stacked(top: QWidget, body: QWidget) -> QWidget:
+    """A heading (or a verdict) above a widget that takes the remaining height."""
+    column = QWidget()
+    layout = QVBoxLayout(column)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(top)
+    layout.addWidget(body, 1)
+    return column
+
+
 class CaseDetail(QWidget):
     """The chosen case with 通过 / 退回 / 不予通过; ``decided`` after a step was recorded."""
 
@@ -124,21 +134,9 @@ class CaseDetail(QWidget):
         self.assessment = AssessmentPanel(store, "")
         self.evidence = EvidencePanel(store)
         self.assessment.reasons.setMaximumHeight(110)
-        left = QWidget()
-        column = QVBoxLayout(left)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(QLabel("<b>户情与证明材料</b>"))
-        column.addWidget(self.evidence, 1)
-        record = QWidget()
-        column = QVBoxLayout(record)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(QLabel("<b>办理记录</b>"))
-        column.addWidget(self.history, 1)
-        rules = QWidget()
-        column = QVBoxLayout(rules)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.addWidget(self.verdict)
-        column.addWidget(self.assessment, 1)
+        left = stacked(QLabel("<b>户情与证明材料</b>"), self.evidence)
+        record = stacked(QLabel("<b>办理记录</b>"), self.history)
+        rules = stacked(self.verdict, self.assessment)
         right = QSplitter(Qt.Orientation.Vertical)
         right.addWidget(record)
         right.addWidget(rules)
