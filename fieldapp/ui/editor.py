@@ -99,7 +99,7 @@ class HouseholdEditor(QWidget):
         top.addWidget(self.status_button)
         top.addWidget(self.history_button)
         top.addWidget(self.finalise_button)
-        self.cases = CaseStrip(store, household_id, SigningSession.of(store))
+        self.cases = CaseStrip(store, household_id, SigningSession.of(store), self)
         self.cases.changed.connect(self.status_moved)
         self.created.connect(lambda _: self.cases.refresh())
         self.banner = QLabel()

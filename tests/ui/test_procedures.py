@@ -238,6 +238,7 @@ def test_cadre_starts_an_exit_from_the_household_editor(
 ) -> None:
     store, secret, window, strip = laptop_editor(qtbot, r, tmp_path, "cadre")
     hid = strip.household_id
+    assert strip.window() is window and QApplication.activeWindow() is window  # not a window
     assert "尚无建档、退出案件" in strip.text.text() and strip.start_button.isVisible()
     assert not strip.act_button.isVisible()
     click(qtbot, strip.start_button)

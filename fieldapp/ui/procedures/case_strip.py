@@ -87,7 +87,8 @@ class CaseStrip(QFrame):
     def refresh(self) -> None:
         """Read this household's cases again (a bundle or the 待办 view may have moved them)."""
         exists = self.store.household_exists(self.household_id)
-        self.setVisible(exists)
+        if self.parentWidget() is not None:  # never as a window of its own
+            self.setVisible(exists)
         if not exists:
             return
         cases = list_cases(self.store, household=self.household_id)
