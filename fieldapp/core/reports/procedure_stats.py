@@ -65,7 +65,11 @@ def _rows(store: Store, region: str | None) -> tuple[list[Case], dict[str, list[
         )
     ]
     steps: dict[str, list[Step]] = defaultdict(list)
-    for r in store.db.query("select * from procedure_steps order by rowid"):
+    for r in store.db.query(
+        "select s.* from procedure_steps s join households h on h.id = s.household_id "
+        f"{where} order by s.rowid",
+        args,
+    ):
         steps[r["case_id"]].append(Step.from_row(r))
     return cases, steps
 
