@@ -16,7 +16,8 @@ from typing import Any
 from fieldapp.core import procedures as proc
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust import identity
-from fieldapp.core.trust.certificates import SigningIdentity, decrypt_pem
+from fieldapp.core.trust.certificates import SigningIdentity
+from fieldapp.core.trust.enrollment import open_enrollment_keys
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 from tests.stores import open_test_store
@@ -39,13 +40,13 @@ def staff(hq: Store, name: str, role: str, passphrase: bytes = STAFF_PASS) -> Si
         hq, HQ_PASS, passphrase, name=name, unit="五华区总工会", role=role, author="办公室"
     )
     doc = json.loads(data)
-    key = decrypt_pem(doc["signing_key"], passphrase, "签名私钥")
+    key, _ = open_enrollment_keys(doc, passphrase)
     cert = identity.load_cert(doc["certificate"])
     return SigningIdentity(key, cert, [identity.ca_certificate(hq)], name, "五华区总工会")
 
 
 def region(root: Path) -> Region:
-    hq = open_test_store(root / "hq.db")
+    hq = open_test_store(root / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(hq, HQ_PASS, unit="五华区总工会", author="办公室")
     office = identity.signing_identity(hq, HQ_PASS)
     return Region(hq, office, staff(hq, "李干事", "cadre"), staff(hq, "王审核", "reviewer"))

@@ -17,15 +17,17 @@ from tests.stores import open_test_store
 
 
 @pytest.fixture
-def laptop(tmp_path: Path) -> tuple[Path, Path, str]:
-    """An enrolled cadre's laptop with one household: (database, passphrase file, household)."""
-    hq = open_test_store(tmp_path / "hq.db")
+def laptop(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path, str]:
+    """An enrolled cadre's laptop with one household: (database, passphrase file, household);
+    the cadre's passphrase also unlocks the database (in $FIELDAPP_PASSPHRASE, as a script has it)."""
+    monkeypatch.setenv("FIELDAPP_PASSPHRASE", STAFF_PASS.decode())
+    hq = open_test_store(tmp_path / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(hq, HQ_PASS, unit="五华区总工会", author="办公室")
     data, _ = identity.enroll_staff(
         hq, HQ_PASS, STAFF_PASS, name="李干事", unit="五华区总工会", author="办公室"
     )
     hq.close()
-    store = open_test_store(tmp_path / "li.db")
+    store = open_test_store(tmp_path / "li.db", passphrase=STAFF_PASS)
     identity.take_enrollment(store, data, STAFF_PASS, author="李干事")
     hid = household(store)
     store.close()
@@ -39,7 +41,7 @@ def run(db: Path, *args: str) -> int:
 
 
 def unchanged(db: Path) -> str:
-    store = open_test_store(db)
+    store = open_test_store(db, passphrase=STAFF_PASS)
     try:
         return digest(store)
     finally:
