@@ -146,21 +146,22 @@ def procedure_screens(app: QApplication, out: Path) -> None:
 
     from fieldapp.core import procedures as proc
     from fieldapp.core.trust import identity
-    from fieldapp.core.trust.certificates import SigningIdentity, decrypt_pem
+    from fieldapp.core.trust.certificates import SigningIdentity
+    from fieldapp.core.trust.enrollment import open_enrollment_keys
     from fieldapp.ui.procedures.session import SigningSession
 
     hq_path = Path(tempfile.mkdtemp()) / "hq.db"
     hq = open_store(hq_path, key=unlock_database(hq_path, PASSPHRASE))
-    secret, unit = b"screens-passphrase", "五华区总工会"
-    identity.hq_init(hq, secret, unit=unit, author="办公室")
+    unit = "五华区总工会"
+    identity.hq_init(hq, PASSPHRASE, unit=unit, author="办公室")
     generate_demo(hq, 40, seed=11, author="李干事")
 
     def staff(name: str, role: str) -> SigningIdentity:
         data, _ = identity.enroll_staff(
-            hq, secret, secret, name=name, unit=unit, role=role, author="办公室"
+            hq, PASSPHRASE, PASSPHRASE, name=name, unit=unit, role=role, author="办公室"
         )
         doc = json.loads(data)
-        key = decrypt_pem(doc["signing_key"], secret, "签名私钥")
+        key, _ = open_enrollment_keys(doc, PASSPHRASE)
         cert = identity.load_cert(doc["certificate"])
         return SigningIdentity(key, cert, [identity.ca_certificate(hq)], name, unit)
 

@@ -165,7 +165,9 @@ def test_todo_publicity_then_approval_completes_the_exit(qtbot: QtBot, r: Region
     assert publicity["publicity_from"] == str(ago(18)) and publicity["objections"] is False
     assert view.table.rowCount() == 1 and view.table.item(0, 3).text() == "上级审批"
 
-    click(qtbot, detail.approve_button)  # 上级审批: opinion and reason, 确定
+    with qtbot.waitActive(window):
+        window.activateWindow()
+    press(qtbot, window, "Ctrl+Return")  # 通过, from the keyboard this time: 上级审批
     dialog = detail.dialog
     assert dialog.publicity is None and dialog.opinion.toPlainText() == "情况属实，同意。"
     write(qtbot, dialog.override, REASON)
@@ -227,7 +229,7 @@ def laptop_editor(
     data, _ = identity.enroll_staff(
         r.hq, HQ_PASS, secret, name=f"{role}者", unit="五华区总工会", role=role, author="办公室"
     )
-    store = open_test_store(tmp_path / f"{role}.db")
+    store = open_test_store(tmp_path / f"{role}.db", passphrase=secret)
     identity.take_enrollment(store, data, secret, author=role)
     window = shown_window(qtbot, store)
     return store, secret, window, window.open_household(household(store)).cases

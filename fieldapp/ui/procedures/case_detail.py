@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -107,7 +108,7 @@ class CaseDetail(QWidget):
         self.heading = QLabel("在左侧选择一个案件")
         self.heading.setWordWrap(True)
         self.heading.setTextFormat(Qt.TextFormat.RichText)
-        self.approve_button = QPushButton("通过(&A)…")
+        self.approve_button = QPushButton("通过(&T)…")
         self.return_button = QPushButton("退回(&R)…")
         self.reject_button = QPushButton("不予通过…")
         self.open_button = QPushButton("打开本户")
@@ -123,6 +124,8 @@ class CaseDetail(QWidget):
             )
         )
         self.approve_button.setStyleSheet("font-weight: bold;")
+        self.approve_button.setToolTip("通过当前这一步（Ctrl+Enter）")
+        QShortcut(QKeySequence("Ctrl+Return"), self, activated=lambda: self.decide(APPROVE))
         actions = QHBoxLayout()
         for button in (self.approve_button, self.return_button, self.reject_button):
             actions.addWidget(button)
@@ -186,7 +189,7 @@ class CaseDetail(QWidget):
 
     def decide(self, decision: str) -> StepDialog | None:
         """The decision dialog for the step due (window-modal; the view follows when it is done)."""
-        if self.view is None or self.view.state.next_step is None:
+        if self.view is None or not self.approve_button.isEnabled():  # nothing due, or read-only
             return None
         self.dialog = StepDialog(
             self.store, self.session, view=self.view, decision=decision, parent=self
