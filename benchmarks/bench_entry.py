@@ -153,11 +153,15 @@ class Count:
         return self.typed + self.clicks + self.keys + self.scrolls
 
 
+KINDS = ("typed", "clicks", "keys", "scrolls")
+
+
 # -- the child: one run against one tree -----------------------------------------------------------
 
 
-def run(ui: str, db: Path) -> tuple[Count, list[str]]:
-    """Enter HOUSEHOLD through the editor of the fieldapp on sys.path; (count, mismatches)."""
+def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
+    """Enter HOUSEHOLD through the editor of the fieldapp on sys.path; (count, count by form,
+    mismatches)."""
     from PySide6.QtCore import QPoint, QPointF, Qt
     from PySide6.QtGui import QInputMethodEvent, QWheelEvent
     from PySide6.QtTest import QTest
@@ -191,12 +195,19 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
     window.show()
     window.activateWindow()
     count = Count()
+    sections: dict[str, Count] = {}  # the same actions, by the form they were spent on
+    section = [next(iter(HOUSEHOLD))]
     started = time.perf_counter()
     trace = os.environ.get("BENCH_TRACE")
 
     def note(kind: str, detail: object) -> None:
         if trace:
             print(f"  {kind:<6} {detail}", file=sys.stderr)
+
+    def tally(kind: str) -> None:
+        """Count one action of ``kind`` (one of KINDS), in all and for the form being entered."""
+        for counter in (count, sections.setdefault(section[0], Count())):
+            setattr(counter, kind, getattr(counter, kind) + 1)
 
     def settle() -> None:
         for _ in range(3):
@@ -206,7 +217,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
         return QApplication.focusWidget()
 
     def type_text(text: str) -> None:
-        count.typed += 1
+        tally("typed")
         note("type", text)
         target = focused()
         assert target is not None
@@ -222,13 +233,13 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
         settle()
 
     def press(key: Any, modifiers: Any = Qt.KeyboardModifier.NoModifier) -> None:
-        count.keys += 1
+        tally("keys")
         note("key", key)
         QTest.keyClick(focused(), key, modifiers)
         settle()
 
     def click(widget: QWidget, pos: QPoint | None = None) -> None:
-        count.clicks += 1
+        tally("clicks")
         note("click", type(widget).__name__)
         pos = pos if pos is not None else widget.rect().center()
         QTest.mouseClick(widget, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier, pos)
@@ -253,7 +264,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
                 return
             wanted = top if top < 0 or rect.height() > height else bottom - height
             step = max(-SCROLL_PX, min(SCROLL_PX, wanted + (-8 if wanted < 0 else 8)))
-            count.scrolls += 1
+            tally("scrolls")
             note("scroll", step)
             before = bar.value()
             notches = max(1, round(abs(step) / max(1, bar.singleStep() * 3)))
@@ -302,7 +313,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
             settle()
         view = combo.view()
         if index >= combo.maxVisibleItems():
-            count.scrolls += 1
+            tally("scrolls")
         view.scrollTo(combo.model().index(index, 0))
         settle()
         rect = view.visualRect(combo.model().index(index, 0))
@@ -383,7 +394,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
                     press(Qt.Key.Key_Tab)
                 return
             if hidden:
-                count.scrolls += 1  # a flick sideways (or down) in the grid
+                tally("scrolls")  # a flick sideways (or down) in the grid
                 view.scrollTo(index)
                 settle()
             scroll_into_view(view.viewport(), view.visualRect(index))
@@ -412,6 +423,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
     pending_enter: list[bool] = []
 
     for form_id, fields in HOUSEHOLD.items():
+        section[0] = form_id
         go_form(form_id)
         for name, value in fields.items():
             group = page().repeat(name) if isinstance(value, list) else None
@@ -427,7 +439,7 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
     mismatches = compare(store, editor.household_id)
     window.close()
     store.close()
-    return count, mismatches
+    return count, sections, mismatches
 
 
 def compare(store: Any, household_id: str) -> list[str]:
@@ -511,6 +523,20 @@ def describe(label: str, result: dict[str, Any]) -> str:
     )
 
 
+def by_section(base: dict[str, Any], now: dict[str, Any]) -> str:
+    """Actions per form, base and this tree (grids), each as total (typed/clicks/keys/scrolls)."""
+
+    def cell(result: dict[str, Any], form_id: str) -> str:
+        c = result["sections"].get(form_id, {})
+        parts = [c.get(k, 0) for k in KINDS]
+        return f"{sum(parts):4d} ({'/'.join(str(p) for p in parts)})"
+
+    lines = [f"{'form':<6}{'base (typed/clicks/keys/scrolls)':<36}this tree (grids)"]
+    for form_id in HOUSEHOLD:
+        lines.append(f"{form_id:<6}{cell(base, form_id):<36}{cell(now, form_id)}")
+    return "\n".join(lines)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--base", default=BASE_COMMIT, help="commit to compare with")
@@ -518,8 +544,10 @@ def main() -> int:
     parser.add_argument("--db", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        count, mismatches = run(args.child, Path(args.db))
-        print(json.dumps({"count": asdict(count), "mismatches": mismatches}, ensure_ascii=False))
+        count, sections, mismatches = run(args.child, Path(args.db))
+        by_form = {form_id: asdict(c) for form_id, c in sections.items()}
+        result = {"count": asdict(count), "sections": by_form, "mismatches": mismatches}
+        print(json.dumps(result, ensure_ascii=False))
         return 0
 
     rows = sum(len(v) for f in HOUSEHOLD.values() for v in f.values() if isinstance(v, list))
@@ -539,7 +567,9 @@ def main() -> int:
             print(f"  {label}: {line}")
 
     def total(result: dict[str, Any]) -> int:
-        return sum(result["count"][k] for k in ("typed", "clicks", "keys", "scrolls"))
+        return sum(result["count"][k] for k in KINDS)
+
+    print(by_section(base, grid))
 
     ratio = total(grid) / total(base)
     print(

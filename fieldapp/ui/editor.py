@@ -81,7 +81,9 @@ class HouseholdEditor(QWidget):
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         self._defaults: Defaults | None = None
         self.exists = store.household_exists(household_id)  # created with its first real value
-        ctx = RenderContext(store, author, defaults=self.defaults, people=self._people)
+        ctx = RenderContext(
+            store, author, defaults=self.defaults, people=self._people, refresh=self.validate_now
+        )
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -205,6 +207,18 @@ class HouseholdEditor(QWidget):
             placeholder.deleteLater()
             self.built[form_id] = page
         return page
+
+    def validate_now(self, form_id: str) -> None:
+        """Judge the page as it is on screen at once, without saving (the save follows on the
+        autosave beat): relevance, calculations and problems are then current for the next
+        keystroke, however fast it comes."""
+        page = self.built.get(form_id)
+        if page is None:
+            return
+        shown = {fid: built.values() for fid, built in self.built.items()}
+        household = {**self.store.current(self.household_id), **shown}
+        self.results[form_id] = self.store.engine().validate(household, form_id)
+        page.apply(self.results[form_id])
 
     def _load(self) -> None:
         self._refresh(self._read())

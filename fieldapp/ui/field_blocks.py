@@ -69,13 +69,23 @@ class RenderContext:
     extra: dict[str, Any] = dataclass_field(default_factory=dict)
     people: Callable[[], list[str]] | None = None
     """Names a ``pick: people`` field offers (the household's worker and members)."""
+    refresh: Callable[[str], None] | None = None
+    """Brings a form's page up to date with what is typed, at once (relevance, calculations)."""
 
     @property
     def regions(self) -> RegionTable:
         return self.store.regions
 
     def for_form(self, form: Form) -> RenderContext:
-        return RenderContext(self.store, self.author, self.defaults, form, self.extra, self.people)
+        return RenderContext(
+            self.store, self.author, self.defaults, form, self.extra, self.people, self.refresh
+        )
+
+    def refresh_now(self) -> None:
+        """Before the cursor moves on by itself: a field that now applies (残疾 → 残疾等级) must
+        be there to land on, and one that no longer applies must not be landed on."""
+        if self.refresh is not None and self.form is not None:
+            self.refresh(self.form.id)
 
     def current_defaults(self) -> Defaults:
         if self.defaults is not None:

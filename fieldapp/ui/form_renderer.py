@@ -11,6 +11,7 @@ from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -32,6 +33,7 @@ from fieldapp.ui.field_blocks import (
     make_widget,
 )
 from fieldapp.ui.field_widgets import FieldWidget, id_number_fills
+from fieldapp.ui.move_on import moved_on
 from fieldapp.ui.repeat_cards import RepeatGroup
 from fieldapp.ui.repeat_grid import RepeatGrid
 
@@ -93,6 +95,7 @@ class FieldGrid(QWidget):
             widget.changed.connect(self.changed)
             if field.type == "id_number":
                 widget.changed.connect(lambda w=widget, f=field: self._fill_from_id(w, f))
+            widget.completed.connect(lambda f=field: self._move_on(f))
             for child in widget.findChildren(QLineEdit):
                 child.installEventFilter(filter_)
             if field.hint:
@@ -119,6 +122,22 @@ class FieldGrid(QWidget):
             if block is not None and block.widget.value() in (None, ""):
                 block.widget.set_value(fills[key])
                 block.widget.changed.emit()
+
+    def _move_on(self, field: Field) -> None:
+        """A complete value was typed into ``field``: the page is brought up to date, and the
+        cursor goes to the next field (past the birth date and gender an ID number filled)."""
+        self.ctx.refresh_now()
+        filled = (field.birth_date_field, field.gender_field) if field.type == "id_number" else ()
+        passed = {self.blocks[n].widget.focus_target() for n in filled if n in self.blocks}
+        here: QWidget | None = self.blocks[field.name].widget.focus_target()
+        for _ in range(len(passed) + 1):
+            if here is None:
+                return
+            here.focusNextChild()
+            here = QApplication.focusWidget()
+            if here not in passed:
+                break
+        moved_on(here)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -218,7 +237,7 @@ def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGro
         return {"strokes": strokes} if strokes else None
 
     model = RowsModel(field, ctx.regions, lambda previous: ctx.starting_row(field, previous))
-    grid = RepeatGrid(field, model, lambda f, row: ctx.choices(f, row), sign)
+    grid = RepeatGrid(field, model, lambda f, row: ctx.choices(f, row), sign, ctx.refresh_now)
     return grid
 
 
