@@ -175,6 +175,13 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
     )
 
     app = QApplication.instance() or QApplication([])
+    try:
+        from fieldapp.ui.move_on import absorbing
+    except ImportError:  # an older tree: the cursor never moves on by itself
+
+        def absorbing(widget: QWidget | None) -> bool:
+            return False
+
     from fieldapp.core.store.database import open_store
     from fieldapp.ui.fonts import apply_app_font, register_bundled_font
     from fieldapp.ui.main_window import MainWindow
@@ -285,12 +292,19 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
                 bar.setValue(before + step)
                 settle()
 
+    def next_by_tab(target: QWidget) -> bool:
+        """Whether one Tab reaches ``target`` (not when it would be absorbed: the cursor has just
+        moved on by itself, and a Tab then only agrees with that)."""
+        current = focused()
+        return (
+            current is not None and current.nextInFocusChain() is target and not absorbing(current)
+        )
+
     def reach(target: QWidget) -> None:
         """One key if ``target`` is next in the focus order, else a click (scrolling first)."""
-        current = focused()
-        if current is target:
+        if focused() is target:
             return
-        if current is not None and current.nextInFocusChain() is target:
+        if next_by_tab(target):
             press(Qt.Key.Key_Tab)
             if focused() is target:
                 return
@@ -298,10 +312,17 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
         click(target)
 
     def choose(combo: QComboBox, label: str) -> None:
-        """Click the drop-down open, flick if the item is outside the list, click the item."""
+        """Type the option when the box takes typing and the cursor is in it or one Tab away;
+        else click the drop-down open, flick if the item is outside the list, click the item."""
         index = combo.findText(label)
         assert index >= 0, f"{label} not offered"
         if combo.currentIndex() == index:
+            return
+        typed = combo.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
+        if typed and (focused() is combo or next_by_tab(combo)):
+            reach(combo)
+            type_text(label)
+            assert combo.currentIndex() == index, f"typing {label} chose {combo.currentText()}"
             return
         if focused() is combo:
             press(Qt.Key.Key_F4)
@@ -387,6 +408,8 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
         def go(row: int, column: int) -> None:
             """Tab there or click there, whichever takes fewer actions."""
             tabs = tabs_to(row, column)
+            if tabs and absorbing(focused()):
+                tabs += 1  # the first Tab after the cursor moved on by itself is absorbed
             index = model.index(row, column)
             hidden = not view.viewport().rect().contains(view.visualRect(index))
             if tabs is not None and tabs <= 1 + hidden:

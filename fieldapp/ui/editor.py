@@ -155,6 +155,8 @@ class HouseholdEditor(QWidget):
         self.timer.timeout.connect(self.save_drafts)
 
         self.nav.currentRowChanged.connect(self._show_form)
+        self.nav.clicked.connect(lambda _: self.enter_form())
+        self.nav.activated.connect(lambda _: self.enter_form())
         self.problems.jump.connect(self.jump_to)
         self.problems.open_household.connect(self.open_requested)
         self.finalise_button.clicked.connect(self.finalise_current)
@@ -323,11 +325,18 @@ class HouseholdEditor(QWidget):
             self.stack.setCurrentIndex(row)
             self._fill_problems()
 
+    def enter_form(self) -> None:
+        """The cadre opened a form (a click in the list, Ctrl+PgDn): the cursor goes to its first
+        field still to be filled, so typing can start at once."""
+        self.page(self.current_form_id()).focus_first_empty()
+
     def next_form(self) -> None:
         self.nav.setCurrentRow(min(self.nav.currentRow() + 1, self.nav.count() - 1))
+        self.enter_form()
 
     def previous_form(self) -> None:
         self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
+        self.enter_form()
 
     def _edited(self, form_id: str) -> None:
         self._defaults = None

@@ -220,6 +220,12 @@ class FieldGrid(QWidget):
         return block is not None and block.touched
 
 
+def _fillable(f: Field) -> bool:
+    """A field the cadre types or chooses (not calculated, read-only, a signature or a file)."""
+    typed = f.type not in ("signature", "attachment", "note")
+    return typed and not f.is_calculated and not f.readonly
+
+
 SECTION_COLUMNS = 2
 """Fields side by side in two columns: half the scrolling on a 1366×768 laptop."""
 
@@ -333,6 +339,24 @@ class FormPage(QScrollArea):
             block.show_problems(block.problems)
         for group in self.findChildren(RepeatGrid):
             group.reveal()
+
+    def first_empty_path(self) -> str | None:
+        """The first field on screen still to be filled: a shown, typed-into field with no value,
+        or a grid with no rows yet (its first cell without a starting value)."""
+        for grid in self.grids:
+            for f in grid.fields:
+                block, group = grid.blocks.get(f.name), grid.repeats.get(f.name)
+                if block is not None and not block.isHidden() and _fillable(f):
+                    if block.widget.value() in (None, "", []):
+                        return f.name
+                if isinstance(group, RepeatGrid) and not group.isHidden() and not group.model.rows:
+                    return f"{f.name}[1]"
+        return None
+
+    def focus_first_empty(self) -> bool:
+        """Put the cursor in the first field still to be filled (a form was just opened)."""
+        path = self.first_empty_path()
+        return path is not None and self.focus_path(path)
 
     def focus_path(self, path: str) -> bool:
         for grid in self.grids:

@@ -21,6 +21,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
@@ -121,14 +122,21 @@ class ChoiceEdit(CellLine):
     def _after_typing(self) -> None:
         text = self.typed()
         if pick(self.choices, text).complete:
-            self.setProperty("complete", True)
-            self.finished.emit(QAbstractItemDelegate.EndEditHint.EditNextItem)
+            self.list.popup().hide()
+            # end the cell once the view is done delivering this input (it still focuses the
+            # editor after an input method's commit)
+            QTimer.singleShot(0, self, self._complete)
             return
         self.list.setCompletionPrefix(text)
         if text.strip() and self.list.completionCount():
             self.list.complete()
         else:
             self.list.popup().hide()
+
+    def _complete(self) -> None:
+        if pick(self.choices, self.typed()).complete and not self.property("finished"):
+            self.setProperty("complete", True)
+            self.finished.emit(QAbstractItemDelegate.EndEditHint.EditNextItem)
 
     def show_all(self) -> None:
         self.list.setCompletionPrefix("")
@@ -188,6 +196,10 @@ class GridDelegate(QStyledItemDelegate):
         """A full ID number (or mobile number) ends the cell and moves on, as Tab would
         (``complete`` tells the view it was typed so: it passes the cells the ID filled)."""
         if is_complete(f, editor.typed()):
+            QTimer.singleShot(0, editor, lambda: self._complete(editor, f))
+
+    def _complete(self, editor: CellLine, f: Field) -> None:
+        if is_complete(f, editor.typed()) and not editor.property("finished"):
             editor.setProperty("complete", True)
             self._finish(editor, QAbstractItemDelegate.EndEditHint.EditNextItem)
 

@@ -165,6 +165,7 @@ class MainWindow(QMainWindow):
         editor.open_requested.connect(self.open_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, self._tab_title(editor)))
+        editor.enter_form()  # the cursor waits in the first field still to be filled
         return editor
 
     def _tab_title(self, editor: HouseholdEditor) -> str:

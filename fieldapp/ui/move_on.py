@@ -26,6 +26,7 @@ class _Absorb(QObject):
     def __init__(self, widget: QWidget, keys: frozenset[Qt.Key]) -> None:
         super().__init__(widget)
         self.keys = keys
+        self.waiting = True
         widget.installEventFilter(self)
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
@@ -38,6 +39,7 @@ class _Absorb(QObject):
         return False
 
     def _done(self, watched: QObject) -> None:
+        self.waiting = False
         watched.removeEventFilter(self)
         self.deleteLater()
 
@@ -46,3 +48,10 @@ def moved_on(widget: QWidget | None, keys: frozenset[Qt.Key] = TAB_OR_ENTER) -> 
     """The cursor has just moved on to ``widget`` by itself: absorb one habitual Tab (``keys``)."""
     if widget is not None:
         _Absorb(widget, keys)
+
+
+def absorbing(widget: QWidget | None) -> bool:
+    """Whether the next Tab into ``widget`` will be absorbed (the entry benchmark asks)."""
+    return widget is not None and any(
+        isinstance(child, _Absorb) and child.waiting for child in widget.children()
+    )

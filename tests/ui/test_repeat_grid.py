@@ -134,14 +134,20 @@ def test_choices_from_household_members(
     key(ENTER)
     saved(qtbot, editor, store, "A")
     grid = grid_of(editor, "B", "incomes")
-    ime("小军")  # the one offered choice containing it
-    key(TAB)
+    member = grid.model.field(grid.model.column_of("member"))
+    assert grid.model.display(0, member) == "赵红梅"  # a line starts as the worker's
+    assert at(grid) == (0, "kind")  # so typing starts at the kind
+    key(Qt.Key.Key_Backtab)  # another member's: back one cell
+    ime("小军")  # the one offered choice containing it: chosen, and the cursor moves on
+    assert at(grid) == (0, "kind")
     ime("工资性")
-    key(TAB)
+    assert at(grid) == (0, "item")
     ime("实习工资")
     key(TAB)
     keys("6000")
     key(ENTER)
+    assert at(grid) == (1, "kind") and grid.model.display(1, member) == "赵小军"  # carried
+    key(Qt.Key.Key_Backtab)
     key(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # the whole list, without typing
     editor_widget = focused()
     offered = getattr(editor_widget, "choices", None)
