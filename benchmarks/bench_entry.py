@@ -258,6 +258,25 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
     def page() -> Any:
         return editor.page(editor.current_form_id())
 
+    def in_view(widget: QWidget, rect: Any = None) -> bool:
+        area = page()
+        rect = rect if rect is not None else widget.rect()
+        top = widget.mapTo(area.widget(), rect.topLeft()).y() - area.verticalScrollBar().value()
+        return top >= 0 and top + rect.height() <= area.viewport().height()
+
+    def by_link(path: str, widget: QWidget, rect: Any = None) -> bool:
+        """Out of view, and a section's link (above the page) puts the cursor right there:
+        click it. (An older tree has no links.)"""
+        area = page()
+        links = getattr(area, "section_bar", None)
+        if links is None or in_view(widget, rect):
+            return False
+        for index in range(len(area.boxes)):
+            if area.section_target(index) == path:
+                click(links.buttons[index])
+                return True
+        return False
+
     def scroll_into_view(widget: QWidget, rect: Any = None) -> None:
         """Flick the page's wheel until ``widget`` (or ``rect`` in it) is fully in view."""
         area = page()
@@ -300,26 +319,30 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
             current is not None and current.nextInFocusChain() is target and not absorbing(current)
         )
 
-    def reach(target: QWidget) -> None:
-        """One key if ``target`` is next in the focus order, else a click (scrolling first)."""
+    def reach(target: QWidget, path: str = "") -> None:
+        """One key if ``target`` is next in the focus order, else its section's link when that
+        lands on it, else a click (scrolling first)."""
         if focused() is target:
             return
         if next_by_tab(target):
             press(Qt.Key.Key_Tab)
             if focused() is target:
                 return
+        if by_link(path, target) and focused() is target:
+            return
         scroll_into_view(target)
         click(target)
 
-    def choose(combo: QComboBox, label: str) -> None:
-        """Type the option when the box takes typing and the cursor is in it or one Tab away;
-        else click the drop-down open, flick if the item is outside the list, click the item."""
+    def choose(combo: QComboBox, label: str, path: str = "") -> None:
+        """Type the option when the box takes typing and the cursor is in it, one Tab away or a
+        section link away; else click the drop-down open, flick if the item is outside the list,
+        click the item."""
         index = combo.findText(label)
         assert index >= 0, f"{label} not offered"
         if combo.currentIndex() == index:
             return
         typed = combo.testAttribute(Qt.WidgetAttribute.WA_InputMethodEnabled)
-        if typed and (focused() is combo or next_by_tab(combo)):
+        if typed and (focused() is combo or next_by_tab(combo) or by_link(path, combo)):
             reach(combo)
             type_text(label)
             assert combo.currentIndex() == index, f"typing {label} chose {combo.currentText()}"
@@ -344,7 +367,7 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
             combo.setCurrentIndex(index)
         settle()
 
-    def enter_field(block: Any, value: Any) -> None:
+    def enter_field(block: Any, value: Any, path: str = "") -> None:
         widget = block.widget
         field = widget.field
         if field.type == "region":
@@ -355,13 +378,13 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
                     choose(combo, name)
             return
         if field.type == "select_one":
-            choose(widget.focus_target(), value)
+            choose(widget.focus_target(), value, path)
             return
         shown = widget.value()
         if shown is not None and str(shown) == str(value):
             return  # already there (a default)
         target = widget.focus_target()
-        reach(target)
+        reach(target, path)
         if isinstance(target, QLineEdit | QPlainTextEdit):
             target.selectAll()
         type_text(value)
@@ -416,6 +439,9 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
                 for _ in range(tabs):
                     press(Qt.Key.Key_Tab)
                 return
+            lands = row == 0 and not model.rows and view.start_column(0) == column
+            if lands and by_link(f"{name}[1]", view.viewport(), view.visualRect(index)):
+                return  # the section's link put the cursor in this cell of the empty grid
             if hidden:
                 tally("scrolls")  # a flick sideways (or down) in the grid
                 view.scrollTo(index)
@@ -451,7 +477,7 @@ def run(ui: str, db: Path) -> tuple[Count, dict[str, Count], list[str]]:
         for name, value in fields.items():
             group = page().repeat(name) if isinstance(value, list) else None
             if group is None:
-                enter_field(page().block_at(name), value)
+                enter_field(page().block_at(name), value, name)
             elif hasattr(group, "view") and isinstance(group.view, QAbstractItemView):
                 grid_rows(name, value)
             else:

@@ -44,6 +44,7 @@ from fieldapp.ui.field_blocks import RenderContext, household_defaults
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.policy_hints import PolicyHintsPanel
 from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
+from fieldapp.ui.section_bar import SHORTCUT_DIGITS, shortcut_of
 from fieldapp.ui.status_dialog import StatusDialog
 
 __all__ = ["HouseholdEditor", "StatusDialog"]
@@ -170,6 +171,13 @@ class HouseholdEditor(QWidget):
             ("Ctrl+PgUp", self.previous_form),
         ):
             QShortcut(QKeySequence(keys), self, activated=slot)
+        for index in range(len(SHORTCUT_DIGITS)):  # Alt+1…: a section of the form shown
+            keys = shortcut_of(index)
+            QShortcut(QKeySequence(keys), self, activated=lambda i=index: self.go_section(i))
+        for index in range(min(len(self.form_ids), 9)):  # Ctrl+1…: a form
+            QShortcut(
+                QKeySequence(f"Ctrl+{index + 1}"), self, activated=lambda i=index: self.go_form(i)
+            )
 
         self._load()
         self.nav.setCurrentRow(0)
@@ -329,6 +337,17 @@ class HouseholdEditor(QWidget):
         """The cadre opened a form (a click in the list, Ctrl+PgDn): the cursor goes to its first
         field still to be filled, so typing can start at once."""
         self.page(self.current_form_id()).focus_first_empty()
+
+    def go_form(self, row: int) -> None:
+        """Ctrl+number: show form ``row`` with the cursor in its first field still to be filled."""
+        self.nav.setCurrentRow(row)
+        self.enter_form()
+
+    def go_section(self, index: int) -> None:
+        """Alt+number: section ``index`` of the form shown (as its link above the page)."""
+        page = self.page(self.current_form_id())
+        if index < len(page.boxes):
+            page.focus_section(index)
 
     def next_form(self) -> None:
         self.nav.setCurrentRow(min(self.nav.currentRow() + 1, self.nav.count() - 1))

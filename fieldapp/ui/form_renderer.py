@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -36,6 +37,7 @@ from fieldapp.ui.field_widgets import FieldWidget, id_number_fills
 from fieldapp.ui.move_on import moved_on
 from fieldapp.ui.repeat_cards import RepeatGroup
 from fieldapp.ui.repeat_grid import RepeatGrid
+from fieldapp.ui.section_bar import SectionBar
 
 
 class FieldGrid(QWidget):
@@ -226,6 +228,21 @@ def _fillable(f: Field) -> bool:
     return typed and not f.is_calculated and not f.readonly
 
 
+def first_empty(grid: FieldGrid, blank_only: bool = True) -> str | None:
+    """The path of the first shown field of ``grid`` still to be filled: a field with no value,
+    or a keyboard grid with no rows yet (its first cell without a starting value). With
+    ``blank_only`` false, the first shown field at all."""
+    for f in grid.fields:
+        block, group = grid.blocks.get(f.name), grid.repeats.get(f.name)
+        if block is not None and not block.isHidden() and _fillable(f):
+            if not blank_only or block.widget.value() in (None, "", []):
+                return f.name
+        if isinstance(group, RepeatGrid) and not group.isHidden():
+            if not blank_only or not group.model.rows:
+                return f"{f.name}[1]"
+    return None
+
+
 SECTION_COLUMNS = 2
 """Fields side by side in two columns: half the scrolling on a 1366×768 laptop."""
 
@@ -268,6 +285,7 @@ class FormPage(QScrollArea):
         heading.setWordWrap(True)
         layout.addWidget(heading)
         self.grids: list[FieldGrid] = []
+        self.boxes: list[QGroupBox] = []
         for section in form.sections:
             box = QGroupBox(section.title)
             grid = FieldGrid(section.fields, ctx, self._filter, columns=SECTION_COLUMNS)
@@ -276,8 +294,32 @@ class FormPage(QScrollArea):
             inner.addWidget(grid)
             layout.addWidget(box)
             self.grids.append(grid)
+            self.boxes.append(box)
         layout.addStretch(1)
         self.setWidget(body)
+        self.section_bar: SectionBar | None = None
+        if len(form.sections) > 1:
+            self.section_bar = SectionBar([s.title for s in form.sections], self.focus_section)
+            self.section_bar.setParent(self)
+            self.setViewportMargins(0, self.section_bar.sizeHint().height(), 0, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.section_bar is not None:
+            self.section_bar.place(self)
+
+    def focus_section(self, index: int) -> None:
+        """Show section ``index`` at the top and put the cursor in its first field still to be
+        filled (else its first field)."""
+        self.verticalScrollBar().setValue(self.boxes[index].y())
+        path = self.section_target(index)
+        if path is not None:
+            self.focus_path(path)
+
+    def section_target(self, index: int) -> str | None:
+        """Where ``focus_section(index)`` puts the cursor (a field's path)."""
+        grid = self.grids[index]
+        return first_empty(grid) or first_empty(grid, blank_only=False)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -341,17 +383,8 @@ class FormPage(QScrollArea):
             group.reveal()
 
     def first_empty_path(self) -> str | None:
-        """The first field on screen still to be filled: a shown, typed-into field with no value,
-        or a grid with no rows yet (its first cell without a starting value)."""
-        for grid in self.grids:
-            for f in grid.fields:
-                block, group = grid.blocks.get(f.name), grid.repeats.get(f.name)
-                if block is not None and not block.isHidden() and _fillable(f):
-                    if block.widget.value() in (None, "", []):
-                        return f.name
-                if isinstance(group, RepeatGrid) and not group.isHidden() and not group.model.rows:
-                    return f"{f.name}[1]"
-        return None
+        """The first field on screen still to be filled (``first_empty``)."""
+        return next((path for grid in self.grids if (path := first_empty(grid))), None)
 
     def focus_first_empty(self) -> bool:
         """Put the cursor in the first field still to be filled (a form was just opened)."""
@@ -363,7 +396,15 @@ class FormPage(QScrollArea):
             target = grid.widget_at(path)
             if target is not None:
                 self.ensureWidgetVisible(target, 50, 80)
-                QTimer.singleShot(0, target.setFocus)
+                QTimer.singleShot(0, target, lambda t=target: self._keep_focus(t))
                 target.setFocus()
                 return True
         return False
+
+    def _keep_focus(self, target: QWidget) -> None:
+        """Take the focus back if the click that led here took it out of the page (a list keeps
+        it on release); not if the cadre already typed or moved on within the page."""
+        now = QApplication.focusWidget()
+        shown = self.isVisible() and target.isVisible()  # not when another form came up since
+        if shown and (now is None or not self.isAncestorOf(now)):
+            target.setFocus()

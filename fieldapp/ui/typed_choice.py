@@ -114,7 +114,9 @@ class ChoiceCombo(QComboBox):
             joined, result = text, pick(self.labels, text)
         if result.index is None:
             self._typed = ""
-            QToolTip.showText(self.mapToGlobal(QPoint(0, self.height())), not_found_text(text, result), self)
+            QToolTip.showText(
+                self.mapToGlobal(QPoint(0, self.height())), not_found_text(text, result), self
+            )
             return
         self._typed = "" if result.complete else joined
         self.setCurrentIndex(result.index + 1)  # row 0 is （请选择）

@@ -213,3 +213,29 @@ def test_clicking_elsewhere_while_typing_keeps_the_cell_and_moves_on(
     assert saved_a["members"][0]["name"] == "赵小军" and saved_a["phone"] == "13912345678"
     summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
     assert "[错误] 第 1 行 与户主关系：必填项未填写" in summary  # the row was left unfinished
+
+
+def test_a_complete_cell_moves_on_and_a_habitual_tab_is_absorbed(
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
+) -> None:
+    editor = cadre_window.new_household()
+    grid = grid_of(editor, "A", "members")
+    ime("赵小军")
+    key(TAB)
+    keys("2")  # 子女 is the second of seven relations: nothing typed further could change it
+    assert at(grid) == (0, "id_number")  # so the cursor moved on by itself
+    key(TAB)  # out of spreadsheet habit: taken as agreeing, not as a second move
+    assert at(grid) == (0, "id_number")
+    keys(CHILD_ID)  # complete: past 性别 and 出生日期, which it filled
+    assert at(grid) == (0, "health")
+    ime("良好")
+    assert at(grid) == (0, "identity")  # 残疾等级 does not apply: known at once, passed
+    ime("初中")
+    key(ENTER)
+    member = saved(qtbot, editor, store, "A")["members"][0]
+    assert (member["relation"], member["gender"], member["birth_date"]) == (
+        "子女",
+        "男",
+        "2014-09-01",
+    )
+    assert (member["health"], member["identity"]) == ("良好", "初中")
