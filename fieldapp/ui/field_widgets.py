@@ -7,6 +7,8 @@ edit; the renderer debounces it into validation and autosave.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
 from datetime import date
 from typing import Any
@@ -362,12 +364,24 @@ def id_number_fills(text: str) -> dict[str, str] | None:
     return {"birth_date": info.birth_date.isoformat(), "gender": info.gender}
 
 
+FULL_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
+FULL_MONTH = re.compile(r"\d{6}|\d{4}-\d{2}")
+
+
 def is_complete(field: Field, text: str) -> bool:
     """Whether a typed text is all this field can hold, so the cursor may move on by itself: a
-    valid 18-digit ID number, or an 11-digit mobile number."""
+    valid 18-digit ID number, an 11-digit mobile number, a date typed in full (20260305 or
+    2026-03-05; not 2026-3-1, which may be going on to 2026-3-15), a month in full (2026-03)."""
+    typed = unicodedata.normalize("NFKC", text).strip()
     if field.type == "id_number":
-        return id_number_fills(text) is not None
-    return field.type == "phone" and MOBILE.fullmatch(text.strip()) is not None
+        return id_number_fills(typed) is not None
+    if field.type == "date":
+        return (
+            FULL_DATE.fullmatch(typed) is not None and typed_date(typed, date.today()) is not None
+        )
+    if field.type == "month":
+        return FULL_MONTH.fullmatch(typed) is not None and typed_month(typed) is not None
+    return field.type == "phone" and MOBILE.fullmatch(typed) is not None
 
 
 def tidy_text(field: Field, text: str) -> str:

@@ -228,11 +228,15 @@ def _fillable(f: Field) -> bool:
     return typed and not f.is_calculated and not f.readonly
 
 
-def first_empty(grid: FieldGrid, blank_only: bool = True) -> str | None:
+def first_empty(
+    grid: FieldGrid, blank_only: bool = True, among: set[str] | None = None
+) -> str | None:
     """The path of the first shown field of ``grid`` still to be filled: a field with no value,
-    or a keyboard grid with no rows yet (its first cell without a starting value). With
-    ``blank_only`` false, the first shown field at all."""
+    or a keyboard grid with no rows yet (its first cell without a starting value); only fields
+    named in ``among`` when given. With ``blank_only`` false, the first shown field at all."""
     for f in grid.fields:
+        if among is not None and f.name not in among:
+            continue
         block, group = grid.blocks.get(f.name), grid.repeats.get(f.name)
         if block is not None and not block.isHidden() and _fillable(f):
             if not blank_only or block.widget.value() in (None, "", []):
@@ -273,6 +277,7 @@ class FormPage(QScrollArea):
         super().__init__()
         self.form = form
         self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
+        self.pending: set[str] = set()  # paths of required fields still empty (待填)
         ctx = ctx.for_form(form)
         self.setWidgetResizable(True)
         self._filter = EnterMovesOn(self)
@@ -319,7 +324,7 @@ class FormPage(QScrollArea):
     def section_target(self, index: int) -> str | None:
         """Where ``focus_section(index)`` puts the cursor (a field's path)."""
         grid = self.grids[index]
-        return first_empty(grid) or first_empty(grid, blank_only=False)
+        return self.first_empty_path([grid]) or first_empty(grid, blank_only=False)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -337,6 +342,7 @@ class FormPage(QScrollArea):
             by_path.setdefault(problem.path, []).append(problem)
         for grid in self.grids:
             grid.apply(result.values, result.hidden, by_path, "")
+        self.pending = {p.path for p in result.problems if p.code == "required"}
 
     def block_at(self, path: str) -> FieldBlock | None:
         for grid in self.grids:
@@ -382,9 +388,14 @@ class FormPage(QScrollArea):
         for group in self.findChildren(RepeatGrid):
             group.reveal()
 
-    def first_empty_path(self) -> str | None:
-        """The first field on screen still to be filled (``first_empty``)."""
-        return next((path for grid in self.grids if (path := first_empty(grid))), None)
+    def first_empty_path(self, grids: list[FieldGrid] | None = None) -> str | None:
+        """The first field still to be filled (``first_empty``): the first the form requires
+        (as the summary lists them, 待填), else the first at all."""
+        for among in (self.pending, None):
+            for grid in self.grids if grids is None else grids:
+                if path := first_empty(grid, among=among):
+                    return path
+        return None
 
     def focus_first_empty(self) -> bool:
         """Put the cursor in the first field still to be filled (a form was just opened)."""

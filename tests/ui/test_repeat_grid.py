@@ -62,8 +62,9 @@ def test_monthly_records_series_carry_and_fill_down(
 ) -> None:
     editor = cadre_window.new_household()
     grid = grid_of(editor, "B", "monthly_records")
-    keys("2026-04")
-    key(TAB)
+    keys("2026-04")  # a month in full: the cursor moves on by itself
+    assert at(grid) == (0, "income")
+    key(TAB)  # out of habit: absorbed
     keys("3200")
     key(TAB)
     keys("400")
