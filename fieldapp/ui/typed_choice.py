@@ -123,6 +123,13 @@ class ChoiceCombo(QComboBox):
         if result.complete:
             self.completed.emit()
 
+    def showPopup(self) -> None:  # noqa: N802 (Qt's name)
+        view = self.view()  # wide enough for the numbers in front of the labels
+        view.setMinimumWidth(
+            view.sizeHintForColumn(0) + view.verticalScrollBar().sizeHint().width()
+        )
+        super().showPopup()
+
     def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802 (Qt's name)
         if event.commitString():
             self.type_in(event.commitString())

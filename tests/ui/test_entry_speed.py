@@ -40,6 +40,8 @@ def test_choices_are_typed_and_the_cursor_moves_on(
     editor = cadre_window.new_household()
     a = editor.page("A")
     assert focused() is box(a, "category")  # a new household: in the first field required
+    ime("困难")  # in two options: nothing chosen, the cursor stays (a tip lists them)
+    assert focused() is box(a, "category") and a.values()["category"] is None
     keys("1")  # 困难类别 by its number (three options: complete)
     assert focused() is box(a, "standard")  # moved on by itself
     a.focus_path("name")
