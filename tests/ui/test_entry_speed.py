@@ -15,7 +15,7 @@ from fieldapp.ui.editor import AUTOSAVE_MS, HouseholdEditor
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.repeat_grid import RepeatGrid
-from tests.ui.keyboard import at, focused, ime, key, keys
+from tests.ui.keyboard import at, focused, ime, key, keys, with_worker
 
 TAB, ENTER = Qt.Key.Key_Tab, Qt.Key.Key_Return
 ALT, CTRL = Qt.KeyboardModifier.AltModifier, Qt.KeyboardModifier.ControlModifier
@@ -70,10 +70,8 @@ def test_choices_are_typed_and_the_cursor_moves_on(
 def test_forms_and_sections_open_where_typing_goes_on(
     qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = cadre_window.new_household()
+    editor = with_worker(cadre_window)
     a = editor.page("A")
-    a.focus_path("name")
-    ime("赵红梅")
     key(Qt.Key.Key_7, ALT)  # section 7, 家庭成员
     members = a.repeat("members")
     assert isinstance(members, RepeatGrid) and at(members) == (0, "name")
