@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -40,11 +39,11 @@ from fieldapp.core.store.records import SaveResult
 from fieldapp.core.store.store import Store
 from fieldapp.ui.assessment_panel import AssessmentPanel
 from fieldapp.ui.duplicate_ids import confirm_before_finalising, duplicates
+from fieldapp.ui.editor_keys import install_keys
 from fieldapp.ui.field_blocks import RenderContext, household_defaults
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.policy_hints import PolicyHintsPanel
 from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
-from fieldapp.ui.section_bar import SHORTCUT_DIGITS, shortcut_of
 from fieldapp.ui.status_dialog import StatusDialog
 
 __all__ = ["HouseholdEditor", "StatusDialog"]
@@ -156,28 +155,12 @@ class HouseholdEditor(QWidget):
         self.timer.timeout.connect(self.save_drafts)
 
         self.nav.currentRowChanged.connect(self._show_form)
-        self.nav.clicked.connect(lambda _: self.enter_form())
-        self.nav.activated.connect(lambda _: self.enter_form())
         self.problems.jump.connect(self.jump_to)
         self.problems.open_household.connect(self.open_requested)
         self.finalise_button.clicked.connect(self.finalise_current)
         self.history_button.clicked.connect(self.show_history)
         self.status_button.clicked.connect(self.change_status)
-        for keys, slot in (
-            ("Ctrl+Return", self.finalise_current),
-            ("Ctrl+S", self.save_drafts),
-            ("Ctrl+H", self.show_history),
-            ("Ctrl+PgDown", self.next_form),
-            ("Ctrl+PgUp", self.previous_form),
-        ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
-        for index in range(len(SHORTCUT_DIGITS)):  # Alt+1…: a section of the form shown
-            keys = shortcut_of(index)
-            QShortcut(QKeySequence(keys), self, activated=lambda i=index: self.go_section(i))
-        for index in range(min(len(self.form_ids), 9)):  # Ctrl+1…: a form
-            QShortcut(
-                QKeySequence(f"Ctrl+{index + 1}"), self, activated=lambda i=index: self.go_form(i)
-            )
+        install_keys(self)
 
         self._load()
         self.nav.setCurrentRow(0)
@@ -222,13 +205,10 @@ class HouseholdEditor(QWidget):
         """Judge the page as it is on screen at once, without saving (the save follows on the
         autosave beat): relevance, calculations and problems are then current for the next
         keystroke, however fast it comes."""
-        page = self.built.get(form_id)
-        if page is None:
-            return
         shown = {fid: built.values() for fid, built in self.built.items()}
         household = {**self.store.current(self.household_id), **shown}
         self.results[form_id] = self.store.engine().validate(household, form_id)
-        page.apply(self.results[form_id])
+        self.page(form_id).apply(self.results[form_id])
 
     def _load(self) -> None:
         self._refresh(self._read())
@@ -332,30 +312,6 @@ class HouseholdEditor(QWidget):
             self.page(self.form_ids[row])
             self.stack.setCurrentIndex(row)
             self._fill_problems()
-
-    def enter_form(self) -> None:
-        """The cadre opened a form (a click in the list, Ctrl+PgDn): the cursor goes to its first
-        field still to be filled, so typing can start at once."""
-        self.page(self.current_form_id()).focus_first_empty()
-
-    def go_form(self, row: int) -> None:
-        """Ctrl+number: show form ``row`` with the cursor in its first field still to be filled."""
-        self.nav.setCurrentRow(row)
-        self.enter_form()
-
-    def go_section(self, index: int) -> None:
-        """Alt+number: section ``index`` of the form shown (as its link above the page)."""
-        page = self.page(self.current_form_id())
-        if index < len(page.boxes):
-            page.focus_section(index)
-
-    def next_form(self) -> None:
-        self.nav.setCurrentRow(min(self.nav.currentRow() + 1, self.nav.count() - 1))
-        self.enter_form()
-
-    def previous_form(self) -> None:
-        self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
-        self.enter_form()
 
     def _edited(self, form_id: str) -> None:
         self._defaults = None
