@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from fieldapp.core.forms.defaults import Defaults
@@ -172,14 +172,22 @@ class EnterMovesOn(QObject):
 
 
 class _TouchOnLeave(QObject):
-    """A field counts as touched once the cadre has been in it and left (focus out)."""
+    """A field counts as touched once the cadre has been in it and left (focus out). Being put
+    there by the editor (a form opening at its first empty field) is not being in it: only a
+    click, Tab or typing is."""
 
     def __init__(self, block: FieldBlock) -> None:
         super().__init__(block)
         self.block = block
+        self.visited = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.FocusOut and not self.block.touched:
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            self.visited = self.visited or event.reason() != Qt.FocusReason.OtherFocusReason
+        elif kind in (QEvent.Type.KeyPress, QEvent.Type.InputMethod, QEvent.Type.MouseButtonPress):
+            self.visited = False
+        elif kind == QEvent.Type.FocusOut and self.visited and not self.block.touched:
             self.block.touched = True
             self.block.show_problems(self.block.problems)
         return False

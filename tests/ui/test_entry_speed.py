@@ -115,3 +115,18 @@ def test_forms_and_sections_open_where_typing_goes_on(
         "临时救助",
         "临时救助金",
     )
+
+
+def test_the_field_a_form_opens_in_is_not_marked_until_the_cadre_was_in_it(
+    qtbot: QtBot, cadre_window: MainWindow
+) -> None:
+    a = cadre_window.new_household().page("A")
+    category, name = a.block_at("category"), a.block_at("name")
+    assert category is not None and name is not None
+    assert focused() is box(a, "category")  # put there by the editor
+    qtbot.mouseClick(box(a, "name"), Qt.MouseButton.LeftButton)
+    assert not category.message.isVisible()  # never visited: only listed as 待填
+    phone = box(a, "phone")
+    a.ensureWidgetVisible(phone)
+    qtbot.mouseClick(phone, Qt.MouseButton.LeftButton)
+    assert name.message.isVisible() and name.message.text() == "必填项未填写"  # left empty
