@@ -18,7 +18,6 @@ $FIELDAPP_STAFF_PASSPHRASE.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -29,11 +28,11 @@ from fieldapp.cli import revocations
 from fieldapp.cli.common import (
     READ,
     CliError,
-    PassphraseMissing,
     acting_user,
     open_db,
     print_json,
     read_json,
+    read_new_passphrase,
     read_passphrase,
     region_arg,
 )
@@ -47,27 +46,15 @@ def _passphrase(args: argparse.Namespace) -> bytes:
 
 
 def _staff_passphrase(args: argparse.Namespace) -> bytes:
-    if args.staff_passphrase_file:
-        try:
-            text = Path(args.staff_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise PassphraseMissing(
-                f"无法读取口令文件 {args.staff_passphrase_file}：{exc.strerror}"
-            ) from None
-    elif os.environ.get(STAFF_PASSPHRASE_ENV):
-        text = os.environ[STAFF_PASSPHRASE_ENV]
-    elif sys.stdin is not None and sys.stdin.isatty():
-        text = getpass.getpass("新登记人员的口令（交给本人，用于解锁其私钥）：")
-        if getpass.getpass("再输入一次：") != text:
-            raise CliError("两次输入的口令不一致")
-    else:
-        raise PassphraseMissing(
-            f"需要新登记人员的口令：请用 --staff-passphrase-file 文件 或环境变量 "
-            f"{STAFF_PASSPHRASE_ENV} 提供（不要与总部口令相同）"
-        )
-    if len(text) < 8:
+    secret = read_new_passphrase(
+        args.staff_passphrase_file,
+        STAFF_PASSPHRASE_ENV,
+        who="新登记人员的口令（交给本人，不要与总部口令相同）",
+        option="--staff-passphrase-file",
+    )
+    if len(secret.decode("utf-8")) < 8:
         raise CliError("新登记人员的口令至少 8 个字符")
-    return text.encode("utf-8")
+    return secret
 
 
 def _add_passphrase(parser: argparse.ArgumentParser) -> None:
@@ -213,8 +200,21 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     data = identity.enrollment_bytes(Path(args.file))
     body = identity.read_enrollment(data)
+    passphrase = _passphrase(args)
+    enrollment_passphrase = (
+        read_passphrase(args.enrollment_passphrase_file)
+        if args.enrollment_passphrase_file
+        else passphrase
+    )
+    identity.open_enrollment_keys(body, enrollment_passphrase)  # before the database is touched
     store = open_db(args, create=True)
-    info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args, store))
+    info = identity.take_enrollment(
+        store,
+        data,
+        passphrase,
+        author=acting_user(args, store),
+        enrollment_passphrase=enrollment_passphrase,
+    )
     ca = identity.ca_certificate(store)
     print(f"本机已登记：{info.label()}，总部 {body.get('hq_unit') or ''}（{body['hq_id']}）")
     print(f"  根证书指纹 SHA-256：{identity.fingerprint(ca)}（请与总部核对）")
@@ -538,6 +538,10 @@ def register(sub: Any) -> None:
 
     laptop = sub.add_parser("enroll", help="笔记本：导入总部签发的登记文件")
     laptop.add_argument("file", help="登记文件")
+    laptop.add_argument(
+        "--enrollment-passphrase-file",
+        help="登记文件的口令（总部告知；默认与本人口令相同），本人口令用 --passphrase-file",
+    )
     _add_passphrase(laptop)
     laptop.set_defaults(handler=cmd_enroll)
 
