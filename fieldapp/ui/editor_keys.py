@@ -9,14 +9,27 @@ the drafts now, Ctrl+H shows the revision history.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Protocol, cast
 
 from PySide6.QtGui import QKeySequence, QShortcut
+from PySide6.QtWidgets import QListWidget, QWidget
 
+from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.section_bar import SHORTCUT_DIGITS, shortcut_of
 
-if TYPE_CHECKING:
-    from fieldapp.ui.editor import HouseholdEditor
+
+class HouseholdEditor(Protocol):
+    """What these keys need of the editor (``editor.HouseholdEditor``, which installs them)."""
+
+    nav: QListWidget
+    form_ids: list[str]
+
+    def current_form_id(self) -> str: ...
+    def page(self, form_id: str) -> FormPage: ...
+    def finalise_current(self) -> None: ...
+    def save_drafts(self) -> None: ...
+    def show_history(self) -> None: ...
+
 
 FORM_KEYS = 9
 """Ctrl+1 … Ctrl+9: the first nine forms in the list."""
@@ -38,7 +51,7 @@ def install_keys(editor: HouseholdEditor) -> None:
     for index in range(len(SHORTCUT_DIGITS)):
         bindings.append((str(shortcut_of(index)), lambda i=index: go_section(editor, i)))
     for keys, slot in bindings:
-        QShortcut(QKeySequence(keys), editor, activated=slot)
+        QShortcut(QKeySequence(keys), cast(QWidget, editor), activated=slot)  # it is a widget
 
 
 def enter_form(editor: HouseholdEditor) -> None:

@@ -186,7 +186,7 @@ class _TouchOnLeave(QObject):
         if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
             self.visited = self.visited or event.reason() != Qt.FocusReason.OtherFocusReason
         elif kind in (QEvent.Type.KeyPress, QEvent.Type.InputMethod, QEvent.Type.MouseButtonPress):
-            self.visited = False
+            self.visited = True
         elif kind == QEvent.Type.FocusOut and self.visited and not self.block.touched:
             self.block.touched = True
             self.block.show_problems(self.block.problems)
