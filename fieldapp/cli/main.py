@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fieldapp.cli.forms",
     "fieldapp.cli.demo",
     "fieldapp.cli.households",
+    "fieldapp.cli.cases",
     "fieldapp.cli.standards",
     "fieldapp.cli.sync",
     "fieldapp.cli.ledger",

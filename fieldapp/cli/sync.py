@@ -457,7 +457,8 @@ def cmd_conflicts_show(args: argparse.Namespace) -> int:
 
 def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
     from fieldapp.core.store.errors import ValidationFailed
-    from fieldapp.core.sync.merge import resolve_conflict
+    from fieldapp.core.sync.merge import is_case_conflict, resolve_case_conflict, resolve_conflict
+    from fieldapp.core.trust import identity
 
     if (args.pick is None) == (args.merge is None):
         raise CliError("请指定 --pick 版本 或 --merge 合并后的 JSON 文件（二选一）")
@@ -467,6 +468,13 @@ def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
         if not isinstance(merged, dict):
             raise CliError('合并 JSON 顶层应为对象：{"字段名": 值, …}')
     store = open_db(args, create=False)
+    if is_case_conflict(store, args.conflict):  # a procedure step: settled by a signed step
+        if args.pick is None:
+            raise CliError("办理程序的冲突只能选一个决定：--pick current|incoming|步骤 ID")
+        signer = identity.signing_identity(store, _passphrase(args))
+        step = resolve_case_conflict(store, args.conflict, pick=args.pick, signer=signer)
+        print(f"冲突已处理：保留决定 {step.parent_id}，处理记录 {step.id}（已签名）")
+        return 0
     try:
         revision = resolve_conflict(
             store,
@@ -596,4 +604,5 @@ def register(sub: Any) -> None:
         metavar="REVISION",
         help="查看冲突时显示的当前版本 ID（conflicts show 给出）；此后若已变化则拒绝处理",
     )
+    _add_passphrase(cres)
     cres.set_defaults(handler=cmd_conflicts_resolve)

@@ -62,15 +62,16 @@ class World:
         return import_bundle(store, path, password, author="干部").to_dict()
 
 
-def make_world(root: Path) -> World:
+def make_world(root: Path, wang_role: str = "cadre") -> World:
+    """HQ and two enrolled laptops: li (a cadre) and wang (a cadre unless ``wang_role``)."""
     for sub in ("hq", "li", "wang"):
         (root / sub).mkdir(parents=True, exist_ok=True)
     hq = open_test_store(root / "hq" / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(hq, HQ_PASS, unit="昆明市总工会", author="办公室")
     stores = []
-    for name, password in (("li", LI_PASS), ("wang", WANG_PASS)):
+    for name, password, role in (("li", LI_PASS, "cadre"), ("wang", WANG_PASS, wang_role)):
         data, info = identity.enroll_staff(
-            hq, HQ_PASS, password, name=name, unit="五华区总工会", author="办公室"
+            hq, HQ_PASS, password, name=name, unit="五华区总工会", role=role, author="办公室"
         )
         laptop = open_test_store(root / name / "laptop.db", passphrase=password)
         identity.take_enrollment(laptop, data, password, author=name)

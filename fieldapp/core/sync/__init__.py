@@ -2,5 +2,6 @@
 
 Owns: the container (encrypted, signed file), export and assignment, import checks, applying
 records, merge and conflicts (``container``, ``bundle``, ``records``, ``importer``, ``apply``,
-``merge``). May import: ``trust``, ``rules``, ``store`` and below; not ``ledger`` or ``reports``.
+``merge``), procedure cases and steps in bundles (``procedure_sync``). May import:
+``procedures``, ``trust``, ``rules``, ``store`` and below; not ``ledger`` or ``reports``.
 """

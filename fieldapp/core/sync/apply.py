@@ -30,6 +30,7 @@ from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
 from fieldapp.core.sync.merge import is_known, receive_revision
+from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
     KIND_ASSIGN,
@@ -86,6 +87,15 @@ class Applier:
         self.received_at = now_iso()
         if self.check is not None:
             self.check.check_sender(env.path.name)
+        self.procedures = ProcedureReceiver(
+            store,
+            sender=sender,
+            up=kind == KIND_UP,
+            bundle_id=self.m["bundle_id"],
+            received_at=self.received_at,
+            need_household=self._need_household,
+            check=self.check,
+        )
 
     def handle(self, record: Mapping[str, Any]) -> None:
         kind = record.get("t")
@@ -106,6 +116,8 @@ class Applier:
             "dibao": self._standard,
             "min_wage": self._standard,
             "revocation": self._revocation,
+            "case": self._procedure,
+            "step": self._procedure,
             "end": self._end,
         }.get(str(kind))
         if handler is None:
@@ -412,6 +424,15 @@ class Applier:
             self.report.added["revocations"] += 1
             self.changed = True
 
+    def _procedure(self, r: Mapping[str, Any]) -> None:
+        """A procedure case or step (``procedure_sync``: signature, sender, order checked)."""
+        what = "procedure_cases" if r.get("t") == "case" else "procedure_steps"
+        self._count(what)
+        new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
+        if new:
+            self.report.added[what] += 1
+            self.changed = True
+
     def _end(self, r: Mapping[str, Any]) -> None:
         if (
             r.get("bundle_id") != self.m["bundle_id"]
@@ -444,6 +465,9 @@ class Applier:
                 )
                 if hid not in self.new:
                     self.updated.add(hid)
+        for hid in self.procedures.finish(self.author):
+            self.report.conflicts += 1
+            self.conflicted.add(hid)
         for hid in self.reindex | self.new:
             store.reindex(hid)
         report = self.report

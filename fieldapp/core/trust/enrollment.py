@@ -189,7 +189,9 @@ def _enroll(
 
 
 def _unsent(store: Store) -> int:
-    """Revisions and status changes made here since the last export (``sync.export``)."""
+    """Revisions, status changes and procedure cases and steps made here since the last export
+    (``sync.export``): the steps are signed with this enrollment's certificate and would not be
+    this laptop's own any more under a new one."""
     last = store.db.execute(
         "select marks from bundle_log where direction = 'export' and kind = 'laptop-to-hq' "
         "order by seq desc limit 1"
@@ -199,11 +201,17 @@ def _unsent(store: Store) -> int:
         "select (select count(*) from revisions where rowid > ? and device_id in "
         "(select value from json_each(?))) + (select count(*) from status_changes s where "
         "s.rowid > ? and not exists (select 1 from record_origins o where o.kind = 'status' "
-        "and o.record_id = s.id))",
+        "and o.record_id = s.id)) + (select count(*) from procedure_cases c where c.rowid > ? "
+        "and not exists (select 1 from record_origins o where o.kind = 'case' "
+        "and o.record_id = c.id)) + (select count(*) from procedure_steps p where p.rowid > ? "
+        "and not exists (select 1 from record_origins o where o.kind = 'step' "
+        "and o.record_id = p.id))",
         [
             int(marks.get("revisions", 0)),
             json.dumps(store.device_ids),
             int(marks.get("status_changes", 0)),
+            int(marks.get("procedure_cases", 0)),
+            int(marks.get("procedure_steps", 0)),
         ],
     ).fetchone()
     return int(row[0] or 0)
