@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core.store.records import STATUSES
 from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
+from fieldapp.ui.editor_keys import enter_form
 from fieldapp.ui.household_model import HouseholdModel
 
 SEARCH_DELAY_MS = 0  # keystrokes already queued are taken together; a search takes milliseconds
@@ -176,6 +177,7 @@ class MainWindow(QMainWindow):
         editor.open_requested.connect(self.open_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, self._tab_title(editor)))
+        enter_form(editor)  # the cursor waits in the first field still to be filled
         return editor
 
     def _tab_title(self, editor: HouseholdEditor) -> str:

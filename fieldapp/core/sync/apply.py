@@ -17,12 +17,14 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from fieldapp.core.store import checks
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
+from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.container import Envelope
 from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
@@ -116,6 +118,7 @@ class Applier:
             "dibao": self._standard,
             "min_wage": self._standard,
             "revocation": self._revocation,
+            "check": self._check_record,
             "case": self._procedure,
             "step": self._procedure,
             "end": self._end,
@@ -369,6 +372,23 @@ class Applier:
         self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
+
+    def _check_record(self, r: Mapping[str, Any]) -> None:
+        """A revision of a third-party check record, laptop bundles only (store.checks)."""
+        if self.kind != KIND_UP:
+            raise fail("分配数据包不应包含核查记录")
+        row = received_row(r)
+        if row["household_id"] is not None:
+            self._need_household(row["household_id"])
+        rid = row["revision_id"]
+        self._time(row["created_at"], "录入时间", record_label(authors.CHECK_RECORD, rid))
+        member = self._authored(authors.CHECK_RECORD, r)
+        self._count("check_records")
+        new = checks.keep_received(self.store, row)
+        self._keep(authors.CHECK_RECORD, rid, member, new)
+        if new:
+            self.report.added["check_records"] += 1
+            self.changed = True
 
     def _standard(self, r: Mapping[str, Any]) -> None:
         """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
