@@ -20,9 +20,10 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck
-from fieldapp.core.sync.container import read_envelope, read_records, unwrap_key
+from fieldapp.core.sync.container import read_envelope, unwrap_key
 from fieldapp.core.sync.fields import sha256_file
 from fieldapp.core.sync.importer import check_envelope
+from fieldapp.core.sync.lines import read_records
 from fieldapp.core.sync.merge import is_known, receive_revision
 from fieldapp.core.sync.records import KIND_UP, log_bundle
 from fieldapp.core.sync.report import ImportReport

@@ -1,11 +1,18 @@
 """Applying a bundle's records inside the import transaction, checking each one on the way.
 
-``Applier.handle`` takes the decrypted records one by one; ``finish`` checks the counts, rebuilds
-the list index of changed households and writes the log. Any malformed record raises BundleError,
-and the caller rolls the whole transaction back. At headquarters each record's author, clock and
-times are checked too (``authorcheck``); everywhere, each new record's origin (bundle and signer)
-is kept, and its place in its author's batch (``authorship``).
+``Applier.handle`` takes the decrypted records one by one and checks what each says on its own;
+what depends on the database (is it here already? what is current?) is decided a chunk of
+records at a time (``CHUNK_RECORDS``): one query per table for the chunk's ids, heads and clocks
+(``receiving``), the rows staged and written with one ``executemany`` per table (``staging``),
+in the order the records came, so the database ends exactly as applying them one by one left
+it. ``finish`` checks the counts, writes the list entries of new households from the data
+already parsed (``IndexBuilder``) and re-reads only households that existed before, then writes
+the log. Any malformed record raises BundleError, and the caller rolls the whole transaction
+back. At headquarters each record's author, clock and times are checked too (``authorcheck``);
+everywhere, each new record's origin (bundle and signer) is kept, and its place in its author's
+batch (``authorship``).
 """
+
 
 from __future__ import annotations
 
@@ -17,11 +24,13 @@ from collections.abc import Callable, Mapping
 from datetime import date
 from typing import Any
 
+from fieldapp.core.store.index_builder import IndexBuilder
 from fieldapp.core.store.records import STATES, STATUSES, now_iso
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync import staging as tables
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
 from fieldapp.core.sync.container import Envelope
 from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
@@ -29,7 +38,7 @@ from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
-from fieldapp.core.sync.merge import is_known, receive_revision
+from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
     KIND_ASSIGN,
@@ -39,11 +48,17 @@ from fieldapp.core.sync.records import (
     normalised_counts,
 )
 from fieldapp.core.sync.report import ImportReport
+from fieldapp.core.sync.staging import Staging
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation, remember
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
+Member = tuple[str, int, str] | None
+"""A record's place in its author's batch: (batch id, index, hash), or None outside batches."""
+
+CHUNK_RECORDS = 2000
+"""Records decided together: one lookup per table per chunk, one executemany per table."""
 
 
 class Applier:
@@ -69,7 +84,7 @@ class Applier:
         self.done = 0
         self.counts = dict.fromkeys(COUNTED, 0)
         self.declared: set[str] = set()
-        self.new: set[str] = set()
+        self.new: dict[str, None] = {}
         self.updated: set[str] = set()
         self.conflicted: set[str] = set()
         self.reindex: set[str] = set()
@@ -77,17 +92,25 @@ class Applier:
         self.changed = False
         self.begun = False
         self.ended = False
-        self.clocks = Clocks(store)
         self.device_id = str(self.m["sender"]["device_id"])
         self.versions = set(self.m["form_versions"])
         self.field_names = FieldNames(store.survey)
         self.exec = store.db.conn.execute
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         self.received_at = now_iso()
+        self.staging = Staging(store)
+        self.receiver = ChunkReceiver(
+            store, Clocks(store), self.staging, bundle_id=self.m["bundle_id"], actor=author
+        )
+        self.index = IndexBuilder(store)
+        self.chunk: list[tuple[Callable[[Any], None], Any]] = []
+        self.wanted: dict[str, list[str]] = {table: [] for table in tables.KEYS}
+        self.present: dict[str, set[str]] = {}
         if self.check is not None:
             self.check.check_sender(env.path.name)
 
-    def handle(self, record: Mapping[str, Any]) -> None:
+    def handle(self, record: Mapping[str, Any], data_text: str | None = None) -> None:
+        """One record; ``data_text``: a revision's form data as it stood in the line."""
         kind = record.get("t")
         if self.ended:
             raise fail("数据包在结束标记之后还有记录")
@@ -96,24 +119,65 @@ class Applier:
                 raise fail("载荷与清单不属于同一个数据包")
             self.begun = True
             return
-        handler = {
-            "batch": self._batch,
-            "household": self._household,
-            "attachment": self._attachment,
-            "revision": self._revision,
-            "status": self._status,
-            "audit": self._audit,
-            "dibao": self._standard,
-            "min_wage": self._standard,
-            "revocation": self._revocation,
-            "end": self._end,
-        }.get(str(kind))
-        if handler is None:
-            raise fail(f"载荷中有未知的记录类型“{kind}”")
-        handler(record)
+        if kind == "end":
+            self._apply_chunk()  # what the records say is checked before their count
+        if kind == "revision":
+            self._revision(record, data_text)
+        else:
+            handler = {
+                "batch": self._batch,
+                "household": self._household,
+                "attachment": self._attachment,
+                "status": self._status,
+                "audit": self._audit,
+                "dibao": self._standard,
+                "min_wage": self._standard,
+                "revocation": self._revocation,
+                "end": self._end,
+            }.get(str(kind))
+            if handler is None:
+                raise fail(f"载荷中有未知的记录类型“{kind}”")
+            handler(record)
         self.done += 1
         if self.progress is not None and self.done % 1000 == 0:
             self.progress(self.done, self.total)
+
+    # -- chunks -------------------------------------------------------------------------------
+
+    def _defer(self, apply: Callable[[Any], None], item: Any, table: str, key: str) -> None:
+        """Decide ``item`` with its chunk: ``key`` is looked up in ``table`` beforehand."""
+        self.chunk.append((apply, item))
+        self.wanted[table].append(key)
+        if len(self.chunk) >= CHUNK_RECORDS:
+            self._apply_chunk()
+
+    def _apply_chunk(self) -> None:
+        if not self.chunk:
+            return
+        wanted = self.wanted
+        self.present = {
+            t: self.staging.existing(t, ids) for t, ids in wanted.items() if t != tables.REVISIONS
+        }
+        revisions = [item for apply, item in self.chunk if apply == self._receive]
+        households = [r["household_id"] for r, *_ in revisions]
+        self.receiver.prepare(wanted[tables.REVISIONS], households)
+        if self.check is not None:
+            self.check.prepare(households)
+        for apply, item in self.chunk:
+            apply(item)
+        self.staging.flush()
+        self.chunk = []
+        self.wanted = {table: [] for table in tables.KEYS}
+
+    def _is_here(self, table: str, key: str) -> bool:
+        """Whether a record is here (kept before, or earlier in this bundle); notes it if not."""
+        present = self.present[table]
+        if key in present:
+            return True
+        present.add(key)
+        return False
+
+    # -- records ------------------------------------------------------------------------------
 
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -127,20 +191,17 @@ class Applier:
         if self.check is not None and value is not None:
             self.check.check_time(value, what, label)
 
-    def _authored(
-        self, kind: str, r: Mapping[str, Any], body: str | None = None
-    ) -> tuple[str, int, str] | None:
+    def _authored(self, kind: str, r: Mapping[str, Any], body: str | None = None) -> Member:
         """Who wrote this record (at HQ: checked; it raises unless the author is proven)."""
         return None if self.check is None else self.check.record(kind, dict(r), body)
 
-    def _keep(self, kind: str, rid: str, member: tuple[str, int, str] | None, new: bool) -> None:
+    def _keep(self, kind: str, rid: str, member: Member, new: bool) -> None:
         """Remember where a record came from (if new here) and its place in its author's batch."""
         if new:
-            authors.keep_origin(
-                self.store, kind, rid, self.m["bundle_id"], self.sender, self.received_at
-            )
-        if member is not None and authors.keep_membership(self.store, kind, rid, *member):
-            self.changed = True
+            origin = (kind, rid, self.m["bundle_id"], self.sender.staff_id, self.sender.name)
+            self.staging.add(tables.ORIGINS, (*origin, self.received_at))
+        if member is not None:
+            self.staging.add(tables.MEMBERSHIPS, (kind, rid, *member))
 
     def _household(self, r: Mapping[str, Any]) -> None:
         hid = check_uuid(r.get("id"), "户 ID")
@@ -149,13 +210,13 @@ class Applier:
         self._time(created_at, "建档时间", f"户 {hid}")
         self._count("households")
         self.declared.add(hid)
-        if self.exec("select 1 from households where id = ?", [hid]).fetchone() is None:
-            self.exec(
-                "insert into households (id, status, clears, final_forms, search_text, "
-                "created_at, created_by, updated_at) values (?, '在档', '[]', '[]', '', ?, ?, ?)",
-                [hid, created_at, created_by, now_iso()],
-            )
-            self.new.add(hid)
+        self._defer(self._add_household, (hid, created_at, created_by), tables.HOUSEHOLDS, hid)
+
+    def _add_household(self, item: tuple[str, str, str | None]) -> None:
+        hid, created_at, created_by = item
+        if not self._is_here(tables.HOUSEHOLDS, hid):
+            self.staging.add(tables.HOUSEHOLDS, (hid, created_at, created_by, now_iso()))
+            self.new[hid] = None
             self.changed = True
 
     def _need_household(self, hid: str) -> None:
@@ -170,7 +231,11 @@ class Applier:
         self._time(r.get("added_at"), "添加时间", record_label(authors.ATTACHMENT, digest))
         member = self._authored(authors.ATTACHMENT, r)
         self._count("attachments")
-        if self.exec("select 1 from attachments where sha256 = ?", [digest]).fetchone():
+        self._defer(self._add_attachment, (r, digest, size, member), tables.ATTACHMENTS, digest)
+
+    def _add_attachment(self, item: tuple[Mapping[str, Any], str, int, Member]) -> None:
+        r, digest, size, member = item
+        if self._is_here(tables.ATTACHMENTS, digest):
             self._keep(authors.ATTACHMENT, digest, member, False)
             return
         try:
@@ -179,34 +244,39 @@ class Applier:
             raise fail("数据包中的附件内容无法读取") from None
         if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
             raise fail("数据包中的附件内容与摘要不符")
-        self.exec(
-            "insert into attachments (sha256, name, mime, size, data, added_at, added_by) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                digest,
-                _text(r.get("name"), "附件名", optional=False, limit=500),
-                _text(r.get("mime"), "附件类型", limit=200),
-                size,
-                data,
-                _text(r.get("added_at"), "附件时间"),
-                _text(r.get("added_by"), "附件添加人"),
-            ],
+        row = (
+            digest,
+            _text(r.get("name"), "附件名", optional=False, limit=500),
+            _text(r.get("mime"), "附件类型", limit=200),
+            size,
+            data,
+            _text(r.get("added_at"), "附件时间"),
+            _text(r.get("added_by"), "附件添加人"),
         )
+        self.staging.add(tables.ATTACHMENTS, row)
         self._keep(authors.ATTACHMENT, digest, member, True)
         self.report.added["attachments"] += 1
         self.changed = True
 
-    def _revision(self, r: Mapping[str, Any]) -> None:
+    def _revision(self, r: Mapping[str, Any], data_text: str | None) -> None:
         rid = check_uuid(r.get("id"), "版本 ID")
         hid = check_uuid(r.get("household_id"), "户 ID")
         self._need_household(hid)
         data = r.get("data")
         if not isinstance(data, dict):
             raise fail("数据包中的表单数据不是对象")
-        data_text = authors.stored_json(data)
+        if data_text is None or self.check is None or r.get("batch") is None:
+            data_text = authors.stored_json(data)
+        # else the text as it came: the author's signed hash, checked over this very text when
+        # the batch ends, proves it is the text the author stored (no decoding and encoding)
         member = self._authored(authors.REVISION, r, data_text)
-        if is_known(self.store, rid):
-            self._count("revisions")
+        self._count("revisions")
+        self._defer(self._receive, (r, data, data_text, member), tables.REVISIONS, rid)
+
+    def _receive(self, item: tuple[Mapping[str, Any], dict[str, Any], str, Member]) -> None:
+        r, data, data_text, member = item
+        rid, hid = str(r["id"]), str(r["household_id"])
+        if rid in self.receiver.known:
             self.report.revisions["known"] += 1
             self._keep(authors.REVISION, rid, member, False)
             return
@@ -247,7 +317,6 @@ class Applier:
             label = record_label(authors.REVISION, rid)
             self.check.check_time(created_at, "保存时间", label)
             self.check.check_clock(hid, form_id, device, clean, label, fresh=hid in self.new)
-        self._count("revisions")
         row = {
             "id": rid,
             "household_id": hid,
@@ -261,26 +330,17 @@ class Applier:
             "device_seq": seq,
             "parent_id": parent,
         }
-        outcome = receive_revision(
-            self.store,
-            self.clocks,
-            row,
-            clean,
-            merged_ids,
-            bundle_id=self.m["bundle_id"],
-            actor=self.author,
-            checked_unknown=True,
-        )
+        outcome = self.receiver.receive(row, clean, merged_ids)
         self.report.revisions[outcome.kind] += 1
-        if outcome.kind == "known":
-            return
         self._keep(authors.REVISION, rid, member, True)
         if self.check is not None:
             self.check.received(hid, form_id, device, seq)
         self.changed = True
         if outcome.kind == "current":
             self.reindex.add(hid)
-            if hid not in self.new:
+            if hid in self.new:
+                self.index.current(hid, form_id, state, data)
+            else:
                 self.updated.add(hid)
         elif outcome.kind == "conflict":
             self.report.conflicts += 1
@@ -299,22 +359,24 @@ class Applier:
         if check is not None and not isinstance(check, dict):
             raise fail("数据包中的状态变更核对结果格式不正确")
         self._count("status_changes")
-        if self.exec("select 1 from status_changes where id = ?", [sid]).fetchone():
+        row = (
+            sid,
+            hid,
+            r["status"],
+            _text(r.get("reason"), "原因"),
+            _text(r.get("changed_at"), "变更时间", optional=False, limit=64),
+            _text(r.get("author"), "变更人", limit=200),
+            None if check is None else json.dumps(check, ensure_ascii=False),
+        )
+        self._defer(self._add_status, (row, member), tables.STATUS, sid)
+
+    def _add_status(self, item: tuple[tuple[Any, ...], Member]) -> None:
+        row, member = item
+        sid, hid = row[0], row[1]
+        if self._is_here(tables.STATUS, sid):
             self._keep(authors.STATUS, sid, member, False)
             return
-        self.exec(
-            "insert into status_changes (id, household_id, status, reason, changed_at, author, "
-            "rules_check) values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                sid,
-                hid,
-                r["status"],
-                _text(r.get("reason"), "原因"),
-                _text(r.get("changed_at"), "变更时间", optional=False, limit=64),
-                _text(r.get("author"), "变更人", limit=200),
-                None if check is None else json.dumps(check, ensure_ascii=False),
-            ],
-        )
+        self.staging.add(tables.STATUS, row)
         self._keep(authors.STATUS, sid, member, True)
         self.report.added["status_changes"] += 1
         self.status_touched.add(hid)
@@ -336,28 +398,29 @@ class Applier:
         member = self._authored(authors.AUDIT, r, detail_text)
         household = r.get("household_id")
         self._count("audit")
-        if self.exec("select 1 from audit where id = ?", [aid]).fetchone():
+        row = (
+            aid,
+            _text(r.get("at"), "审计时间", optional=False, limit=64),
+            _text(r.get("actor"), "操作人", limit=200),
+            device,
+            _text(r.get("action"), "操作", optional=False, limit=64),
+            None if household is None else check_uuid(household, "审计户 ID"),
+            _text(r.get("form_id"), "审计表单", limit=40),
+            _text(r.get("revision_id"), "审计版本", limit=64),
+            detail_text,
+        )
+        self._defer(self._add_audit, (row, member), tables.AUDIT, aid)
+
+    def _add_audit(self, item: tuple[tuple[Any, ...], Member]) -> None:
+        row, member = item
+        aid = row[0]
+        if self._is_here(tables.AUDIT, aid):
             self._keep(authors.AUDIT, aid, member, False)
             return
-        self.exec(
-            "insert into audit (id, at, actor, device_id, action, household_id, form_id, "
-            "revision_id, detail) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                aid,
-                _text(r.get("at"), "审计时间", optional=False, limit=64),
-                _text(r.get("actor"), "操作人", limit=200),
-                device,
-                _text(r.get("action"), "操作", optional=False, limit=64),
-                None if household is None else check_uuid(household, "审计户 ID"),
-                _text(r.get("form_id"), "审计表单", limit=40),
-                _text(r.get("revision_id"), "审计版本", limit=64),
-                detail_text,
-            ],
-        )
+        self.staging.add(tables.AUDIT, row)
         self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
-
     def _standard(self, r: Mapping[str, Any]) -> None:
         """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
         spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
@@ -428,6 +491,9 @@ class Applier:
         if expected != self.counts:
             raise fail(f"载荷内容与清单计数不符（清单 {expected}，实际 {self.counts}）")
         store = self.store
+        self._apply_chunk()
+        if self.staging.new_memberships:
+            self.changed = True
         if self.check is not None and self.check.finish(self.m["bundle_id"]):
             self.changed = True
         for hid in self.status_touched:
@@ -444,12 +510,13 @@ class Applier:
                 )
                 if hid not in self.new:
                     self.updated.add(hid)
-        for hid in self.reindex | self.new:
+        for hid in self.reindex - self.new.keys():
             store.reindex(hid)
+        self.index.write(self.new)
         report = self.report
         report.new = len(self.new)
-        report.updated = len(self.updated - self.new)
-        report.conflict_households = len(self.conflicted - self.new - self.updated)
+        report.updated = len(self.updated - self.new.keys())
+        report.conflict_households = len(self.conflicted - self.new.keys() - self.updated)
         report.unchanged = len(self.declared) - report.new - report.updated
         report.unchanged -= report.conflict_households
         report.changed = self.changed

@@ -224,29 +224,14 @@ def batch_of(store: StoreBase, kind: str, rid: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def keep_membership(
-    store: StoreBase, kind: str, rid: str, batch_id: str, index: int, hex_hash: str
-) -> bool:
-    """Remember a received record's batch, place and hash (first arrival wins); whether new."""
-    cursor = store.db.conn.execute(
-        "insert or ignore into record_batches (kind, record_id, batch_id, batch_index, "
-        "record_hash) values (?, ?, ?, ?, ?)",
-        [kind, rid, batch_id, index, hex_hash],
-    )
-    return bool(cursor.rowcount)
+INSERT_MEMBERSHIP = (
+    "insert or ignore into record_batches (kind, record_id, batch_id, batch_index, record_hash) "
+    "values (?, ?, ?, ?, ?)"
+)
+"""A received record's batch, place and hash (first arrival wins): (kind, id, batch, index, hash)."""
 
-
-def keep_origin(
-    store: StoreBase,
-    kind: str,
-    rid: str,
-    bundle_id: str,
-    via: identity.StaffInfo,
-    received_at: str,
-) -> None:
-    """Remember which bundle (and whose) a received record first arrived in."""
-    store.db.conn.execute(
-        "insert or ignore into record_origins (kind, record_id, bundle_id, via_staff_id, "
-        "via_name, received_at) values (?, ?, ?, ?, ?, ?)",
-        [kind, rid, bundle_id, via.staff_id, via.name, received_at],
-    )
+INSERT_ORIGIN = (
+    "insert or ignore into record_origins (kind, record_id, bundle_id, via_staff_id, via_name, "
+    "received_at) values (?, ?, ?, ?, ?, ?)"
+)
+"""The bundle (and whose) a received record first arrived in: (kind, id, bundle, staff, name, at)."""

@@ -23,12 +23,12 @@ from fieldapp.core.sync.apply import Applier, Progress
 from fieldapp.core.sync.container import (
     Envelope,
     read_envelope,
-    read_records,
     recipient_matches,
     unwrap_key,
     verify_signature,
 )
 from fieldapp.core.sync.fields import check_uuid, fail
+from fieldapp.core.sync.lines import read_split
 from fieldapp.core.sync.records import KIND_ASSIGN, KIND_UP, normalised_counts
 from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
@@ -193,8 +193,8 @@ def _import(
     store.db.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")  # random UUID keys: big B-trees
     try:
         with store.db.atomic():
-            for record in read_records(env, key):
-                applier.handle(record)
+            for record, data_text in read_split(env, key):
+                applier.handle(record, data_text)
             applier.finish()
     finally:
         store.db.execute(f"PRAGMA cache_size = {int(cache)}")
