@@ -13,7 +13,6 @@ everywhere, each new record's origin (bundle and signer) is kept, and its place 
 batch (``authorship``).
 """
 
-
 from __future__ import annotations
 
 import base64
@@ -21,36 +20,33 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
-from fieldapp.core.store.index_builder import IndexBuilder
-from fieldapp.core.store.records import STATES, STATUSES, now_iso
-from fieldapp.core.store.standards import standard_kind
+from fieldapp.core.store.new_households import NewHouseholds
+from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync import staging as tables
+from fieldapp.core.sync.assign_records import AssignRecords
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
 from fieldapp.core.sync.container import Envelope
-from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
+from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
-from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
+from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
 from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
-    KIND_ASSIGN,
     KIND_UP,
-    STANDARD_RECORDS,
     log_bundle,
     normalised_counts,
 )
 from fieldapp.core.sync.report import ImportReport
+from fieldapp.core.sync.revision_fields import RevisionFields
 from fieldapp.core.sync.staging import Staging
 from fieldapp.core.trust import identity
-from fieldapp.core.trust.revocation import Revocation, remember
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
@@ -61,7 +57,7 @@ CHUNK_RECORDS = 2000
 """Records decided together: one lookup per table per chunk, one executemany per table."""
 
 
-class Applier:
+class Applier(AssignRecords):
     def __init__(
         self,
         store: Store,
@@ -84,7 +80,7 @@ class Applier:
         self.done = 0
         self.counts = dict.fromkeys(COUNTED, 0)
         self.declared: set[str] = set()
-        self.new: dict[str, None] = {}
+        self.new = NewHouseholds(store)
         self.updated: set[str] = set()
         self.conflicted: set[str] = set()
         self.reindex: set[str] = set()
@@ -93,8 +89,7 @@ class Applier:
         self.begun = False
         self.ended = False
         self.device_id = str(self.m["sender"]["device_id"])
-        self.versions = set(self.m["form_versions"])
-        self.field_names = FieldNames(store.survey)
+        self.fields = RevisionFields(store.survey, set(self.m["form_versions"]))
         self.exec = store.db.conn.execute
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         self.received_at = now_iso()
@@ -102,7 +97,6 @@ class Applier:
         self.receiver = ChunkReceiver(
             store, Clocks(store), self.staging, bundle_id=self.m["bundle_id"], actor=author
         )
-        self.index = IndexBuilder(store)
         self.chunk: list[tuple[Callable[[Any], None], Any]] = []
         self.wanted: dict[str, list[str]] = {table: [] for table in tables.KEYS}
         self.present: dict[str, set[str]] = {}
@@ -179,9 +173,6 @@ class Applier:
 
     # -- records ------------------------------------------------------------------------------
 
-    def _count(self, what: str) -> None:
-        self.counts[what] = self.counts.get(what, 0) + 1
-
     def _batch(self, r: Mapping[str, Any]) -> None:
         if self.check is None:
             raise fail("分配数据包不应包含作者批次")
@@ -215,8 +206,7 @@ class Applier:
     def _add_household(self, item: tuple[str, str, str | None]) -> None:
         hid, created_at, created_by = item
         if not self._is_here(tables.HOUSEHOLDS, hid):
-            self.staging.add(tables.HOUSEHOLDS, (hid, created_at, created_by, now_iso()))
-            self.new[hid] = None
+            self.new.add(hid, created_at, created_by)  # written at the end, with its list entry
             self.changed = True
 
     def _need_household(self, hid: str) -> None:
@@ -280,66 +270,23 @@ class Applier:
             self.report.revisions["known"] += 1
             self._keep(authors.REVISION, rid, member, False)
             return
-        form_id = _text(r.get("form_id"), "表单", optional=False, limit=40) or ""
-        if form_id not in self.store.survey.forms:
-            raise fail(f"数据包中有未知的表单“{form_id}”")
-        version = _text(r.get("form_version"), "表单版本", optional=False, limit=40) or ""
-        if version not in self.versions:
-            raise fail(f"数据包中的表单版本 {version} 未在清单中声明")
-        state = r.get("state")
-        if state not in STATES:
-            raise fail("数据包中的版本状态不正确")
-        if version == self.store.survey.version:
-            unknown = self.field_names.unknown(form_id, data)
-            if unknown:
-                raise fail(f"数据包中的表单 {form_id} 有未知字段：{'、'.join(unknown[:5])}")
-        device = _text(r.get("device_id"), "设备", optional=False, limit=64) or ""
-        seq = _int(r.get("device_seq"), "设备序号", 1)
-        parent = r.get("parent_id")
-        if parent is not None:
-            parent = check_uuid(parent, "上一版本")
-        clock = r.get("clock")
-        if (
-            not isinstance(clock, dict)
-            or len(clock) > MAX_CLOCK_ENTRIES
-            or not all(isinstance(k, str) and len(k) <= 64 for k in clock)
-        ):
-            raise fail("数据包中的版本向量格式不正确")
-        clean = {str(k): _int(v, "版本向量", 1) for k, v in clock.items()}
-        if clean.get(device) != seq:
-            raise fail("数据包中的版本向量与设备序号不符")
-        merged = r.get("merged_from") or []
-        if not isinstance(merged, list) or len(merged) > 100:
-            raise fail("数据包中的合并来源格式不正确")
-        merged_ids = [check_uuid(x, "合并来源") for x in merged]
-        created_at = _text(r.get("created_at"), "保存时间", optional=False, limit=64)
+        row, clean, merged_ids = self.fields.row(r, data, data_text)
+        form_id, state = str(row["form_id"]), str(row["state"])
         if self.check is not None:
             label = record_label(authors.REVISION, rid)
-            self.check.check_time(created_at, "保存时间", label)
+            self.check.check_time(row["created_at"], "保存时间", label)
+            device = str(row["device_id"])
             self.check.check_clock(hid, form_id, device, clean, label, fresh=hid in self.new)
-        row = {
-            "id": rid,
-            "household_id": hid,
-            "form_id": form_id,
-            "form_version": version,
-            "state": state,
-            "data": data_text,
-            "created_at": created_at,
-            "author": _text(r.get("author"), "填写人", limit=200),
-            "device_id": device,
-            "device_seq": seq,
-            "parent_id": parent,
-        }
         outcome = self.receiver.receive(row, clean, merged_ids)
         self.report.revisions[outcome.kind] += 1
         self._keep(authors.REVISION, rid, member, True)
         if self.check is not None:
-            self.check.received(hid, form_id, device, seq)
+            self.check.received(hid, form_id, str(row["device_id"]), int(row["device_seq"]))
         self.changed = True
         if outcome.kind == "current":
             self.reindex.add(hid)
             if hid in self.new:
-                self.index.current(hid, form_id, state, data)
+                self.new.current(hid, form_id, state, data)
             else:
                 self.updated.add(hid)
         elif outcome.kind == "conflict":
@@ -379,7 +326,10 @@ class Applier:
         self.staging.add(tables.STATUS, row)
         self._keep(authors.STATUS, sid, member, True)
         self.report.added["status_changes"] += 1
-        self.status_touched.add(hid)
+        if hid in self.new:
+            self.new.status_changed(hid, row[2], row[4])
+        else:
+            self.status_touched.add(hid)
         self.changed = True
 
     def _audit(self, r: Mapping[str, Any]) -> None:
@@ -421,59 +371,6 @@ class Applier:
         self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
-    def _standard(self, r: Mapping[str, Any]) -> None:
-        """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
-        spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
-        if self.kind != KIND_ASSIGN:
-            raise fail(f"笔记本数据包不应包含{spec.label}")
-        did = check_uuid(r.get("id"), f"{spec.label} ID")
-        county = _text(r.get("county_code"), "区县代码", optional=False, limit=6) or ""
-        since = _text(r.get("effective_from"), "生效日期", optional=False, limit=10) or ""
-        amount = _int(r.get("amount_fen"), spec.label, 1, 10_000_000 - 1)
-        if not self.store.regions.get(county):
-            raise fail(f"数据包中的{spec.label}区县代码 {county} 不存在")
-        try:
-            date.fromisoformat(since)
-        except ValueError:
-            raise fail(f"数据包中的{spec.label}生效日期不正确") from None
-        self._count(spec.table)
-        if self.exec(f"select 1 from {spec.table} where id = ?", [did]).fetchone():
-            return
-        same = self.exec(
-            f"select amount_fen from {spec.table} where county_code = ? and effective_from = ? "
-            "order by rowid desc limit 1",
-            [county, since],
-        ).fetchone()
-        if same is not None and same[0] == amount:
-            return  # the same standard, entered separately here (every store seeds its own rows)
-        self.exec(
-            f"insert into {spec.table} (id, county_code, effective_from, amount_fen, source, "
-            "entered_at, entered_by) values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                did,
-                county,
-                since,
-                amount,
-                _text(r.get("source"), "依据", limit=500),
-                _text(r.get("entered_at"), "录入时间", limit=64),
-                _text(r.get("entered_by"), "录入人", limit=200),
-            ],
-        )
-        self.report.added[spec.table] += 1
-        self.changed = True
-
-    def _revocation(self, r: Mapping[str, Any]) -> None:
-        """A certificate headquarters revoked: kept so ``fieldapp verify`` honours it here."""
-        if self.kind != KIND_ASSIGN:
-            raise fail("笔记本数据包不应包含吊销名单")
-        try:
-            entry = Revocation.from_record(r)
-        except identity.IdentityError as exc:
-            raise fail(f"数据包中的{exc}") from None
-        self._count("revocations")
-        if remember(self.store, entry, bundle_id=self.m["bundle_id"]):
-            self.report.added["revocations"] += 1
-            self.changed = True
 
     def _end(self, r: Mapping[str, Any]) -> None:
         if (
@@ -508,15 +405,14 @@ class Applier:
                     "update households set status = ?, updated_at = ? where id = ?",
                     [row[0], now_iso(), hid],
                 )
-                if hid not in self.new:
-                    self.updated.add(hid)
-        for hid in self.reindex - self.new.keys():
+                self.updated.add(hid)
+        for hid in self.reindex - self.new.ids():
             store.reindex(hid)
-        self.index.write(self.new)
+        self.new.write()
         report = self.report
         report.new = len(self.new)
-        report.updated = len(self.updated - self.new.keys())
-        report.conflict_households = len(self.conflicted - self.new.keys() - self.updated)
+        report.updated = len(self.updated - self.new.ids())
+        report.conflict_households = len(self.conflicted - self.new.ids() - self.updated)
         report.unchanged = len(self.declared) - report.new - report.updated
         report.unchanged -= report.conflict_households
         report.changed = self.changed

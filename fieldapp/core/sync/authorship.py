@@ -84,9 +84,15 @@ STATEMENT_FIELDS = (
 )
 
 
+_STORED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_ASCII = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+"""The encoders ``json.dumps`` would build on every call with these options (an import encodes
+hundreds of thousands of records)."""
+
+
 def stored_json(value: Any) -> str:
     """A JSON object as the store keeps it (``revisions.data``, ``audit.detail``)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _STORED.encode(value)
 
 
 def _sha256_text(text: str) -> str:
@@ -94,7 +100,7 @@ def _sha256_text(text: str) -> str:
 
 
 def _ascii_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":")).encode()
+    return _ASCII.encode(value).encode()
 
 
 def record_id(kind: str, record: Mapping[str, Any]) -> str:

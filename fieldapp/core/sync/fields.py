@@ -83,6 +83,10 @@ class FieldNames:
             )
             self.names[form_id] = names
         top, repeats = names
+        if data.keys() <= top and all(  # the common case, with set operations: none unknown
+            _rows_known(data[key], repeats[key]) for key in repeats.keys() & data.keys()
+        ):
+            return []
         unknown = []
         for key, value in data.items():
             if key not in top:
@@ -95,3 +99,10 @@ class FieldNames:
                             f"{key}[{i + 1}].{k}" for k in row if k != "_id" and k not in children
                         ]
         return unknown
+
+
+def _rows_known(rows: Any, children: set[str]) -> bool:
+    """Whether a repeat group's rows name only its fields (and ``_id``)."""
+    if not isinstance(rows, list):
+        return True
+    return all(not isinstance(row, dict) or row.keys() - {"_id"} <= children for row in rows)

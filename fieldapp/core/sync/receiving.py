@@ -30,7 +30,7 @@ from fieldapp.core.store.versions import (
     revision_values,
 )
 from fieldapp.core.sync.merge import Outcome, receive_revision
-from fieldapp.core.sync.staging import CLOCKS, HELD, REVISIONS, Staging, WHERE_IN
+from fieldapp.core.sync.staging import CLOCKS, HELD, REVISIONS, WHERE_IN, Staging
 
 HEADS = (
     "select household_id, form_id, id from revisions where rowid in (select max(rowid) "
@@ -89,7 +89,9 @@ class ChunkReceiver:
                 self.heads[key] = rid
                 return Outcome("current")
             if relation in (BEFORE, EQUAL):
-                self.staging.add(HELD, held_values(row, clock, merged_from, "stale", self.bundle_id))
+                self.staging.add(
+                    HELD, held_values(row, clock, merged_from, "stale", self.bundle_id)
+                )
                 self.decided[rid] = clock
                 return Outcome("stale")
         self.staging.flush()

@@ -3,8 +3,7 @@
 An import of a province archive writes millions of rows. One ``execute`` per row (and one more
 to ask whether each record is already here) spent more time crossing into SQLite than SQLite
 spent writing. ``Staging`` collects a chunk's rows table by table and writes them together, in
-the order of ``TABLES`` (households before the revisions and status changes that refer to them);
-within a table, rows keep the order the records came in, so row ids are what record-by-record
+the order of ``TABLES``; within a table, rows keep the order the records came in, so row ids are what record-by-record
 writing gave. ``existing`` answers "which of these ids are here" with one query per chunk.
 
 Whoever writes to these tables outside the staging must ``flush`` first (a conflict, the end of
@@ -26,8 +25,6 @@ REVISIONS, CLOCKS, HELD = "revisions", "revision_clocks", "held_revisions"
 ORIGINS, MEMBERSHIPS = "record_origins", "record_batches"
 
 TABLES = {
-    HOUSEHOLDS: "insert into households (id, status, clears, final_forms, search_text, "
-    "created_at, created_by, updated_at) values (?, '在档', '[]', '[]', '', ?, ?, ?)",
     ATTACHMENTS: "insert into attachments (sha256, name, mime, size, data, added_at, added_by) "
     "values (?, ?, ?, ?, ?, ?, ?)",
     REVISIONS: INSERT_REVISION,

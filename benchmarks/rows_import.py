@@ -1,0 +1,160 @@
+"""run_all row: headquarters imports one bundle holding the whole archive, against a raw floor.
+
+Set-up (once, kept in ``<db>.import/`` so a second run reuses it): the demo database is copied
+and enrolled as a laptop of a fresh headquarters, which exports everything in one bundle; the
+headquarters database before the import is kept, and one untimed import gives the rows an import
+writes. Then, alternating which runs first, each sample times in its own child process:
+
+- floor: those same rows (every table the import writes, read back from the imported copy)
+  inserted into a copy of the headquarters database with one ``executemany`` per table in one
+  transaction — the same schema, indexes and search-index triggers, no checks, no decoding;
+- project: ``import_bundle`` of the bundle into a copy of the headquarters database, then the
+  same bundle again (the no-op re-import), with the child's peak memory.
+
+Goals (issue 17): import ≤ 1.5× floor at every size, peak ≤ 300 MB, re-import ≤ 5 s.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+from harness import Bench, Pairs, bench_row
+
+REPO = Path(__file__).resolve().parents[1]
+HQ_PASS, STAFF_PASS = "bench-hq-passphrase", "bench-staff-passphrase"
+GOAL_MB, GOAL_REIMPORT_S = 300, 5.0
+
+SETUP = """
+import shutil, sys
+from pathlib import Path
+from fieldapp.core.store.database import open_store
+from fieldapp.core.sync.bundle import export_bundle
+from fieldapp.core.trust import identity
+source, cache, hq_pass, staff_pass = Path(sys.argv[1]), Path(sys.argv[2]), *map(str.encode, sys.argv[3:])
+hq = open_store(cache / "hq.db")
+identity.hq_init(hq, hq_pass, unit="云南省总工会", author="bench")
+data, _ = identity.enroll_staff(hq, hq_pass, staff_pass, name="archive", unit="某区总工会", author="bench")
+hq.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+hq.close()
+source_store = open_store(source)
+source_store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+source_store.close()
+shutil.copy(source, cache / "laptop.db")
+laptop = open_store(cache / "laptop.db")
+identity.take_enrollment(laptop, data, staff_pass, author="archive")
+export_bundle(laptop, cache / "archive.hhq", staff_pass, author="archive", full=True)
+laptop.close()
+"""
+
+PROJECT = """
+import json, resource, sys, time
+from fieldapp.core.store.database import open_store
+from fieldapp.core.sync.importer import import_bundle
+db, bundle, passphrase = sys.argv[1], sys.argv[2], sys.argv[3].encode()
+store = open_store(db)
+seconds = []
+for _ in range(int(sys.argv[4])):
+    start = time.perf_counter()
+    import_bundle(store, bundle, passphrase, author="bench")
+    seconds.append(time.perf_counter() - start)
+store.close()
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak}))
+"""
+
+FLOOR = """
+import json, sqlite3, sys, time
+target, rows_from, before = sys.argv[1:4]
+db = sqlite3.connect(target, isolation_level=None)
+db.execute("PRAGMA cache_size = -131072")
+source = sqlite3.connect(rows_from)
+old = sqlite3.connect(before)
+names = [r[0] for r in db.execute("select name from sqlite_master where type = 'table' "
+                                  "and sql not like 'CREATE VIRTUAL%' order by rowid")]
+virtual = [r[0] for r in db.execute("select name from sqlite_master where sql like 'CREATE VIRTUAL%'")]
+names = [n for n in names if not n.startswith(tuple(v + "_" for v in virtual))]
+start = time.perf_counter()
+db.execute("BEGIN IMMEDIATE")
+db.execute("PRAGMA defer_foreign_keys = ON")
+for name in names:
+    top = old.execute(f"select coalesce(max(rowid), 0) from [{name}]").fetchone()[0]
+    columns = [r[1] for r in source.execute(f"pragma table_info([{name}])")]
+    rows = source.execute(f"select {', '.join(columns)} from [{name}] where rowid > ? order by rowid", [top])
+    marks = ", ".join("?" for _ in columns)
+    db.executemany(f"insert into [{name}] ({', '.join(columns)}) values ({marks})", rows)
+db.execute("COMMIT")
+print(json.dumps({"seconds": [time.perf_counter() - start]}))
+"""
+
+
+def child(script: str, *args: str) -> dict[str, Any]:
+    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
+    done = subprocess.run(
+        [sys.executable, "-c", script, *args],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+    )
+    if done.returncode != 0:
+        raise SystemExit(f"benchmark child failed:\n{done.stderr}")
+    lines = done.stdout.strip().splitlines()
+    figures: dict[str, Any] = json.loads(lines[-1]) if lines else {}
+    return figures
+
+
+def prepared(bench: Bench) -> Path:
+    """The cache directory with hq.db (before), archive.hhq and imported.db (after)."""
+    households = bench.store.count_households()
+    cache = bench.path.with_name(f"{bench.path.name}.import-{households}")
+    if not (cache / "imported.db").exists():
+        shutil.rmtree(cache, ignore_errors=True)
+        cache.mkdir()
+        child(SETUP, str(bench.path), str(cache), HQ_PASS, STAFF_PASS)
+        shutil.copy(cache / "hq.db", cache / "importing.db")
+        child(PROJECT, str(cache / "importing.db"), str(cache / "archive.hhq"), HQ_PASS, "1")
+        shutil.move(cache / "importing.db", cache / "imported.db")
+    return cache
+
+
+def fresh_copy(cache: Path, name: str) -> Path:
+    for stale in cache.glob(f"{name}*"):
+        stale.unlink()
+    shutil.copy(cache / "hq.db", cache / name)
+    return cache / name
+
+
+@bench_row("HQ import of a whole-archive bundle", goal_ratio=1.5)
+def hq_import(bench: Bench) -> Pairs:
+    cache = prepared(bench)
+    size = (cache / "archive.hhq").stat().st_size / 1024 / 1024
+    peaks: list[float] = []
+    again: list[float] = []
+
+    def floor() -> float:
+        target = fresh_copy(cache, "floor.db")
+        figures = child(FLOOR, str(target), str(cache / "imported.db"), str(cache / "hq.db"))
+        return float(figures["seconds"][0]) * 1000
+
+    def project() -> float:
+        target = fresh_copy(cache, "project.db")
+        figures = child(PROJECT, str(target), str(cache / "archive.hhq"), HQ_PASS, "2")
+        peaks.append(figures["peak_mb"])
+        again.append(figures["seconds"][1])
+        return float(figures["seconds"][0]) * 1000
+
+    for _ in range(2 if bench.samples <= 30 else 3):
+        yield floor, project
+    peak, reimport = max(peaks), max(again)
+    bench.notes.append(
+        f"HQ import: bundle {size:.0f} MB; peak memory {peak:.0f} MB (goal ≤ {GOAL_MB} MB: "
+        f"{'met' if peak <= GOAL_MB else 'NOT met'}); no-op re-import {reimport:.1f} s "
+        f"(goal ≤ {GOAL_REIMPORT_S:g} s: {'met' if reimport <= GOAL_REIMPORT_S else 'NOT met'})"
+    )

@@ -1,0 +1,87 @@
+"""What only an assignment bundle (headquarters → laptop) carries: standards and revocations.
+
+Applied as they come (they are few, and go to tables no other record touches), by the
+``Applier`` this mixin is part of.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import date
+from typing import Any
+
+from fieldapp.core.store.standards import standard_kind
+from fieldapp.core.store.store import Store
+from fieldapp.core.sync.fields import check_uuid, fail
+from fieldapp.core.sync.fields import integer as _int
+from fieldapp.core.sync.fields import text as _text
+from fieldapp.core.sync.records import KIND_ASSIGN, STANDARD_RECORDS
+from fieldapp.core.sync.report import ImportReport
+from fieldapp.core.trust import identity
+from fieldapp.core.trust.revocation import Revocation, remember
+
+
+class AssignRecords:
+    store: Store
+    kind: str
+    m: dict[str, Any]
+    report: ImportReport
+    changed: bool
+    counts: dict[str, int]
+
+    def _count(self, what: str) -> None:
+        self.counts[what] = self.counts.get(what, 0) + 1
+
+    def _standard(self, r: Mapping[str, Any]) -> None:
+        """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
+        spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
+        if self.kind != KIND_ASSIGN:
+            raise fail(f"笔记本数据包不应包含{spec.label}")
+        did = check_uuid(r.get("id"), f"{spec.label} ID")
+        county = _text(r.get("county_code"), "区县代码", optional=False, limit=6) or ""
+        since = _text(r.get("effective_from"), "生效日期", optional=False, limit=10) or ""
+        amount = _int(r.get("amount_fen"), spec.label, 1, 10_000_000 - 1)
+        if not self.store.regions.get(county):
+            raise fail(f"数据包中的{spec.label}区县代码 {county} 不存在")
+        try:
+            date.fromisoformat(since)
+        except ValueError:
+            raise fail(f"数据包中的{spec.label}生效日期不正确") from None
+        self._count(spec.table)
+        if self.store.db.conn.execute(f"select 1 from {spec.table} where id = ?", [did]).fetchone():
+            return
+        same = self.store.db.conn.execute(
+            f"select amount_fen from {spec.table} where county_code = ? and effective_from = ? "
+            "order by rowid desc limit 1",
+            [county, since],
+        ).fetchone()
+        if same is not None and same[0] == amount:
+            return  # the same standard, entered separately here (every store seeds its own rows)
+        self.store.db.conn.execute(
+            f"insert into {spec.table} (id, county_code, effective_from, amount_fen, source, "
+            "entered_at, entered_by) values (?, ?, ?, ?, ?, ?, ?)",
+            [
+                did,
+                county,
+                since,
+                amount,
+                _text(r.get("source"), "依据", limit=500),
+                _text(r.get("entered_at"), "录入时间", limit=64),
+                _text(r.get("entered_by"), "录入人", limit=200),
+            ],
+        )
+        self.report.added[spec.table] += 1
+        self.changed = True
+
+    def _revocation(self, r: Mapping[str, Any]) -> None:
+        """A certificate headquarters revoked: kept so ``fieldapp verify`` honours it here."""
+        if self.kind != KIND_ASSIGN:
+            raise fail("笔记本数据包不应包含吊销名单")
+        try:
+            entry = Revocation.from_record(r)
+        except identity.IdentityError as exc:
+            raise fail(f"数据包中的{exc}") from None
+        self._count("revocations")
+        if remember(self.store, entry, bundle_id=self.m["bundle_id"]):
+            self.report.added["revocations"] += 1
+            self.changed = True
