@@ -24,6 +24,7 @@ import pytest
 
 from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.store import records as records_module
+from fieldapp.core.store.new_households import pack, unpack
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync import apply as apply_module
 from fieldapp.core.sync.importer import import_bundle
@@ -138,3 +139,8 @@ def test_batched_import_equals_record_by_record(
     assert actual[0].keys() == expected[0].keys()
     assert actual[1] == expected[1]
     assert actual[2] == expected[2]
+
+
+def test_new_households_pack_any_text() -> None:
+    for values in (["a\x1fb", None, ""], ["\x1e", None], [None, "王小明", ""]):
+        assert unpack(pack(values)) == values

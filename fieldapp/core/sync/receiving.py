@@ -84,8 +84,7 @@ class ChunkReceiver:
             if relation == AFTER:
                 self.staging.add(REVISIONS, revision_values(row))
                 self.staging.add(CLOCKS, clock_values(rid, clock, merged_from))
-                self.clocks.remember(rid, clock)
-                self.decided[rid] = clock
+                self.decided[rid] = clock  # later chunks read it back from revision_clocks
                 self.heads[key] = rid
                 return Outcome("current")
             if relation in (BEFORE, EQUAL):
