@@ -13,6 +13,7 @@ import reports equal, and the search indexes consistent with the households they
 from __future__ import annotations
 
 import itertools
+import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from fieldapp.core.store.new_households import pack, unpack
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync import apply as apply_module
 from fieldapp.core.sync.importer import import_bundle
+from fieldapp.core.sync.lines import split_revision
 from tests.core.sequential_import import import_sequentially
 from tests.core.test_sync import HQ_PASS, World, edit, make_world, new_household
 from tests.stores import copy_database, open_test_store
@@ -144,3 +146,23 @@ def test_batched_import_equals_record_by_record(
 def test_new_households_pack_any_text() -> None:
     for values in (["a\x1fb", None, ""], ["\x1e", None], [None, "王小明", ""]):
         assert unpack(pack(values)) == values
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"t":"revision","id":"r","clock":{"d":1},"data":{"name":"\\u738b","x":[1,{"y":null}]}}',
+        b'{"t":"revision","clock":{"data":1},"id":"r","data":{"a":1}}',
+        b'{"t":"revision","data":{"a":1},"id":"r","data":{"b":2}}',
+        b'{"t":"revision","id":"r","data":{"a":1},"data":{"b":2}}',
+        b'{"t":"revision","id":"r","data": {"a": 1} }',
+        b'{"t":"revision","id":"r","data":{"a":1},"more":2}',
+        b'{"t":"revision","data":{"a":1}}',
+    ],
+)
+def test_a_split_revision_line_is_the_whole_line(line: bytes) -> None:
+    split = split_revision(line)
+    if split is not None:
+        record, text = split
+        assert record == json.loads(line) and json.loads(text) == record["data"]
+        assert line.decode().endswith(',"data":' + text + "}")

@@ -22,7 +22,7 @@ from fieldapp.core.sync.container import BundleError, Envelope, read_lines
 from fieldapp.core.sync.limits import MAX_RECORD_BYTES
 
 REVISION_START = b'{"t":"revision",'
-DATA_KEY = b',"data":'
+DATA_KEY = ',"data":'
 
 Record = tuple[dict[str, Any], str | None]
 """A payload record and, for a revision split at its data, the data's text."""
@@ -45,19 +45,25 @@ def split_revision(line: bytes) -> Record | None:
     """A revision line written with its data last: the record and the data's text (else None)."""
     if not line.startswith(REVISION_START) or not line.endswith(b"}"):
         return None
-    at = line.find(DATA_KEY)
-    if at < 0 or len(line) > MAX_RECORD_BYTES:
+    if len(line) > MAX_RECORD_BYTES:
         return None
     try:
-        head = json.loads(line[:at] + b"}")
-        text = line[at + len(DATA_KEY) : -1].decode()
-        data = json.loads(text)
+        text = line.decode()
+    except UnicodeDecodeError:
+        return None
+    at = text.find(DATA_KEY)
+    if at < 0:
+        return None
+    data_text = text[at + len(DATA_KEY) : -1]
+    try:
+        head = json.loads(text[:at] + "}")
+        data = json.loads(data_text)
     except (ValueError, RecursionError):
         return None
     if not isinstance(head, dict) or "data" in head:
         return None
     head["data"] = data
-    return head, text
+    return head, data_text
 
 
 def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
