@@ -94,20 +94,12 @@ print(json.dumps({"seconds": [time.perf_counter() - start]}))
 
 
 def child(script: str, *args: str) -> dict[str, Any]:
+    """Run a script in a fresh interpreter (its errors go to our stderr); its JSON last line."""
     env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
-    done = subprocess.run(
-        [sys.executable, "-c", script, *args],
-        env=env,
-        cwd=REPO,
-        capture_output=True,
-        text=True,
-        stdin=subprocess.DEVNULL,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark child failed:\n{done.stderr}")
-    lines = done.stdout.strip().splitlines()
-    figures: dict[str, Any] = json.loads(lines[-1]) if lines else {}
-    return figures
+    command = [sys.executable, "-c", script, *args]
+    out = subprocess.check_output(command, env=env, cwd=REPO, text=True, stdin=subprocess.DEVNULL)
+    lines = out.strip().splitlines()
+    return dict(json.loads(lines[-1])) if lines else {}
 
 
 def prepared(bench: Bench) -> Path:

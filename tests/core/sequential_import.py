@@ -21,11 +21,10 @@ from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck
 from fieldapp.core.sync.container import read_envelope, unwrap_key
-from fieldapp.core.sync.fields import sha256_file
 from fieldapp.core.sync.importer import check_envelope
 from fieldapp.core.sync.lines import read_records
 from fieldapp.core.sync.merge import is_known, receive_revision
-from fieldapp.core.sync.records import KIND_UP, log_bundle
+from fieldapp.core.sync.records import KIND_UP, log_import
 from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 
@@ -243,25 +242,4 @@ class OneByOne:
         report.changed = self.changed
         if not self.changed:
             return
-        log_bundle(
-            store,
-            self.m,
-            "import",
-            self.author,
-            peer=self.sender.staff_id,
-            counts=report.to_dict(),
-            file_sha256=sha256_file(path),
-        )
-        store.audit(
-            self.author,
-            "import_bundle",
-            detail={
-                "bundle": self.m["bundle_id"],
-                "kind": self.kind,
-                "from": self.sender.label(),
-                "new": report.new,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "conflicts": report.conflicts,
-            },
-        )
+        log_import(store, self.m, self.sender, self.author, report, path)

@@ -33,14 +33,13 @@ from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
 from fieldapp.core.sync.container import Envelope
 from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
-from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
 from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
     KIND_UP,
-    log_bundle,
+    log_import,
     normalised_counts,
 )
 from fieldapp.core.sync.report import ImportReport
@@ -91,6 +90,7 @@ class Applier(AssignRecords):
         self.device_id = str(self.m["sender"]["device_id"])
         self.fields = RevisionFields(store.survey, set(self.m["form_versions"]))
         self.exec = store.db.conn.execute
+        self.exec_many = store.db.conn.executemany
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         self.received_at = now_iso()
         self.staging = Staging(store)
@@ -381,6 +381,22 @@ class Applier(AssignRecords):
         self.ended = True
         self.done -= 1
 
+    def _latest_statuses(self) -> None:
+        """Households here before whose status changed: the latest change's status (by time,
+        then by order) becomes theirs (new households get theirs when they are written)."""
+        changed = self.exec(
+            "select h.id, s.status from households h join status_changes s on s.rowid = (select "
+            "rowid from status_changes where household_id = h.id order by changed_at desc, rowid "
+            "desc limit 1) where h.id in (select value from json_each(?)) and s.status != h.status",
+            [json.dumps(sorted(self.status_touched))],
+        ).fetchall()
+        stamp = now_iso()
+        self.exec_many(
+            "update households set status = ?, updated_at = ? where id = ?",
+            [(status, stamp, hid) for hid, status in changed],
+        )
+        self.updated.update(hid for hid, _ in changed)
+
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
@@ -393,19 +409,7 @@ class Applier(AssignRecords):
             self.changed = True
         if self.check is not None and self.check.finish(self.m["bundle_id"]):
             self.changed = True
-        for hid in self.status_touched:
-            row = self.exec(
-                "select status from status_changes where household_id = ? "
-                "order by changed_at desc, rowid desc limit 1",
-                [hid],
-            ).fetchone()
-            current = self.exec("select status from households where id = ?", [hid]).fetchone()
-            if row is not None and current is not None and row[0] != current[0]:
-                self.exec(
-                    "update households set status = ?, updated_at = ? where id = ?",
-                    [row[0], now_iso(), hid],
-                )
-                self.updated.add(hid)
+        self._latest_statuses()
         for hid in self.reindex - self.new.ids():
             store.reindex(hid)
         self.new.write()
@@ -420,26 +424,4 @@ class Applier(AssignRecords):
             self.progress(self.total, self.total)
         if not self.changed:
             return
-        peer = self.sender.staff_id
-        log_bundle(
-            store,
-            self.m,
-            "import",
-            self.author,
-            peer=peer,
-            counts=report.to_dict(),
-            file_sha256=_sha256_file(self.env.path),
-        )
-        store.audit(
-            self.author,
-            "import_bundle",
-            detail={
-                "bundle": self.m["bundle_id"],
-                "kind": self.kind,
-                "from": self.sender.label(),
-                "new": report.new,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "conflicts": report.conflicts,
-            },
-        )
+        log_import(store, self.m, self.sender, self.author, report, self.env.path)
