@@ -30,8 +30,10 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.sync import apply as apply_module
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.lines import split_revision
+from fieldapp.core.sync.records import encode_revision
+from tests.core import forging
 from tests.core.sequential_import import import_sequentially
-from tests.core.test_sync import HQ_PASS, World, edit, make_world, new_household
+from tests.core.test_sync import HQ_PASS, LI_PASS, World, edit, make_world, new_household
 from tests.stores import copy_database, open_test_store
 
 Importer = Callable[[Store, Path], dict[str, Any]]
@@ -95,7 +97,21 @@ def scenario(world: World, tmp: Path) -> list[Path]:
     newer = world.export(li)
     wang_edit = world.export(wang)
     full = world.export(li, full=True)
-    return [newer, wang_edit, older, full, newer]
+    return [newer, wang_edit, older, full, unbatched(li, tmp / "unbatched.hhq"), newer]
+
+
+def unbatched(li: Store, out: Path) -> Path:
+    """Records outside author batches (older software), a household and a revision sent twice,
+    data text that is not as the store writes it, two status changes at the same time."""
+    hid = str(uuid.uuid4())
+    head = forging.revision(li, hid, device_id=li.device_id, seq=9001, clock={li.device_id: 9001})
+    del head["data"]
+    line = encode_revision(head, '{"phone" : "13900000000",  "name": "王五"}')
+    twin = {**forging.household(hid), "created_by": "另一人"}
+    at = {"changed_at": "2026-10-01T00:00:00"}
+    records = [forging.household(hid), line, forging.status(hid, status="已脱困", **at)]
+    records += [twin, forging.status(hid, **at), line]
+    return forging.forge(li, LI_PASS, out, records)
 
 
 def run(root: Path, bundles: list[Path], importer: Importer, monkeypatch: Any) -> Any:
@@ -134,8 +150,9 @@ def test_batched_import_equals_record_by_record(
     expected = run(tmp_path / "expected.db", bundles, one_by_one, monkeypatch)
     actual = run(tmp_path / "actual.db", bundles, batched, monkeypatch)
     conflicts = [(r["conflicts"], r["revisions"]["stale"], r["new"]) for r in expected[1]]
-    assert conflicts == [(0, 0, 6), (0, 0, 0), (2, 1, 0), (0, 0, 0), (0, 0, 0)]  # as it says
+    assert conflicts == [(0, 0, 6), (0, 0, 0), (2, 1, 0), (0, 0, 0), (0, 0, 1), (0, 0, 0)]
     assert expected[1][0]["added"]["attachments"] == 1 and expected[1][0]["updated"] == 1
+    assert expected[1][4]["revisions"] == {"current": 1, "stale": 0, "conflict": 0, "known": 1}
     for table in expected[0]:
         assert actual[0][table] == expected[0][table], table
     assert actual[0].keys() == expected[0].keys()

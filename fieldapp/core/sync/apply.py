@@ -205,7 +205,7 @@ class Applier(AssignRecords):
 
     def _add_household(self, item: tuple[str, str, str | None]) -> None:
         hid, created_at, created_by = item
-        if not self._is_here(tables.HOUSEHOLDS, hid):
+        if hid not in self.new and not self._is_here(tables.HOUSEHOLDS, hid):
             self.new.add(hid, created_at, created_by)  # written at the end, with its list entry
             self.changed = True
 
