@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 from fieldapp.core.store.base import StoreBase
@@ -72,7 +73,11 @@ _CLOCK = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
 
 
 def encode_clock(clock: Mapping[str, int]) -> str:
-    """A clock as stored: devices in order, compact."""
+    """A clock as stored: devices in order, compact (most have one device: written directly)."""
+    if len(clock) == 1:
+        [(device, seq)] = clock.items()
+        if type(device) is str and type(seq) is int:
+            return "{" + _quote(device) + ":" + str(seq) + "}"
     return _CLOCK.encode(clock)
 
 

@@ -72,6 +72,7 @@ class FieldNames:
     def __init__(self, survey: Survey) -> None:
         self.survey = survey
         self.names: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+        self.allowed: dict[str, dict[str, set[str]]] = {}
 
     def unknown(self, form_id: str, data: Mapping[str, Any]) -> list[str]:
         names = self.names.get(form_id)
@@ -82,9 +83,10 @@ class FieldNames:
                 {f.name: {c.name for c in f.fields} for f in form.fields if f.type == "repeat"},
             )
             self.names[form_id] = names
+            self.allowed[form_id] = {k: {*v, "_id"} for k, v in names[1].items()}
         top, repeats = names
         if data.keys() <= top and all(  # the common case, with set operations: none unknown
-            _rows_known(data[key], repeats[key]) for key in repeats.keys() & data.keys()
+            _rows_known(data.get(key), allowed) for key, allowed in self.allowed[form_id].items()
         ):
             return []
         unknown = []
@@ -101,8 +103,10 @@ class FieldNames:
         return unknown
 
 
-def _rows_known(rows: Any, children: set[str]) -> bool:
-    """Whether a repeat group's rows name only its fields (and ``_id``)."""
-    if not isinstance(rows, list):
-        return True
-    return all(not isinstance(row, dict) or row.keys() - {"_id"} <= children for row in rows)
+def _rows_known(rows: Any, allowed: set[str]) -> bool:
+    """Whether a repeat group's rows (if it is a list of rows) name only ``allowed`` keys."""
+    if isinstance(rows, list):
+        for row in rows:
+            if isinstance(row, dict) and not row.keys() <= allowed:
+                return False
+    return True
