@@ -145,8 +145,9 @@ def test_batched_import_equals_record_by_record(
     start = tmp_path / "world" / "hq" / "hq.db"
     for name in ("expected.db", "actual.db"):
         copy_database(start, tmp_path / name)
-    if chunk is not None:
+    if chunk is not None:  # chunks of a few records, or of a few kilobytes of form data
         monkeypatch.setattr(apply_module, "CHUNK_RECORDS", chunk)
+        monkeypatch.setattr(apply_module, "CHUNK_BYTES", 4000)
     expected = run(tmp_path / "expected.db", bundles, one_by_one, monkeypatch)
     actual = run(tmp_path / "actual.db", bundles, batched, monkeypatch)
     conflicts = [(r["conflicts"], r["revisions"]["stale"], r["new"]) for r in expected[1]]

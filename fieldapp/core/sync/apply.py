@@ -54,6 +54,8 @@ Member = tuple[str, int, str] | None
 
 CHUNK_RECORDS = 2000
 """Records decided together: one lookup per table per chunk, one executemany per table."""
+CHUNK_BYTES = 16 << 20
+"""…or fewer, when their form data and attachments reach this size (memory stays bounded)."""
 
 
 class Applier(AssignRecords):
@@ -98,6 +100,7 @@ class Applier(AssignRecords):
             store, Clocks(store), self.staging, bundle_id=self.m["bundle_id"], actor=author
         )
         self.chunk: list[tuple[Callable[[Any], None], Any]] = []
+        self.chunk_bytes = 0
         self.wanted: dict[str, list[str]] = {table: [] for table in tables.KEYS}
         self.present: dict[str, set[str]] = {}
         if self.check is not None:
@@ -138,11 +141,16 @@ class Applier(AssignRecords):
 
     # -- chunks -------------------------------------------------------------------------------
 
-    def _defer(self, apply: Callable[[Any], None], item: Any, table: str, key: str) -> None:
-        """Decide ``item`` with its chunk: ``key`` is looked up in ``table`` beforehand."""
+    def _defer(
+        self, apply: Callable[[Any], None], item: Any, table: str, key: str, size: int = 0
+    ) -> None:
+        """Decide ``item`` with its chunk: ``key`` is looked up in ``table`` beforehand. A chunk
+        is decided when it holds ``CHUNK_RECORDS`` records or ``CHUNK_BYTES`` of data (``size``:
+        a revision's form data, an attachment's file), whichever comes first."""
         self.chunk.append((apply, item))
         self.wanted[table].append(key)
-        if len(self.chunk) >= CHUNK_RECORDS:
+        self.chunk_bytes += size
+        if len(self.chunk) >= CHUNK_RECORDS or self.chunk_bytes >= CHUNK_BYTES:
             self._apply_chunk()
 
     def _apply_chunk(self) -> None:
@@ -161,6 +169,7 @@ class Applier(AssignRecords):
             apply(item)
         self.staging.flush()
         self.chunk = []
+        self.chunk_bytes = 0
         self.wanted = {table: [] for table in tables.KEYS}
 
     def _is_here(self, table: str, key: str) -> bool:
@@ -221,7 +230,8 @@ class Applier(AssignRecords):
         self._time(r.get("added_at"), "添加时间", record_label(authors.ATTACHMENT, digest))
         member = self._authored(authors.ATTACHMENT, r)
         self._count("attachments")
-        self._defer(self._add_attachment, (r, digest, size, member), tables.ATTACHMENTS, digest)
+        item = (r, digest, size, member)
+        self._defer(self._add_attachment, item, tables.ATTACHMENTS, digest, size)
 
     def _add_attachment(self, item: tuple[Mapping[str, Any], str, int, Member]) -> None:
         r, digest, size, member = item
@@ -261,7 +271,8 @@ class Applier(AssignRecords):
         # the batch ends, proves it is the text the author stored (no decoding and encoding)
         member = self._authored(authors.REVISION, r, data_text)
         self._count("revisions")
-        self._defer(self._receive, (r, data, data_text, member), tables.REVISIONS, rid)
+        item = (r, data, data_text, member)
+        self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
 
     def _receive(self, item: tuple[Mapping[str, Any], dict[str, Any], str, Member]) -> None:
         r, data, data_text, member = item
