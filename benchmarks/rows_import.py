@@ -73,11 +73,12 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak}))
 
 READ = """
 import json, sys, time
+from pathlib import Path
 from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.container import read_envelope, unwrap_key
 from fieldapp.core.sync.lines import read_records
 from fieldapp.core.trust import identity
-store, env = open_store(sys.argv[1]), read_envelope(sys.argv[2])
+store, env = open_store(sys.argv[1]), read_envelope(Path(sys.argv[2]))
 m = env.manifest
 start = time.perf_counter()
 private = identity.receiving_private_key(store, sys.argv[3].encode())
