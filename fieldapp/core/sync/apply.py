@@ -295,10 +295,10 @@ class Applier(AssignRecords):
             self.check.received(hid, form_id, str(row["device_id"]), int(row["device_seq"]))
         self.changed = True
         if outcome.kind == "current":
-            self.reindex.add(hid)
             if hid in self.new:
                 self.new.current(hid, form_id, state, data)
             else:
+                self.reindex.add(hid)
                 self.updated.add(hid)
         elif outcome.kind == "conflict":
             self.report.conflicts += 1
@@ -421,7 +421,7 @@ class Applier(AssignRecords):
         if self.check is not None and self.check.finish(self.m["bundle_id"]):
             self.changed = True
         self._latest_statuses()
-        for hid in self.reindex - self.new.ids():
+        for hid in self.reindex:
             store.reindex(hid)
         self.new.write()
         report = self.report

@@ -372,7 +372,7 @@ def read_lines(env: Envelope, key: bytes) -> Iterator[bytes]:
                 remaining -= len(chunk)
                 data = decryptor.update(chunk)
                 while data:
-                    plain = inflater.decompress(data, 8 * CHUNK)
+                    plain = inflater.decompress(data, 2 * CHUNK)
                     budget.take(len(plain))
                     pending += plain
                     data = inflater.unconsumed_tail
