@@ -6,7 +6,8 @@ overwritten: each save is a new revision. May import: ``forms``, ``values``, ``p
 Modules: ``database`` (open_store, default_db_path), ``connection`` (write transactions that wait
 for their turn, read-only mode), ``lock`` (one writer per database: the lock file), ``store`` (the
 Store: households, saves, status), with its parts ``base`` (meta, audit), ``search``, ``index``
-(list rows, bulk insert), ``attachments`` and ``standards`` (低保); ``versions`` (version vectors,
+(list rows, bulk insert), ``new_households`` (households an import brings, written once at its
+end), ``attachments`` and ``standards`` (低保); ``versions`` (version vectors,
 held revisions, conflicts: shared with sync); ``records`` and ``errors`` (what callers pass around
 and catch); ``history`` (a household's saves and their differences, read for people);
 ``migrations``.
