@@ -32,7 +32,7 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from fieldapp.core.store.database import open_store  # noqa: E402
+from fieldapp.core.store.unlock import open_with_passphrase  # noqa: E402
 from fieldapp.core.trust import identity  # noqa: E402
 
 HQ_PASS = "bench-hq-passphrase"
@@ -78,13 +78,13 @@ def fieldapp(passphrase: str, *args: str) -> dict[str, Any]:
 
 def setup(root: Path) -> dict[str, Path]:
     paths = {"hq": root / "hq.db", "archive": root / "archive.db", "laptop": root / "laptop.db"}
-    hq = open_store(paths["hq"])
+    hq = open_with_passphrase(paths["hq"], HQ_PASS.encode())
     identity.hq_init(hq, HQ_PASS.encode(), unit="云南省总工会", author="bench")
     for name in ("archive", "laptop"):
         data, _ = identity.enroll_staff(
             hq, HQ_PASS.encode(), STAFF_PASS.encode(), name=name, unit="某区总工会", author="bench"
         )
-        laptop = open_store(paths[name])
+        laptop = open_with_passphrase(paths[name], STAFF_PASS.encode())
         identity.take_enrollment(laptop, data, STAFF_PASS.encode(), author=name)
         laptop.close()
     hq.close()
@@ -92,7 +92,12 @@ def setup(root: Path) -> dict[str, Path]:
 
 
 def demo(db: Path, households: int, seed: int) -> None:
-    env = {**os.environ, "PYTHONPATH": str(REPO), "FIELDAPP_USER": "bench"}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(REPO),
+        "FIELDAPP_USER": "bench",
+        "FIELDAPP_PASSPHRASE": STAFF_PASS,  # laptops only
+    }
     subprocess.run(
         [
             sys.executable,
@@ -115,7 +120,7 @@ def demo(db: Path, households: int, seed: int) -> None:
 
 
 def checkpoint(db: Path) -> None:
-    store = open_store(db)
+    store = open_with_passphrase(db, (HQ_PASS if db.name == "hq.db" else STAFF_PASS).encode())
     store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     store.close()
 
@@ -153,7 +158,8 @@ def main() -> int:
             leftover.unlink()
         if pristine.is_dir():  # --keep: reuse the databases made last time (demo data is slow)
             for name in names:
-                shutil.copy(pristine / name, root / name)
+                for part in (name, name + ".keys"):  # a database and its key file
+                    shutil.copy(pristine / part, root / part)
             paths = {
                 "hq": root / "hq.db",
                 "archive": root / "archive.db",
@@ -171,7 +177,8 @@ def main() -> int:
                 pristine.mkdir()
                 for name in names:
                     checkpoint(root / name)
-                    shutil.copy(root / name, pristine / name)
+                    for part in (name, name + ".keys"):
+                        shutil.copy(root / part, pristine / part)
         print(
             f"CPU 核数 {os.cpu_count()}，负载 {os.getloadavg()[0]:.1f}（其他进程会拉长墙钟时间）\n"
         )
@@ -206,7 +213,7 @@ def main() -> int:
         f = fieldapp(HQ_PASS, "--db", str(paths["hq"]), "bundle", "import", str(small))
         line(f"导入总部（已有 {args.archive} 户）", args.laptop, f, import_figures(f))
 
-        laptop = open_store(paths["laptop"])
+        laptop = open_with_passphrase(paths["laptop"], STAFF_PASS.encode())
         for hid in list(laptop.iter_household_ids()):
             data = laptop.current(hid).get("D") or {}
             laptop.save_form(hid, "D", {**data, "helper_phone": "13900000000"}, author="bench")

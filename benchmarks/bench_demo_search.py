@@ -23,10 +23,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("FIELDAPP_PASSPHRASE", "benchmark passphrase")  # every database here
 sys.path.insert(0, str(REPO))
 
-from fieldapp.core.store.database import open_store  # noqa: E402
 from fieldapp.core.store.store import Store  # noqa: E402
+from fieldapp.core.store.unlock import open_with_passphrase  # noqa: E402
 
 REPEATS = 3
 
@@ -103,7 +104,11 @@ def main() -> int:
         tmp = Path(tempfile.mkdtemp(prefix="fieldapp-bench-"))
         path = tmp / "bench.db"
     try:
-        existing = open_store(path).count_households() if path.exists() else 0
+        existing = (
+            open_with_passphrase(path, b"benchmark passphrase").count_households()
+            if path.exists()
+            else 0
+        )
         if existing:
             print(f"数据库已有 {existing} 户，跳过生成：{path}")
         else:
@@ -129,7 +134,7 @@ def main() -> int:
             )
         print(f"数据库大小: {db_size(path) / 1024 / 1024:.0f} MB ({path})")
 
-        store = open_store(path)
+        store = open_with_passphrase(path, b"benchmark passphrase")
         print(f"户数: {store.count_households()}")
         store.search("预热")
         results = []

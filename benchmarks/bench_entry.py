@@ -183,7 +183,12 @@ def run(ui: str, db: Path) -> tuple[Count, list[str]]:
         except ImportError:
             pass  # the base commit: cards are all it has
     apply_app_font(app, register_bundled_font())
-    store = open_store(db)
+    try:
+        from fieldapp.core.store.unlock import open_with_passphrase
+    except ImportError:  # a base commit before encryption at rest: a plaintext database
+        store = open_store(db)
+    else:
+        store = open_with_passphrase(db, b"benchmark passphrase")
     for key, value in PROFILE.items():
         store.set_meta(f"profile.{key}", value)
     window = MainWindow(store, PROFILE["name"])

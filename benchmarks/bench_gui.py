@@ -23,6 +23,7 @@ from pathlib import Path
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("FIELDAPP_PASSPHRASE", "benchmark passphrase")  # every database here
 sys.path.insert(0, str(REPO))
 
 STARTUP = r"""
@@ -32,9 +33,9 @@ from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font
 apply_app_font(app, register_bundled_font())
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.unlock import open_with_passphrase
 from fieldapp.ui.main_window import MainWindow
-store = open_store(sys.argv[1])
+store = open_with_passphrase(sys.argv[1], b"benchmark passphrase")
 window = MainWindow(store, "bench")
 window.resize(1366, 768)
 window.show()
@@ -66,10 +67,10 @@ def main() -> int:
     from PySide6.QtWidgets import QApplication
 
     from fieldapp.core.demo.generate import generate_demo
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
     db = Path(args.db) if args.db else Path(tempfile.mkdtemp()) / "bench_gui.db"
-    store = open_store(db)
+    store = open_with_passphrase(db, b"benchmark passphrase")
     if store.count_households() < args.households:
         started = time.perf_counter()
         generate_demo(store, args.households - store.count_households(), author="bench")

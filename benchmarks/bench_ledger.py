@@ -31,9 +31,9 @@ def _peak_mb() -> float:
 
 def _singles(db: str, out: str, count: int, queue: Any) -> None:
     from fieldapp.core.ledger.render import household_ids_for, render_household_ledger
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
-    store = open_store(db)
+    store = open_with_passphrase(db, b"benchmark passphrase")
     ids = household_ids_for(store)[:count]
     render_household_ledger(store, ids[0], Path(out) / "warm.pdf")  # font loading, imports
     pages = 0
@@ -46,9 +46,9 @@ def _singles(db: str, out: str, count: int, queue: Any) -> None:
 
 def _batch(db: str, out: str, queue: Any) -> None:
     from fieldapp.core.ledger.render import household_ids_for, render_batch_ledger
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
-    store = open_store(db)
+    store = open_with_passphrase(db, b"benchmark passphrase")
     ids = household_ids_for(store)
     start = time.perf_counter()
     info = render_batch_ledger(store, ids, Path(out) / "batch.pdf", scope="基准测试")
@@ -64,9 +64,9 @@ def _plain(db: str, out: str, queue: Any) -> None:
     from fieldapp.core.ledger.household import load_household
     from fieldapp.core.ledger.layout import LedgerLayout
     from fieldapp.core.ledger.render import household_ids_for
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
-    store = open_store(db)
+    store = open_with_passphrase(db, b"benchmark passphrase")
     ids = household_ids_for(store)
     start = time.perf_counter()
     layout = LedgerLayout(store, date.today())
@@ -116,11 +116,11 @@ def main() -> int:
     args = parser.parse_args()
 
     from fieldapp.core.demo.generate import generate_demo
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
     with tempfile.TemporaryDirectory(prefix="bench-ledger-") as folder:
         db = str(Path(folder) / "demo.db")
-        store = open_store(db)
+        store = open_with_passphrase(db, b"benchmark passphrase")
         start = time.perf_counter()
         generate_demo(store, args.households, seed=args.seed, author="benchmark")
         store.close()

@@ -28,10 +28,11 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
+os.environ.setdefault("FIELDAPP_PASSPHRASE", "benchmark passphrase")  # every database here
 sys.path.insert(0, str(REPO))
 
 from fieldapp.core.reports.facts import clear_cache  # noqa: E402
-from fieldapp.core.store.database import open_store  # noqa: E402
+from fieldapp.core.store.unlock import open_with_passphrase  # noqa: E402
 
 CHILD = """
 import json, resource, sys, time
@@ -98,7 +99,7 @@ def main() -> None:
                 f"demo data: {args.households} households in {time.perf_counter() - start:.1f} s",
                 flush=True,
             )
-        store = open_store(db)
+        store = open_with_passphrase(db, b"benchmark passphrase")
         households = store.count_households()
         dropped = clear_cache(store)
         store.close()

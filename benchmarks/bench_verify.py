@@ -61,13 +61,13 @@ def main() -> int:
         render_batch_ledger,
         verify_ledger,
     )
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
     from fieldapp.core.trust.revocation import RevocationList
     from tests.core.pki import make_pki
 
     pki = make_pki()
     with tempfile.TemporaryDirectory(prefix="bench-verify-") as folder:
-        store = open_store(Path(folder) / "demo.db")
+        store = open_with_passphrase(Path(folder) / "demo.db", b"benchmark passphrase")
         generate_demo(store, args.households, seed=args.seed, author="benchmark")
         one, both = Path(folder) / "one.pdf", Path(folder) / "both.pdf"
         start = time.perf_counter()

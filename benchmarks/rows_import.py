@@ -31,36 +31,56 @@ from harness import Bench, Pairs, bench_row
 
 REPO = Path(__file__).resolve().parents[1]
 HQ_PASS, STAFF_PASS = "bench-hq-passphrase", "bench-staff-passphrase"
+BENCH_PASS = "benchmark passphrase"
+"""The demo database's (run_all.py opens it with this passphrase)."""
 GOAL_MB, GOAL_REIMPORT_S = 300, 5.0
 
-SETUP = """
+OPEN = """
+from fieldapp.core.crypto.kdf import KdfCost
+from fieldapp.core.store.unlock import open_with_passphrase, unlock_database
+CHEAP = KdfCost(time_cost=1, memory_kib=8)  # unlocking adds neither time nor memory to a sample
+def open_store(path, passphrase):
+    return open_with_passphrase(path, passphrase, cost=CHEAP)
+def connect(path, passphrase):
+    from fieldapp.core.store.driver import sqlite
+    db = sqlite.connect(str(path), isolation_level=None)
+    db.execute(f"PRAGMA key = {unlock_database(path, passphrase).pragma_value()}")
+    return db
+"""
+
+SETUP = (
+    OPEN
+    + """
 import shutil, sys
 from pathlib import Path
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.bundle import export_bundle
 from fieldapp.core.trust import identity
-source, cache, hq_pass, staff_pass = Path(sys.argv[1]), Path(sys.argv[2]), *map(str.encode, sys.argv[3:])
-hq = open_store(cache / "hq.db")
+source, cache = Path(sys.argv[1]), Path(sys.argv[2])
+source_pass, hq_pass, staff_pass = map(str.encode, sys.argv[3:])
+hq = open_store(cache / "hq.db", hq_pass)
 identity.hq_init(hq, hq_pass, unit="云南省总工会", author="bench")
 data, _ = identity.enroll_staff(hq, hq_pass, staff_pass, name="archive", unit="某区总工会", author="bench")
 hq.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 hq.close()
-source_store = open_store(source)
+source_store = open_store(source, source_pass)
 source_store.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 source_store.close()
-shutil.copy(source, cache / "laptop.db")
-laptop = open_store(cache / "laptop.db")
+for part in ("", ".keys"):
+    shutil.copy(f"{source}{part}", cache / f"laptop.db{part}")
+laptop = open_store(cache / "laptop.db", source_pass)
 identity.take_enrollment(laptop, data, staff_pass, author="archive")
 export_bundle(laptop, cache / "archive.hhq", staff_pass, author="archive", full=True)
 laptop.close()
 """
+)
 
-PROJECT = """
+PROJECT = (
+    OPEN
+    + """
 import json, resource, sys, time
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.importer import import_bundle
 db, bundle, passphrase = sys.argv[1], sys.argv[2], sys.argv[3].encode()
-store = open_store(db)
+store = open_store(db, passphrase)
 seconds = []
 for _ in range(int(sys.argv[4])):
     start = time.perf_counter()
@@ -70,15 +90,18 @@ store.close()
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 print(json.dumps({"seconds": seconds, "peak_mb": peak}))
 """
+)
 
-READ = """
+READ = (
+    OPEN
+    + """
 import json, sys, time
 from pathlib import Path
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.container import read_envelope, unwrap_key
 from fieldapp.core.sync.lines import read_records
 from fieldapp.core.trust import identity
-store, env = open_store(sys.argv[1]), read_envelope(Path(sys.argv[2]))
+store = open_store(sys.argv[1], sys.argv[3].encode())
+env = read_envelope(Path(sys.argv[2]))
 m = env.manifest
 start = time.perf_counter()
 private = identity.receiving_private_key(store, sys.argv[3].encode())
@@ -86,14 +109,17 @@ key = unwrap_key(m["key_wrap"], private, m["bundle_id"])
 count = sum(1 for _ in read_records(env, key))
 print(json.dumps({"seconds": [time.perf_counter() - start]}))
 """
+)
 
-FLOOR = """
-import json, sqlite3, sys, time
-target, rows_from, before = sys.argv[1:4]
-db = sqlite3.connect(target, isolation_level=None)
-db.execute("PRAGMA cache_size = -131072")
-source = sqlite3.connect(rows_from)
-old = sqlite3.connect(before)
+FLOOR = (
+    OPEN
+    + """
+import json, sys, time
+target, rows_from, before, passphrase = *sys.argv[1:4], sys.argv[4].encode()
+db = connect(target, passphrase)
+db.execute("PRAGMA cache_size = -131072")  # as the import sets it
+source = connect(rows_from, passphrase)
+old = connect(before, passphrase)
 names = [r[0] for r in db.execute("select name from sqlite_master where type = 'table' "
                                   "and sql not like 'CREATE VIRTUAL%' order by rowid")]
 virtual = [r[0] for r in db.execute("select name from sqlite_master where sql like 'CREATE VIRTUAL%'")]
@@ -110,6 +136,7 @@ for name in names:
 db.execute("COMMIT")
 print(json.dumps({"seconds": [time.perf_counter() - start]}))
 """
+)
 
 
 def child(script: str, *args: str) -> dict[str, Any]:
@@ -128,17 +155,20 @@ def prepared(bench: Bench) -> Path:
     if not (cache / "imported.db").exists():
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir()
-        child(SETUP, str(bench.path), str(cache), HQ_PASS, STAFF_PASS)
-        shutil.copy(cache / "hq.db", cache / "importing.db")
-        child(PROJECT, str(cache / "importing.db"), str(cache / "archive.hhq"), HQ_PASS, "1")
-        shutil.move(cache / "importing.db", cache / "imported.db")
+        child(SETUP, str(bench.path), str(cache), BENCH_PASS, HQ_PASS, STAFF_PASS)
+        importing = fresh_copy(cache, "importing.db")
+        child(PROJECT, str(importing), str(cache / "archive.hhq"), HQ_PASS, "1")
+        for part in ("", ".keys"):
+            shutil.move(f"{importing}{part}", cache / f"imported.db{part}")
     return cache
 
 
 def fresh_copy(cache: Path, name: str) -> Path:
+    """A copy of headquarters' database before the import, with its key file."""
     for stale in cache.glob(f"{name}*"):
         stale.unlink()
-    shutil.copy(cache / "hq.db", cache / name)
+    for part in ("", ".keys"):
+        shutil.copy(cache / f"hq.db{part}", cache / f"{name}{part}")
     return cache / name
 
 
@@ -152,7 +182,8 @@ def hq_import(bench: Bench) -> Pairs:
 
     def floor() -> float:
         target = fresh_copy(cache, "floor.db")
-        figures = child(FLOOR, str(target), str(cache / "imported.db"), str(cache / "hq.db"))
+        rows_from, before = str(cache / "imported.db"), str(cache / "hq.db")
+        figures = child(FLOOR, str(target), rows_from, before, HQ_PASS)
         reading.append(child(READ, str(target), str(cache / "archive.hhq"), HQ_PASS)["seconds"][0])
         return float(figures["seconds"][0]) * 1000
 

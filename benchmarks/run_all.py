@@ -36,10 +36,10 @@ def main() -> int:
     args = parser.parse_args()
 
     from fieldapp.core.demo.generate import generate_demo
-    from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.unlock import open_with_passphrase
 
     path = Path(args.db or Path(tempfile.gettempdir()) / f"fieldapp-bench-{args.households}.db")
-    store = open_store(path)
+    store = open_with_passphrase(path, b"benchmark passphrase")  # encrypted, as users' are
     missing = args.households - store.count_households()
     if missing > 0:
         started = time.perf_counter()

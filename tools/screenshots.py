@@ -6,7 +6,8 @@ Runs offscreen on a fresh temporary database with demo households plus one compl
 and writes main.png, editor_<FORM>.png for every form, editor_assessment.png and
 editor_hints.png (the 两有五保障 and 应享未享 panels), standards.png and standards_minimum_wage.png,
 dashboard.png, signature.png and office_*.png (Excel export and import, exit review, conflicts,
-verify). Open them and look:
+verify), and the passphrase dialogs shown on a 1366×768 screen: unlock.png (after a wrong try),
+create.png, convert.png, locked.png, recovery.png, change_passphrase.png. Open them and look:
 Chinese must render as Chinese (the app registers its bundled font).
 """
 
@@ -23,10 +24,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from PySide6.QtWidgets import QApplication  # noqa: E402
+from PySide6.QtCore import QPoint  # noqa: E402
+from PySide6.QtGui import QColor, QPainter, QPixmap  # noqa: E402
+from PySide6.QtWidgets import QApplication, QWidget  # noqa: E402
 
 from fieldapp.core.demo.generate import generate_demo  # noqa: E402
 from fieldapp.core.store.database import open_store  # noqa: E402
+from fieldapp.core.store.unlock import unlock_database  # noqa: E402
 from fieldapp.ui.fonts import apply_app_font, register_bundled_font  # noqa: E402
 from fieldapp.ui.main_window import MainWindow  # noqa: E402
 from fieldapp.ui.signature_pad import SignatureDialog  # noqa: E402
@@ -34,6 +38,7 @@ from fieldapp.ui.standards_dialog import StandardsDialog  # noqa: E402
 from fieldapp.ui.translations import install_chinese  # noqa: E402
 
 SIZE = (1366, 768)
+PASSPHRASE = b"screenshot passphrase"
 
 
 def main() -> int:
@@ -46,7 +51,9 @@ def main() -> int:
     app = QApplication.instance() or QApplication([])
     apply_app_font(app, register_bundled_font())
     install_chinese(app)
-    store = open_store(Path(tempfile.mkdtemp()) / "screens.db")
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "screens.db"
+    store = open_store(path, key=unlock_database(path, PASSPHRASE))
     store.set_meta("profile.name", "李干事")
     generate_demo(store, args.households, seed=7, author="李干事")
     window = MainWindow(store, "李干事")
@@ -89,10 +96,11 @@ def main() -> int:
     app.processEvents()
     dialog.grab().save(str(out / "signature.png"))
     office_screens(app, window, out)
+    passphrase_dialogs(app, out, path, folder, store.key)
     window.close()
     store.close()
-    for path in sorted(out.glob("*.png")):
-        print(path)
+    for png in sorted(out.glob("*.png")):
+        print(png)
     return 0
 
 
@@ -125,6 +133,45 @@ def office_screens(app: QApplication, window: MainWindow, out: Path) -> None:
         show()
         app.processEvents()
         window.grab().save(str(out / f"office_{name}.png"))
+
+
+def on_screen(app: QApplication, widget: QWidget, target: Path) -> None:
+    """The dialog centred on a 1366×768 screen, as the cadre sees it."""
+    widget.show()
+    app.processEvents()
+    screen = QPixmap(*SIZE)
+    screen.fill(QColor("#3b4252"))
+    shot = widget.grab()
+    painter = QPainter(screen)
+    painter.drawPixmap(QPoint((SIZE[0] - shot.width()) // 2, (SIZE[1] - shot.height()) // 3), shot)
+    painter.end()
+    screen.save(str(target))
+    widget.close()
+
+
+def passphrase_dialogs(app: QApplication, out: Path, path: Path, folder: Path, key: object) -> None:
+    from fieldapp.core.store.encryption import DatabaseKey
+    from fieldapp.ui.recovery_dialog import RecoveryDialog
+    from fieldapp.ui.security_menu import ChangePassphraseDialog
+    from fieldapp.ui.unlock_dialog import UnlockDialog
+
+    unlock = UnlockDialog(path)
+    unlock.passphrase.setText("wrong")
+    unlock._wrong()
+    unlock.caps.setText("大写锁定已打开")
+    on_screen(app, unlock, out / "unlock.png")
+    on_screen(app, UnlockDialog(folder / "new.db"), out / "create.png")
+    old = folder / "old.db"
+    open_store(old, key=None).close()
+    convert = UnlockDialog(old)
+    convert.progress.setVisible(True)
+    convert.progress.setValue(42)
+    convert.message.setText("正在加密数据库，请勿关闭电脑…")
+    on_screen(app, convert, out / "convert.png")
+    assert isinstance(key, DatabaseKey)
+    on_screen(app, UnlockDialog(path, relock=key), out / "locked.png")
+    on_screen(app, RecoveryDialog(path, can_request=True), out / "recovery.png")
+    on_screen(app, ChangePassphraseDialog(), out / "change_passphrase.png")
 
 
 if __name__ == "__main__":

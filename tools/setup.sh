@@ -15,7 +15,7 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
     apt-get update -qq
     apt-get install -y -qq --no-install-recommends \
         python3 python3-venv python3-pip ca-certificates \
-        xvfb xauth poppler-utils openssl libreoffice-calc-nogui \
+        xvfb xauth poppler-utils openssl libreoffice-calc-nogui sqlite3 \
         libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
         libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
         libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \

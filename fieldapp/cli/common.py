@@ -66,21 +66,60 @@ def open_db(args: argparse.Namespace, create: bool = False, access: str = WRITE)
     starts an empty database; commands that start one (demo, hq init, enroll) pass ``create``,
     and ``--create`` lets any command start one. ``access`` says how the command uses it."""
     from fieldapp.core.store.database import open_store
+    from fieldapp.core.store.encryption import ENCRYPTED, MISSING, database_state
     from fieldapp.core.store.errors import UpgradeNeeded
 
     path, wait = db_path(args), float(getattr(args, "wait", DEFAULT_WAIT))
     create = create or bool(getattr(args, "create", False))
     if not path.exists() and not create:
         raise CliError(f"数据库文件不存在：{path}（路径是否写错？若要新建数据库，请加 --create）")
-    if access != WRITE and path.exists():
+    state = database_state(path)
+    passphrase = read_passphrase(  # before anything is created or locked
+        getattr(args, "passphrase_file", None), confirm=state == MISSING and create
+    )
+    if access != WRITE and state == ENCRYPTED:
+        key = unlock_db(path, passphrase)
         if access == CACHE and _take_lock(args, path, wait=0.0, refuse=False):
-            return open_store(path, create=create, wait=wait)
+            return open_store(path, key=key, create=create, wait=wait)
         try:
-            return open_store(path, readonly=True, wait=wait)
+            return open_store(path, key=key, readonly=True, wait=wait)
         except UpgradeNeeded:
             pass  # upgrading the file is a write: through the lock below
     _take_lock(args, path, wait=wait, refuse=True)
-    return open_store(path, create=create, wait=wait)
+    return open_store(
+        path, key=unlock_db(path, passphrase, create=create), create=create, wait=wait
+    )
+
+
+def unlock_db(path: Path, passphrase: bytes, *, create: bool = True) -> Any:
+    """The database key from the person's passphrase: a missing database is created encrypted,
+    a plaintext one (older version) converted — both under the lock the caller holds."""
+    from fieldapp.core.store.encryption import MISSING, PLAINTEXT, database_state
+    from fieldapp.core.store.unlock import unlock_database
+
+    state = database_state(path)
+    if state == PLAINTEXT:
+        print(f"正在加密数据库 {path}（只需一次）…", file=sys.stderr)
+    key = unlock_database(
+        path, passphrase, create=create, progress=_show_progress if state == PLAINTEXT else None
+    )
+    if state == MISSING:
+        print(
+            f"已新建加密数据库 {path}：以后打开它需要本次所用口令，请牢记（登记到总部后可由总部协助找回）。",
+            file=sys.stderr,
+        )
+    elif state == PLAINTEXT:
+        print("\n数据库已加密，原未加密文件已删除。", file=sys.stderr)
+    return key
+
+
+def _show_progress(fraction: float) -> None:
+    print(f"\r  {fraction:4.0%}", end="", file=sys.stderr, flush=True)
+
+
+def take_db_lock(args: argparse.Namespace, path: Path) -> None:
+    """Hold the database's lock for this command (waiting up to --wait), or a CliError."""
+    _take_lock(args, path, wait=float(getattr(args, "wait", DEFAULT_WAIT)), refuse=True)
 
 
 def _take_lock(args: argparse.Namespace, path: Path, *, wait: float, refuse: bool) -> bool:
@@ -109,9 +148,37 @@ def _take_lock(args: argparse.Namespace, path: Path, *, wait: float, refuse: boo
 
 
 def release_locks() -> None:
-    """Release every database lock this command took (``main`` calls it when a command ends)."""
+    """Release every database lock this command took (``main`` calls it when a command ends),
+    and forget a passphrase typed at the terminal."""
+    _TYPED.clear()
     while _LOCKS:
         _LOCKS.pop().release()
+
+
+def read_new_passphrase(passphrase_file: str | None, env: str, *, who: str, option: str) -> bytes:
+    """A passphrase being set (``who``: 新口令, 新登记人员的口令): from the file, else ``$env``,
+    else asked twice on a terminal; else refused naming ``option`` and ``env``."""
+    if passphrase_file:
+        try:
+            text = Path(passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
+        except OSError as exc:
+            raise PassphraseMissing(f"无法读取口令文件 {passphrase_file}：{exc.strerror}") from None
+    elif os.environ.get(env):
+        text = os.environ[env]
+    elif sys.stdin is not None and sys.stdin.isatty():
+        text = getpass.getpass(f"{who}（至少 8 个字符）：")
+        if getpass.getpass("再输入一次：") != text:
+            raise CliError("两次输入的口令不一致，未作任何修改")
+    else:
+        raise PassphraseMissing(f"需要{who}：请用 {option} 文件 或环境变量 {env} 提供")
+    return text.encode("utf-8")
+
+
+def write_new_private(out: Path, data: bytes) -> None:
+    """Write a new file (never replacing one) that only its owner can read."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
 
 
 def read_json(source: str) -> Any:
@@ -162,8 +229,15 @@ class PassphraseMissing(Exception):
     pass
 
 
-def read_passphrase(passphrase_file: str | None, *, prompt: str = "口令：") -> bytes:
-    """--passphrase-file, else $FIELDAPP_PASSPHRASE, else ask — only when stdin is a terminal."""
+_TYPED: list[str] = []  # a passphrase typed at the terminal, asked once per command
+
+
+def read_passphrase(
+    passphrase_file: str | None, *, prompt: str = "口令：", confirm: bool = False
+) -> bytes:
+    """--passphrase-file, else $FIELDAPP_PASSPHRASE, else ask — only when stdin is a terminal
+    (once per command: unlocking the database and the keys use the same passphrase).
+    ``confirm``: a new passphrase, asked twice at the terminal."""
     if passphrase_file:
         try:
             text = Path(passphrase_file).read_text(encoding="utf-8")
@@ -172,8 +246,13 @@ def read_passphrase(passphrase_file: str | None, *, prompt: str = "口令：") -
         secret = text.rstrip("\r\n")
     elif os.environ.get(PASSPHRASE_ENV):
         secret = os.environ[PASSPHRASE_ENV]
+    elif _TYPED:
+        secret = _TYPED[0]
     elif sys.stdin is not None and sys.stdin.isatty():
-        secret = getpass.getpass(prompt)
+        secret = getpass.getpass("设置口令（至少 8 个字符）：" if confirm else prompt)
+        if confirm and getpass.getpass("再输入一次：") != secret:
+            raise PassphraseMissing("两次输入的口令不一致")
+        _TYPED.append(secret)
     else:
         raise PassphraseMissing(
             f"需要口令：请用 --passphrase-file 文件 或环境变量 {PASSPHRASE_ENV} 提供 "

@@ -13,12 +13,14 @@ def cmd_forms_check(args: argparse.Namespace) -> int:
     """The forms themselves, then the classifications the rules read from them (rules.config)."""
     from fieldapp.core.forms.loader import check_survey, load_survey
     from fieldapp.core.paths import FORMS_DIR
+    from fieldapp.core.procedures.definitions import procedure_problems
     from fieldapp.core.rules.config import classification_problems
 
     directory = Path(args.path) if args.path else FORMS_DIR
     problems: list[Any] = list(check_survey(directory))
     survey = None if problems else load_survey(directory)
     rules = classification_problems(survey) if survey is not None else []
+    rules += procedure_problems()
     if args.json:
         print_json([p.__dict__ for p in problems] + [{"message": r} for r in rules])
     else:

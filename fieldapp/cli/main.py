@@ -23,12 +23,14 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fieldapp.cli.forms",
     "fieldapp.cli.demo",
     "fieldapp.cli.households",
+    "fieldapp.cli.cases",
     "fieldapp.cli.standards",
     "fieldapp.cli.sync",
     "fieldapp.cli.ledger",
     "fieldapp.cli.reports",
     "fieldapp.cli.policies",
     "fieldapp.cli.archive",
+    "fieldapp.cli.security",
 )
 
 
@@ -71,6 +73,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="数据库文件不存在时新建（默认拒绝，以免路径写错时悄悄新建空库；"
         "demo、hq init、enroll 总是可以新建）",
     )
+    parser.add_argument(
+        "--passphrase-file",
+        dest="global_passphrase_file",
+        metavar="FILE",
+        help="口令文件：解锁加密数据库及本人私钥（默认环境变量 FIELDAPP_PASSPHRASE；终端下询问）",
+    )
     parser.set_defaults(handler=cmd_gui)
     sub = parser.add_subparsers(title="子命令", metavar="COMMAND")
 
@@ -90,20 +98,21 @@ def _seconds(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    import sqlite3
-
+    from fieldapp.core.store import driver
     from fieldapp.core.store.connection import busy_error, is_busy
     from fieldapp.core.store.errors import StoreError
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    if not getattr(args, "passphrase_file", None):  # one passphrase: before or after the command
+        args.passphrase_file = args.global_passphrase_file
     handler: Handler = args.handler
     try:
         return handler(args)
     except (CliError, StoreError, PassphraseMissing) as exc:
         print(f"错误：{exc}", file=sys.stderr)
         return 1
-    except sqlite3.OperationalError as exc:
+    except driver.OperationalError as exc:
         if not is_busy(exc):
             raise
         print(f"错误：{busy_error(None, args.wait)}", file=sys.stderr)

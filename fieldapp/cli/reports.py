@@ -72,6 +72,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     if args.json:
         print_json(stats.to_dict())
         return 0
+    from fieldapp.core.reports.procedure_stats import summary_lines as procedure_lines
     from fieldapp.core.reports.stats import REGION_TABLE, summary_lines
 
     scope = stats.region_label or stats.region or "全部"
@@ -80,6 +81,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for label, value, kind in summary_lines(stats.total):
         shown = _percent(value) if kind == "percent" else str(value)
         print(f"  {label:<28} {shown:>10}")
+    for label, value in procedure_lines(stats.procedures or {}):
+        print(f"  {label:<28} {value:>10}")
     print("两有五保障（在档户）   达标   未达标   不适用   待核实")
     for g in stats.total.guarantees:
         c = g.counts

@@ -18,7 +18,6 @@ $FIELDAPP_STAFF_PASSPHRASE.
 from __future__ import annotations
 
 import argparse
-import getpass
 import json
 import os
 import sys
@@ -29,11 +28,11 @@ from fieldapp.cli import revocations
 from fieldapp.cli.common import (
     READ,
     CliError,
-    PassphraseMissing,
     acting_user,
     open_db,
     print_json,
     read_json,
+    read_new_passphrase,
     read_passphrase,
     region_arg,
 )
@@ -47,27 +46,15 @@ def _passphrase(args: argparse.Namespace) -> bytes:
 
 
 def _staff_passphrase(args: argparse.Namespace) -> bytes:
-    if args.staff_passphrase_file:
-        try:
-            text = Path(args.staff_passphrase_file).read_text(encoding="utf-8").rstrip("\r\n")
-        except OSError as exc:
-            raise PassphraseMissing(
-                f"无法读取口令文件 {args.staff_passphrase_file}：{exc.strerror}"
-            ) from None
-    elif os.environ.get(STAFF_PASSPHRASE_ENV):
-        text = os.environ[STAFF_PASSPHRASE_ENV]
-    elif sys.stdin is not None and sys.stdin.isatty():
-        text = getpass.getpass("新登记人员的口令（交给本人，用于解锁其私钥）：")
-        if getpass.getpass("再输入一次：") != text:
-            raise CliError("两次输入的口令不一致")
-    else:
-        raise PassphraseMissing(
-            f"需要新登记人员的口令：请用 --staff-passphrase-file 文件 或环境变量 "
-            f"{STAFF_PASSPHRASE_ENV} 提供（不要与总部口令相同）"
-        )
-    if len(text) < 8:
+    secret = read_new_passphrase(
+        args.staff_passphrase_file,
+        STAFF_PASSPHRASE_ENV,
+        who="新登记人员的口令（交给本人，不要与总部口令相同）",
+        option="--staff-passphrase-file",
+    )
+    if len(secret.decode("utf-8")) < 8:
         raise CliError("新登记人员的口令至少 8 个字符")
-    return text.encode("utf-8")
+    return secret
 
 
 def _add_passphrase(parser: argparse.ArgumentParser) -> None:
@@ -213,8 +200,21 @@ def cmd_enroll(args: argparse.Namespace) -> int:
 
     data = identity.enrollment_bytes(Path(args.file))
     body = identity.read_enrollment(data)
+    passphrase = _passphrase(args)
+    enrollment_passphrase = (
+        read_passphrase(args.enrollment_passphrase_file)
+        if args.enrollment_passphrase_file
+        else passphrase
+    )
+    identity.open_enrollment_keys(body, enrollment_passphrase)  # before the database is touched
     store = open_db(args, create=True)
-    info = identity.take_enrollment(store, data, _passphrase(args), author=acting_user(args, store))
+    info = identity.take_enrollment(
+        store,
+        data,
+        passphrase,
+        author=acting_user(args, store),
+        enrollment_passphrase=enrollment_passphrase,
+    )
     ca = identity.ca_certificate(store)
     print(f"本机已登记：{info.label()}，总部 {body.get('hq_unit') or ''}（{body['hq_id']}）")
     print(f"  根证书指纹 SHA-256：{identity.fingerprint(ca)}（请与总部核对）")
@@ -457,7 +457,8 @@ def cmd_conflicts_show(args: argparse.Namespace) -> int:
 
 def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
     from fieldapp.core.store.errors import ValidationFailed
-    from fieldapp.core.sync.merge import resolve_conflict
+    from fieldapp.core.sync.merge import is_case_conflict, resolve_case_conflict, resolve_conflict
+    from fieldapp.core.trust import identity
 
     if (args.pick is None) == (args.merge is None):
         raise CliError("请指定 --pick 版本 或 --merge 合并后的 JSON 文件（二选一）")
@@ -467,6 +468,13 @@ def cmd_conflicts_resolve(args: argparse.Namespace) -> int:
         if not isinstance(merged, dict):
             raise CliError('合并 JSON 顶层应为对象：{"字段名": 值, …}')
     store = open_db(args, create=False)
+    if is_case_conflict(store, args.conflict):  # a procedure step: settled by a signed step
+        if args.pick is None:
+            raise CliError("办理程序的冲突只能选一个决定：--pick current|incoming|步骤 ID")
+        signer = identity.signing_identity(store, _passphrase(args))
+        step = resolve_case_conflict(store, args.conflict, pick=args.pick, signer=signer)
+        print(f"冲突已处理：保留决定 {step.parent_id}，处理记录 {step.id}（已签名）")
+        return 0
     try:
         revision = resolve_conflict(
             store,
@@ -538,6 +546,10 @@ def register(sub: Any) -> None:
 
     laptop = sub.add_parser("enroll", help="笔记本：导入总部签发的登记文件")
     laptop.add_argument("file", help="登记文件")
+    laptop.add_argument(
+        "--enrollment-passphrase-file",
+        help="登记文件的口令（总部告知；默认与本人口令相同），本人口令用 --passphrase-file",
+    )
     _add_passphrase(laptop)
     laptop.set_defaults(handler=cmd_enroll)
 
@@ -592,4 +604,5 @@ def register(sub: Any) -> None:
         metavar="REVISION",
         help="查看冲突时显示的当前版本 ID（conflicts show 给出）；此后若已变化则拒绝处理",
     )
+    _add_passphrase(cres)
     cres.set_defaults(handler=cmd_conflicts_resolve)

@@ -1,5 +1,6 @@
-"""Start the Qt application: bundled font first, then the database's lock and the store, with
-Chinese errors, never a traceback.
+"""Start the Qt application: bundled font first, then the database's lock, the passphrase (the
+unlock dialog creates, converts or unlocks the encrypted database: docs/security.md) and the
+store, with Chinese errors, never a traceback.
 
 One writer per database (``fieldapp.core.store.lock``): the application holds the lock for its
 whole session. If another live program holds it, the cadre is told who and where and may look
@@ -15,6 +16,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldapp.core.store.database import open_store
+from fieldapp.core.store.encryption import ENCRYPTED, DatabaseKey, database_state
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.lock import DatabaseLock, LockHeld, LockOwner, acquire, held_message
 from fieldapp.core.store.store import Store
@@ -25,10 +27,10 @@ WINDOW_SIZE = (1366, 768)
 READ_ONLY, QUIT = "只读查看", "退出"
 
 
-def open_or_explain(db_path: Path, *, readonly: bool = False) -> Store | None:
+def open_or_explain(db_path: Path, key: DatabaseKey, *, readonly: bool = False) -> Store | None:
     """The store, or a Chinese message box saying what is wrong and what to do."""
     try:
-        return open_store(db_path, readonly=readonly)
+        return open_store(db_path, key=key, readonly=readonly)
     except StoreError as exc:
         QMessageBox.critical(None, "无法打开数据库", f"{exc}\n\n数据库文件：{db_path}")
         return None
@@ -72,12 +74,33 @@ def take_lock(db_path: Path) -> tuple[DatabaseLock | None, bool]:
         return None, False
 
 
-def start(db_path: Path) -> Session | int:
-    """Lock, open and show; else the exit status (0: the cadre quit, 1: cannot be opened)."""
+def ask_key(db_path: Path, *, readonly: bool) -> DatabaseKey | None:
+    """The unlock dialog (create, convert or unlock); None if the cadre quit. Read-only, only an
+    existing encrypted database can be opened (creating or converting it is a write)."""
+    from fieldapp.ui.unlock_dialog import UnlockDialog
+
+    if readonly and database_state(db_path) != ENCRYPTED:
+        QMessageBox.critical(
+            None, "无法打开数据库", "数据库正由其他程序使用，且尚未创建或加密，只读方式无法打开。"
+        )
+        return None
+    dialog = UnlockDialog(db_path)
+    return dialog.key if dialog.exec() else None
+
+
+def start(db_path: Path, key: DatabaseKey | None = None) -> Session | int:
+    """Lock, unlock, open and show; else the exit status (0: the cadre quit, 1: cannot be opened).
+
+    ``key``: already unlocked (tests); otherwise the unlock dialog asks for the passphrase."""
     lock, go_on = take_lock(db_path)
     if not go_on:
         return 0
-    store = open_or_explain(db_path, readonly=lock is None)
+    key = key or ask_key(db_path, readonly=lock is None)
+    if key is None:
+        if lock is not None:
+            lock.release()
+        return 0
+    store = open_or_explain(db_path, key, readonly=lock is None)
     if store is None:
         if lock is not None:
             lock.release()

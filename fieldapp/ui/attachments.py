@@ -7,11 +7,8 @@ field's list: the stored file stays in the database, so nothing a cadre added is
 
 from __future__ import annotations
 
-import atexit
 import copy
 import re
-import shutil
-import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
@@ -45,7 +42,7 @@ from fieldapp.core.forms.model import Field
 from fieldapp.core.store.errors import NotFound, StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES, size_text
-from fieldapp.ui import file_dialogs
+from fieldapp.ui import file_dialogs, private_temp
 from fieldapp.ui.dialogs import ask, show_error
 from fieldapp.ui.field_widgets import FieldWidget
 
@@ -106,26 +103,11 @@ def decode_image(data: bytes) -> QImage:
     return image
 
 
-_temp_dir: Path | None = None
-
-
-def _cleanup_temp() -> None:
-    if _temp_dir is not None:
-        shutil.rmtree(_temp_dir, ignore_errors=True)
-
-
 def temp_copy(ref: dict[str, Any], data: bytes) -> Path:
-    """Write a copy for an outside viewer; removed when the application exits."""
-    global _temp_dir
-    if _temp_dir is None:
-        _temp_dir = Path(tempfile.mkdtemp(prefix="fieldapp-preview-"))
-        atexit.register(_cleanup_temp)
+    """Write a copy for an outside viewer: owner-only, removed when the application exits."""
     name = re.sub(r'[\\/:*?"<>|\x00-\x1f]', "_", Path(str(ref.get("name") or "附件")).name)
-    folder = _temp_dir / str(ref.get("sha256", "x"))[:16]
-    folder.mkdir(parents=True, exist_ok=True)
-    target = folder / (name or "附件")
-    target.write_bytes(data)
-    return target
+    folder = private_temp.private_folder("attachments/" + str(ref.get("sha256", "x"))[:16])
+    return private_temp.write_private(folder / (name or "附件"), data)
 
 
 def open_with_system(path: Path) -> bool:

@@ -75,7 +75,8 @@ class EnrollPage(QWizardPage):
         self.store = store
         self.setTitle("设备登记（可选）")
         self.setSubTitle(
-            "如已收到上级工会签发的登记文件（.hhqe），请选择该文件并输入口令；"
+            "如已收到上级工会签发的登记文件（.hhqe），请选择该文件，输入上级工会告知的登记口令"
+            "和您打开户户清的口令（此后私钥由您的口令保护）；"
             "也可以以后再登记（菜单“数据包 → 设备登记”）。"
         )
         self.file = QLineEdit()
@@ -84,6 +85,9 @@ class EnrollPage(QWizardPage):
         browse.clicked.connect(self._browse)
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.own_passphrase = QLineEdit()
+        self.own_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.own_passphrase.setPlaceholderText("打开户户清时输入的口令；与登记口令相同可不填")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.message.setStyleSheet("color: #c01c28;")
@@ -92,7 +96,8 @@ class EnrollPage(QWizardPage):
         row.addWidget(browse)
         form = QFormLayout(self)
         form.addRow("登记文件", row)
-        form.addRow("口令", self.passphrase)
+        form.addRow("登记文件口令", self.passphrase)
+        form.addRow("本人口令", self.own_passphrase)
         form.addRow(self.message)
         self.enrolled_as = ""
 
@@ -112,7 +117,9 @@ class EnrollPage(QWizardPage):
             return False
         author = self.field_name()
         try:
-            info = enroll_from_file(self.store, path, self.passphrase.text(), author)
+            info = enroll_from_file(
+                self.store, path, self.passphrase.text(), author, self.own_passphrase.text()
+            )
         except StoreError as exc:
             self.message.setText(str(exc))
             return False

@@ -6,6 +6,7 @@ is previewed is exactly what is printed, archived and signed.
 
 from __future__ import annotations
 
+import os
 import shutil
 import tempfile
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
-from fieldapp.ui import file_dialogs
+from fieldapp.ui import file_dialogs, private_temp
 from fieldapp.ui.dialogs import show_error
 from fieldapp.ui.operations import BackgroundOp
 
@@ -135,7 +136,8 @@ def build_ledger(
     """
     from fieldapp.core.ledger.render import render_batch_ledger, render_household_ledger
 
-    out = Path(tempfile.mkdtemp(prefix="fieldapp-ledger-")) / "台账.pdf"
+    folder = Path(tempfile.mkdtemp(prefix="ledger-", dir=private_temp.session_dir()))
+    out = folder / "台账.pdf"
 
     def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Path:
         own = reopen(store)  # SQLite connections stay in their own thread
@@ -149,6 +151,8 @@ def build_ledger(
             raise
         finally:
             own.close()
+        if out.exists():
+            os.chmod(out, 0o600)  # the session folder is private already; the file too
         return out
 
     def show(path: Path) -> None:

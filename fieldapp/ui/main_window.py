@@ -278,6 +278,9 @@ class MainWindow(QMainWindow):
         report = bar.addMenu("统计(&S)")
         self._action(report, "统计看板", "Ctrl+T", self.show_dashboard)
         self._action(report, "脱困/解困评估（漏退、错退）", "Ctrl+R", self.show_exit_review)
+        from fieldapp.ui.security_menu import add_security_menu
+
+        add_security_menu(self)
         help_menu = bar.addMenu("帮助(&H)")
         self._action(help_menu, "关于户户清", None, self._about)
 

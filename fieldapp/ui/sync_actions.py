@@ -20,7 +20,7 @@ from fieldapp.ui.operations import BackgroundOp
 
 def ask_passphrase(parent: QWidget) -> bytes | None:
     text, ok = QInputDialog.getText(
-        parent, "口令", "请输入本机密钥口令：", QLineEdit.EchoMode.Password
+        parent, "口令", "请输入您的口令（与打开户户清的口令相同）：", QLineEdit.EchoMode.Password
     )
     return text.encode("utf-8") if ok and text else None
 

@@ -25,6 +25,8 @@ COUNT_OF = {
     "audit": "audit",
     "attachment": "attachments",
     "dibao": "dibao_standards",
+    "case": "procedure_cases",
+    "step": "procedure_steps",
 }
 
 

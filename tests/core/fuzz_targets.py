@@ -22,9 +22,9 @@ from fieldapp.core.forms.loader import default_survey
 from fieldapp.core.forms.model import Field
 from fieldapp.core.paths import FORMS_DIR
 from fieldapp.core.reports.xlsx_template import HOUSEHOLD_SHEET, MEMBER_SHEET, write_template
-from fieldapp.core.store.database import open_store
 from tests.core.fuzzing import Outcome, byte_mutation, content_digest, mutate, nested, run_cli
 from tests.core.households import complete_household
+from tests.stores import open_test_store
 
 # -- record: a form as JSON -----------------------------------------------------------------------
 
@@ -105,7 +105,7 @@ class RecordTarget:
     def __init__(self, root: Path, readers: Sequence[str] = ("show",)) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root, self.db, self.readers = root, root / "record.db", tuple(readers)
-        store = open_store(self.db)
+        store = open_test_store(self.db)
         self.household = store.create_household("fuzz")
         for form_id, data in complete_household().items():
             store.save_form(self.household, form_id, data, author="fuzz")
@@ -208,7 +208,7 @@ class XlsxTarget:
     def __init__(self, root: Path) -> None:
         root.mkdir(parents=True, exist_ok=True)
         self.root, self.db = root, root / "archive.db"
-        open_store(self.db).close()
+        open_test_store(self.db).close()
         self.good = filled_template(root).read_bytes()
         with zipfile.ZipFile(io.BytesIO(self.good)) as package:
             self.parts = [(i.filename, package.read(i.filename)) for i in package.infolist()]

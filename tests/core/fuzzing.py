@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
-import sqlite3
 import traceback
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -23,6 +22,8 @@ from pathlib import Path
 from hypothesis import strategies as st
 
 from fieldapp.cli.main import main
+from fieldapp.core.store import driver
+from tests.stores import raw_connection
 
 # -- running and judging --------------------------------------------------------------------------
 
@@ -56,7 +57,7 @@ def run_cli(argv: Sequence[str]) -> Outcome:
 def content_digest(db: Path) -> str:
     """SHA-256 over every table's rows, read without changing the file."""
     h = hashlib.sha256()
-    with contextlib.closing(sqlite3.connect(f"file:{db}?mode=ro", uri=True)) as conn:
+    with contextlib.closing(raw_connection(db, readonly=True)) as conn:
         tables = [
             r[0]
             for r in conn.execute("select name from sqlite_master where type='table' order by name")
@@ -65,7 +66,7 @@ def content_digest(db: Path) -> str:
             h.update(table.encode())
             try:
                 rows = list(conn.execute(f"select rowid, * from [{table}] order by rowid"))
-            except sqlite3.OperationalError:  # WITHOUT ROWID tables
+            except driver.OperationalError:  # WITHOUT ROWID tables
                 rows = sorted(conn.execute(f"select * from [{table}]"), key=repr)
             for row in rows:
                 h.update(repr(row).encode())

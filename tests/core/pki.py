@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from fieldapp.core.ledger.render import countersign_ledger, render_household_ledger
-from fieldapp.core.store.database import open_store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
+from tests.stores import open_test_store
 
 
 @dataclass(frozen=True)
@@ -113,7 +113,7 @@ def make_pki() -> Pki:
 
 def signed_ledgers(folder: Path, pki: Pki, **signing: Any) -> tuple[Path, Path, Any]:
     """A ledger signed by the cadre, and a copy countersigned by the reviewer."""
-    store = open_store(folder / "test.db")
+    store = open_test_store(folder / "test.db")
     hid = store.create_household("李干事")
     for form_id, values in complete_household().items():
         store.save_form(hid, form_id, values, author="李干事", final=True, today=TODAY)

@@ -28,7 +28,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import head_id
 from fieldapp.core.sync.bundle import assign_bundle, export_bundle
@@ -41,6 +40,7 @@ from fieldapp.core.trust import identity
 from tests.conftest import TODAY
 from tests.core import forging
 from tests.core.households import complete_household
+from tests.stores import open_test_store
 
 HQ_PASS = b"province-hq-pass"
 FORGERIES = (
@@ -127,7 +127,7 @@ class Province:
         self.rng = random.Random(seed)
         self.usb = root / "usb"
         self.usb.mkdir(parents=True, exist_ok=True)
-        self.hq = open_store(root / "hq.db")
+        self.hq = open_test_store(root / "hq.db", passphrase=HQ_PASS)
         identity.hq_init(self.hq, HQ_PASS, unit="云南省总工会", author="办公室")
         self.laptops: list[Laptop] = []
         self.n = 0
@@ -141,7 +141,7 @@ class Province:
         data, info = identity.enroll_staff(
             self.hq, HQ_PASS, passphrase, name=f"干部{region}-{k}", unit=f"区{region}", author="x"
         )
-        store = open_store(self.root / f"laptop-{region}-{k}.db")
+        store = open_test_store(self.root / f"laptop-{region}-{k}.db", passphrase=passphrase)
         identity.take_enrollment(store, data, passphrase, author=info.name)
         laptop = Laptop(store, info, passphrase, region)
         self.laptops.append(laptop)

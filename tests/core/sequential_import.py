@@ -24,6 +24,7 @@ from fieldapp.core.sync.container import read_envelope, unwrap_key
 from fieldapp.core.sync.importer import check_envelope
 from fieldapp.core.sync.lines import read_records
 from fieldapp.core.sync.merge import is_known, receive_revision
+from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.records import KIND_UP, log_import
 from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
@@ -81,6 +82,15 @@ class OneByOne:
             else None
         )
         self.received_at = now_iso()
+        self.procedures = ProcedureReceiver(
+            store,
+            sender=sender,
+            up=kind == KIND_UP,
+            bundle_id=manifest["bundle_id"],
+            received_at=self.received_at,
+            need_household=lambda hid: None,
+            check=self.check,
+        )
 
     def handle(self, r: dict[str, Any]) -> None:
         handler = getattr(self, f"_{r['t']}", None)
@@ -109,6 +119,16 @@ class OneByOne:
 
     def _member(self, kind: str, r: dict[str, Any], body: str | None = None) -> Any:
         return None if self.check is None else self.check.record(kind, r, body)
+
+    def _case(self, r: dict[str, Any]) -> None:
+        if self.procedures.case(r):
+            self.report.added["procedure_cases"] += 1
+            self.changed = True
+
+    def _step(self, r: dict[str, Any]) -> None:
+        if self.procedures.step(r):
+            self.report.added["procedure_steps"] += 1
+            self.changed = True
 
     def _household(self, r: dict[str, Any]) -> None:
         hid = r["id"]
@@ -232,6 +252,9 @@ class OneByOne:
                 )
                 if hid not in self.new:
                     self.updated.add(hid)
+        for hid in self.procedures.finish(self.author):
+            report.conflicts += 1
+            self.conflicted.add(hid)
         for hid in self.reindex | self.new:
             store.reindex(hid)
         report.new = len(self.new)

@@ -62,9 +62,9 @@ class StressReport:
 
 
 def prepare(db: Path, households: int) -> list[str]:
-    from fieldapp.core.store.database import open_store
+    from tests.stores import open_test_store
 
-    store = open_store(db)
+    store = open_test_store(db)
     ids = []
     for n in range(households):
         hid = store.create_household("准备")
@@ -75,12 +75,12 @@ def prepare(db: Path, households: int) -> list[str]:
 
 
 def writer(db: str, seconds: float, name: str, seed: int) -> None:
-    from fieldapp.core.store.database import open_store
     from fieldapp.core.store.errors import BusyError
     from fieldapp.core.store.records import HEAD
+    from tests.stores import open_test_store
 
     rng = random.Random(seed)
-    store = open_store(db, wait=30.0)
+    store = open_test_store(db, wait=30.0)
     households = list(store.iter_household_ids())
     deadline = time.monotonic() + seconds
     n = 0
@@ -112,12 +112,12 @@ def writer(db: str, seconds: float, name: str, seed: int) -> None:
 
 
 def reader(db: str, seconds: float) -> None:
-    from fieldapp.core.store.database import open_store
+    from tests.stores import open_test_store
 
     deadline = time.monotonic() + seconds
     passes = 0
     while time.monotonic() < deadline:
-        store = open_store(db, readonly=True)
+        store = open_test_store(db, readonly=True)
         for hid in store.iter_household_ids():
             store.current(hid)
             store.history(hid, "A")
@@ -175,9 +175,9 @@ def _count(report: StressReport, item: dict[str, Any], acknowledged: list[str]) 
 
 
 def _check(db: Path, report: StressReport, acknowledged: list[str]) -> None:
-    import sqlite3
+    from tests.stores import raw_connection
 
-    conn = sqlite3.connect(str(db))
+    conn = raw_connection(db)
     report.integrity = conn.execute("PRAGMA integrity_check").fetchone()[0]
     stored = {
         r[0] for r in conn.execute("select id from revisions union select id from held_revisions")

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.database import open_store
 from tests.core.households import WORKER_ID, complete_household
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -23,7 +23,7 @@ REPO = Path(__file__).resolve().parents[2]
 def db(tmp_path: Path) -> Path:
     """A new, empty database (commands that only read or edit refuse a missing file)."""
     path = tmp_path / "cli.db"
-    open_store(path).close()
+    open_test_store(path).close()
     return path
 
 
@@ -38,7 +38,7 @@ def write_json(tmp_path: Path, value: Any, name: str = "in.json") -> Path:
 
 
 def db_digest(db: Path) -> str:
-    store = open_store(db)
+    store = open_test_store(db)
     rows = [
         json.dumps(list(store.db.query(f"select * from {t} order by rowid")), default=str)
         for t in ("households", "revisions", "audit", "status_changes", "dibao_standards")
@@ -228,7 +228,7 @@ def test_status_assess_dibao_audit(
 def test_newer_database_is_refused_with_exit_1(
     db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    open_store(db).db.execute(
+    open_test_store(db).db.execute(
         "insert into _sqlite_migrations (migration_set, name, applied_at) "
         "values ('fieldapp', 'm999_future', 'x')"
     )
@@ -302,14 +302,14 @@ def test_saves_and_ledgers_name_the_staff_member_not_the_os_account(
     from pypdf import PdfReader
 
     monkeypatch.delenv("FIELDAPP_USER", raising=False)
-    store = open_store(db)
+    store = open_test_store(db)
     store.set_meta("profile.name", "李干事")  # what the first-run wizard keeps
     store.close()
     source = write_json(tmp_path, complete_household()["A"], "a.json")
     args = ["--db", str(db), "record", "new", "--form", "A", "--json", str(source)]
     assert main([*args, "--json-output"]) == 0
     hid = json.loads(capsys.readouterr().out)["household"]
-    store = open_store(db)
+    store = open_test_store(db)
     assert [r.author for r in store.history(hid)] == ["李干事"]
     store.close()
     pdf = tmp_path / "ledger.pdf"

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import signal
-import sqlite3
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -21,12 +20,12 @@ from typing import Any
 
 import pytest
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import BusyError, ReadOnlyError
 from fieldapp.core.store.lock import lock_path
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import AFTER, Clocks, compare
 from fieldapp.core.sync.merge import list_conflicts, resolve_conflict
+from tests.stores import open_test_store, raw_connection
 
 REPO = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": str(REPO)}
@@ -43,8 +42,9 @@ sys.stdin.readline()
 """
 
 HOLD_WRITE = r"""
-import sqlite3, sys
-conn = sqlite3.connect(sys.argv[1], isolation_level=None)
+import sys
+from tests.stores import raw_connection
+conn = raw_connection(sys.argv[1])
 conn.execute("BEGIN IMMEDIATE")
 conn.execute("insert into meta (key, value) values ('long.import', 'running')")
 print("READY", flush=True)
@@ -99,7 +99,7 @@ def household(store: Store) -> Iterator[str]:
 
 
 def revision_count(db: Path) -> int:
-    conn = sqlite3.connect(str(db))
+    conn = raw_connection(db)
     try:
         return int(conn.execute("select count(*) from revisions").fetchone()[0])
     finally:
@@ -113,7 +113,7 @@ def test_a_stale_save_never_overwrites_a_newer_one(store: Store, household: str)
     """The reported sequence: instance 2 sets the phone and 健康状况, then instance 1, still on
     what it loaded, changes 政治面貌 and saves. Before: the old phone came back and 健康状况 was
     cleared. Now instance 1's save is kept as a conflict and the current data is instance 2's."""
-    other = open_store(store.path)  # type: ignore[arg-type]
+    other = open_test_store(store.path)  # type: ignore[arg-type]
     loaded = store.current_revision(household, "A")
     assert loaded is not None
     theirs = {**loaded.data, "phone": "13800001111", "health": "一般疾病"}
@@ -179,7 +179,7 @@ def test_a_base_that_is_not_a_revision_of_the_form_is_refused(store: Store, hous
 
 def test_a_busy_database_is_a_message_and_nothing_is_saved(tmp_path: Path) -> None:
     db = tmp_path / "huhuqing.db"
-    store = open_store(db, wait=0.3)
+    store = open_test_store(db, wait=0.3)
     hid = store.create_household("甲")
     holder = child(HOLD_WRITE, str(db))
     try:
@@ -192,7 +192,7 @@ def test_a_busy_database_is_a_message_and_nothing_is_saved(tmp_path: Path) -> No
 
 
 def test_a_read_only_store_reads_and_refuses_writes(store: Store, household: str) -> None:
-    viewer = open_store(store.path, readonly=True)  # type: ignore[arg-type]
+    viewer = open_test_store(store.path, readonly=True)  # type: ignore[arg-type]
     assert viewer.readonly and viewer.current(household)["A"]["name"] == "赵红梅"
     with pytest.raises(ReadOnlyError, match="只读"):
         viewer.save_form(household, "A", {"name": "改"}, author="看")
@@ -329,7 +329,7 @@ def test_readers_open_read_only_and_statistics_skip_their_cache(
     for done in (listed, stats):
         assert done.returncode == 0, done.stderr
     assert [h["name"] for h in json.loads(listed.stdout)["households"]] == ["赵红梅"]
-    conn = sqlite3.connect(str(db))
+    conn = raw_connection(db)
     assert conn.execute("select count(*) from hq_facts").fetchone()[0] == 0
     conn.close()
 

@@ -23,16 +23,16 @@ from fieldapp.core.demo.generate import (
     generate_demo,
 )
 from fieldapp.core.rules.freshness import stale_forms
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.idcard import check_id_number
+from tests.stores import open_test_store
 
 N = 200
 ARCHIVE_NO = re.compile(r"^YN-53\d{4}-20\d\d-\d{6}$")
 
 
 def make_store(path: Path, households: int = N, seed: int = 1) -> Store:
-    store = open_store(path)
+    store = open_test_store(path)
     with warnings.catch_warnings():
         warnings.simplefilter("error", DemoDataWarning)  # direct values must match the engine
         assert generate_demo(store, households, seed=seed, author="测试") == households
@@ -168,7 +168,7 @@ def test_progress_reports(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> No
     monkeypatch.setattr(demo, "PROGRESS_EVERY", 10)
     calls: list[tuple[int, int]] = []
     generate_demo(
-        open_store(tmp_path / "p.db"),
+        open_test_store(tmp_path / "p.db"),
         35,
         author="测试",
         progress=lambda done, total: calls.append((done, total)),
@@ -204,7 +204,7 @@ def test_cli_demo_then_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
 @pytest.mark.parametrize("today", ["2025-01-01", "2024-02-29"])
 def test_other_reference_days_still_validate(tmp_path: Path, today: str) -> None:
     day = date.fromisoformat(today)
-    store = open_store(tmp_path / "d.db")
+    store = open_test_store(tmp_path / "d.db")
     with warnings.catch_warnings():
         warnings.simplefilter("error", DemoDataWarning)
         generate_demo(store, 15, seed=5, author="测试", today=day)

@@ -14,10 +14,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.identity import IdentityError
+from tests.stores import open_test_store
 
 HQ_PASS = b"hq-passphrase-1"
 STAFF_PASS = b"staff-passphrase-1"
@@ -25,7 +25,7 @@ STAFF_PASS = b"staff-passphrase-1"
 
 @pytest.fixture
 def hq(tmp_path: Path) -> Store:
-    store = open_store(tmp_path / "hq.db")
+    store = open_test_store(tmp_path / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(store, HQ_PASS, unit="昆明市总工会", author="总部管理员")
     return store
 
@@ -34,7 +34,7 @@ def enroll(hq: Store, tmp_path: Path, name: str = "李干事") -> tuple[Store, i
     data, info = identity.enroll_staff(
         hq, HQ_PASS, STAFF_PASS, name=name, unit="五华区总工会", author="总部管理员"
     )
-    laptop = open_store(tmp_path / f"{info.staff_id}.db")
+    laptop = open_test_store(tmp_path / f"{info.staff_id}.db", passphrase=STAFF_PASS)
     identity.take_enrollment(laptop, data, STAFF_PASS, author=name)
     return laptop, info
 
@@ -61,8 +61,10 @@ def test_private_keys_are_stored_encrypted(hq: Store) -> None:
     rows = list(hq.db.query("select purpose, kind, pem from keys"))
     private = [r for r in rows if r["kind"] == "private"]
     assert {r["purpose"] for r in private} >= {"ca.key", "hq.receive.key", "self.sign.key"}
-    for row in private:
-        assert row["pem"].startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    for row in private:  # sealed under the key file's key-protection key, not weak PKCS#8
+        sealed = json.loads(row["pem"])
+        assert sealed["format"] == "huhuqing-private-key" and sealed["alg"] == "kpk+A256GCM"
+        assert "PRIVATE KEY" not in row["pem"]
 
 
 def test_second_init_is_refused(hq: Store) -> None:
@@ -104,9 +106,10 @@ def test_enrollment_file_checks(hq: Store, tmp_path: Path) -> None:
     )
     body = json.loads(data)
     assert "PRIVATE KEY" not in body["certificate"]
-    assert body["signing_key"].startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    sealed = json.loads(body["signing_key"])  # a file on a USB stick: Argon2id, not PBKDF2
+    assert sealed["alg"] == "argon2id+A256GCM" and sealed["kdf"]["alg"] == "argon2id"
     tampered = json.dumps({**body, "name": "别人"}).encode()
-    laptop = open_store(tmp_path / "lap.db")
+    laptop = open_test_store(tmp_path / "lap.db", passphrase=STAFF_PASS)
     with pytest.raises(IdentityError, match="被改动"):
         identity.take_enrollment(laptop, tampered, STAFF_PASS, author="x")
     with pytest.raises(IdentityError, match="不是户户清登记文件"):
@@ -116,7 +119,7 @@ def test_enrollment_file_checks(hq: Store, tmp_path: Path) -> None:
     assert identity.identity_mode(laptop) is None
     with pytest.raises(IdentityError, match="总部数据库"):
         identity.take_enrollment(hq, data, STAFF_PASS, author="x")
-    other = open_store(tmp_path / "hq2.db")
+    other = open_test_store(tmp_path / "hq2.db", passphrase=HQ_PASS)
     identity.hq_init(other, HQ_PASS, unit="曲靖市总工会", author="x")
     foreign, _ = identity.enroll_staff(other, HQ_PASS, STAFF_PASS, name="赵", unit="u", author="x")
     identity.take_enrollment(laptop, data, STAFF_PASS, author="x")
@@ -133,13 +136,13 @@ def test_revoke_is_recorded_once_and_kept(hq: Store, tmp_path: Path) -> None:
     assert row["revoked_at"] and row["revoke_reason"] == "笔记本遗失"
     with pytest.raises(IdentityError, match="已于"):
         identity.revoke_device(hq, info.staff_id, reason="again", author="x")
-    import sqlite3
+    from fieldapp.core.store import driver
 
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(driver.DatabaseError):
         hq.db.execute("update devices set revoked_at = null where device_id = ?", [info.staff_id])
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(driver.DatabaseError):
         hq.db.execute("delete from devices")
-    with pytest.raises(sqlite3.DatabaseError):
+    with pytest.raises(driver.DatabaseError):
         hq.db.execute("delete from keys")
     assert any(e["action"] == "revoke_device" for e in hq.audit_log())
     with pytest.raises(IdentityError, match="总部自身"):
@@ -178,7 +181,7 @@ def test_cli_init_enroll_ca_cert(
     assert run(hq_db, "hq", "ca-cert") == 0
     pem = capsys.readouterr().out
     ca = x509.load_pem_x509_certificate(pem.encode())
-    assert ca == identity.ca_certificate(open_store(hq_db))
+    assert ca == identity.ca_certificate(open_test_store(hq_db, passphrase=HQ_PASS))
 
     assert run(lap_db, "enroll", str(out)) == 1  # HQ passphrase is not the staff passphrase
     assert "口令不正确" in capsys.readouterr().err
@@ -187,7 +190,9 @@ def test_cli_init_enroll_ca_cert(
         == 0
     )
     assert "本机已登记" in capsys.readouterr().out
-    assert run(lap_db, "identity", "--json") == 0
+    assert run(lap_db, "identity", "--json") == 1  # the laptop is the cadre's: their passphrase
+    assert "口令不正确" in capsys.readouterr().err
+    assert run(lap_db, "--passphrase-file", str(staff_file), "identity", "--json") == 0
     me = json.loads(capsys.readouterr().out)
     assert me["mode"] == "laptop" and me["staff"]["name"] == "李干事"
 
@@ -200,7 +205,9 @@ def test_cli_init_enroll_ca_cert(
     openssl = shutil.which("openssl")
     if openssl:
         (tmp_path / "ca.pem").write_text(pem, encoding="utf-8")
-        leaf = identity.cert_pem(identity.own_certificate(open_store(lap_db)))
+        leaf = identity.cert_pem(
+            identity.own_certificate(open_test_store(lap_db, passphrase=STAFF_PASS))
+        )
         (tmp_path / "leaf.pem").write_text(leaf, encoding="utf-8")
         done = subprocess.run(
             [openssl, "verify", "-CAfile", "ca.pem", "leaf.pem"],

@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import re
-import shutil
 import subprocess
 import zipfile
 from pathlib import Path
@@ -18,13 +17,13 @@ from pathlib import Path
 import pytest
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError, Unstorable
 from fieldapp.core.store.store import Store
 from fieldapp.core.values import limits
 from tests.core.fuzz_targets import filled_template
 from tests.core.fuzzing import content_digest
 from tests.core.households import complete_household
+from tests.stores import copy_database, open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -32,7 +31,7 @@ REPO = Path(__file__).resolve().parents[2]
 @pytest.fixture(scope="module")
 def one_household(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("limits") / "limits.db"
-    store = open_store(path)
+    store = open_test_store(path)
     hid = store.create_household("测试员")
     for form_id, data in complete_household().items():
         store.save_form(hid, form_id, data, author="测试员", final=True)
@@ -45,12 +44,12 @@ def one_household(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def db(one_household: Path, tmp_path: Path) -> Path:
     """A copy of a database holding one complete household (A–E final)."""
     path = tmp_path / "limits.db"
-    shutil.copyfile(one_household, path)
+    copy_database(one_household, path)
     return path
 
 
 def household_id(db: Path) -> str:
-    store = open_store(db)
+    store = open_test_store(db)
     try:
         return str(next(store.iter_household_ids()))
     finally:
@@ -81,7 +80,7 @@ def test_over_long_text_is_kept_in_the_draft_and_blocks_finalising(
     assert "已输入 2,000 字，超过上限 200 字" in capsys.readouterr().err
     assert content_digest(db) == before
     assert record(db, tmp_path, "A", payload, "--draft") == 0
-    store = open_store(db)
+    store = open_test_store(db)
     assert store.current(household_id(db))["A"]["members"][0]["notes"] == "说明" * 1000
     store.close()
 
@@ -95,7 +94,7 @@ def test_an_ambiguous_amount_is_refused_not_read_as_123(
     err = capsys.readouterr().err
     assert "“1,2,3元”不是有效金额" in err and "1,234.50" in err
     assert record(db, tmp_path, "B", json.dumps(b, ensure_ascii=False), "--draft") == 0
-    store = open_store(db)
+    store = open_test_store(db)
     kept = store.current(household_id(db))["B"]["incomes"][0]["annual_amount"]
     store.close()
     assert kept == "1,2,3元"  # kept as typed, never 12300 分

@@ -26,11 +26,11 @@ from fieldapp.core.ledger.render import (
 )
 from fieldapp.core.ledger.values import format_value
 from fieldapp.core.paths import FORMS_DIR
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import NotFound
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
+from tests.stores import open_test_store
 
 STROKES = [[[40.0, 150.0], [120.0, 40.0], [200.0, 160.0]], [[260.0, 60.0], [420.0, 60.0]]]
 
@@ -116,7 +116,7 @@ def expected_texts(store: Store, hid: str, day: date) -> Iterator[tuple[str, str
 def rich(tmp_path_factory: pytest.TempPathFactory) -> tuple[Store, str, Path, Any]:
     """One rendered ledger shared by the read-only tests below (rendering is the slow part)."""
     folder = tmp_path_factory.mktemp("ledger")
-    store = open_store(folder / "test.db")
+    store = open_test_store(folder / "test.db")
     hid = save_household(store, rich_household())
     info = render_household_ledger(store, hid, folder / "ledger.pdf", reproducible=True)
     return store, hid, folder / "ledger.pdf", info
@@ -245,7 +245,7 @@ def test_a_form_edited_in_yaml_still_prints(tmp_path: Path) -> None:
         "        options: yes_no\n      - name: single_parent\n",
     )
     a_yaml.write_text(text, encoding="utf-8")
-    store = open_store(tmp_path / "edited.db", survey=load_survey(forms))
+    store = open_test_store(tmp_path / "edited.db", survey=load_survey(forms))
     data = complete_household()
     data["A"]["veteran"] = "是"
     hid = save_household(store, data)
@@ -334,6 +334,7 @@ def test_refusals_are_clear_and_write_nothing(store: Store, tmp_path: Path) -> N
         "test.db",
         "test.db-shm",
         "test.db-wal",
+        "test.db.keys",
     ]
 
 

@@ -22,11 +22,11 @@ from fieldapp.core.ledger.render import (
     verify_ledger,
 )
 from fieldapp.core.ledger.sign import SigningError
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import complete_household
 from tests.core.pki import Pki, make_pki, signed_ledgers
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -300,7 +300,7 @@ def test_cli_signs_countersigns_and_verifies(
     assert (
         main(["--db", laptop_db, "enroll", enrollment, "--passphrase-file", str(staff_pass)]) == 0
     )
-    store = open_store(laptop_db)
+    store = open_test_store(laptop_db, passphrase=staff_pass.read_bytes().strip())
     hid = store.create_household("李干事")
     for form_id, values in complete_household().items():
         store.save_form(hid, form_id, values, author="李干事", final=True, today=TODAY)
@@ -340,7 +340,7 @@ def test_cli_signs_countersigns_and_verifies(
     )
     assert code == 0, capsys.readouterr().err
     assert "已由 李干事 签章" in capsys.readouterr().out
-    assert main(["--db", laptop_db, "verify", one]) == 0
+    assert main(["--db", laptop_db, "--passphrase-file", str(staff_pass), "verify", one]) == 0
     assert "结论：全部 1 个签名" in capsys.readouterr().out
 
     code = main(
@@ -358,12 +358,12 @@ def test_cli_signs_countersigns_and_verifies(
     )
     assert code == 0, capsys.readouterr().err
     capsys.readouterr()
-    assert main(["--db", hq_db, "verify", both]) == 0
+    assert main(["--db", hq_db, "--passphrase-file", str(hq_pass), "verify", both]) == 0
     out = capsys.readouterr().out
     assert out.count("：通过") == 2 and "签名人：李干事（五华区总工会，入户干部）" in out
 
     ca_pem = tmp_path / "ca.pem"
-    assert main(["--db", hq_db, "hq", "ca-cert"]) == 0
+    assert main(["--db", hq_db, "--passphrase-file", str(hq_pass), "hq", "ca-cert"]) == 0
     ca_pem.write_text(capsys.readouterr().out)
     assert main(["verify", both, "--trust", str(ca_pem), "--json"]) == 0
     capsys.readouterr()

@@ -142,7 +142,8 @@ def test_cli_signs_and_countersigns_with_a_timestamp(
     countersign = ["--db", hq_db, "ledger", "countersign", str(one), "--out", str(both)]
     assert main([*countersign, "--passphrase-file", str(hq_pass), "--tsa", url]) == 0
     capsys.readouterr()
-    assert main(["--db", hq_db, "verify", str(both), "--tsa-trust", str(tsa_pem)]) == 0
+    verify = ["--db", hq_db, "--passphrase-file", str(hq_pass), "verify", str(both)]
+    assert main([*verify, "--tsa-trust", str(tsa_pem)]) == 0
     assert capsys.readouterr().out.count("（可信时间戳）") == 2
 
     refused = tmp_path / "refused.pdf"
@@ -154,7 +155,10 @@ def test_cli_signs_and_countersigns_with_a_timestamp(
     assert "无法从时间戳服务器" in capsys.readouterr().err
     assert (
         main(
-            ["--db", li_db, "ledger", "YN-530102-2020-000001", "--out", str(refused), "--tsa", url]
+            [
+                *("--db", li_db, "--passphrase-file", str(li_pass), "ledger"),
+                *("YN-530102-2020-000001", "--out", str(refused), "--tsa", url),
+            ]
         )
         == 1
     )

@@ -7,7 +7,6 @@ Before issue 11 a ledger signed by a revoked staff member verified, whenever it 
 from __future__ import annotations
 
 import json
-import sqlite3
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -19,6 +18,7 @@ from hypothesis import strategies as st
 
 from fieldapp.cli.main import main
 from fieldapp.core.ledger.render import render_household_ledger, verify_ledger
+from fieldapp.core.store import driver
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.sync.bundle import inspect_bundle
 from fieldapp.core.trust import identity
@@ -32,7 +32,7 @@ from fieldapp.core.trust.revocation import (
     revocations,
 )
 from tests.core.pki import Pki, make_pki, signed_ledgers
-from tests.core.test_sync import HQ_PASS, LI_PASS, World, make_world, new_household
+from tests.core.test_sync import HQ_PASS, LI_PASS, WANG_PASS, World, make_world, new_household
 from tests.core.test_sync_bad import forge, refused
 
 # -- the rule, with lists made by hand -----------------------------------------------------------
@@ -153,7 +153,10 @@ def next_second() -> None:
 
 
 def verify(capsys: pytest.CaptureFixture[str], db: str, *argv: str) -> tuple[int, str, str]:
-    code = main(["--db", db, "verify", *argv])
+    owner = HQ_PASS if Path(db).name == "hq.db" else WANG_PASS  # the passphrase of that database
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FIELDAPP_PASSPHRASE", owner.decode())
+        code = main(["--db", db, "verify", *argv])
     captured = capsys.readouterr()
     return code, captured.out, captured.err
 
@@ -188,7 +191,7 @@ def test_revocation_is_honoured_at_hq_on_laptops_and_by_auditors(
     code, _out, err = verify(capsys, wang_db, str(after))
     assert code == 1 and "签名时间在吊销之后" in err
     assert verify(capsys, wang_db, str(before))[0] == 0
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(driver.IntegrityError, match="append-only"):
         world.wang.db.execute("delete from revocations")
 
     # an auditor with neither database uses the list headquarters exported and signed

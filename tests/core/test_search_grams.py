@@ -6,14 +6,14 @@ from __future__ import annotations
 import pytest
 
 from fieldapp.core.demo.generate import generate_demo
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.grams import is_gram_term, short_grams
 from fieldapp.core.store.store import Store
+from tests.stores import open_test_store
 
 
 @pytest.fixture(scope="module")
 def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
-    store = open_store(tmp_path_factory.mktemp("grams") / "g.db")
+    store = open_test_store(tmp_path_factory.mktemp("grams") / "g.db")
     generate_demo(store, 60, seed=3, author="测试")
     return store
 

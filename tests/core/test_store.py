@@ -9,12 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from fieldapp.core.store import driver
 from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import NewerDatabaseError, NotFound, StoreError, ValidationFailed
 from fieldapp.core.store.migrations import known_migration_names
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.households import SPOUSE_ID, WORKER_ID, complete_household
+from tests.stores import open_test_store
 
 
 def _digest(path: Path) -> str:
@@ -30,7 +32,7 @@ def _saved_household(store: Store) -> str:
 
 def test_migration_from_empty_file_creates_schema(tmp_path: Path) -> None:
     path = tmp_path / "new.db"
-    store = open_store(path)
+    store = open_test_store(path)
     tables = set(store.db.table_names())
     assert {"households", "revisions", "audit", "attachments", "dibao_standards"} <= tables
     applied = [r["name"] for r in store.db.query("select name from _sqlite_migrations")]
@@ -39,24 +41,26 @@ def test_migration_from_empty_file_creates_schema(tmp_path: Path) -> None:
     device = store.device_id
     assert len(device) == 36
     store.close()
-    again = open_store(path)
+    again = open_test_store(path)
     assert again.device_id == device  # reopening neither re-runs migrations nor re-seeds
-    assert len(again.dibao_standards()) == len(open_store(tmp_path / "other.db").dibao_standards())
+    assert len(again.dibao_standards()) == len(
+        open_test_store(tmp_path / "other.db").dibao_standards()
+    )
 
 
-def test_database_from_newer_version_is_refused_untouched(tmp_path: Path) -> None:
+@pytest.mark.parametrize("encrypted", [True, False])
+def test_database_from_newer_version_is_refused_untouched(tmp_path: Path, encrypted: bool) -> None:
+    """Encrypted, it is refused on opening; plaintext (before encryption), before converting."""
     path = tmp_path / "newer.db"
-    open_store(path).close()
-    conn = sqlite3.connect(path)
-    conn.execute(
+    store = open_test_store(path) if encrypted else open_store(path, key=None)
+    store.db.execute(
         "insert into _sqlite_migrations (migration_set, name, applied_at) "
         "values ('fieldapp', 'm999_from_the_future', '2030-01-01')"
     )
-    conn.commit()
-    conn.close()
+    store.close()
     before = _digest(path)
     with pytest.raises(NewerDatabaseError, match="更新版本"):
-        open_store(path)
+        open_test_store(path)
     assert _digest(path) == before
 
 
@@ -68,7 +72,7 @@ def test_damaged_file_is_refused_untouched(tmp_path: Path, content: bytes, messa
     path = tmp_path / "broken.db"
     path.write_bytes(content)
     with pytest.raises(StoreError, match=message):
-        open_store(path)
+        open_test_store(path)
     assert path.read_bytes() == content
 
 
@@ -80,13 +84,13 @@ def test_foreign_sqlite_database_is_refused_untouched(tmp_path: Path) -> None:
     conn.close()
     before = _digest(path)
     with pytest.raises(StoreError, match="不是户户清数据库"):
-        open_store(path)
+        open_test_store(path)
     assert _digest(path) == before
 
 
 def test_directory_is_refused(tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="是一个目录"):
-        open_store(tmp_path)
+        open_test_store(tmp_path)
 
 
 def test_every_save_keeps_a_revision_and_history_lists_them(store: Store) -> None:
@@ -144,11 +148,11 @@ def test_unknown_fields_and_households_are_refused(store: Store) -> None:
 
 def test_revisions_and_audit_are_append_only(store: Store) -> None:
     hid = _saved_household(store)
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(driver.IntegrityError, match="append-only"):
         store.db.execute("update revisions set data = '{}' where household_id = ?", [hid])
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(driver.IntegrityError, match="append-only"):
         store.db.execute("delete from audit")
-    with pytest.raises(sqlite3.IntegrityError, match="append-only"):
+    with pytest.raises(driver.IntegrityError, match="append-only"):
         store.db.execute("delete from dibao_standards")
     actions = [e["action"] for e in store.audit_log(hid)]
     assert actions[0] == "create_household"

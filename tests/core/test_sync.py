@@ -7,8 +7,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import shutil
-import sqlite3
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -16,7 +14,7 @@ from typing import Any
 import pytest
 
 from fieldapp.cli.main import main
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store import driver
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync.bundle import assign_bundle, export_bundle, inspect_bundle
 from fieldapp.core.sync.container import BundleError
@@ -25,6 +23,7 @@ from fieldapp.core.sync.merge import AFTER, list_conflicts, resolve_conflict
 from fieldapp.core.trust import identity
 from tests.conftest import TODAY
 from tests.core.households import SPOUSE_ID, complete_household
+from tests.stores import copy_database, open_test_store
 
 HQ_PASS = b"hq-passphrase-1"
 LI_PASS = b"li-passphrase-1"
@@ -63,17 +62,18 @@ class World:
         return import_bundle(store, path, password, author="干部").to_dict()
 
 
-def make_world(root: Path) -> World:
+def make_world(root: Path, wang_role: str = "cadre") -> World:
+    """HQ and two enrolled laptops: li (a cadre) and wang (a cadre unless ``wang_role``)."""
     for sub in ("hq", "li", "wang"):
         (root / sub).mkdir(parents=True, exist_ok=True)
-    hq = open_store(root / "hq" / "hq.db")
+    hq = open_test_store(root / "hq" / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(hq, HQ_PASS, unit="昆明市总工会", author="办公室")
     stores = []
-    for name, password in (("li", LI_PASS), ("wang", WANG_PASS)):
+    for name, password, role in (("li", LI_PASS, "cadre"), ("wang", WANG_PASS, wang_role)):
         data, info = identity.enroll_staff(
-            hq, HQ_PASS, password, name=name, unit="五华区总工会", author="办公室"
+            hq, HQ_PASS, password, name=name, unit="五华区总工会", role=role, author="办公室"
         )
-        laptop = open_store(root / name / "laptop.db")
+        laptop = open_test_store(root / name / "laptop.db", passphrase=password)
         identity.take_enrollment(laptop, data, password, author=name)
         stores.append((laptop, info))
     (li, li_info), (wang, wang_info) = stores
@@ -98,7 +98,7 @@ def digest(store: Store) -> str:
         h.update(table.encode())
         try:
             rows = list(store.db.execute(f"select rowid, * from [{table}] order by rowid"))
-        except sqlite3.OperationalError:  # WITHOUT ROWID tables
+        except driver.OperationalError:  # WITHOUT ROWID tables
             rows = sorted(store.db.execute(f"select * from [{table}]"), key=repr)
         for row in rows:
             h.update(repr(row).encode())
@@ -224,8 +224,8 @@ def test_bundle_order_does_not_matter(world: World, tmp_path: Path) -> None:
     world.hq.close()
     copies = []
     for i in range(2):
-        shutil.copy(tmp_path / "hq" / "hq.db", tmp_path / f"hq{i}.db")
-        copies.append(open_store(tmp_path / f"hq{i}.db"))
+        copy_database(tmp_path / "hq" / "hq.db", tmp_path / f"hq{i}.db")
+        copies.append(open_test_store(tmp_path / f"hq{i}.db", passphrase=HQ_PASS))
     for path in paths[:3]:
         import_bundle(copies[0], path, HQ_PASS, author="x")
     for path in (paths[2], paths[0], paths[3], paths[1]):
@@ -464,7 +464,7 @@ def test_tables_are_append_only(world: World) -> None:
     new_household(world.li)
     world.to_hq(world.export(world.li))
     for table in ("revision_clocks", "bundle_log"):
-        with pytest.raises(sqlite3.DatabaseError):
+        with pytest.raises(driver.DatabaseError):
             world.hq.db.execute(f"delete from {table}")
 
 

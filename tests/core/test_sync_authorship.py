@@ -20,7 +20,6 @@ import pytest
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.records import Revision, now_iso
 from fieldapp.core.sync import authorship
 from fieldapp.core.sync.container import BundleError
@@ -39,6 +38,7 @@ from tests.core.test_sync import (
     make_world,
     new_household,
 )
+from tests.stores import open_test_store
 
 FAR_FUTURE = "9999-12-31T00:00:00+00:00"
 
@@ -271,7 +271,9 @@ def test_upgrading_headquarters_binds_the_devices_its_bundles_came_from(tmp_path
         db.execute(f"drop table {table}")
     db.execute("delete from _sqlite_migrations where name = 'm007_bundle_authorship'")
     world.hq.close()
-    hq = open_store(tmp_path / "hq" / "hq.db")  # the migration runs again, as on an upgrade
+    hq = open_test_store(
+        tmp_path / "hq" / "hq.db", passphrase=HQ_PASS
+    )  # the migration runs again, as on an upgrade
     bound = hq.db.execute(
         "select staff_id from device_bindings where device_id = ?", [legacy]
     ).fetchone()
@@ -286,11 +288,15 @@ def test_re_enrolling_a_laptop_waits_until_its_work_is_sent(tmp_path: Path) -> N
         world.hq, HQ_PASS, b"li-new-pass-1", name="li", unit="五华区总工会", author="x"
     )
     with pytest.raises(identity.IdentityError, match="没有上报"):
-        identity.take_enrollment(world.li, data, b"li-new-pass-1", author="li")
+        identity.take_enrollment(
+            world.li, data, LI_PASS, author="li", enrollment_passphrase=b"li-new-pass-1"
+        )
     assert world.to_hq(world.export(world.li))["new"] == 1
-    identity.take_enrollment(world.li, data, b"li-new-pass-1", author="li")
+    identity.take_enrollment(
+        world.li, data, LI_PASS, author="li", enrollment_passphrase=b"li-new-pass-1"
+    )
     assert identity.device_staff(world.li.device_id) == info.staff_id
     edit(world.li, hid, "A", phone="13900000008")
-    out = export_bundle(world.li, world.out(), b"li-new-pass-1", author="li").path
+    out = export_bundle(world.li, world.out(), LI_PASS, author="li").path  # re-sealed: own
     report = world.to_hq(out)
     assert report["revisions"]["current"] == 1 and world.hq.current(hid)["A"]["phone"].endswith("8")

@@ -5,7 +5,6 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -17,7 +16,6 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.versions import REVISION_COLUMNS
 from fieldapp.core.sync import records as sync_records
@@ -36,6 +34,7 @@ from tests.core.test_sync import (
     make_world,
     new_household,
 )
+from tests.stores import copy_database, open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -74,8 +73,10 @@ def test_the_good_bundle_is_good(setup: tuple[World, Path], tmp_path: Path) -> N
     # the good bundle imports into a copy of HQ (the shared HQ stays as it is for other tests)
     copy = tmp_path / "hq.db"
     world.hq.db.execute("PRAGMA wal_checkpoint(FULL)")
-    shutil.copy(world.root / "hq" / "hq.db", copy)
-    report = import_bundle(open_store(copy), good, HQ_PASS, author="x").to_dict()
+    copy_database(world.root / "hq" / "hq.db", copy)
+    report = import_bundle(
+        open_test_store(copy, passphrase=HQ_PASS), good, HQ_PASS, author="x"
+    ).to_dict()
     assert (report["new"], report["updated"]) == (1, 1)
 
 
@@ -173,10 +174,10 @@ def test_unknown_device_with_a_certificate_from_this_ca(
     world, _ = setup
     # a copy of the HQ database enrolls someone the real HQ never recorded
     world.hq.db.execute("PRAGMA wal_checkpoint(FULL)")
-    shutil.copy(world.root / "hq" / "hq.db", tmp_path / "copy.db")
-    copy = open_store(tmp_path / "copy.db")
+    copy_database(world.root / "hq" / "hq.db", tmp_path / "copy.db")
+    copy = open_test_store(tmp_path / "copy.db", passphrase=HQ_PASS)
     data, _ = identity.enroll_staff(copy, HQ_PASS, b"zhao-pass-1", name="赵", unit="u", author="x")
-    laptop = open_store(tmp_path / "zhao.db")
+    laptop = open_test_store(tmp_path / "zhao.db", passphrase=b"zhao-pass-1")
     identity.take_enrollment(laptop, data, b"zhao-pass-1", author="赵")
     new_household(laptop)
     out = export_bundle(laptop, tmp_path / "zhao.hhq", b"zhao-pass-1", author="赵").path
@@ -369,7 +370,7 @@ def test_rejected_bundles_leave_the_file_byte_for_byte_unchanged(
     assert hashlib.sha256(db.read_bytes()).hexdigest() == before
     wal = db.with_name("hq.db-wal")
     assert not wal.exists() or wal.stat().st_size == 0
-    world.hq = open_store(db)
+    world.hq = open_test_store(db, passphrase=HQ_PASS)
     with pytest.raises(StoreError):
         import_bundle(world.hq, bad[0], HQ_PASS, author="x")
 

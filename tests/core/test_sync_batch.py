@@ -2,7 +2,8 @@
 
 Headquarters already holds households from two laptops; then come bundles with new households,
 updates, a concurrent edit (conflict), an edit against the office's own (conflict), a late
-ancestor (stale), a status change, an attachment and a bundle imported twice. Two copies of
+ancestor (stale), a status change, an attachment, a procedure case, records outside author
+batches and a bundle imported twice. Two copies of
 headquarters' database take the same bundles in the same order: one through ``import_bundle``
 (batched; also with chunks of a few records, so chains and conflicts straddle chunk boundaries),
 one through the old record-by-record path (tests/core/sequential_import.py). With the clock and
@@ -17,12 +18,13 @@ import json
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from fieldapp.core import procedures as proc
 from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.store import records as records_module
 from fieldapp.core.store.new_households import pack, unpack
@@ -31,6 +33,7 @@ from fieldapp.core.sync import apply as apply_module
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.lines import split_revision
 from fieldapp.core.sync.records import encode_revision
+from fieldapp.core.trust import identity
 from tests.core import forging
 from tests.core.sequential_import import import_sequentially
 from tests.core.test_sync import HQ_PASS, LI_PASS, World, edit, make_world, new_household
@@ -92,7 +95,8 @@ def scenario(world: World, tmp: Path) -> list[Path]:
     edit(li, h3, "B", surveyor="第二次")
     li.add_attachment_bytes(b"%PDF-1.4 scan", name="低保证明.pdf", author="李干事")
     li.set_status(h3, "已脱困", reason="收入稳定", author="李干事")
-    new_household(li)
+    signer = identity.signing_identity(li, LI_PASS)
+    proc.open_case(li, new_household(li), "filing", signer=signer, opened_on=date(2026, 10, 1))
     generate_demo(li, 5, seed=6, author="李干事")
     newer = world.export(li)
     wang_edit = world.export(wang)
@@ -115,7 +119,7 @@ def unbatched(li: Store, out: Path) -> Path:
 
 
 def run(root: Path, bundles: list[Path], importer: Importer, monkeypatch: Any) -> Any:
-    store = open_test_store(root)
+    store = open_test_store(root, passphrase=HQ_PASS)
     reports = []
     with pinned(monkeypatch):
         for bundle in bundles:
@@ -154,6 +158,7 @@ def test_batched_import_equals_record_by_record(
     assert conflicts == [(0, 0, 6), (0, 0, 0), (2, 1, 0), (0, 0, 0), (0, 0, 1), (0, 0, 0)]
     assert expected[1][0]["added"]["attachments"] == 1 and expected[1][0]["updated"] == 1
     assert expected[1][4]["revisions"] == {"current": 1, "stale": 0, "conflict": 0, "known": 1}
+    assert expected[1][0]["added"]["procedure_cases"] == 1
     for table in expected[0]:
         assert actual[0][table] == expected[0][table], table
     assert actual[0].keys() == expected[0].keys()

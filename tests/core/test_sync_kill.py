@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 
 from fieldapp.core.demo.generate import generate_demo
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.importer import import_bundle
 from tests.core.test_sync import HQ_PASS, digest, make_world
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -61,7 +61,7 @@ def test_sigkill_during_import_changes_nothing(tmp_path: Path) -> None:
     assert process.returncode == -signal.SIGKILL
     assert Path(str(db) + "-wal").exists()  # the killed transaction had written pages
 
-    hq = open_store(db)
+    hq = open_test_store(db, passphrase=HQ_PASS)
     assert hq.db.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
     assert digest(hq) == before
     report = import_bundle(hq, bundle, HQ_PASS, author="办公室").to_dict()

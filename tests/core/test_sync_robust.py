@@ -18,7 +18,6 @@ from pathlib import Path
 import pytest
 from cryptography import x509
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync import container
 from fieldapp.core.sync.bundle import inspect_bundle
 from fieldapp.core.sync.container import BundleError
@@ -27,6 +26,7 @@ from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.trust import identity
 from tests.core import forging
 from tests.core.test_sync import HQ_PASS, LI_PASS, World, digest, make_world, new_household, run
+from tests.stores import open_test_store
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -127,7 +127,7 @@ def test_a_batch_with_damaged_certificates_imports_the_good_bundles(
     inspected = fieldapp("bundle", "inspect", str(bad[0]))
     assert inspected.returncode == 1 and "Traceback" not in inspected.stderr
     assert "证书" in inspected.stderr
-    world.hq = open_store(db)
+    world.hq = open_test_store(db, passphrase=HQ_PASS)
 
 
 # -- sizes -------------------------------------------------------------------------------------------

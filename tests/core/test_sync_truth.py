@@ -9,16 +9,15 @@ current now. It must be shown, and resolved, against A3's — never silently und
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.merge import ConflictError, list_conflicts, resolve_conflict
 from tests.core.test_sync import HQ_PASS, World, digest, edit, make_world, new_household, run
+from tests.stores import copy_database, open_test_store
 
 BANK = "6222020200112233445"
 
@@ -83,11 +82,11 @@ def test_the_command_line_shows_and_guards_the_true_current_version(
 ) -> None:
     hid, conflict = stale_conflict(world)
     db = world.root / "hq" / "hq.db"
+    monkeypatch.setenv("FIELDAPP_PASSPHRASE", HQ_PASS.decode())  # the office's database
     assert run(db, "conflicts", "show", conflict["id"][:8]) == 0
     out = capsys.readouterr().out
     assert "昆明市盘龙区新址 9 号" in out and BANK in out
     assert f"--expect-head {conflict['current_id'][:8]}" in out
-    monkeypatch.setenv("FIELDAPP_PASSPHRASE", HQ_PASS.decode())
     stale = conflict["detected_current_id"]
     assert (
         run(
@@ -114,8 +113,8 @@ def test_history_is_the_same_whatever_order_bundles_arrive_in(world: World, tmp_
     world.hq.close()
     copies = []
     for i, order in enumerate(([1, 2, 3], [3, 2, 1])):
-        shutil.copy(tmp_path / "hq" / "hq.db", tmp_path / f"hq{i}.db")
-        copy = open_store(tmp_path / f"hq{i}.db")
+        copy_database(tmp_path / "hq" / "hq.db", tmp_path / f"hq{i}.db")
+        copy = open_test_store(tmp_path / f"hq{i}.db", passphrase=HQ_PASS)
         for k in order:
             import_bundle(copy, paths[k], HQ_PASS, author="办公室")
         copies.append(copy)
@@ -128,7 +127,7 @@ def test_history_is_the_same_whatever_order_bundles_arrive_in(world: World, tmp_
 
 
 def test_history_on_the_command_line_says_where_each_revision_came_from(
-    world: World, capsys: pytest.CaptureFixture[str]
+    world: World, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     li = world.li
     hid = new_household(li, forms=("A",))
@@ -138,6 +137,7 @@ def test_history_on_the_command_line_says_where_each_revision_came_from(
     world.to_hq(second)
     world.to_hq(first)  # a late ancestor: held as stale, still history
     db = world.root / "hq" / "hq.db"
+    monkeypatch.setenv("FIELDAPP_PASSPHRASE", HQ_PASS.decode())  # the office's database
     assert run(db, "history", hid, "--json") == 0
     revisions = json.loads(capsys.readouterr().out)["revisions"]
     assert [r["id"] for r in revisions] == [r.id for r in li.history(hid)]

@@ -18,8 +18,8 @@ from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports.xlsx_export import export_xlsx
 from fieldapp.core.reports.xlsx_import import import_archive
 from fieldapp.core.reports.xlsx_template import write_template
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
+from tests.stores import open_test_store
 
 DAY = date(2026, 11, 1)
 FONTS = Path(__file__).resolve().parents[2] / "resources" / "fonts"
@@ -75,7 +75,7 @@ def test_export_imports_back_household_and_member_sheets(demo: Store, tmp_path: 
     assert counts[0] == counts[1]
     assert real.created == 0 and real.updated == 0 and real.unchanged + real.rejected == 12
     # another database: the households arrive with the same ids, Form A and members as exported
-    other = open_store(tmp_path / "other.db")
+    other = open_test_store(tmp_path / "other.db")
     try:
         result = import_archive(other, out, author="乙", today=DAY)
         assert result.created == real.unchanged

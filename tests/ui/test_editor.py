@@ -13,12 +13,12 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QLineEdit
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import AUTOSAVE_MS, OPEN_KEY, HouseholdEditor
 from fieldapp.ui.field_widgets import RegionWidget
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.main_window import MainWindow
+from tests.stores import TEST_PASSPHRASE, open_test_store
 from tests.ui.keyboard import grid_of, ime, key, keys
 from tests.ui.qt_child import spawn
 
@@ -283,9 +283,9 @@ CHILD = r"""
 import sys, time
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
-from fieldapp.core.store.database import open_store
+from tests.stores import TEST_PASSPHRASE, open_test_store
 from fieldapp.ui.main_window import MainWindow
-store = open_store(sys.argv[1])
+store = open_test_store(sys.argv[1])
 window = MainWindow(store, "测试员")
 window.show()
 editor = window.new_household()
@@ -320,7 +320,7 @@ def test_autosave_survives_sigkill_losing_at_most_a_second(tmp_path: Path) -> No
     child.send_signal(signal.SIGKILL)
     child.wait(timeout=10)
     assert len(typed) >= 40, "the child did not start typing"
-    store = open_store(db)
+    store = open_test_store(db)
     households = list(store.iter_household_ids())
     assert len(households) == 1
     saved: Any = store.current(households[0]).get("A", {}).get("address") or ""
@@ -391,13 +391,16 @@ def test_status_change_runs_the_rules_and_needs_an_override_reason(
     assert store.status_history(editor.household_id)[-1]["reason"] == "复核后恢复在档"
 
 
-def test_unopenable_database_gets_a_chinese_message(tmp_path: Path, dialogs: list[str]) -> None:
-    from fieldapp.ui.app import open_or_explain
+def test_unopenable_database_gets_a_chinese_message(qtbot: QtBot, tmp_path: Path) -> None:
+    from fieldapp.ui.unlock_dialog import UnlockDialog
 
     broken = tmp_path / "broken.db"
     broken.write_bytes(b"not a database" * 200)
-    assert open_or_explain(broken) is None
-    assert dialogs and "已损坏或不是户户清数据库" in dialogs[0]
+    dialog = UnlockDialog(broken)
+    qtbot.addWidget(dialog)
+    qtbot.keyClicks(dialog.passphrase, TEST_PASSPHRASE)
+    qtbot.mouseClick(dialog.ok, Qt.MouseButton.LeftButton)
+    assert dialog.key is None and "已损坏或不是户户清数据库" in dialog.message.text()
     assert broken.read_bytes() == b"not a database" * 200
 
 

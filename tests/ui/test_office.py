@@ -23,13 +23,13 @@ from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports import xlsx_export
 from fieldapp.core.reports.exit_review import review_exits
 from fieldapp.core.reports.xlsx_export import export_xlsx
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.office.archive_import import ArchiveImportDialog
 from fieldapp.ui.office.excel_export import ExcelExportDialog
 from fieldapp.ui.office.exit_review_view import ExitReviewView
+from tests.stores import open_test_store
 from tests.ui.office_helpers import click, press, run_op, shown_window
 
 
@@ -57,6 +57,7 @@ def test_menus_are_organised_by_job_with_shortcuts(window: MainWindow) -> None:
         "数据包(&B)",
         "办公室(&O)",
         "统计(&S)",
+        "安全(&A)",
         "帮助(&H)",
     ]
     office = {a.text(): a.shortcut().toString() for a in window.office_menu.actions() if a.text()}
@@ -120,7 +121,7 @@ def test_archive_import_checks_then_imports_and_lists_problems(
 ) -> None:
     exported = tmp_path / "档案.xlsx"
     export_xlsx(demo, exported)
-    office = open_store(tmp_path / "office.db")
+    office = open_test_store(tmp_path / "office.db")
     window = shown_window(qtbot, office)
     press(qtbot, window, "Ctrl+I")
     dialog = window.findChild(ArchiveImportDialog)

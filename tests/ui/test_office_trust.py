@@ -11,7 +11,6 @@ from PySide6.QtGui import QDropEvent
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.ledger.render import render_household_ledger
-from fieldapp.core.store.database import open_store
 from fieldapp.core.sync.merge import list_conflicts
 from fieldapp.core.trust import identity
 from fieldapp.ui.office.conflicts_view import INCOMING, ConflictsView
@@ -19,6 +18,7 @@ from fieldapp.ui.office.enrollment_dialog import EnrollmentDialog
 from fieldapp.ui.office.issue_enrollment import IssueEnrollmentDialog
 from fieldapp.ui.office.verify_view import VerifyView
 from tests.core.test_sync import HQ_PASS, World, edit, make_world, new_household
+from tests.stores import TEST_PASSPHRASE, open_test_store
 from tests.ui.office_helpers import click, press, shown_window
 
 
@@ -127,7 +127,7 @@ def issue_at_hq(qtbot: QtBot, world: World, target: Path) -> None:
 def test_enrollment_from_the_menu_and_again_later(
     qtbot: QtBot, world: World, tmp_path: Path
 ) -> None:
-    laptop = open_store(tmp_path / "new-laptop.db")
+    laptop = open_test_store(tmp_path / "new-laptop.db")
     files = [tmp_path / "赵1.hhqe", tmp_path / "赵2.hhqe"]
     for target in files:
         issue_at_hq(qtbot, world, target)
@@ -138,15 +138,18 @@ def test_enrollment_from_the_menu_and_again_later(
     dialog = window.findChild(EnrollmentDialog)
     assert dialog is not None and "尚未登记" in dialog.status.text()
     dialog.file.setText(str(files[0]))
+    dialog.own_passphrase.setText(TEST_PASSPHRASE)  # the one that opened this database
     dialog.passphrase.setText("wrong-passphrase")
     click(qtbot, dialog.enroll_button)
     assert "口令" in dialog.message.text() and identity.identity_mode(laptop) is None
     dialog.passphrase.setText("zhao-pass-1")
     click(qtbot, dialog.enroll_button)
     assert "登记成功" in dialog.message.text() and "赵" in dialog.status.text()
+    assert not dialog.own_passphrase.text()  # no passphrase left on screen
     first = identity.staff_id(laptop)
     dialog.file.setText(str(files[1]))  # a new file later: re-enrolment
     dialog.passphrase.setText("zhao-pass-1")
+    dialog.own_passphrase.setText(TEST_PASSPHRASE)
     click(qtbot, dialog.enroll_button)
     assert "登记成功" in dialog.message.text() and identity.staff_id(laptop) != first
     dialog.close()

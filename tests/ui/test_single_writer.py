@@ -18,7 +18,6 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.store.lock import lock_path
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync.merge import list_conflicts
@@ -26,6 +25,7 @@ from fieldapp.ui.app import QUIT, READ_ONLY, Session, start
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
 from fieldapp.ui.main_window import MainWindow
 from tests.core.test_concurrency import record
+from tests.stores import open_test_store, unlock_test_db
 from tests.ui.qt_child import spawn
 from tests.ui.test_editor import choose, dialogs, settle, type_into
 
@@ -37,7 +37,8 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 app = QApplication([])
 from fieldapp.ui.app import start
-session = start(Path(sys.argv[1]))
+from tests.stores import unlock_test_db
+session = start(Path(sys.argv[1]), unlock_test_db(sys.argv[1]))
 session.window.open_household(sys.argv[2])
 print("READY", flush=True)
 sys.stdin.readline()
@@ -72,7 +73,7 @@ def holder(database: tuple[Path, str]) -> Iterator[subprocess.Popen[str]]:
 @pytest.fixture
 def database(tmp_path: Path) -> Iterator[tuple[Path, str]]:
     db = tmp_path / "huhuqing.db"
-    store = open_store(db)
+    store = open_test_store(db)
     store.set_meta("profile.name", "张三")
     hid = store.create_household("张三")
     store.save_form(hid, "A", {"name": "赵红梅", "phone": "13912345678"}, author="张三")
@@ -81,7 +82,7 @@ def database(tmp_path: Path) -> Iterator[tuple[Path, str]]:
 
 
 def started(qtbot: QtBot, db: Path) -> Session:
-    session = start(db)
+    session = start(db, unlock_test_db(db))
     assert isinstance(session, Session)
     assert isinstance(session.window, MainWindow)
     qtbot.addWidget(session.window)
@@ -125,7 +126,7 @@ def test_second_instance_is_told_who_holds_the_database_and_only_looks(
     window.close_tab(1)
     window.close()
     session.close()
-    store = open_store(db)
+    store = open_test_store(db)
     assert store.current(hid)["A"]["phone"] == "13912345678"
     assert store.meta(OPEN_KEY) == hid  # the first window's marker, untouched by the viewer
     store.close()
@@ -135,7 +136,7 @@ def test_quit_instead_of_looking_opens_nothing(
     monkeypatch: pytest.MonkeyPatch, database: tuple[Path, str], holder: subprocess.Popen[str]
 ) -> None:
     texts = answer(monkeypatch, QUIT)
-    assert start(database[0]) == 0
+    assert start(database[0], unlock_test_db(database[0])) == 0
     assert len(texts) == 1
 
 
@@ -172,7 +173,7 @@ def test_an_editor_saving_over_a_newer_revision_keeps_a_conflict_and_shows_curre
     background import): the reported overwrite of the phone and 健康状况."""
     hid = store.create_household("准备")
     store.save_form(hid, "A", {"name": "赵红梅", "phone": "13912345678"}, author="准备")
-    other = open_store(Path(str(store.path)))
+    other = open_test_store(Path(str(store.path)))
     first, second = MainWindow(store, "甲"), MainWindow(other, "乙")
     for window in (first, second):
         qtbot.addWidget(window)

@@ -8,12 +8,12 @@ from typing import Any
 import pytest
 from pytestqt.qtbot import QtBot
 
-from fieldapp.core.store.database import open_store
 from fieldapp.core.trust import identity
 from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.sync_actions import export_bundle_gui, import_bundles_gui, last_export_at
 from tests.conftest import TODAY
 from tests.core.households import complete_household
+from tests.stores import open_test_store
 
 HQ_PASS, STAFF_PASS = b"hq-secret", b"staff-secret"
 
@@ -27,12 +27,12 @@ def test_export_on_laptop_and_import_at_headquarters(
     monkeypatch.setattr(
         QMessageBox, "information", staticmethod(lambda *a, **k: shown.append(str(a[2])))
     )
-    hq = open_store(tmp_path / "hq.db")
+    hq = open_test_store(tmp_path / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(hq, HQ_PASS, unit="昆明市总工会", author="办公室")
     data, _ = identity.enroll_staff(
         hq, HQ_PASS, STAFF_PASS, name="李干事", unit="五华区总工会", author="办公室"
     )
-    laptop = open_store(tmp_path / "laptop.db")
+    laptop = open_test_store(tmp_path / "laptop.db", passphrase=STAFF_PASS)
     identity.take_enrollment(laptop, data, STAFF_PASS, author="李干事")
     hid = laptop.create_household("李干事")
     laptop.save_form(hid, "A", complete_household()["A"], author="李干事", final=True, today=TODAY)
@@ -96,14 +96,14 @@ def test_export_on_laptop_and_import_at_headquarters(
 def test_first_run_wizard_enrolls_the_laptop(qtbot: QtBot, tmp_path: Path) -> None:
     from fieldapp.ui.first_run import FirstRunWizard
 
-    hq = open_store(tmp_path / "hq.db")
+    hq = open_test_store(tmp_path / "hq.db", passphrase=HQ_PASS)
     identity.hq_init(hq, HQ_PASS, unit="昆明市总工会", author="办公室")
     data, _ = identity.enroll_staff(
         hq, HQ_PASS, STAFF_PASS, name="李干事", unit="五华区总工会", author="办公室"
     )
     enrollment = tmp_path / "李干事.enroll"
     enrollment.write_bytes(data)
-    laptop = open_store(tmp_path / "laptop.db")
+    laptop = open_test_store(tmp_path / "laptop.db", passphrase=STAFF_PASS)
     wizard = FirstRunWizard(laptop)
     qtbot.addWidget(wizard)
     wizard.profile.name.setText("李干事")

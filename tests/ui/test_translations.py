@@ -11,6 +11,7 @@ from pytestqt.qtbot import QtBot
 
 from fieldapp.ui import app as app_module
 from fieldapp.ui import file_dialogs, translations
+from tests.stores import unlock_test_db
 
 
 def _uninstall(qapp: QApplication) -> None:
@@ -25,6 +26,9 @@ def test_starting_the_app_makes_the_file_dialog_chinese(
     _uninstall(qapp)
     assert QCoreApplication.translate("QPlatformTheme", "Cancel") == "Cancel"
     monkeypatch.setattr(app_module, "build_main_window", lambda store: None)
+    monkeypatch.setattr(  # the passphrase as the unlock dialog would hand it over
+        app_module, "ask_key", lambda db_path, readonly: unlock_test_db(db_path)
+    )
     assert app_module.run(tmp_path / "x.db") == 0  # start-up as `fieldapp` does, no window
     dialog = file_dialogs.make_dialog(None, "导出 Excel", str(tmp_path), "Excel 文件 (*.xlsx)")
     qtbot.addWidget(dialog)

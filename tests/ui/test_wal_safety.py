@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from fieldapp.core.store.database import open_store
+from tests.stores import open_test_store
 from tests.ui.qt_child import ENV, spawn
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,11 +28,11 @@ import os, sys, time
 from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QFileDialog
 app = QApplication([])
-from fieldapp.core.store.database import open_store
+from tests.stores import open_test_store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.main_window import MainWindow
 db = sys.argv[1]
-store = open_store(db)
+store = open_test_store(db)
 window = MainWindow(store, "测试员")
 window.show()
 editor = window.new_household()
@@ -108,7 +108,7 @@ def test_file_dialog_then_another_program_then_kill_loses_no_autosave(tmp_path: 
     finally:
         child.send_signal(signal.SIGKILL)
         child.wait(timeout=10)
-    store = open_store(db)
+    store = open_test_store(db)
     (household,) = list(store.iter_household_ids())
     saved = store.current(household)["A"].get("address") or ""
     typed_a_second_before = max(n for n, stamp in typed if stamp <= killed_at - 1.0)

@@ -5,6 +5,7 @@ Owns: ``render`` (public API: one household, a batch, countersign), ``layout`` a
 data, with characters the font lacks made visible), ``values`` (how a value prints),
 ``style`` (fonts, sizes), ``sign`` (pyHanko signing, timestamps), ``verify`` (checking signatures,
 revocations), ``policy`` (the strict rules for changes after signing), ``changes`` and
-``revision`` (naming what changed), ``pades`` (what signing and verifying share).
-May import: ``trust``, ``rules``, ``store`` and below; not ``sync`` or ``reports``.
+``revision`` (naming what changed), ``pades`` (what signing and verifying share),
+``procedure_history`` (the 办理程序记录: cases and their signed steps).
+May import: ``procedures``, ``trust``, ``rules``, ``store`` and below; not ``sync`` or ``reports``.
 """

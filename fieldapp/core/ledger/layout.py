@@ -30,6 +30,7 @@ from fieldapp.core.ledger import style as st
 from fieldapp.core.ledger import tables as tb
 from fieldapp.core.ledger.doc import Anchor, GroupEnd, GroupStart, PageGroup, PageRef, SignatureSlot
 from fieldapp.core.ledger.household import STATE_NAMES, Household
+from fieldapp.core.ledger.procedure_history import procedure_history
 from fieldapp.core.rules.assessment import UNKNOWN, guarantee_checks
 from fieldapp.core.rules.exits import assess_exit
 from fieldapp.core.store.store import Store
@@ -126,6 +127,7 @@ class LedgerLayout:
         if hh.unprintable:
             self.unprintable.extend(hh.unprintable)
             story.append(st.para(UNPRINTABLE_NOTE + "、".join(hh.unprintable), "note"))
+        story += procedure_history(self.store, hh.id)
         story += self.signoff(hh)
         story.append(GroupEnd())
         return story

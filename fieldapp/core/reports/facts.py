@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sqlite3
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -47,6 +46,7 @@ from fieldapp.core.rules import config as rule_config
 from fieldapp.core.rules import exits as exit_rules
 from fieldapp.core.rules import freshness, income
 from fieldapp.core.rules.freshness import b_inputs_changed, current_values
+from fieldapp.core.store import driver
 from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE, standard_kind
 from fieldapp.core.store.store import Store
@@ -407,7 +407,7 @@ def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:
                 "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 rows,
             )
-    except (sqlite3.OperationalError, StoreError):
+    except (driver.OperationalError, StoreError):
         rows.clear()
         return False
     rows.clear()

@@ -29,6 +29,7 @@ from fieldapp.core.reports.figures import (
     coverage_contributions,
     override_contributions,
 )
+from fieldapp.core.reports.procedure_stats import procedure_figures
 from fieldapp.core.rules.assessment import GUARANTEE_ITEMS, MET, NOT_APPLICABLE, NOT_MET, UNKNOWN
 from fieldapp.core.rules.status_change import override_marks
 from fieldapp.core.store.errors import CancelCheck
@@ -178,6 +179,8 @@ class Stats:
     final_only: bool
     total: Figures
     groups: list[Group] = field(default_factory=list)
+    procedures: dict[str, Any] | None = None
+    """Filings and exits through their procedures (``procedure_stats``)."""
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -383,6 +386,9 @@ def compute_stats(
         final_only=final_only,
         total=Figures.from_counts(total, categories),
         groups=groups,
+        procedures=procedure_figures(
+            store, date_from=period.start, date_to=period.end, region=region
+        ).to_dict(),
     )
 
 

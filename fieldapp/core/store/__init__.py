@@ -1,10 +1,13 @@
 """The local SQLite file: households, append-only revisions, status changes, audit, attachments.
 
 Owns: the schema and its migrations, every write to the database file, search. Nothing saved is
-overwritten: each save is a new revision. May import: ``forms``, ``values``, ``paths``.
+overwritten: each save is a new revision. May import: ``forms``, ``values``, ``crypto``, ``paths``.
 
 Modules: ``database`` (open_store, default_db_path), ``connection`` (write transactions that wait
-for their turn, read-only mode), ``lock`` (one writer per database: the lock file), ``store`` (the
+for their turn, read-only mode), ``driver`` (SQLCipher: the one SQLite module used), ``encryption``
+(the database key: create, unlock, change passphrase), ``keyfile`` (the key file beside the
+database), ``conversion`` (an old plaintext database encrypted in place), ``unlock`` (passphrase to
+key whatever the file's state), ``lock`` (one writer per database: the lock file), ``store`` (the
 Store: households, saves, status), with its parts ``base`` (meta, audit), ``search``, ``index``
 (list rows, bulk insert), ``new_households`` (households an import brings, written once at its
 end), ``attachments`` and ``standards`` (低保); ``versions`` (version vectors,

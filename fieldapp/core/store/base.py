@@ -19,6 +19,7 @@ from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.loader import default_survey
 from fieldapp.core.forms.model import Survey
 from fieldapp.core.store.connection import DEFAULT_WAIT, StoreDatabase
+from fieldapp.core.store.encryption import DatabaseKey
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.values.regions import RegionTable, load_regions
 
@@ -44,6 +45,11 @@ class StoreBase:
     def readonly(self) -> bool:
         """Opened read-only (``mode=ro``): every write is refused with a message."""
         return isinstance(self.db, StoreDatabase) and self.db.readonly
+
+    @property
+    def key(self) -> DatabaseKey | None:
+        """The unlocked database key this store was opened with (None: a plaintext file)."""
+        return self.db.key if isinstance(self.db, StoreDatabase) else None
 
     @property
     def wait(self) -> float:

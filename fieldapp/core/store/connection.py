@@ -20,23 +20,34 @@ read, and a second window opened to look while another holds the database, use i
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 from collections.abc import Generator, Sequence
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from sqlite_utils import Database
 
+if TYPE_CHECKING:  # sqlite-utils is typed for the standard module; the driver is DB-API alike
+    from sqlite3 import Cursor
+
+from fieldapp.core.store import driver
+from fieldapp.core.store.driver import sqlite
+from fieldapp.core.store.encryption import DatabaseKey
 from fieldapp.core.store.errors import BusyError, ReadOnlyError, StoreError
 
 DEFAULT_WAIT = 5.0
 """Seconds a write waits for another program's write transaction before it gives up."""
 
+CACHE_KIB = 256 * 1024
+"""The most SQLite's page cache may hold per connection (default 2 MiB; memory is taken only as
+pages are read). SQLCipher decrypts a page each time it enters this cache: with 2 or 32 MiB a
+search that scans the list of 100,000 households decrypted every page again on every keystroke
+(3.3× the plaintext time); with the list's pages kept, 1.1× (benchmarks/bench_encryption.py)."""
+
 
 def is_busy(exc: BaseException) -> bool:
     text = str(exc).lower()
-    return isinstance(exc, sqlite3.OperationalError) and ("locked" in text or "busy" in text)
+    return isinstance(exc, driver.OperationalError) and ("locked" in text or "busy" in text)
 
 
 def busy_error(path: Path | None, waited: float) -> BusyError:
@@ -56,14 +67,21 @@ class StoreDatabase(Database):
     """sqlite-utils' Database whose transactions take the write lock first and wait for it."""
 
     def __init__(
-        self, conn: sqlite3.Connection, *, path: Path | None, readonly: bool, wait: float
+        self,
+        conn: Any,
+        *,
+        path: Path | None,
+        readonly: bool,
+        wait: float,
+        key: DatabaseKey | None = None,
     ) -> None:
         super().__init__(conn)
         self.path = path
+        self.key = key
         self.readonly = readonly
         self.wait = wait
 
-    def translate(self, exc: sqlite3.Error) -> StoreError | None:
+    def translate(self, exc: driver.Error) -> StoreError | None:
         """The user's message for a busy or read-only database; None for anything else."""
         text = str(exc).lower()
         if "readonly" in text or "read-only" in text:
@@ -88,7 +106,7 @@ class StoreDatabase(Database):
             raise
         try:
             self.conn.execute("COMMIT")
-        except sqlite3.Error as exc:
+        except driver.Error as exc:
             self.rollback()
             self._raise_translated(exc)
 
@@ -103,36 +121,44 @@ class StoreDatabase(Database):
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
                 return
-            except sqlite3.OperationalError as exc:
+            except driver.OperationalError as exc:
                 if not is_busy(exc):
                     self._raise_translated(exc)
                 if time.monotonic() >= deadline:
                     raise busy_error(self.path, self.wait) from exc
                 time.sleep(0.05)
 
-    def execute(
-        self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None
-    ) -> sqlite3.Cursor:
+    def execute(self, sql: str, parameters: Sequence[Any] | dict[str, Any] | None = None) -> Cursor:
         try:
             return super().execute(sql, parameters)
-        except sqlite3.OperationalError as exc:
+        except driver.OperationalError as exc:
             self._raise_translated(exc)
 
-    def _raise_translated(self, exc: sqlite3.Error) -> NoReturn:
+    def _raise_translated(self, exc: driver.Error) -> NoReturn:
         translated = self.translate(exc)
         if translated is None:
             raise exc
         raise translated from exc
 
 
-def connect(path: Path, *, readonly: bool = False, wait: float = DEFAULT_WAIT) -> StoreDatabase:
-    """A connection to the file: read-write (created if missing), or read-only (``mode=ro``)."""
+def connect(
+    path: Path, *, key: DatabaseKey | None, readonly: bool = False, wait: float = DEFAULT_WAIT
+) -> StoreDatabase:
+    """A connection to the file: read-write (created if missing), or read-only (``mode=ro``).
+
+    ``key``: the unlocked database key (SQLCipher); None only for a plaintext file (the
+    conversion of a database written before encryption reads it so, and nothing else should).
+    """
     if readonly:
         target, uri = path.resolve().as_uri() + "?mode=ro", True
     else:
         target, uri = str(path), False
-    conn = sqlite3.connect(target, timeout=wait, isolation_level=None, uri=uri)
-    db = StoreDatabase(conn, path=path, readonly=readonly, wait=wait)
+    conn = sqlite.connect(target, timeout=wait, isolation_level=None, uri=uri)
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message, not stderr noise
+    if key is not None:
+        conn.execute(f"PRAGMA key = {key.pragma_value()}")
+    db = StoreDatabase(conn, path=path, readonly=readonly, wait=wait, key=key)
     db.execute("PRAGMA foreign_keys = ON")
     db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+    db.execute(f"PRAGMA cache_size = {-CACHE_KIB}")
     return db

@@ -8,19 +8,27 @@ works on an open connection.
 from __future__ import annotations
 
 import os
-import sqlite3
 from pathlib import Path
 
 from fieldapp.core.forms.model import Survey
+from fieldapp.core.store import driver
 from fieldapp.core.store.connection import DEFAULT_WAIT, StoreDatabase, connect
+from fieldapp.core.store.encryption import ENCRYPTED, PLAINTEXT, DatabaseKey, database_state
 from fieldapp.core.store.errors import NewerDatabaseError, StoreError, UpgradeNeeded
 from fieldapp.core.store.migrations import MIGRATION_SET, known_migration_names, migrations
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.regions import RegionTable
 
 
-def _explain_sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
+def _explain_sqlite_error(path: Path, exc: driver.Error, key: DatabaseKey | None) -> StoreError:
     text = str(exc).lower()
+    if "not a database" in text and key is not None and database_state(path) == ENCRYPTED:
+        return StoreError(
+            f"数据库 {path} 无法用其密钥文件解开：密钥文件不属于这个数据库，或数据库已损坏。"
+            "程序未作任何修改；请从备份恢复数据库及其 .keys 文件。"
+        )
+    if "not a database" in text and key is None and database_state(path) == ENCRYPTED:
+        return StoreError(f"数据库 {path} 已加密，需要口令才能打开。")
     if "locked" in text or "busy" in text:
         return StoreError(f"数据库 {path} 正被另一个程序使用，请关闭其他户户清窗口后重试。({exc})")
     if "not a database" in text or "malformed" in text or "encrypted" in text:
@@ -36,6 +44,7 @@ def _explain_sqlite_error(path: Path, exc: sqlite3.Error) -> StoreError:
 def open_store(
     path: Path | str,
     *,
+    key: DatabaseKey | None,
     survey: Survey | None = None,
     regions: RegionTable | None = None,
     create: bool = True,
@@ -44,6 +53,9 @@ def open_store(
 ) -> Store:
     """Open (and create or upgrade) the store; refuse newer, foreign or damaged files untouched.
 
+    ``key``: the unlocked database key (``encryption.unlock`` / ``create_key``); required, so no
+    caller forgets it. ``None`` opens (or creates) a plaintext file: only the conversion of an
+    old database, the benchmark's plaintext floor and tests of plaintext files do that.
     ``readonly``: connect with ``mode=ro`` — nothing is created, upgraded or written, and closing
     never checkpoints or deletes the WAL; a database that needs upgrading is refused
     (``UpgradeNeeded``). ``wait``: seconds a write waits while another program writes.
@@ -53,11 +65,13 @@ def open_store(
         raise StoreError(f"{path} 是一个目录，请指定数据库文件")
     if not path.exists() and (readonly or not create):
         raise StoreError(f"数据库 {path} 不存在")
+    if key is not None and database_state(path) == PLAINTEXT:
+        raise StoreError(f"数据库 {path} 尚未加密：请先转换（启动户户清或任一命令会自动转换）。")
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        db = connect(path, readonly=readonly, wait=wait)
-        pending = _check_schema(db, path)
+        db = connect(path, key=key, readonly=readonly, wait=wait)
+        pending = check_schema(db, path)
         if readonly:
             if pending:
                 raise UpgradeNeeded(
@@ -70,11 +84,11 @@ def open_store(
         store = Store(db, path, survey=survey, regions=regions)
         store._initialise()
         return store
-    except sqlite3.Error as exc:
-        raise _explain_sqlite_error(path, exc) from exc
+    except driver.Error as exc:
+        raise _explain_sqlite_error(path, exc, key) from exc
 
 
-def _check_schema(db: StoreDatabase, path: Path) -> bool:
+def check_schema(db: StoreDatabase, path: Path) -> bool:
     """Refuse a foreign or newer database; whether migrations are still to be applied."""
     tables = set(db.table_names())
     if tables and "_sqlite_migrations" not in tables:
@@ -107,6 +121,7 @@ def reopen(store: Store) -> Store:
         raise StoreError("内存数据库不能重新打开")
     return open_store(
         store.path,
+        key=store.key,
         survey=store.survey,
         regions=store.regions,
         create=False,

@@ -492,3 +492,60 @@ def m010_status_change_checks(db: Database) -> None:
     outcome, whether the rules were met, the reasons, and the override reason when a cadre
     changed the status although they were not. Null for changes made before this version."""
     db.table("status_changes").add_column("rules_check", str)
+
+
+@migrations()
+def m011_procedures(db: Database) -> None:
+    """Filing and exit procedures (issue 14, fieldapp.core.procedures): cases and their steps.
+
+    ``procedure_cases``: one household's filing or exit (with the 档案状态 it leads to), opened
+    by someone; ``procedure_steps``: one decision in a case, naming the step it follows
+    (``parent_id``). Both carry who made them (staff id, name, certificate role), the signer's
+    certificate and an ECDSA signature over every other field; both are append-only (a case's
+    standing is computed from its steps, never stored), and both travel in sync bundles.
+    """
+    signer = {
+        "actor_id": str,
+        "actor_name": str,
+        "role": str,
+        "signed_at": str,
+        "device_id": str,
+        "cert_fingerprint": str,
+        "certificate": str,
+        "signature": str,
+    }
+    db.table("procedure_cases").create(
+        {
+            "id": str,
+            "household_id": str,
+            "procedure": str,
+            "target": str,
+            "opened_on": str,
+            **signer,
+        },
+        pk="id",
+        not_null={"id", "household_id", "procedure", "target", "opened_on", *signer},
+        foreign_keys=[("household_id", "households", "id")],
+    )
+    db.table("procedure_cases").create_index(["household_id"])
+    db.table("procedure_steps").create(
+        {
+            "id": str,
+            "case_id": str,
+            "household_id": str,
+            "procedure": str,
+            "step": str,
+            "parent_id": str,
+            "decision": str,
+            "opinion": str,
+            "decided_on": str,
+            "data": str,
+            **signer,
+        },
+        pk="id",
+        not_null={"id", "case_id", "household_id", "step", "decision", "decided_on", *signer},
+        foreign_keys=[("case_id", "procedure_cases", "id")],
+    )
+    db.table("procedure_steps").create_index(["case_id"])
+    db.table("procedure_steps").create_index(["household_id"])
+    append_only(db, "procedure_cases", "procedure_steps")

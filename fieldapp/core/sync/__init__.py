@@ -2,6 +2,8 @@
 
 Owns: the container (encrypted, signed file), export and assignment, import checks, applying
 records, merge and conflicts (``container``, ``bundle``, ``records``, ``importer``, ``apply``,
-``merge``); applying in chunks: ``lines`` (payload lines to records), ``staging`` (rows written
-per table), ``receiving`` (a chunk's revisions decided), ``revision_fields``, ``assign_records``. May import: ``trust``, ``rules``, ``store`` and below; not ``ledger`` or ``reports``.
+``merge``), procedure cases and steps in bundles (``procedure_sync``); applying in chunks:
+``lines`` (payload lines to records), ``staging`` (rows written per table), ``receiving`` (a
+chunk's revisions decided), ``revision_fields``, ``assign_records``. May import:
+``procedures``, ``trust``, ``rules``, ``store`` and below; not ``ledger`` or ``reports``.
 """

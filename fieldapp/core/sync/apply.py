@@ -35,6 +35,7 @@ from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
+from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
@@ -105,6 +106,15 @@ class Applier(AssignRecords):
         self.present: dict[str, set[str]] = {}
         if self.check is not None:
             self.check.check_sender(env.path.name)
+        self.procedures = ProcedureReceiver(
+            store,
+            sender=sender,
+            up=kind == KIND_UP,
+            bundle_id=self.m["bundle_id"],
+            received_at=self.received_at,
+            need_household=self._need_household,
+            check=self.check,
+        )
 
     def handle(self, record: Mapping[str, Any], data_text: str | None = None) -> None:
         """One record; ``data_text``: a revision's form data as it stood in the line."""
@@ -116,8 +126,8 @@ class Applier(AssignRecords):
                 raise fail("载荷与清单不属于同一个数据包")
             self.begun = True
             return
-        if kind == "end":
-            self._apply_chunk()  # what the records say is checked before their count
+        if kind in ("end", "case", "step"):
+            self._apply_chunk()  # records before are decided first, in order
         if kind == "revision":
             self._revision(record, data_text)
         else:
@@ -130,6 +140,8 @@ class Applier(AssignRecords):
                 "dibao": self._standard,
                 "min_wage": self._standard,
                 "revocation": self._revocation,
+                "case": self._procedure,
+                "step": self._procedure,
                 "end": self._end,
             }.get(str(kind))
             if handler is None:
@@ -383,6 +395,15 @@ class Applier(AssignRecords):
         self.report.added["audit"] += 1
         self.changed = True
 
+    def _procedure(self, r: Mapping[str, Any]) -> None:
+        """A procedure case or step (``procedure_sync``: signature, sender, order checked)."""
+        what = "procedure_cases" if r.get("t") == "case" else "procedure_steps"
+        self._count(what)
+        new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
+        if new:
+            self.report.added[what] += 1
+            self.changed = True
+
     def _end(self, r: Mapping[str, Any]) -> None:
         if (
             r.get("bundle_id") != self.m["bundle_id"]
@@ -421,6 +442,9 @@ class Applier(AssignRecords):
         if self.check is not None and self.check.finish(self.m["bundle_id"]):
             self.changed = True
         self._latest_statuses()
+        for hid in self.procedures.finish(self.author):
+            self.report.conflicts += 1
+            self.conflicted.add(hid)
         for hid in self.reindex:
             store.reindex(hid)
         self.new.write()

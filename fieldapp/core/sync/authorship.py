@@ -241,3 +241,18 @@ INSERT_ORIGIN = (
     "received_at) values (?, ?, ?, ?, ?, ?)"
 )
 """The bundle (and whose) a received record first arrived in: (kind, id, bundle, staff, name, at)."""
+
+
+def keep_origin(
+    store: StoreBase,
+    kind: str,
+    rid: str,
+    bundle_id: str,
+    via: identity.StaffInfo,
+    received_at: str,
+) -> None:
+    """Remember which bundle (and whose) a received record first arrived in (one record; an
+    import stages these rows, ``sync.staging``)."""
+    store.db.conn.execute(
+        INSERT_ORIGIN, [kind, rid, bundle_id, via.staff_id, via.name, received_at]
+    )

@@ -24,6 +24,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
+from fieldapp.core.sync import procedure_sync
 from fieldapp.core.sync.container import (
     BundleError,
     read_envelope,
@@ -143,6 +144,8 @@ def assign_bundle(
                 "select * from status_changes where household_id = ? order by rowid", [hid]
             )
             yield from counter.wrap("status_changes", map(status_record, statuses))
+        for what, record in procedure_sync.payload(procedure_sync.household_rows(store, ids)):
+            yield from counter.wrap(what, [record])
         yield {"t": "end", "bundle_id": bundle_id, "counts": dict(counter.counts)}
 
     form_versions = sorted(

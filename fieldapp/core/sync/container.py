@@ -20,7 +20,6 @@ Everything streams: neither writing nor reading holds the payload in memory.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
@@ -33,12 +32,13 @@ from pathlib import Path
 from typing import IO, Any
 
 from cryptography.exceptions import InvalidSignature, InvalidTag
-from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec, utils, x25519
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from fieldapp.core.crypto import recipient_seal
+from fieldapp.core.crypto.errors import CryptoError, Malformed
+from fieldapp.core.crypto.recipient_seal import WRAP_ALG, b64
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.sync.limits import (
     MAX_ATTACHMENT_RECORD_BYTES,
@@ -56,7 +56,6 @@ MAX_SIGNATURE = 256
 CHUNK = 1 << 20
 COMPRESSION = 6
 TAG_BYTES = 16
-WRAP_ALG = "X25519-HKDF-SHA256/A256GCM"
 PAYLOAD_ALG = "A256GCM"
 PAYLOAD_ENCODING = "jsonl+zlib"
 
@@ -65,68 +64,40 @@ class BundleError(StoreError):
     """A bundle refused: the Chinese message names the reason; nothing was changed."""
 
 
-def b64(data: bytes) -> str:
-    return base64.b64encode(data).decode("ascii")
-
-
 def unb64(text: Any, what: str, size: int | None = None) -> bytes:
     try:
-        raw = base64.b64decode(str(text), validate=True)
-    except (ValueError, TypeError):
-        raise BundleError(f"数据包清单中的 {what} 格式不正确") from None
-    if size is not None and len(raw) != size:
-        raise BundleError(f"数据包清单中的 {what} 长度不正确")
-    return raw
+        return recipient_seal.unb64(text, what, size)
+    except Malformed as exc:
+        raise BundleError(f"数据包清单中的 {exc}") from None
 
 
 def canonical_json(value: Any) -> bytes:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":")).encode()
 
 
-def _raw(key: x25519.X25519PublicKey) -> bytes:
-    return key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
-
-
 def _aad(bundle_id: str) -> bytes:
     return f"{FORMAT_NAME}/{FORMAT_VERSION}/{bundle_id}".encode()
 
 
-def _kek(shared: bytes, salt: bytes, eph: bytes, recipient: bytes) -> bytes:
-    info = f"{FORMAT_NAME}/{FORMAT_VERSION} key-wrap".encode() + eph + recipient
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=salt, info=info).derive(shared)
+_WRAP_LABEL = f"{FORMAT_NAME}/{FORMAT_VERSION} key-wrap".encode()
 
 
 def wrap_key(key: bytes, recipient: x25519.X25519PublicKey, bundle_id: str) -> dict[str, str]:
-    eph = x25519.X25519PrivateKey.generate()
-    salt, nonce = os.urandom(32), os.urandom(12)
-    kek = _kek(eph.exchange(recipient), salt, _raw(eph.public_key()), _raw(recipient))
-    return {
-        "alg": WRAP_ALG,
-        "recipient_key_sha256": hashlib.sha256(_raw(recipient)).hexdigest(),
-        "ephemeral_public_key": b64(_raw(eph.public_key())),
-        "salt": b64(salt),
-        "nonce": b64(nonce),
-        "wrapped_key": b64(AESGCM(kek).encrypt(nonce, key, _aad(bundle_id))),
-    }
+    return recipient_seal.seal_for(key, recipient, label=_WRAP_LABEL, aad=_aad(bundle_id))
 
 
 def recipient_matches(wrap: dict[str, Any], key: x25519.X25519PublicKey) -> bool:
-    return wrap.get("recipient_key_sha256") == hashlib.sha256(_raw(key)).hexdigest()
+    return recipient_seal.sealed_for(wrap, key)
 
 
 def unwrap_key(wrap: dict[str, Any], private: x25519.X25519PrivateKey, bundle_id: str) -> bytes:
     if wrap.get("alg") != WRAP_ALG:
         raise BundleError(f"不支持的密钥封装算法“{wrap.get('alg')}”")
-    eph_raw = unb64(wrap.get("ephemeral_public_key"), "临时公钥", 32)
-    salt = unb64(wrap.get("salt"), "salt", 32)
-    nonce = unb64(wrap.get("nonce"), "nonce", 12)
-    wrapped = unb64(wrap.get("wrapped_key"), "封装密钥", 48)
     try:
-        eph = x25519.X25519PublicKey.from_public_bytes(eph_raw)
-        shared = private.exchange(eph)
-        kek = _kek(shared, salt, eph_raw, _raw(private.public_key()))
-        return AESGCM(kek).decrypt(nonce, wrapped, _aad(bundle_id))
-    except (InvalidTag, ValueError):
+        return recipient_seal.open_sealed(wrap, private, label=_WRAP_LABEL, aad=_aad(bundle_id))
+    except Malformed as exc:
+        raise BundleError(f"数据包清单中的 {exc}") from None
+    except CryptoError:
         raise BundleError("无法解开数据包密钥：数据包不是加密给本机的，或已被改动") from None
 
 

@@ -20,6 +20,7 @@ from typing import Any
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync import procedure_sync
 from fieldapp.core.sync.container import BundleError, write_bundle
 from fieldapp.core.sync.records import (
     KIND_UP,
@@ -42,6 +43,7 @@ MARK_TABLES = {
     "status_changes": "select max(rowid) from status_changes",
     "audit": "select max(seq) from audit",
     "attachments": "select max(rowid) from attachments",
+    **procedure_sync.MARKS,
 }
 MARK_OF = {
     authors.ATTACHMENT: "attachments",
@@ -219,6 +221,8 @@ def export_bundle(
     own = OwnRecords(store, ranges)
     own.sign_new(signer)
     household_ids = own.distinct((authors.REVISION, authors.STATUS), "x.household_id")
+    procedures = procedure_sync.own_rows(store, ranges)
+    household_ids |= {str(r["household_id"]) for rows in procedures.values() for r in rows}
     bundle_id = str(uuid.uuid4())
     counter = Counter()
     db = store.db
@@ -235,6 +239,8 @@ def export_bundle(
                 yield household_record({"id": row[0], "created_at": row[1], "created_by": row[2]})
         for kind in authors.KINDS:
             yield from counter.wrap(MARK_OF[kind], own.records(kind))
+        for what, record in procedure_sync.payload(procedures):
+            yield from counter.wrap(what, [record])
         yield {"t": "end", "bundle_id": bundle_id, "counts": dict(counter.counts)}
 
     form_versions = sorted(

@@ -35,6 +35,9 @@ MAX_ATTACHMENT_RECORD_BYTES = MAX_ATTACHMENT_BYTES * 4 // 3 + 64 * 1024
 MAX_AUDIT_DETAIL_BYTES = 64 * 1024
 """An audit entry's ``detail`` object, encoded as stored."""
 
+MAX_STEP_DATA_BYTES = 16 * 1024
+"""A procedure step's ``data`` object (公示 dates, the rules' check, an override reason)."""
+
 MAX_ROWS = 5_000_000
 """Payload records in one bundle."""
 

@@ -4,7 +4,7 @@ Every payload line is one JSON object. A revision line, as export writes it, end
 data spliced in as the text the sender stores (``records.encode_revision``: ``…,"data":TEXT}``).
 An import of a province archive reads hundreds of thousands of them; decoding that text and
 encoding it again for the database and the author hash cost as much as writing it. So
-``read_records`` splits such a line at the data key: the head is parsed on its own, the data text
+``read_split`` splits such a line at the data key: the head is parsed on its own, the data text
 once, and the text is handed on with the record. Parsing the two halves gives exactly the record
 the whole line gives (the head, closed with ``}``, is a JSON object; ``,"data":TEXT}`` adds one
 member to it), so a line that does not split that way is simply parsed whole. Whether the text

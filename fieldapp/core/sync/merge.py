@@ -30,6 +30,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from fieldapp.core.forms.storable import unstorable
+from fieldapp.core.procedures.forks import conflict_case_id, conflict_view, resolve_case
+from fieldapp.core.procedures.records import Step
 from fieldapp.core.store.errors import StoreError, Unstorable, ValidationFailed
 from fieldapp.core.store.records import Revision, now_iso
 from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
@@ -50,6 +52,7 @@ from fieldapp.core.store.versions import (
     open_conflict,
     open_conflicts,
 )
+from fieldapp.core.trust.certificates import SigningIdentity
 
 
 class ConflictError(StoreError):
@@ -172,6 +175,9 @@ def list_conflicts(
 
 
 def _view(store: Store, entry: dict[str, Any]) -> dict[str, Any]:
+    case_id = conflict_case_id(entry["form_id"])
+    if case_id is not None:  # two decisions on one procedure step (fieldapp.core.procedures)
+        return conflict_view(store, entry, case_id)
     entry["detected_current_id"] = entry["current_id"]
     if entry["status"] == "open":
         head = head_id(store, entry["household_id"], entry["form_id"])
@@ -280,6 +286,11 @@ def _resolve(
     conflict = find_conflict(store, ref)
     if conflict["status"] != "open":
         raise ConflictError(f"冲突 {conflict['id'][:8]} 已处理（{conflict['status']}）")
+    if conflict_case_id(conflict["form_id"]) is not None:
+        raise ConflictError(
+            "这是办理程序的冲突（同一步骤的两个决定），须由有权办理的人签名处理："
+            f"fieldapp conflicts resolve {conflict['id'][:8]} --pick current|incoming（需口令）"
+        )
     if (pick is None) == (merged is None):
         raise ConflictError("请指定 --pick 版本 或 --merge 合并后的 JSON（二选一）")
     hid, form_id = conflict["household_id"], conflict["form_id"]
@@ -351,6 +362,29 @@ def _resolve(
     )
     store.reindex(hid)
     return Revision.from_row(row)
+
+
+def resolve_case_conflict(
+    store: Store, ref: str, *, pick: str, signer: SigningIdentity, opinion: str = ""
+) -> Step:
+    """Settle a procedure conflict by keeping one decision (``current``/``incoming`` or a step
+    id): a signed resolution step (``procedures.resolve_case``)."""
+    conflict = find_conflict(store, ref)
+    case_id = conflict_case_id(conflict["form_id"])
+    if case_id is None:
+        raise ConflictError(f"冲突 {conflict['id'][:8]} 不是办理程序的冲突")
+    if conflict["status"] != "open":
+        raise ConflictError(f"冲突 {conflict['id'][:8]} 已处理（{conflict['status']}）")
+    view = conflict_view(store, dict(conflict), case_id)
+    pick = pick.strip()
+    sides = {"current": view["current_id"], "incoming": view["incoming_id"]}
+    sides |= {"本地": sides["current"], "当前": sides["current"], "收到": sides["incoming"]}
+    keep = sides.get(pick, pick)
+    return resolve_case(store, case_id, keep=keep, signer=signer, opinion=opinion)
+
+
+def is_case_conflict(store: Store, ref: str) -> bool:
+    return conflict_case_id(find_conflict(store, ref)["form_id"]) is not None
 
 
 def _check_head(head: Revision | None, expected: str | None) -> None:

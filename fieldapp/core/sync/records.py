@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp import __version__
+from fieldapp.core.procedures.records import CASE_FIELDS, STEP_FIELDS
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE
 from fieldapp.core.store.store import Store
@@ -35,6 +36,8 @@ COUNTED = (
     "dibao_standards",
     "minimum_wage_standards",
     "revocations",
+    "procedure_cases",
+    "procedure_steps",
 )
 # Counts missing from an older bundle are read as 0 (normalised_counts).
 STANDARD_RECORDS = {"dibao": DIBAO, "min_wage": MINIMUM_WAGE}
@@ -117,6 +120,16 @@ def status_record(row: Mapping[str, Any]) -> dict[str, Any]:
     if row.get("rules_check"):
         record["rules_check"] = json.loads(row["rules_check"])
     return record
+
+
+def case_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A procedure case (fieldapp.core.procedures) as a payload record."""
+    return {"t": "case", **{k: row[k] for k in CASE_FIELDS}}
+
+
+def step_record(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A procedure step as a payload record (its data as the object it is)."""
+    return {"t": "step", **{k: row[k] for k in STEP_FIELDS}, "data": json.loads(row["data"])}
 
 
 def audit_record(row: Mapping[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,8 @@ class ImportReport:
                 "dibao_standards",
                 "minimum_wage_standards",
                 "revocations",
+                "procedure_cases",
+                "procedure_steps",
             ),
             0,
         )

@@ -7,4 +7,6 @@ Callers use ``identity``, which re-exports the public names of ``certificates`` 
 no database), ``keystore`` (the keys table, unlocking keys) and ``enrollment`` (hq init, enroll,
 take an enrollment, devices, revocation). ``revocation`` holds the revocation lists that
 verification honours (this database's, those received in bundles, signed exports for auditors).
+``private_keys`` seals private keys at rest (behind the owner's passphrase); ``recovery`` is the
+forgotten-passphrase exchange with headquarters.
 """

@@ -17,6 +17,7 @@ from cryptography import x509
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
+from fieldapp.core.store.encryption import seal_for_recovery
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.store.store import Store
@@ -25,9 +26,7 @@ from fieldapp.core.trust.certificates import (
     IdentityError,
     StaffInfo,
     cert_pem,
-    decrypt_pem,
     device_staff,
-    encrypt_pem,
     fingerprint,
     issue_certificate,
     json_signed_by,
@@ -55,11 +54,13 @@ from fieldapp.core.trust.keystore import (
     hq_id,
     identity_mode,
     put_key,
+    put_private_key,
     require_hq,
     require_pem,
     staff_id,
     unlock_ca_key,
 )
+from fieldapp.core.trust.private_keys import KeyUnlocker, open_with_passphrase, seal_with_passphrase
 from fieldapp.core.values.documents import parse_json
 from fieldapp.core.values.limits import ENROLLMENT_MAX_BYTES, LimitError, check_file_size
 
@@ -101,26 +102,16 @@ def hq_init(
     new_hq_id = str(uuid.uuid4())
     ca_key, ca_cert = make_ca(unit)
     receive = x25519.X25519PrivateKey.generate()
+    unlocker = KeyUnlocker(store, passphrase)
+    unlocker.secrets("总部数据库")  # a wrong passphrase stops here, before any write
     with store.db.atomic():
         store.set_meta("identity_mode", MODE_HQ)
         store.set_meta("hq_id", new_hq_id)
         store.set_meta("hq_unit", unit)
-        put_key(
-            store,
-            K_CA_KEY,
-            "private",
-            encrypt_pem(ca_key, passphrase),
-            fingerprint(ca_cert),
-            author,
-        )
+        put_private_key(unlocker, K_CA_KEY, ca_key, fingerprint(ca_cert), author)
         put_key(store, K_CA_CERT, "certificate", cert_pem(ca_cert), fingerprint(ca_cert), author)
-        put_key(
-            store,
-            K_HQ_RECEIVE,
-            "private",
-            encrypt_pem(receive, passphrase),
-            public_key_fingerprint(receive.public_key()),
-            author,
+        put_private_key(
+            unlocker, K_HQ_RECEIVE, receive, public_key_fingerprint(receive.public_key()), author
         )
         put_key(
             store,
@@ -137,20 +128,12 @@ def hq_init(
         info = staff_info(cert)
         store.set_meta("staff_id", info.staff_id)
         bind_device(store, info.staff_id)
-        put_key(
-            store,
-            K_SELF_KEY,
-            "private",
-            encrypt_pem(sign_key, passphrase),
-            info.fingerprint,
-            author,
-        )
+        put_private_key(unlocker, K_SELF_KEY, sign_key, info.fingerprint, author)
         put_key(store, K_SELF_CERT, "certificate", cert_pem(cert), info.fingerprint, author)
-        put_key(
-            store,
+        put_private_key(
+            unlocker,
             K_SELF_RECEIVE,
-            "private",
-            encrypt_pem(recv_key, passphrase),
+            recv_key,
             public_key_fingerprint(recv_key.public_key()),
             author,
         )
@@ -206,7 +189,9 @@ def _enroll(
 
 
 def _unsent(store: Store) -> int:
-    """Revisions and status changes made here since the last export (``sync.export``)."""
+    """Revisions, status changes and procedure cases and steps made here since the last export
+    (``sync.export``): the steps are signed with this enrollment's certificate and would not be
+    this laptop's own any more under a new one."""
     last = store.db.execute(
         "select marks from bundle_log where direction = 'export' and kind = 'laptop-to-hq' "
         "order by seq desc limit 1"
@@ -216,11 +201,17 @@ def _unsent(store: Store) -> int:
         "select (select count(*) from revisions where rowid > ? and device_id in "
         "(select value from json_each(?))) + (select count(*) from status_changes s where "
         "s.rowid > ? and not exists (select 1 from record_origins o where o.kind = 'status' "
-        "and o.record_id = s.id))",
+        "and o.record_id = s.id)) + (select count(*) from procedure_cases c where c.rowid > ? "
+        "and not exists (select 1 from record_origins o where o.kind = 'case' "
+        "and o.record_id = c.id)) + (select count(*) from procedure_steps p where p.rowid > ? "
+        "and not exists (select 1 from record_origins o where o.kind = 'step' "
+        "and o.record_id = p.id))",
         [
             int(marks.get("revisions", 0)),
             json.dumps(store.device_ids),
             int(marks.get("status_changes", 0)),
+            int(marks.get("procedure_cases", 0)),
+            int(marks.get("procedure_steps", 0)),
         ],
     ).fetchone()
     return int(row[0] or 0)
@@ -274,8 +265,8 @@ def enroll_staff(
         "certificate": cert_pem(cert),
         "ca_certificate": cert_pem(ca_cert),
         "hq_receive_public_key": require_pem(store, K_HQ_RECEIVE_PUB),
-        "signing_key": encrypt_pem(sign_key, staff_passphrase),
-        "receive_key": encrypt_pem(recv_key, staff_passphrase),
+        "signing_key": seal_with_passphrase(sign_key, staff_passphrase, "signing_key"),
+        "receive_key": seal_with_passphrase(recv_key, staff_passphrase, "receive_key"),
     }
     body["ca_signature"] = sign_json(ca_key, body)
     text = json.dumps(body, ensure_ascii=False, indent=1, sort_keys=True) + "\n"
@@ -391,8 +382,37 @@ def read_enrollment(data: bytes) -> dict[str, Any]:
     return body
 
 
-def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str) -> StaffInfo:
-    """The laptop takes in an enrollment file (keys stay encrypted with the staff passphrase)."""
+def open_enrollment_keys(
+    body: dict[str, Any], passphrase: bytes
+) -> tuple[ec.EllipticCurvePrivateKey, x25519.X25519PrivateKey]:
+    """The two private keys of a checked enrollment file, opened with its passphrase."""
+    sign_key = open_with_passphrase(
+        body["signing_key"], passphrase, "signing_key", "登记文件中的签名私钥"
+    )
+    recv_key = open_with_passphrase(
+        body["receive_key"], passphrase, "receive_key", "登记文件中的接收私钥"
+    )
+    if not isinstance(sign_key, ec.EllipticCurvePrivateKey) or not isinstance(
+        recv_key, x25519.X25519PrivateKey
+    ):
+        raise IdentityError("登记文件中的密钥类型不正确")
+    return sign_key, recv_key
+
+
+def take_enrollment(
+    store: Store,
+    data: bytes,
+    passphrase: bytes,
+    *,
+    author: str,
+    enrollment_passphrase: bytes | None = None,
+) -> StaffInfo:
+    """The laptop takes in an enrollment file.
+
+    ``passphrase`` is the owner's (the one that unlocks this database): the keys are sealed with
+    it, and the database key is also sealed for the headquarters' recovery key. The file's keys
+    open with ``enrollment_passphrase`` (what headquarters told the cadre; default the same).
+    """
     body = read_enrollment(data)
     mode = identity_mode(store)
     if mode == MODE_HQ:
@@ -401,13 +421,8 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
         raise IdentityError(
             f"本笔记本已登记到另一个总部（{hq_id(store)}），不能改登记到 {body['hq_id']}"
         )
-    sign_key = decrypt_pem(body["signing_key"], passphrase, "登记文件中的签名私钥")
-    recv_key = decrypt_pem(body["receive_key"], passphrase, "登记文件中的接收私钥")
+    sign_key, recv_key = open_enrollment_keys(body, enrollment_passphrase or passphrase)
     cert = load_cert(body["certificate"])
-    if not isinstance(sign_key, ec.EllipticCurvePrivateKey) or not isinstance(
-        recv_key, x25519.X25519PrivateKey
-    ):
-        raise IdentityError("登记文件中的密钥类型不正确")
     spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
     if sign_key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
         raise IdentityError("登记文件内容不一致（私钥与证书不符）")
@@ -420,6 +435,8 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
         )
     ca = load_cert(body["ca_certificate"])
     hq_pub = load_x25519_public(body["hq_receive_public_key"])
+    unlocker = KeyUnlocker(store, passphrase)
+    secrets = unlocker.secrets("本机数据库")  # a wrong passphrase stops here, before any write
     with store.db.atomic():
         store.set_meta("identity_mode", MODE_LAPTOP)
         store.set_meta("hq_id", body["hq_id"])
@@ -435,13 +452,12 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
             public_key_fingerprint(hq_pub),
             author,
         )
-        put_key(store, K_SELF_KEY, "private", body["signing_key"], info.fingerprint, author)
+        put_private_key(unlocker, K_SELF_KEY, sign_key, info.fingerprint, author)
         put_key(store, K_SELF_CERT, "certificate", cert_pem(cert), info.fingerprint, author)
-        put_key(
-            store,
+        put_private_key(
+            unlocker,
             K_SELF_RECEIVE,
-            "private",
-            body["receive_key"],
+            recv_key,
             public_key_fingerprint(recv_key.public_key()),
             author,
         )
@@ -450,4 +466,6 @@ def take_enrollment(store: Store, data: bytes, passphrase: bytes, *, author: str
             "take_enrollment",
             detail={"hq_id": body["hq_id"], "staff_id": info.staff_id, "cert": info.fingerprint},
         )
+    if secrets is not None and store.path is not None:
+        seal_for_recovery(store.path, secrets, hq_pub, hq_id=body["hq_id"], staff_id=info.staff_id)
     return info

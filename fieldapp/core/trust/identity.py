@@ -9,12 +9,13 @@ Headquarters (``fieldapp hq init``) keeps in its own database:
 
 Each enrollment (``fieldapp hq enroll``) issues a staff/device certificate (ECDSA P-256, CN=name,
 O=unit, OU=role, UID=staff id, SAN ``urn:uuid:<staff id>``) and an X25519 key pair for receiving
-assign bundles. The enrollment file carries both private keys encrypted with the staff passphrase,
+assign bundles. The enrollment file carries both private keys sealed with the staff passphrase (Argon2id),
 the certificate, the CA certificate, the HQ receiving public key and the ``hq_id``; it is signed by
-the CA key. The laptop takes it in (``fieldapp enroll FILE``) and keeps the keys as they came.
+the CA key. The laptop takes it in (``fieldapp enroll FILE``) and seals the keys with its owner's
+passphrase, the one that unlocks the database (``private_keys``); the database key is also sealed
+for the HQ receiving key, which is the recovery key (``recovery``, docs/security.md).
 
-Private keys are stored only as PKCS#8 PEM encrypted with the passphrase
-(``BestAvailableEncryption``); they are never written to a bundle or a ledger.
+Private keys are never stored unsealed, and never written to a bundle or a ledger.
 Nothing here imports Qt.
 
 The code is in three modules; this one is the front door that callers use as
@@ -54,6 +55,7 @@ from fieldapp.core.trust.enrollment import (
     enroll_staff,
     enrollment_bytes,
     hq_init,
+    open_enrollment_keys,
     read_enrollment,
     revoke_device,
     take_enrollment,
@@ -111,6 +113,7 @@ __all__ = [
     "identity_mode",
     "load_cert",
     "load_x25519_public",
+    "open_enrollment_keys",
     "own_certificate",
     "public_key_fingerprint",
     "enrollment_bytes",

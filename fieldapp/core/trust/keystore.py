@@ -1,25 +1,29 @@
 """The ``keys`` table and the identity meta values: what this database is, and its keys.
 
-Headquarters and laptops keep their certificates and (passphrase-encrypted) private keys in their
-own database, the newest row of a purpose in force. This module reads and writes them and unlocks
-the signing and receiving keys; it never writes a private key anywhere else.
+Headquarters and laptops keep their certificates and sealed private keys in their own database,
+the newest row of a purpose in force. This module reads and writes them and unlocks the signing
+and receiving keys with the owner's passphrase (``private_keys``: the passphrase that unlocks the
+database); it never writes a private key anywhere else.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from cryptography import x509
 from cryptography.hazmat.primitives.asymmetric import ec, x25519
 
+from fieldapp.core.store.errors import StoreError
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.trust.certificates import (
     IdentityError,
     SigningIdentity,
-    decrypt_pem,
     load_cert,
     load_x25519_public,
     staff_info,
 )
+from fieldapp.core.trust.private_keys import LEGACY_PREFIX, KeyUnlocker
 
 MODE_HQ = "hq"
 MODE_LAPTOP = "laptop"
@@ -45,6 +49,32 @@ def put_key(store: Store, purpose: str, kind: str, pem: str, fp: str, author: st
             "created_by": author,
         }
     )
+
+
+def put_private_key(unlocker: KeyUnlocker, purpose: str, key: Any, fp: str, author: str) -> None:
+    """Seal ``key`` for this store (its owner's passphrase) and keep it under ``purpose``."""
+    put_key(unlocker.store, purpose, "private", unlocker.seal(key, purpose), fp, author)
+
+
+def private_key(unlocker: KeyUnlocker, purpose: str, what: str) -> Any:
+    """The private key in force for ``purpose``, opened with the unlocker's passphrase.
+
+    A key still in the old PKCS#8 form is re-sealed the new way on a writable encrypted store
+    (a new row: the keys table is append-only)."""
+    store = unlocker.store
+    row = store.db.execute(
+        "select pem, fingerprint from keys where purpose = ? order by seq desc limit 1", [purpose]
+    ).fetchone()
+    if row is None:
+        require_pem(store, purpose)  # the message saying what to set up first
+    text, fp = str(row[0]), str(row[1])
+    key = unlocker.open(text, purpose, what)
+    if text.startswith(LEGACY_PREFIX) and store.key is not None and not store.readonly:
+        try:
+            put_private_key(unlocker, purpose, key, fp, "密钥升级")
+        except StoreError:
+            pass  # busy or read-only just now: re-sealed the next time
+    return key
 
 
 def key_pem(store: Store, purpose: str) -> str | None:
@@ -100,7 +130,7 @@ def hq_receive_public_key(store: Store) -> x25519.X25519PublicKey:
 def signing_identity(store: Store, passphrase: bytes) -> SigningIdentity:
     """The laptop's enrolled identity, or at headquarters the HQ office identity."""
     cert = own_certificate(store)
-    key = decrypt_pem(require_pem(store, K_SELF_KEY), passphrase, "签名私钥")
+    key = private_key(KeyUnlocker(store, passphrase), K_SELF_KEY, "签名私钥")
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise IdentityError("签名私钥类型不正确")
     info = staff_info(cert)
@@ -116,7 +146,7 @@ def signing_identity(store: Store, passphrase: bytes) -> SigningIdentity:
 def receiving_private_key(store: Store, passphrase: bytes) -> x25519.X25519PrivateKey:
     """The key that opens bundles addressed to this store (HQ: HQ key; laptop: its own)."""
     purpose = K_HQ_RECEIVE if identity_mode(store) == MODE_HQ else K_SELF_RECEIVE
-    key = decrypt_pem(require_pem(store, purpose), passphrase, "接收私钥")
+    key = private_key(KeyUnlocker(store, passphrase), purpose, "接收私钥")
     if not isinstance(key, x25519.X25519PrivateKey):
         raise IdentityError("接收私钥类型不正确")
     return key
@@ -129,7 +159,7 @@ def check_passphrase(store: Store, passphrase: bytes) -> None:
 
 def unlock_ca_key(store: Store, passphrase: bytes) -> ec.EllipticCurvePrivateKey:
     """The headquarters CA's private key, unlocked with the HQ passphrase (to issue certificates)."""
-    key = decrypt_pem(require_pem(store, K_CA_KEY), passphrase, "根证书私钥")
+    key = private_key(KeyUnlocker(store, passphrase), K_CA_KEY, "根证书私钥")
     if not isinstance(key, ec.EllipticCurvePrivateKey):
         raise IdentityError("根证书私钥类型不正确")
     return key

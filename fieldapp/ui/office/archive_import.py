@@ -34,7 +34,7 @@ from fieldapp.core.reports.xlsx_import import (
     write_report,
 )
 from fieldapp.core.reports.xlsx_template import write_template
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.dialogs import show_error
@@ -106,10 +106,10 @@ class ArchiveImportDialog(QDialog):
         if not self.file.text().strip() or not source.is_file():
             show_error(self, "请选择文件", "请先选择要导入的 Excel 文件。")
             return None
-        db_path, author = Path(str(self.store.path)), self.author
+        store, author = self.store, self.author
 
         def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
-            own = open_store(db_path)
+            own = reopen(store)  # its own connection (same key and mode) in the worker thread
             try:
                 return import_archive(
                     own, source, author=author, dry_run=dry_run, cancelled=cancelled

@@ -94,7 +94,7 @@ class ConflictsView(QWidget):
         self.list.clear()
         for c in self.conflicts:
             form = self.store.survey.forms.get(c["form_id"])
-            title = form.title if form is not None else c["form_id"]
+            title = c.get("title") or (form.title if form is not None else c["form_id"])
             item = QListWidgetItem(
                 f"{c.get('archive_no') or '（未编号）'}　{c.get('name') or '（未填姓名）'}\n"
                 f"{title}　不同 {len(c['differences'])} 项"
@@ -124,7 +124,8 @@ class ConflictsView(QWidget):
         ours = (c.get("current") or {}).get("data") or {}
         theirs = (c.get("incoming") or {}).get("data") or {}
         self.heading.setText(
-            f"<b>{c.get('name') or '（未填姓名）'}</b>　{form.title if form else c['form_id']}<br>"
+            f"<b>{c.get('name') or '（未填姓名）'}</b>　"
+            f"{c.get('title') or (form.title if form else c['form_id'])}<br>"
             f"本地版本：{_side(c.get('current'))}<br>收到的版本：{_side(c.get('incoming'))}"
         )
         order = {f.name: i for i, f in enumerate(form.fields)} if form is not None else {}

@@ -29,8 +29,13 @@ from fieldapp.ui.office.workspace import say
 ENROLL_FILTER = "登记文件 (*.hhqe);;所有文件 (*)"
 
 
-def enroll_from_file(store: Store, path: str, passphrase: str, author: str) -> Any:
-    """Take in an enrollment file; StoreError (Chinese) when it cannot be read or is refused."""
+def enroll_from_file(
+    store: Store, path: str, passphrase: str, author: str, own_passphrase: str = ""
+) -> Any:
+    """Take in an enrollment file; StoreError (Chinese) when it cannot be read or is refused.
+
+    ``passphrase`` opens the file's keys (what headquarters told the cadre); ``own_passphrase``
+    is the one that unlocks this database (empty: the same), which seals the keys from now on."""
     from fieldapp.core.trust.identity import enrollment_bytes, take_enrollment
 
     if not path:
@@ -38,7 +43,9 @@ def enroll_from_file(store: Store, path: str, passphrase: str, author: str) -> A
     data = enrollment_bytes(Path(path))  # bounded read; StoreError with a Chinese message
     if not passphrase:
         raise StoreError("请输入口令")
-    return take_enrollment(store, data, passphrase.encode("utf-8"), author=author)
+    code = passphrase.encode("utf-8")
+    own = own_passphrase.encode("utf-8") or code
+    return take_enrollment(store, data, own, author=author, enrollment_passphrase=code)
 
 
 def identity_text(store: Store) -> str:
@@ -71,6 +78,9 @@ class EnrollmentDialog(QDialog):
         browse.clicked.connect(lambda _checked=False: self.choose_file())
         self.passphrase = QLineEdit()
         self.passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.own_passphrase = QLineEdit()
+        self.own_passphrase.setEchoMode(QLineEdit.EchoMode.Password)
+        self.own_passphrase.setPlaceholderText("打开户户清时输入的口令；与登记口令相同可不填")
         self.message = QLabel()
         self.message.setWordWrap(True)
         self.enroll_button = QPushButton("登记")
@@ -83,7 +93,8 @@ class EnrollmentDialog(QDialog):
         row.addWidget(browse)
         form = QFormLayout()
         form.addRow("登记文件", row)
-        form.addRow("口令", self.passphrase)
+        form.addRow("登记文件口令", self.passphrase)
+        form.addRow("本人口令", self.own_passphrase)
         buttons = QHBoxLayout()
         buttons.addStretch(1)
         buttons.addWidget(self.enroll_button)
@@ -106,10 +117,15 @@ class EnrollmentDialog(QDialog):
     def enroll(self) -> bool:
         try:
             info = enroll_from_file(
-                self.store, self.file.text().strip(), self.passphrase.text(), self.author
+                self.store,
+                self.file.text().strip(),
+                self.passphrase.text(),
+                self.author,
+                self.own_passphrase.text(),
             )
         except StoreError as exc:
             return say(self.message, str(exc), ok=False)
         self.passphrase.clear()
+        self.own_passphrase.clear()
         self.status.setText(identity_text(self.store))
         return say(self.message, f"登记成功：{info.label()}", ok=True)

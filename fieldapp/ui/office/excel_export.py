@@ -24,7 +24,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.reports.stats import city_of, region_label
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui import file_dialogs
 from fieldapp.ui.dialogs import show_error
@@ -113,13 +113,13 @@ class ExcelExportDialog(QDialog):
         path = Path(target if target.lower().endswith(".xlsx") else target + ".xlsx")
         region = self.region.currentData() or None
         final_only = self.final_only.isChecked()
-        db_path = Path(str(self.store.path))
+        store = self.store
         total = self.store.count_matching("", region_prefix=region)
 
         def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
             from fieldapp.core.reports.xlsx_export import export_xlsx
 
-            own = open_store(db_path)
+            own = reopen(store)  # its own connection (same key and mode) in the worker thread
             try:
                 progress(0, total)
                 return export_xlsx(

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from PySide6.QtCore import Qt
@@ -29,7 +28,7 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.reports.exit_review import ExitDecision, ExitReview, review_exits
-from fieldapp.core.store.database import open_store
+from fieldapp.core.store.database import reopen
 from fieldapp.core.store.store import Store
 from fieldapp.ui.dialogs import show_error
 from fieldapp.ui.office.workspace import parse_day
@@ -92,10 +91,10 @@ class ExitReviewView(QWidget):
         except ValueError as exc:
             show_error(self, "日期有误", str(exc))
             return None
-        db_path = Path(str(self.store.path))
+        store = self.store
 
         def work(progress: Callable[[int, int], None], cancelled: Callable[[], bool]) -> Any:
-            own = open_store(db_path)
+            own = reopen(store)  # its own connection (same key and mode) in the worker thread
             try:
                 return review_exits(own, on=on, cancelled=cancelled)
             finally:
