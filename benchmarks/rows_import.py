@@ -30,7 +30,7 @@ from typing import Any
 from harness import Bench, Pairs, bench_row
 
 REPO = Path(__file__).resolve().parents[1]
-HQ_PASS, STAFF_PASS = "bench-hq-passphrase", "bench-staff-passphrase"
+HQ_PASS = "bench-hq-passphrase"
 BENCH_PASS = "benchmark passphrase"
 """The demo database's (run_all.py opens it with this passphrase)."""
 GOAL_MB, GOAL_REIMPORT_S = 300, 5.0
@@ -56,7 +56,8 @@ from pathlib import Path
 from fieldapp.core.sync.bundle import export_bundle
 from fieldapp.core.trust import identity
 source, cache = Path(sys.argv[1]), Path(sys.argv[2])
-source_pass, hq_pass, staff_pass = map(str.encode, sys.argv[3:])
+source_pass, hq_pass = map(str.encode, sys.argv[3:])
+staff_pass = source_pass  # the laptop's keys are sealed with its database's passphrase
 hq = open_store(cache / "hq.db", hq_pass)
 identity.hq_init(hq, hq_pass, unit="云南省总工会", author="bench")
 data, _ = identity.enroll_staff(hq, hq_pass, staff_pass, name="archive", unit="某区总工会", author="bench")
@@ -155,7 +156,7 @@ def prepared(bench: Bench) -> Path:
     if not (cache / "imported.db").exists():
         shutil.rmtree(cache, ignore_errors=True)
         cache.mkdir()
-        child(SETUP, str(bench.path), str(cache), BENCH_PASS, HQ_PASS, STAFF_PASS)
+        child(SETUP, str(bench.path), str(cache), BENCH_PASS, HQ_PASS)
         importing = fresh_copy(cache, "importing.db")
         child(PROJECT, str(importing), str(cache / "archive.hhq"), HQ_PASS, "1")
         for part in ("", ".keys"):
