@@ -4,6 +4,6 @@ Owns: the container (encrypted, signed file), export and assignment, import chec
 records, merge and conflicts (``container``, ``bundle``, ``records``, ``importer``, ``apply``,
 ``merge``), procedure cases and steps in bundles (``procedure_sync``); applying in chunks:
 ``lines`` (payload lines to records), ``staging`` (rows written per table), ``receiving`` (a
-chunk's revisions decided), ``revision_fields``, ``assign_records``. May import:
+chunk's revisions decided), ``revision_fields``, ``direct_records``. May import:
 ``procedures``, ``trust``, ``rules``, ``store`` and below; not ``ledger`` or ``reports``.
 """

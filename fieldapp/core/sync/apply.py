@@ -28,9 +28,9 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync import staging as tables
-from fieldapp.core.sync.assign_records import AssignRecords
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
 from fieldapp.core.sync.container import Envelope
+from fieldapp.core.sync.direct_records import DirectRecords
 from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
@@ -59,7 +59,7 @@ CHUNK_BYTES = 16 << 20
 """…or fewer, when their form data and attachments reach this size (memory stays bounded)."""
 
 
-class Applier(AssignRecords):
+class Applier(DirectRecords):
     def __init__(
         self,
         store: Store,
@@ -394,15 +394,6 @@ class Applier(AssignRecords):
         self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
-
-    def _procedure(self, r: Mapping[str, Any]) -> None:
-        """A procedure case or step (``procedure_sync``: signature, sender, order checked)."""
-        what = "procedure_cases" if r.get("t") == "case" else "procedure_steps"
-        self._count(what)
-        new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
-        if new:
-            self.report.added[what] += 1
-            self.changed = True
 
     def _end(self, r: Mapping[str, Any]) -> None:
         if (

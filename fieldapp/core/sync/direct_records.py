@@ -1,7 +1,9 @@
-"""What only an assignment bundle (headquarters → laptop) carries: standards and revocations.
+"""Records applied as they come, not in chunks: standards and revocations (which only an
+assignment bundle, headquarters → laptop, carries) and procedure cases and steps.
 
-Applied as they come (they are few, and go to tables no other record touches), by the
-``Applier`` this mixin is part of.
+They are few and go to tables no other record touches; a case or step is applied after the chunk
+before it (``Applier.handle``), so everything lands in the order it came. Part of the ``Applier``
+(this mixin).
 """
 
 from __future__ import annotations
@@ -15,19 +17,21 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.sync.fields import check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
+from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.records import KIND_ASSIGN, STANDARD_RECORDS
 from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation, remember
 
 
-class AssignRecords:
+class DirectRecords:
     store: Store
     kind: str
     m: dict[str, Any]
     report: ImportReport
     changed: bool
     counts: dict[str, int]
+    procedures: ProcedureReceiver
 
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -84,4 +88,13 @@ class AssignRecords:
         self._count("revocations")
         if remember(self.store, entry, bundle_id=self.m["bundle_id"]):
             self.report.added["revocations"] += 1
+            self.changed = True
+
+    def _procedure(self, r: Mapping[str, Any]) -> None:
+        """A procedure case or step (``procedure_sync``: signature, sender, order checked)."""
+        what = "procedure_cases" if r.get("t") == "case" else "procedure_steps"
+        self._count(what)
+        new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
+        if new:
+            self.report.added[what] += 1
             self.changed = True
