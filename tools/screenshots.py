@@ -5,9 +5,11 @@
 Runs offscreen on a fresh temporary database with demo households plus one complete household,
 and writes main.png, editor_<FORM>.png for every form, editor_assessment.png and
 editor_hints.png (the 两有五保障 and 应享未享 panels), standards.png and standards_minimum_wage.png,
-dashboard.png, signature.png and office_*.png (Excel export and import, exit review, conflicts,
-verify), and the passphrase dialogs shown on a 1366×768 screen: unlock.png (after a wrong try),
-create.png, convert.png, locked.png, recovery.png, change_passphrase.png. Open them and look:
+dashboard.png, signature.png, office_*.png (Excel export and import, exit review, conflicts,
+verify), procedures_*.png (the 待办 view, the step dialog, the editor's 办理程序 strip, at a
+headquarters whose staff have taken exit cases part way), and the passphrase dialogs shown on a
+1366×768 screen: unlock.png (after a wrong try), create.png, convert.png, locked.png,
+recovery.png, change_passphrase.png. Open them and look:
 Chinese must render as Chinese (the app registers its bundled font).
 """
 
@@ -99,6 +101,7 @@ def main() -> int:
     passphrase_dialogs(app, out, path, folder, store.key)
     window.close()
     store.close()
+    procedure_screens(app, out)
     for png in sorted(out.glob("*.png")):
         print(png)
     return 0
@@ -133,6 +136,76 @@ def office_screens(app: QApplication, window: MainWindow, out: Path) -> None:
         show()
         app.processEvents()
         window.grab().save(str(out / f"office_{name}.png"))
+
+
+def procedure_screens(app: QApplication, out: Path) -> None:
+    """Headquarters (its office is the 上级工会审批人) with demo households whose exits a cadre
+    and a reviewer have taken part way: the 待办 view, the 公示 dialog, the editor's strip."""
+    import json
+    from datetime import date, timedelta
+
+    from fieldapp.core import procedures as proc
+    from fieldapp.core.trust import identity
+    from fieldapp.core.trust.certificates import SigningIdentity
+    from fieldapp.core.trust.enrollment import open_enrollment_keys
+    from fieldapp.ui.procedures.session import SigningSession
+
+    hq_path = Path(tempfile.mkdtemp()) / "hq.db"
+    hq = open_store(hq_path, key=unlock_database(hq_path, PASSPHRASE))
+    unit = "五华区总工会"
+    identity.hq_init(hq, PASSPHRASE, unit=unit, author="办公室")
+    generate_demo(hq, 40, seed=11, author="李干事")
+
+    def staff(name: str, role: str) -> SigningIdentity:
+        data, _ = identity.enroll_staff(
+            hq, PASSPHRASE, PASSPHRASE, name=name, unit=unit, role=role, author="办公室"
+        )
+        doc = json.loads(data)
+        key, _ = open_enrollment_keys(doc, PASSPHRASE)
+        cert = identity.load_cert(doc["certificate"])
+        return SigningIdentity(key, cert, [identity.ca_certificate(hq)], name, unit)
+
+    cadre, reviewer = staff("李干事", "cadre"), staff("王审核", "reviewer")
+    today = date.today()
+    filed = [h["id"] for h in hq.search("", limit=40) if h.get("status") == "在档"][:6]
+    reason = "经入户核查，家庭收入已连续 6 个月超过低保标准"
+    for n, hid in enumerate(filed):  # four wait for 公示, one for 上级审批, one for 审核
+        start = today - timedelta(days=40 - 4 * n)
+        target = ("已脱困", "已解困")[n % 2]
+        case = proc.open_case(hq, hid, proc.EXIT, signer=cadre, target=target, opened_on=start)
+        steps = [(cadre, start, None), (reviewer, start + timedelta(days=2), None)]
+        if n == 0:
+            shown = proc.Publicity(start + timedelta(days=3), start + timedelta(days=9), False)
+            steps.append((reviewer, start + timedelta(days=10), shown))
+        for signer, day, publicity in steps[: 1 if n == 5 else len(steps)]:
+            proc.take_step(
+                hq,
+                case.id,
+                signer=signer,
+                decision="通过",
+                opinion="公示期满，无异议，同意。" if publicity else "情况属实，同意。",
+                decided_on=day,
+                publicity=publicity,
+                override_reason=reason,
+            )
+    window = MainWindow(hq, "赵主任")
+    window.resize(*SIZE)
+    window.show()
+    SigningSession.of(hq).unlock = lambda parent: None  # type: ignore[method-assign]
+    todo = window.show_todo()
+    todo.table.selectRow(0)  # type: ignore[attr-defined]
+    app.processEvents()
+    window.grab().save(str(out / "procedures_todo.png"))
+    dialog = todo.detail.decide(proc.APPROVE)  # type: ignore[attr-defined]
+    dialog.resize(700, dialog.sizeHint().height())
+    app.processEvents()
+    dialog.grab().save(str(out / "procedures_step_dialog.png"))
+    dialog.reject()
+    window.open_household(todo.detail.view.case.household_id)  # type: ignore[attr-defined]
+    app.processEvents()
+    window.grab().save(str(out / "procedures_editor_strip.png"))
+    window.close()
+    hq.close()
 
 
 def on_screen(app: QApplication, widget: QWidget, target: Path) -> None:

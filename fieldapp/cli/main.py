@@ -28,6 +28,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "fieldapp.cli.sync",
     "fieldapp.cli.ledger",
     "fieldapp.cli.reports",
+    "fieldapp.cli.checks",
     "fieldapp.cli.policies",
     "fieldapp.cli.archive",
     "fieldapp.cli.security",

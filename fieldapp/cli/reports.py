@@ -30,6 +30,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
     store = open_db(args, create=False, access=CACHE)
     date_from, date_to = parse_day(args.date_from, "--from "), parse_day(args.date_to, "--to ")
     on = parse_day(args.date, "--date ")
+    standard = _standard_arg(store, args.standard)
     if args.households:
         if args.group and not args.by:
             raise CliError("--group 须与 --by 一起使用")
@@ -44,6 +45,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
                 region=region_arg(args.region),
                 final_only=args.final_only,
                 on=on,
+                standard=standard,
             )
         except ValueError as exc:
             raise CliError(str(exc)) from None
@@ -64,18 +66,24 @@ def cmd_stats(args: argparse.Namespace) -> int:
             final_only=args.final_only,
             on=on,
             progress=_progress("计算"),
+            standard=standard,
         )
     except ValueError as exc:
         raise CliError(str(exc)) from None
     if sys.stderr.isatty():
         print(file=sys.stderr)
+    from fieldapp.core.reports.campaign_report import campaign_report, tables
+
+    campaign = campaign_report(store, stats)
     if args.json:
-        print_json(stats.to_dict())
+        print_json({**stats.to_dict(), "campaign": campaign.to_dict()})
         return 0
     from fieldapp.core.reports.procedure_stats import summary_lines as procedure_lines
     from fieldapp.core.reports.stats import REGION_TABLE, summary_lines
 
     scope = stats.region_label or stats.region or "全部"
+    if standard:
+        scope += f"（建档标准：{standard}）"
     period = f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"
     print(f"统计范围：{scope}  统计期间：{period}  评估日：{stats.as_of}")
     for label, value, kind in summary_lines(stats.total):
@@ -98,7 +106,29 @@ def cmd_stats(args: argparse.Namespace) -> int:
             indent = "  " if group.level == "county" else ""
             code = group.key if stats.by == "region" else ""
             print("\t".join([indent + group.label, code, *cells]))
+    for table in tables(stats, campaign):
+        _print_table(table)
     return 0
+
+
+def _standard_arg(store: Any, text: str | None) -> str | None:
+    """A --standard value: one of Form A's 建档标准 options."""
+    if text is None:
+        return None
+    options = [o.value for o in store.survey.options.get("filing_standard", ())]
+    if text.strip() not in options:
+        raise CliError(f"--standard 应为{'、'.join(options)}之一（收到“{text}”）")
+    return text.strip()
+
+
+def _print_table(table: Any) -> None:
+    from fieldapp.core.reports.campaign_report import cell_text
+
+    print(f"\n{table.title}")
+    print("\t".join(table.headers))
+    for row in table.rows:
+        cells = [cell_text(value, kind) for value, kind in row.cells]
+        print("\t".join(["  " * row.indent + row.label, *cells]))
 
 
 def cmd_export(args: argparse.Namespace) -> int:
@@ -186,9 +216,14 @@ def _period_args(parser: argparse.ArgumentParser) -> None:
 def register(sub: Any) -> None:
     stats = sub.add_parser("stats", help="户户清统计（口径见 docs/statistics.md）")
     stats.add_argument(
-        "--by", choices=("region", "unit", "staff"), help="按州市和区县、工作单位或帮扶责任人分组"
+        "--by",
+        choices=("region", "unit", "staff", "standard"),
+        help="按州市和区县、工作单位、帮扶责任人或建档标准分组",
     )
     _period_args(stats)
+    stats.add_argument(
+        "--standard", help="只统计这一建档标准的户（如 全国级：报告的基数是全国级在档户）"
+    )
     stats.add_argument("--date", help="评估日（两有五保障的年龄计算），默认期间结束日或今天")
     stats.add_argument(
         "--households",

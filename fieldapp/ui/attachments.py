@@ -38,7 +38,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms.model import Field
+from fieldapp.core.forms.model import Field, Option
 from fieldapp.core.store.errors import NotFound, StoreError
 from fieldapp.core.store.store import Store
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES, size_text
@@ -63,6 +63,13 @@ def format_size(size: int | None) -> str:
     if size < 1024 * 1024:
         return f"{size / 1024:.0f} KB"
     return f"{size / 1024 / 1024:.1f} MB"
+
+
+def kind_label(kinds: Sequence[Option], kind: Any) -> str:
+    """An attachment's 材料类型 as shown (未分类 when the cadre did not choose one)."""
+    if kind is None or kind == "":
+        return "未分类"
+    return next((option.label for option in kinds if option.value == kind), str(kind))
 
 
 def is_image(ref: dict[str, Any]) -> bool:
@@ -338,12 +345,7 @@ class AttachmentWidget(FieldWidget):
     # -- display ------------------------------------------------------------------------------
 
     def kind_label(self, kind: Any) -> str:
-        if kind is None or kind == "":
-            return "未分类"
-        for option in self.field.kinds:
-            if option.value == kind:
-                return option.label
-        return str(kind)
+        return kind_label(self.field.kinds, kind)
 
     def _sizes(self) -> dict[str, int]:
         shas = [str(r.get("sha256")) for r in self.refs() if r.get("sha256")]

@@ -64,7 +64,12 @@ TABLE = (
     "exited",
     "paired_visited",
 )
-BY_LABELS = {"region": "按州市/区县", "unit": "按工作单位", "staff": "按帮扶责任人"}
+BY_LABELS = {
+    "region": "按州市/区县",
+    "unit": "按工作单位",
+    "staff": "按帮扶责任人",
+    "standard": "按建档标准",
+}
 
 
 def two_lines(label: str, width: int = 6) -> str:

@@ -17,7 +17,6 @@ import json
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -40,10 +39,13 @@ from fieldapp.core.store.records import SaveResult
 from fieldapp.core.store.store import Store
 from fieldapp.ui.assessment_panel import AssessmentPanel
 from fieldapp.ui.duplicate_ids import confirm_before_finalising, duplicates
+from fieldapp.ui.editor_keys import install_keys
 from fieldapp.ui.field_blocks import RenderContext, household_defaults
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.policy_hints import PolicyHintsPanel
 from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
+from fieldapp.ui.procedures.case_strip import CaseStrip
+from fieldapp.ui.procedures.session import SigningSession
 from fieldapp.ui.status_dialog import StatusDialog
 
 __all__ = ["HouseholdEditor", "StatusDialog"]
@@ -81,7 +83,9 @@ class HouseholdEditor(QWidget):
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         self._defaults: Defaults | None = None
         self.exists = store.household_exists(household_id)  # created with its first real value
-        ctx = RenderContext(store, author, defaults=self.defaults, people=self._people)
+        ctx = RenderContext(
+            store, author, defaults=self.defaults, people=self._people, refresh=self.validate_now
+        )
 
         self.heading = QLabel()
         self.heading.setTextFormat(Qt.TextFormat.RichText)
@@ -97,6 +101,9 @@ class HouseholdEditor(QWidget):
         top.addWidget(self.status_button)
         top.addWidget(self.history_button)
         top.addWidget(self.finalise_button)
+        self.cases = CaseStrip(store, household_id, SigningSession.of(store), self)
+        self.cases.changed.connect(self.status_moved)
+        self.created.connect(lambda _: self.cases.refresh())
         self.banner = QLabel()
         self.banner.setWordWrap(True)
         self.banner.setStyleSheet(BANNER_STYLE)
@@ -144,6 +151,7 @@ class HouseholdEditor(QWidget):
         splitter.setSizes([340, 1000])
         layout = QVBoxLayout(self)
         layout.addLayout(top)
+        layout.addWidget(self.cases)
         layout.addWidget(self.banner)
         layout.addWidget(splitter, 1)
 
@@ -158,14 +166,7 @@ class HouseholdEditor(QWidget):
         self.finalise_button.clicked.connect(self.finalise_current)
         self.history_button.clicked.connect(self.show_history)
         self.status_button.clicked.connect(self.change_status)
-        for keys, slot in (
-            ("Ctrl+Return", self.finalise_current),
-            ("Ctrl+S", self.save_drafts),
-            ("Ctrl+H", self.show_history),
-            ("Ctrl+PgDown", self.next_form),
-            ("Ctrl+PgUp", self.previous_form),
-        ):
-            QShortcut(QKeySequence(keys), self, activated=slot)
+        install_keys(self)
 
         self._load()
         self.nav.setCurrentRow(0)
@@ -205,6 +206,15 @@ class HouseholdEditor(QWidget):
             placeholder.deleteLater()
             self.built[form_id] = page
         return page
+
+    def validate_now(self, form_id: str) -> None:
+        """Judge the page as it is on screen at once, without saving (the save follows on the
+        autosave beat): relevance, calculations and problems are then current for the next
+        keystroke, however fast it comes."""
+        shown = {fid: built.values() for fid, built in self.built.items()}
+        household = {**self.store.current(self.household_id), **shown}
+        self.results[form_id] = self.store.engine().validate(household, form_id)
+        self.page(form_id).apply(self.results[form_id])
 
     def _load(self) -> None:
         self._refresh(self._read())
@@ -308,12 +318,6 @@ class HouseholdEditor(QWidget):
             self.page(self.form_ids[row])
             self.stack.setCurrentIndex(row)
             self._fill_problems()
-
-    def next_form(self) -> None:
-        self.nav.setCurrentRow(min(self.nav.currentRow() + 1, self.nav.count() - 1))
-
-    def previous_form(self) -> None:
-        self.nav.setCurrentRow(max(self.nav.currentRow() - 1, 0))
 
     def _edited(self, form_id: str) -> None:
         self._defaults = None
@@ -442,10 +446,14 @@ class HouseholdEditor(QWidget):
         if not dialog.exec():
             return
         status, _ = dialog.choice()
-        self._refresh(self.results)
-        self.saved.emit(self.household_id)
+        self.status_moved()
         marked = "（人工认定）" if dialog.check is not None and not dialog.check.met else ""
         self.status_message.emit(f"档案状态已变更为{status}{marked}")
+
+    def status_moved(self) -> None:
+        """The 档案状态 changed (here, or by a procedure's last step): heading and list follow."""
+        self._refresh(self.results)
+        self.saved.emit(self.household_id)
 
     def close_editor(self) -> None:
         """Flush pending edits and forget the reopen marker: a clean close."""

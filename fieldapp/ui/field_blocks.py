@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, Qt
-from PySide6.QtGui import QKeyEvent
+from PySide6.QtGui import QFocusEvent, QKeyEvent
 from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
 
 from fieldapp.core.forms.defaults import Defaults
@@ -69,13 +69,23 @@ class RenderContext:
     extra: dict[str, Any] = dataclass_field(default_factory=dict)
     people: Callable[[], list[str]] | None = None
     """Names a ``pick: people`` field offers (the household's worker and members)."""
+    refresh: Callable[[str], None] | None = None
+    """Brings a form's page up to date with what is typed, at once (relevance, calculations)."""
 
     @property
     def regions(self) -> RegionTable:
         return self.store.regions
 
     def for_form(self, form: Form) -> RenderContext:
-        return RenderContext(self.store, self.author, self.defaults, form, self.extra, self.people)
+        return RenderContext(
+            self.store, self.author, self.defaults, form, self.extra, self.people, self.refresh
+        )
+
+    def refresh_now(self) -> None:
+        """Before the cursor moves on by itself: a field that now applies (残疾 → 残疾等级) must
+        be there to land on, and one that no longer applies must not be landed on."""
+        if self.refresh is not None and self.form is not None:
+            self.refresh(self.form.id)
 
     def current_defaults(self) -> Defaults:
         if self.defaults is not None:
@@ -162,14 +172,22 @@ class EnterMovesOn(QObject):
 
 
 class _TouchOnLeave(QObject):
-    """A field counts as touched once the cadre has been in it and left (focus out)."""
+    """A field counts as touched once the cadre has been in it and left (focus out). Being put
+    there by the editor (a form opening at its first empty field) is not being in it: only a
+    click, Tab or typing is."""
 
     def __init__(self, block: FieldBlock) -> None:
         super().__init__(block)
         self.block = block
+        self.visited = False
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
-        if event.type() == QEvent.Type.FocusOut and not self.block.touched:
+        kind = event.type()
+        if kind == QEvent.Type.FocusIn and isinstance(event, QFocusEvent):
+            self.visited = self.visited or event.reason() != Qt.FocusReason.OtherFocusReason
+        elif kind in (QEvent.Type.KeyPress, QEvent.Type.InputMethod, QEvent.Type.MouseButtonPress):
+            self.visited = True
+        elif kind == QEvent.Type.FocusOut and self.visited and not self.block.touched:
             self.block.touched = True
             self.block.show_problems(self.block.problems)
         return False

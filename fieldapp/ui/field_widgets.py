@@ -7,7 +7,10 @@ edit; the renderer debounces it into validation and autosave.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Callable
+from datetime import date
 from typing import Any
 
 from PySide6.QtCore import QDate, Qt, Signal
@@ -27,19 +30,24 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.forms.model import Field, Option
+from fieldapp.core.forms.fieldtypes import MOBILE, typed_date, typed_month
+from fieldapp.core.forms.model import Field
 from fieldapp.core.values.idcard import check_id_number
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
+from fieldapp.ui.typed_choice import ChoiceCombo
 
 UNLIMITED = 2**31 - 1
 """QLineEdit's maxLength when nothing may be cut."""
 
 
 class FieldWidget(QWidget):
-    """Base: ``value()``/``set_value()`` in stored shapes (or raw text), ``changed`` on edits."""
+    """Base: ``value()``/``set_value()`` in stored shapes (or raw text), ``changed`` on edits,
+    ``completed`` when what was typed is complete (a full ID number, a choice nothing typed
+    further could change): the page then moves the cursor on."""
 
     changed = Signal()
+    completed = Signal()
 
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -97,6 +105,19 @@ class LineWidget(FieldWidget):
             self.edit.setMaximumWidth(260)
             layout.addStretch(1)
         self.edit.textChanged.connect(self._emit)
+        self.edit.textEdited.connect(self._typed)
+        if field.type in ("date", "month"):
+            self.edit.editingFinished.connect(self._tidy)
+
+    def _typed(self, text: str) -> None:
+        if is_complete(self.field, text):
+            self.completed.emit()
+
+    def _tidy(self) -> None:
+        """Show a date typed the short way (20260305, 3-5) as it was understood."""
+        understood = tidy_text(self.field, self.edit.text())
+        if understood != self.edit.text():
+            self.edit.setText(understood)
 
     def value(self) -> Any:
         text = self.edit.text()
@@ -180,9 +201,12 @@ class DateWidget(LineWidget):
 
 
 class SelectOneWidget(FieldWidget):
+    """A drop-down that also takes the option's words or number, typed (``ChoiceCombo``)."""
+
     def __init__(self, field: Field, parent: QWidget | None = None) -> None:
         super().__init__(field, parent)
-        self.combo = QComboBox()
+        self.combo = ChoiceCombo([o.label for o in field.options])
+        self.combo.completed.connect(self.completed)
         self.combo.addItem("（请选择）", None)
         for option in field.options:
             self.combo.addItem(option.label, option.value)
@@ -340,17 +364,32 @@ def id_number_fills(text: str) -> dict[str, str] | None:
     return {"birth_date": info.birth_date.isoformat(), "gender": info.gender}
 
 
-def match_option(options: tuple[Option, ...], text: str) -> str | None:
-    """The option a typed text means: its label or value, else the one option whose label starts
-    with it, else the one whose label contains it (None when none or several match)."""
-    typed = text.strip()
-    if not typed:
-        return None
-    for option in options:
-        if typed in (option.label, option.value):
-            return option.value
-    for test in (str.startswith, str.__contains__):
-        found = [o.value for o in options if test(o.label, typed)]
-        if len(found) == 1:
-            return found[0]
-    return None
+FULL_DATE = re.compile(r"\d{8}|\d{4}-\d{2}-\d{2}")
+FULL_MONTH = re.compile(r"\d{6}|\d{4}-\d{2}")
+
+
+def is_complete(field: Field, text: str) -> bool:
+    """Whether a typed text is all this field can hold, so the cursor may move on by itself: a
+    valid 18-digit ID number, an 11-digit mobile number, a date typed in full (20260305 or
+    2026-03-05; not 2026-3-1, which may be going on to 2026-3-15), a month in full (2026-03)."""
+    typed = unicodedata.normalize("NFKC", text).strip()
+    if field.type == "id_number":
+        return id_number_fills(typed) is not None
+    if field.type == "date":
+        return (
+            FULL_DATE.fullmatch(typed) is not None and typed_date(typed, date.today()) is not None
+        )
+    if field.type == "month":
+        return FULL_MONTH.fullmatch(typed) is not None and typed_month(typed) is not None
+    return field.type == "phone" and MOBILE.fullmatch(typed) is not None
+
+
+def tidy_text(field: Field, text: str) -> str:
+    """A typed date or month as it was understood (``20260305`` → ``2026-03-05``, ``3-5`` → this
+    year's 3-05); any other text unchanged."""
+    if field.type == "date":
+        day = typed_date(text, date.today())
+        return day.isoformat() if day is not None else text
+    if field.type == "month":
+        return typed_month(text) or text
+    return text

@@ -10,7 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent
 from PySide6.QtWidgets import (
+    QApplication,
     QGridLayout,
     QGroupBox,
     QLabel,
@@ -32,8 +34,10 @@ from fieldapp.ui.field_blocks import (
     make_widget,
 )
 from fieldapp.ui.field_widgets import FieldWidget, id_number_fills
+from fieldapp.ui.move_on import moved_on
 from fieldapp.ui.repeat_cards import RepeatGroup
 from fieldapp.ui.repeat_grid import RepeatGrid
+from fieldapp.ui.section_bar import SectionBar
 
 
 class FieldGrid(QWidget):
@@ -93,6 +97,7 @@ class FieldGrid(QWidget):
             widget.changed.connect(self.changed)
             if field.type == "id_number":
                 widget.changed.connect(lambda w=widget, f=field: self._fill_from_id(w, f))
+            widget.completed.connect(lambda f=field: self._move_on(f))
             for child in widget.findChildren(QLineEdit):
                 child.installEventFilter(filter_)
             if field.hint:
@@ -119,6 +124,22 @@ class FieldGrid(QWidget):
             if block is not None and block.widget.value() in (None, ""):
                 block.widget.set_value(fills[key])
                 block.widget.changed.emit()
+
+    def _move_on(self, field: Field) -> None:
+        """A complete value was typed into ``field``: the page is brought up to date, and the
+        cursor goes to the next field (past the birth date and gender an ID number filled)."""
+        self.ctx.refresh_now()
+        filled = (field.birth_date_field, field.gender_field) if field.type == "id_number" else ()
+        passed = {self.blocks[n].widget.focus_target() for n in filled if n in self.blocks}
+        here: QWidget | None = self.blocks[field.name].widget.focus_target()
+        for _ in range(len(passed) + 1):
+            if here is None:
+                return
+            here.focusNextChild()
+            here = QApplication.focusWidget()
+            if here not in passed:
+                break
+        moved_on(here)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -201,6 +222,31 @@ class FieldGrid(QWidget):
         return block is not None and block.touched
 
 
+def _fillable(f: Field) -> bool:
+    """A field the cadre types or chooses (not calculated, read-only, a signature or a file)."""
+    typed = f.type not in ("signature", "attachment", "note")
+    return typed and not f.is_calculated and not f.readonly
+
+
+def first_empty(
+    grid: FieldGrid, blank_only: bool = True, among: set[str] | None = None
+) -> str | None:
+    """The path of the first shown field of ``grid`` still to be filled: a field with no value,
+    or a keyboard grid with no rows yet (its first cell without a starting value); only fields
+    named in ``among`` when given. With ``blank_only`` false, the first shown field at all."""
+    for f in grid.fields:
+        if among is not None and f.name not in among:
+            continue
+        block, group = grid.blocks.get(f.name), grid.repeats.get(f.name)
+        if block is not None and not block.isHidden() and _fillable(f):
+            if not blank_only or block.widget.value() in (None, "", []):
+                return f.name
+        if isinstance(group, RepeatGrid) and not group.isHidden():
+            if not blank_only or not group.model.rows:
+                return f"{f.name}[1]"
+    return None
+
+
 SECTION_COLUMNS = 2
 """Fields side by side in two columns: half the scrolling on a 1366×768 laptop."""
 
@@ -218,7 +264,7 @@ def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGro
         return {"strokes": strokes} if strokes else None
 
     model = RowsModel(field, ctx.regions, lambda previous: ctx.starting_row(field, previous))
-    grid = RepeatGrid(field, model, lambda f, row: ctx.choices(f, row), sign)
+    grid = RepeatGrid(field, model, lambda f, row: ctx.choices(f, row), sign, ctx.refresh_now)
     return grid
 
 
@@ -231,6 +277,7 @@ class FormPage(QScrollArea):
         super().__init__()
         self.form = form
         self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
+        self.pending: set[str] = set()  # paths of required fields still empty (待填)
         ctx = ctx.for_form(form)
         self.setWidgetResizable(True)
         self._filter = EnterMovesOn(self)
@@ -243,6 +290,7 @@ class FormPage(QScrollArea):
         heading.setWordWrap(True)
         layout.addWidget(heading)
         self.grids: list[FieldGrid] = []
+        self.boxes: list[QGroupBox] = []
         for section in form.sections:
             box = QGroupBox(section.title)
             grid = FieldGrid(section.fields, ctx, self._filter, columns=SECTION_COLUMNS)
@@ -251,8 +299,32 @@ class FormPage(QScrollArea):
             inner.addWidget(grid)
             layout.addWidget(box)
             self.grids.append(grid)
+            self.boxes.append(box)
         layout.addStretch(1)
         self.setWidget(body)
+        self.section_bar: SectionBar | None = None
+        if len(form.sections) > 1:
+            self.section_bar = SectionBar([s.title for s in form.sections], self.focus_section)
+            self.section_bar.setParent(self)
+            self.setViewportMargins(0, self.section_bar.sizeHint().height(), 0, 0)
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        if self.section_bar is not None:
+            self.section_bar.place(self)
+
+    def focus_section(self, index: int) -> None:
+        """Show section ``index`` at the top and put the cursor in its first field still to be
+        filled (else its first field)."""
+        self.verticalScrollBar().setValue(self.boxes[index].y())
+        path = self.section_target(index)
+        if path is not None:
+            self.focus_path(path)
+
+    def section_target(self, index: int) -> str | None:
+        """Where ``focus_section(index)`` puts the cursor (a field's path)."""
+        grid = self.grids[index]
+        return self.first_empty_path([grid]) or first_empty(grid, blank_only=False)
 
     def values(self) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -270,6 +342,7 @@ class FormPage(QScrollArea):
             by_path.setdefault(problem.path, []).append(problem)
         for grid in self.grids:
             grid.apply(result.values, result.hidden, by_path, "")
+        self.pending = {p.path for p in result.problems if p.code == "required"}
 
     def block_at(self, path: str) -> FieldBlock | None:
         for grid in self.grids:
@@ -315,12 +388,34 @@ class FormPage(QScrollArea):
         for group in self.findChildren(RepeatGrid):
             group.reveal()
 
+    def first_empty_path(self, grids: list[FieldGrid] | None = None) -> str | None:
+        """The first field still to be filled (``first_empty``): the first the form requires
+        (as the summary lists them, 待填), else the first at all."""
+        for among in (self.pending, None):
+            for grid in self.grids if grids is None else grids:
+                if path := first_empty(grid, among=among):
+                    return path
+        return None
+
+    def focus_first_empty(self) -> bool:
+        """Put the cursor in the first field still to be filled (a form was just opened)."""
+        path = self.first_empty_path()
+        return path is not None and self.focus_path(path)
+
     def focus_path(self, path: str) -> bool:
         for grid in self.grids:
             target = grid.widget_at(path)
             if target is not None:
                 self.ensureWidgetVisible(target, 50, 80)
-                QTimer.singleShot(0, target.setFocus)
+                QTimer.singleShot(0, target, lambda t=target: self._keep_focus(t))
                 target.setFocus()
                 return True
         return False
+
+    def _keep_focus(self, target: QWidget) -> None:
+        """Take the focus back if the click that led here took it out of the page (a list keeps
+        it on release); not if the cadre already typed or moved on within the page."""
+        now = QApplication.focusWidget()
+        shown = self.isVisible() and target.isVisible()  # not when another form came up since
+        if shown and (now is None or not self.isAncestorOf(now)):
+            target.setFocus()

@@ -2,8 +2,10 @@
 
 Why: a grid is only fast if every cell is reached and filled from the keyboard. Text, numbers,
 money, dates, months, phones and ID numbers get a line edit; options (and ``choices_from``) get a
-line edit that completes from the list (type a few characters or press Alt+↓ / F4 to see all);
-multi-line text gets a taller box where Enter finishes and Shift+Enter starts a new line.
+line edit that completes from the list (type a few characters or the option's number, or press
+Alt+↓ / F4 to see all); multi-line text gets a taller box where Enter finishes and Shift+Enter
+starts a new line. A complete value (a choice only one option can be, a full ID number) ends the
+cell and moves on by itself, as Tab would.
 Signatures are not typed: the grid opens the signature dialog for them (``repeat_grid``).
 """
 
@@ -19,6 +21,7 @@ from PySide6.QtCore import (
     QObject,
     QPersistentModelIndex,
     Qt,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QInputMethodEvent, QKeyEvent
@@ -33,7 +36,9 @@ from PySide6.QtWidgets import (
 )
 
 from fieldapp.core.forms.model import Field
-from fieldapp.ui.grid_model import RowsModel, edit_text, from_text
+from fieldapp.ui.field_widgets import is_complete
+from fieldapp.ui.grid_model import RowsModel, edit_text, from_text, typed_after
+from fieldapp.ui.typed_choice import NumberedItems, pick
 
 Index = QModelIndex | QPersistentModelIndex
 Choices = Callable[[Field, int], list[str]]
@@ -41,7 +46,10 @@ Choices = Callable[[Field, int], list[str]]
 
 class CellLine(QLineEdit):
     """A one-line cell editor. With ``keep_text`` (a carried-over start such as the surname) the
-    first key typed goes after the text instead of replacing it."""
+    first key typed goes after the text instead of replacing it. ``keyed`` fires after a key or
+    an input method changed the text, once the line edit (and its completer) are done with it."""
+
+    keyed = Signal()
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -64,11 +72,17 @@ class CellLine(QLineEdit):
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         if event.text():
             self._keep()
+        before = self.text()
         super().keyPressEvent(event)
+        if self.text() != before:
+            self.keyed.emit()
 
     def inputMethodEvent(self, event: QInputMethodEvent) -> None:  # noqa: N802
         self._keep()
+        before = self.text()
         super().inputMethodEvent(event)
+        if self.text() != before:
+            self.keyed.emit()
 
 
 FINISH_KEYS = {
@@ -80,29 +94,53 @@ FINISH_KEYS = {
 
 
 class ChoiceEdit(CellLine):
-    """Type to choose from a list; Alt+↓ or F4 shows the whole list.
+    """Type to choose from a list (words or the option's number, ``typed_choice``); Alt+↓ or F4
+    shows the whole list, numbered.
 
-    While the list is open Qt's completer takes Enter and Tab (it picks the highlighted item) and
-    hands the key to the line edit directly, past the delegate: ``finished`` lets the delegate
-    end the edit then, so one Enter or Tab both picks and moves on."""
+    The list drops down while what is typed could still mean several options; a complete choice
+    ends the cell at once (``finished`` with Tab's hint, ``complete`` set) without the list ever
+    opening. While the list is open its completer takes Enter and Tab (it picks the highlighted
+    item) and hands the key to the line edit directly, past the delegate: ``finished`` lets the
+    delegate end the edit then, so one Enter or Tab both picks and moves on."""
 
     finished = Signal(object)
 
     def __init__(self, choices: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.choices = choices
-        completer = QCompleter(choices, self)
-        completer.setFilterMode(Qt.MatchFlag.MatchContains)
-        completer.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
-        completer.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
-        completer.setMaxVisibleItems(15)
-        self.setCompleter(completer)
-        self.setPlaceholderText("输入或 Alt+↓ 选择")
+        self.list = QCompleter(choices, self)  # not setCompleter: it would drop down on its own
+        self.list.setWidget(self)
+        self.list.setFilterMode(Qt.MatchFlag.MatchContains)
+        self.list.setCaseSensitivity(Qt.CaseSensitivity.CaseInsensitive)
+        self.list.setCompletionMode(QCompleter.CompletionMode.PopupCompletion)
+        self.list.setMaxVisibleItems(15)
+        self.list.popup().setItemDelegate(NumberedItems(choices, self.list.popup()))
+        self.list.activated.connect(self.setText)
+        self.setPlaceholderText("输入文字或序号")
+        self.keyed.connect(self._after_typing)
+
+    def _after_typing(self) -> None:
+        text = self.typed()
+        if pick(self.choices, text).complete:
+            self.list.popup().hide()
+            # end the cell once the view is done delivering this input (it still focuses the
+            # editor after an input method's commit)
+            QTimer.singleShot(0, self, self._complete)
+            return
+        self.list.setCompletionPrefix(text)
+        if text.strip() and self.list.completionCount():
+            self.list.complete()
+        else:
+            self.list.popup().hide()
+
+    def _complete(self) -> None:
+        if pick(self.choices, self.typed()).complete and not self.property("finished"):
+            self.setProperty("complete", True)
+            self.finished.emit(QAbstractItemDelegate.EndEditHint.EditNextItem)
 
     def show_all(self) -> None:
-        completer = self.completer()
-        completer.setCompletionPrefix("")
-        completer.complete()
+        self.list.setCompletionPrefix("")
+        self.list.complete()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         alt_down = (
@@ -112,7 +150,7 @@ class ChoiceEdit(CellLine):
             self.show_all()
             return
         if event.key() in FINISH_KEYS:
-            self.completer().popup().hide()
+            self.list.popup().hide()
             self.finished.emit(FINISH_KEYS[Qt.Key(event.key())])
             return
         super().keyPressEvent(event)
@@ -151,7 +189,19 @@ class GridDelegate(QStyledItemDelegate):
         line = CellLine(parent)
         if f.type == "money":
             line.setAlignment(Qt.AlignmentFlag.AlignRight)
+        line.keyed.connect(lambda editor=line, f=f: self._typed(editor, f))
         return line
+
+    def _typed(self, editor: CellLine, f: Field) -> None:
+        """A full ID number (or mobile number) ends the cell and moves on, as Tab would
+        (``complete`` tells the view it was typed so: it passes the cells the ID filled)."""
+        if is_complete(f, editor.typed()):
+            QTimer.singleShot(0, editor, lambda: self._complete(editor, f))
+
+    def _complete(self, editor: CellLine, f: Field) -> None:
+        if is_complete(f, editor.typed()) and not editor.property("finished"):
+            editor.setProperty("complete", True)
+            self._finish(editor, QAbstractItemDelegate.EndEditHint.EditNextItem)
 
     def setEditorData(self, editor: QWidget, index: Index) -> None:  # noqa: N802
         # Qt calls this again whenever data in the editor's range changes (the engine's verdict
@@ -174,7 +224,7 @@ class GridDelegate(QStyledItemDelegate):
     def _is_carried(self, index: Index, f: Field, value: Any) -> bool:
         """A text cell still holding the value it starts with from ``default_from`` (such as the
         surname carried over to a new member)."""
-        if f.type != "text" or f.default_from is None:
+        if not typed_after(f):
             return False
         if index.row() >= len(self.rows.rows):
             return self.rows.preview.get(f.name) == value
@@ -201,7 +251,7 @@ class GridDelegate(QStyledItemDelegate):
 
     def _finish(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:
         if isinstance(editor, ChoiceEdit):
-            editor.completer().popup().hide()
+            editor.list.popup().hide()
         if editor.property("finished"):
             return
         editor.setProperty("finished", True)

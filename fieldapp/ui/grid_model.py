@@ -22,7 +22,8 @@ from fieldapp.core.forms.model import Field, Option
 from fieldapp.core.store.history import format_value
 from fieldapp.core.values.money import format_yuan
 from fieldapp.core.values.regions import RegionTable
-from fieldapp.ui.field_widgets import id_number_fills, match_option
+from fieldapp.ui.field_widgets import id_number_fills, tidy_text
+from fieldapp.ui.typed_choice import match_option
 
 Index = QModelIndex | QPersistentModelIndex
 Cell = tuple[int, str]
@@ -56,11 +57,20 @@ def from_text(field: Field, text: str, choices: list[str] | None = None) -> Any:
     text = text.rstrip() if field.multiline else text.strip()
     if not text.strip():
         return None
+    if field.type in ("date", "month"):
+        return tidy_text(field, text)
     if field.options:
         return match_option(field.options, text) or text
     if choices:
         return match_option(tuple(Option(c, c) for c in choices), text) or text
     return text
+
+
+def typed_after(field: Field) -> bool:
+    """Whether a starting value of this column is a beginning to type after (the surname carried
+    to a new member) rather than a value of its own (the month after, a member, the expense)."""
+    picked = field.options or field.choices_from or field.pick
+    return field.type == "text" and field.default_from is not None and not picked
 
 
 class RowsModel(QAbstractTableModel):

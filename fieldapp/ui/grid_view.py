@@ -1,8 +1,10 @@
 """The table of a repeat grid, with the keys of a spreadsheet.
 
 Typing edits the current cell; Tab / Shift+Tab go to the next / previous editable cell, Enter to
-the next row, back in the column where typing began in this row (so a row of monthly income is
-"income, Enter" once the month fills itself in). The placeholder row (＋) adds a row when typed
+the next row, back in the column where typing began in this row, or on a new row at the first
+cell from there that did not start filled (so a row of monthly income is "income, Enter" once the
+month fills itself in). A complete value ends its cell and moves on as Tab would; a full ID
+number moves past the birth date and gender it filled. The placeholder row (＋) adds a row when typed
 into; Tab or Enter there leaves the grid, Ctrl+Tab always does. Ctrl+D, Insert, Ctrl+Delete,
 Delete, Ctrl+C and Ctrl+V are passed to the grid (``GridActions``); signatures open a dialog.
 """
@@ -26,7 +28,8 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.model import Field
 from fieldapp.ui.grid_delegates import ChoiceEdit
-from fieldapp.ui.grid_model import RowsModel
+from fieldapp.ui.grid_model import RowsModel, typed_after
+from fieldapp.ui.move_on import TAB_ONLY, moved_on
 
 ROW_HEIGHT = 28
 EDIT = QAbstractItemDelegate.EndEditHint
@@ -37,6 +40,7 @@ class GridActions(Protocol):
     """What the view asks of the grid around it."""
 
     def leave_row(self, row: int) -> None: ...
+    def settle(self) -> None: ...
     def fill_down(self) -> None: ...
     def insert_row(self) -> None: ...
     def delete_rows(self) -> None: ...
@@ -119,10 +123,26 @@ class GridView(QTableView):
                 return c
         return next((c for c in range(self.rows.columnCount()) if self.rows.editable(row, c)), 0)
 
-    def tab(self, forward: bool) -> None:
+    def start_column(self, row: int, column: int = 0) -> int:
+        """Where typing a new row begins: the first editable cell from ``column`` on that has no
+        starting value (the month and the expense carried over are passed), else ``column``'s."""
+        column = self.first_editable(row, column)
+        if row == self.rows.placeholder:
+            self.rows.refresh_preview()
+            for c in range(column, self.rows.columnCount()):
+                f = self.rows.field(c)
+                empty = self.rows.value(row, f.name) in (None, "") or typed_after(f)
+                if empty and self.rows.editable(row, c):
+                    return c
+        return column
+
+    def tab(self, forward: bool, passing: frozenset[int] = frozenset()) -> None:
+        """To the next (previous) editable cell, past the columns ``passing`` in this row."""
         current = self.currentIndex()
         row, column = (current.row(), current.column()) if current.isValid() else (0, -1)
         target = self._editable_after(row, column, forward)
+        while target is not None and target[0] == row and target[1] in passing:
+            target = self._editable_after(*target, forward)
         if target is None or (forward and row == self.rows.placeholder and target[0] != row):
             self.leave(forward)
             return
@@ -133,7 +153,7 @@ class GridView(QTableView):
         if row == self.rows.placeholder or row + 1 >= self.rows.rowCount():
             self.leave(True)
             return
-        self.go(row + 1, self.first_editable(row + 1, self.anchor_column))
+        self.go(row + 1, self.start_column(row + 1, self.anchor_column))
 
     def leave(self, forward: bool) -> None:
         self.grid.leave_row(self.currentIndex().row())
@@ -165,9 +185,10 @@ class GridView(QTableView):
         return started
 
     def closeEditor(self, editor: QWidget, hint: QAbstractItemDelegate.EndEditHint) -> None:  # noqa: N802
+        passing = self._filled_by(self.currentIndex()) if editor.property("complete") else set()
         super().closeEditor(editor, EDIT.NoHint)
         moves = {
-            EDIT.EditNextItem: lambda: self.tab(True),
+            EDIT.EditNextItem: lambda: self.tab(True, frozenset(passing)),
             EDIT.EditPreviousItem: lambda: self.tab(False),
             EDIT.SubmitModelCache: self.enter,
         }
@@ -175,8 +196,19 @@ class GridView(QTableView):
         if move is None:  # the cadre clicked elsewhere: the cell is kept, focus goes there
             self._left_if_elsewhere()
             return
+        self.grid.settle()  # cells that now apply (or no longer do) are known before moving
         self.setFocus()
         move()
+        if editor.property("complete"):  # it moved on by itself: a Tab out of habit is no move
+            moved_on(QApplication.focusWidget(), TAB_ONLY)
+
+    def _filled_by(self, index: QModelIndex) -> set[int]:
+        """The columns a complete ID number typed at ``index`` fills (birth date, gender)."""
+        if not index.isValid():
+            return set()
+        f = self.rows.field(index.column())
+        names = (f.birth_date_field, f.gender_field) if f.type == "id_number" else ()
+        return {self.rows.column_of(n) for n in names if n}
 
     def keyPressEvent(self, event: QKeyEvent) -> None:  # noqa: N802
         key, mods = event.key(), event.modifiers()
@@ -229,7 +261,7 @@ class GridView(QTableView):
             else:
                 row = len(self.rows.rows) - 1
             if self.rows.rowCount():
-                column = self.first_editable(row)
+                column = self.start_column(row)
                 self.anchor_column = column
                 self.go(row, column)
 

@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
 from fieldapp.core.store.records import STATUSES
 from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import OPEN_KEY, HouseholdEditor
+from fieldapp.ui.editor_keys import enter_form
 from fieldapp.ui.household_model import HouseholdModel
 
 SEARCH_DELAY_MS = 0  # keystrokes already queued are taken together; a search takes milliseconds
@@ -78,6 +79,9 @@ class MainWindow(QMainWindow):
         self.changed.addItems(["改动：全部", "上次导出后有改动"])
         self.new_button = QPushButton("新建户 (Ctrl+N)")
         self.new_button.clicked.connect(self.new_household)
+        self.todo_button = QPushButton("待办 (Ctrl+Shift+D)")
+        self.todo_button.setToolTip("等待我审核、审批的建档和退出案件")
+        self.todo_button.clicked.connect(self.show_todo)
 
         self.model = HouseholdModel(self.store)
         self._total = 0
@@ -102,6 +106,7 @@ class MainWindow(QMainWindow):
             filters.addWidget(combo)
             combo.currentIndexChanged.connect(self.refresh)
         filters.addWidget(self.new_button)
+        filters.addWidget(self.todo_button)
         page = QWidget()
         layout = QVBoxLayout(page)
         layout.addLayout(filters)
@@ -153,18 +158,26 @@ class MainWindow(QMainWindow):
 
     # -- editors -------------------------------------------------------------------------------
 
+    def editors(self, household_id: str | None = None) -> list[HouseholdEditor]:
+        """The open editor tabs (of one household when ``household_id`` is given)."""
+        tabs = (self.tabs.widget(i) for i in range(1, self.tabs.count()))
+        return [
+            e
+            for e in tabs
+            if isinstance(e, HouseholdEditor) and household_id in (None, e.household_id)
+        ]
+
     def open_household(self, household_id: str) -> HouseholdEditor:
-        for i in range(1, self.tabs.count()):
-            editor = self.tabs.widget(i)
-            if isinstance(editor, HouseholdEditor) and editor.household_id == household_id:
-                self.tabs.setCurrentIndex(i)
-                return editor
+        for editor in self.editors(household_id):
+            self.tabs.setCurrentWidget(editor)
+            return editor
         editor = HouseholdEditor(self.store, household_id, self.author)
         editor.saved.connect(self._editor_saved)
         editor.created.connect(lambda _: self.refresh())
         editor.open_requested.connect(self.open_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, self._tab_title(editor)))
+        enter_form(editor)  # the cursor waits in the first field still to be filled
         return editor
 
     def _tab_title(self, editor: HouseholdEditor) -> str:
@@ -176,10 +189,8 @@ class MainWindow(QMainWindow):
         """A save may have named the household: the list row and the tab show the name (the
         row is re-read alone: an autosave must not re-run the list query)."""
         self.model.update_household(household_id)
-        for i in range(1, self.tabs.count()):
-            editor = self.tabs.widget(i)
-            if isinstance(editor, HouseholdEditor) and editor.household_id == household_id:
-                self.tabs.setTabText(i, self._tab_title(editor))
+        for editor in self.editors(household_id):
+            self.tabs.setTabText(self.tabs.indexOf(editor), self._tab_title(editor))
 
     def new_household(self) -> HouseholdEditor:
         """An editor for a household that exists only once its first real value is saved
@@ -188,11 +199,7 @@ class MainWindow(QMainWindow):
 
     def discard_empty_drafts(self) -> None:
         """删除空草稿: the selected households (or all) that hold nothing saved."""
-        open_ids = {
-            editor.household_id
-            for i in range(1, self.tabs.count())
-            if isinstance(editor := self.tabs.widget(i), HouseholdEditor)
-        }
+        open_ids = {editor.household_id for editor in self.editors()}
         rows = sorted({index.row() for index in self.table.selectionModel().selectedRows()})
         chosen = [self.model.household_id(row) for row in rows]
         candidates = [h for h in chosen or self.store.empty_drafts() if h not in open_ids]
@@ -271,6 +278,8 @@ class MainWindow(QMainWindow):
         write(self._action(sync, "签发登记文件（总部）…", None, self.issue_enrollment))
         self.office_menu = bar.addMenu("办公室(&O)")
         """Other parts of the application add their office screens here (低保标准, 应享未享…)."""
+        self._action(self.office_menu, "待办（审核、审批）", "Ctrl+Shift+D", self.show_todo)
+        self.office_menu.addSeparator()
         self._action(self.office_menu, "导出 Excel…", "Ctrl+E", self.export_excel)
         write(self._action(self.office_menu, "从 Excel 导入档案…", "Ctrl+I", self.import_archive))
         self.office_menu.addSeparator()
@@ -329,6 +338,27 @@ class MainWindow(QMainWindow):
             lambda: ExitReviewView(self.store, self.open_household),
         )
 
+    def show_todo(self) -> object:
+        """待办: the cases waiting for this identity's step (``fieldapp.ui.procedures``)."""
+        from fieldapp.ui.office.workspace import show_tab
+        from fieldapp.ui.procedures.session import SigningSession
+        from fieldapp.ui.procedures.todo_view import TodoView
+
+        def make() -> TodoView:
+            view = TodoView(self.store, SigningSession.of(self.store), self.open_household)
+            view.changed.connect(self._case_moved)
+            view.status_message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+            return view
+
+        return show_tab(self.tabs, TodoView, "待办", make)
+
+    def _case_moved(self, household_id: str) -> None:
+        """A step was taken in the 待办 view: the list row and an open editor show it."""
+        self.model.update_household(household_id)
+        for editor in self.editors(household_id):
+            editor.cases.refresh()
+            editor.status_moved()
+
     def enroll(self) -> object:
         from fieldapp.ui.office.enrollment_dialog import EnrollmentDialog
 
@@ -358,14 +388,11 @@ class MainWindow(QMainWindow):
 
     def show_dashboard(self) -> object:
         from fieldapp.ui.dashboard import Dashboard
+        from fieldapp.ui.office.workspace import show_tab
 
-        for i in range(1, self.tabs.count()):
-            if isinstance(self.tabs.widget(i), Dashboard):
-                self.tabs.setCurrentIndex(i)
-                return self.tabs.widget(i)
-        dashboard = Dashboard(self.store, self.open_household)
-        self.tabs.setCurrentIndex(self.tabs.addTab(dashboard, "统计看板"))
-        return dashboard
+        return show_tab(
+            self.tabs, Dashboard, "统计看板", lambda: Dashboard(self.store, self.open_household)
+        )
 
     def export_bundle(self) -> None:
         from fieldapp.ui.sync_actions import export_bundle_gui
@@ -455,8 +482,6 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802
         self._search_timer.stop()
         self.model.stop()
-        for i in range(1, self.tabs.count()):
-            editor = self.tabs.widget(i)
-            if isinstance(editor, HouseholdEditor):
-                editor.close_editor()
+        for editor in self.editors():
+            editor.close_editor()
         event.accept()

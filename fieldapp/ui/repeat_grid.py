@@ -40,8 +40,9 @@ from fieldapp.ui.grid_view import ROW_HEIGHT, GridView
 VISIBLE_ROWS = 12
 ERROR_STYLE = "color: #c01c28;"
 HELP = (
-    "直接输入；Tab 下一格，Enter 下一行；在“＋”行输入即新增一行；Ctrl+D 向下填充，"
-    "Insert 插入行，Ctrl+Delete 删除行；可从 Excel/WPS 复制后 Ctrl+V 粘贴。"
+    "直接输入；选项可输入文字或序号，输完整后自动跳到下一格；Tab 下一格，Enter 下一行；"
+    "在“＋”行输入即新增一行；Ctrl+D 向下填充，Insert 插入行，Ctrl+Delete 删除行；"
+    "可从 Excel/WPS 复制后 Ctrl+V 粘贴。"
 )
 
 
@@ -56,11 +57,13 @@ class RepeatGrid(QWidget):
         model: RowsModel,
         choices: Choices,
         sign: Callable[[Field, Any], Any],
+        settle: Callable[[], None] = lambda: None,
     ) -> None:
         super().__init__()
         self.field = field
         self.model = model
         self._sign = sign
+        self.settle = settle  # brings the page up to date at once (a cell was left)
         self.view = GridView(model, self)
         self.view.setItemDelegate(GridDelegate(model, choices, self.view))
         model.edited.connect(self.changed)
@@ -136,7 +139,7 @@ class RepeatGrid(QWidget):
         except ValueError:
             row = len(self.model.rows)
         row = min(max(row, 0), max(self.model.rowCount() - 1, 0))
-        column = self.model.column_of(rest) if rest else self.view.first_editable(row)
+        column = self.model.column_of(rest) if rest else self.view.start_column(row)
         if self.model.rowCount():
             self.view.go(row, max(column, 0))
         return self.view

@@ -25,6 +25,7 @@ COUNT_OF = {
     "audit": "audit",
     "attachment": "attachments",
     "dibao": "dibao_standards",
+    "check": "check_records",
     "case": "procedure_cases",
     "step": "procedure_steps",
 }

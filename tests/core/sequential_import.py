@@ -15,11 +15,13 @@ import json
 from pathlib import Path
 from typing import Any
 
+from fieldapp.core.store import checks
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.authorcheck import AuthorCheck
+from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.container import read_envelope, unwrap_key
 from fieldapp.core.sync.importer import check_envelope
 from fieldapp.core.sync.lines import read_records
@@ -128,6 +130,15 @@ class OneByOne:
     def _step(self, r: dict[str, Any]) -> None:
         if self.procedures.step(r):
             self.report.added["procedure_steps"] += 1
+            self.changed = True
+
+    def _check(self, r: dict[str, Any]) -> None:
+        row = received_row(r)
+        member = self._member(authors.CHECK_RECORD, r)
+        new = checks.keep_received(self.store, row)
+        self._keep(authors.CHECK_RECORD, row["revision_id"], member, new)
+        if new:
+            self.report.added["check_records"] += 1
             self.changed = True
 
     def _household(self, r: dict[str, Any]) -> None:

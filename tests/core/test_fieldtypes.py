@@ -210,11 +210,17 @@ DATE = Field("d", "日期", "date")
         "2024-3-5",
         "２０２４-０３-０５",
         " 2024-03-05 ",
+        "20240305",
         date(2024, 3, 5),
     ],
 )
 def test_date_formats(value: Any) -> None:
     assert ok(DATE, value) == "2024-03-05"
+
+
+@pytest.mark.parametrize("value", ["3-5", "03-05", "3/5", "3.5", "3月5日", "３-５"])
+def test_a_day_without_a_year_is_this_year(value: str) -> None:
+    assert ok(DATE, value) == f"{TODAY.year}-03-05"
 
 
 def test_date_today_and_leap_day_are_fine() -> None:
@@ -224,7 +230,8 @@ def test_date_today_and_leap_day_are_fine() -> None:
 
 
 @pytest.mark.parametrize(
-    "value", ["2023-02-29", "2024-13-01", "2024-04-31", "abc", "20240305", 20240305, "2024年3月"]
+    "value",
+    ["2023-02-29", "2024-13-01", "2024-04-31", "abc", "20240231", 20240305, "2024年3月", "13-01"],
 )
 def test_date_refuses_nonexistent_or_garbled(value: Any) -> None:
     result = refused(DATE, value, "type")
@@ -262,7 +269,17 @@ MONTH = Field("mo", "月份", "month")
 
 
 @pytest.mark.parametrize(
-    "value", ["2024-03", "2024-3", "2024年3月", "2024年03月", "2024/03", "２０２４-０３"]
+    "value",
+    [
+        "2024-03",
+        "2024-3",
+        "2024年3月",
+        "2024年03月",
+        "2024/03",
+        "2024.3",
+        "202403",
+        "２０２４-０３",
+    ],
 )
 def test_month_formats(value: str) -> None:
     assert ok(MONTH, value) == "2024-03"
@@ -274,7 +291,7 @@ def test_month_current_is_fine_next_is_future() -> None:
     assert ok(Field("mo", "月份", "month", allow_future=True), "2027-01") == "2027-01"
 
 
-@pytest.mark.parametrize("value", ["2024-13", "2024-00", "2024-03-05", "abc", 202403])
+@pytest.mark.parametrize("value", ["2024-13", "2024-00", "2024-03-05", "abc", 202403, "202413"])
 def test_month_refuses_invalid(value: Any) -> None:
     result = refused(MONTH, value, "type")
     assert message(result) == f"“{value}”不是有效月份，请按 2024-03 格式填写"

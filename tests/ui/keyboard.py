@@ -13,6 +13,7 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QWidget
 
 from fieldapp.ui.editor import HouseholdEditor
+from fieldapp.ui.main_window import MainWindow
 from fieldapp.ui.repeat_grid import RepeatGrid
 
 
@@ -50,6 +51,14 @@ def type_text(text: str) -> None:
         keys(text)
     else:
         ime(text)
+
+
+def with_worker(window: MainWindow, name: str = "赵红梅") -> HouseholdEditor:
+    """A new household with the worker's name typed on Form A (members start with its surname)."""
+    editor = window.new_household()
+    editor.page("A").focus_path("name")
+    ime(name)
+    return editor
 
 
 def grid_of(editor: HouseholdEditor, form_id: str, name: str) -> RepeatGrid:

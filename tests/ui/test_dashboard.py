@@ -73,3 +73,20 @@ def test_dashboard_computes_on_open_and_exports_its_table(
     rows = list(load_workbook(target)["统计表"].iter_rows(values_only=True))
     assert rows[0][0] == "困难职工解困脱困“户户清”专项行动统计表"
     window.close()
+
+
+def test_dashboard_breaks_the_figures_down_by_filing_standard(qtbot: QtBot, store: Store) -> None:
+    generate_demo(store, 30, seed=6, author="办公室")
+    window = MainWindow(store, "办公室")
+    qtbot.addWidget(window)
+    dashboard = window.show_dashboard()
+    assert isinstance(dashboard, Dashboard)
+    dashboard.by.setCurrentIndex(dashboard.by.findData("standard"))
+    qtbot.mouseClick(dashboard.refresh_button, Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(
+        lambda: dashboard.stats is not None and dashboard.stats.by == "standard", timeout=60_000
+    )
+    expected = compute_stats(store, by="standard")
+    labels = [dashboard.table.item(r, 0).text() for r in range(dashboard.table.rowCount())]
+    assert labels == [g.label for g in expected.groups] and "全国级" in labels
+    window.close()

@@ -13,7 +13,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.core.store.store import Store
 from fieldapp.ui.editor import AUTOSAVE_MS, HouseholdEditor
 from fieldapp.ui.main_window import MainWindow
-from tests.ui.keyboard import at, focused, grid_of, ime, key, keys
+from tests.ui.keyboard import at, focused, grid_of, ime, key, keys, with_worker
 
 TAB, ENTER = Qt.Key.Key_Tab, Qt.Key.Key_Return
 CTRL = Qt.KeyboardModifier.ControlModifier
@@ -30,10 +30,7 @@ def saved(qtbot: QtBot, editor: HouseholdEditor, store: Store, form_id: str) -> 
 def test_members_typed_with_tab_and_enter(
     qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = cadre_window.new_household()
-    a = editor.page("A")
-    a.focus_path("name")
-    ime("赵红梅")
+    editor = with_worker(cadre_window)
     grid = grid_of(editor, "A", "members")
     assert grid.model.display(0, grid.model.field(0)) == "赵"  # the surname, carried over
     ime("小军")  # typed after the carried surname
@@ -62,14 +59,14 @@ def test_monthly_records_series_carry_and_fill_down(
 ) -> None:
     editor = cadre_window.new_household()
     grid = grid_of(editor, "B", "monthly_records")
-    keys("2026-04")
-    key(TAB)
+    keys("2026-04")  # a month in full: the cursor moves on by itself
+    assert at(grid) == (0, "income")
+    key(TAB)  # out of habit: absorbed
     keys("3200")
     key(TAB)
     keys("400")
     key(ENTER)
-    assert at(grid) == (1, "month")
-    key(TAB)  # the month is already the next one: start at the income
+    assert at(grid) == (1, "income")  # a new row starts past the month and expense it carries
     keys("3100")
     key(ENTER)
     assert at(grid) == (2, "income")  # Enter returns to where typing began in the last row
@@ -126,23 +123,26 @@ def test_insert_delete_rows_and_paste_from_excel(
 def test_choices_from_household_members(
     qtbot: QtBot, cadre_window: MainWindow, store: Store
 ) -> None:
-    editor = cadre_window.new_household()
-    a = editor.page("A")
-    a.focus_path("name")
-    ime("赵红梅")
+    editor = with_worker(cadre_window)
     grid_of(editor, "A", "members")
     ime("小军")
     key(ENTER)
     saved(qtbot, editor, store, "A")
     grid = grid_of(editor, "B", "incomes")
-    ime("小军")  # the one offered choice containing it
-    key(TAB)
+    member = grid.model.field(grid.model.column_of("member"))
+    assert grid.model.display(0, member) == "赵红梅"  # a line starts as the worker's
+    assert at(grid) == (0, "kind")  # so typing starts at the kind
+    key(Qt.Key.Key_Backtab)  # another member's: back one cell
+    ime("小军")  # the one offered choice containing it: chosen, and the cursor moves on
+    assert at(grid) == (0, "kind")
     ime("工资性")
-    key(TAB)
+    assert at(grid) == (0, "item")
     ime("实习工资")
     key(TAB)
     keys("6000")
     key(ENTER)
+    assert at(grid) == (1, "kind") and grid.model.display(1, member) == "赵小军"  # carried
+    key(Qt.Key.Key_Backtab)
     key(Qt.Key.Key_Down, Qt.KeyboardModifier.AltModifier)  # the whole list, without typing
     editor_widget = focused()
     offered = getattr(editor_widget, "choices", None)
@@ -163,7 +163,7 @@ def test_signature_cell_opens_the_signature_dialog(
     editor = cadre_window.new_household()
     grid = grid_of(editor, "D", "visits")
     assert grid.model.display(0, grid.model.field(0)) == date.today().isoformat()  # default
-    key(TAB)
+    assert at(grid) == (0, "method")  # the keyboard lands past the date it starts with
     ime("入户走访")
     grid.view.go(0, grid.model.column_of("worker_signature"))
     key(Qt.Key.Key_Space)
@@ -208,3 +208,30 @@ def test_clicking_elsewhere_while_typing_keeps_the_cell_and_moves_on(
     assert saved_a["members"][0]["name"] == "赵小军" and saved_a["phone"] == "13912345678"
     summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
     assert "[错误] 第 1 行 与户主关系：必填项未填写" in summary  # the row was left unfinished
+
+
+def test_a_complete_cell_moves_on_and_a_habitual_tab_is_absorbed(
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
+) -> None:
+    editor = cadre_window.new_household()
+    grid = grid_of(editor, "A", "members")
+    ime("赵小军")
+    assert at(grid) == (0, "name")  # a text is never complete: it waits for Tab
+    key(TAB)
+    keys("2")  # 子女 is the second of seven relations: nothing typed further could change it
+    assert at(grid) == (0, "id_number")  # so the cursor moved on by itself
+    key(TAB)  # out of spreadsheet habit: taken as agreeing, not as a second move
+    assert at(grid) == (0, "id_number")
+    keys(CHILD_ID)  # complete: past 性别 and 出生日期, which it filled
+    assert at(grid) == (0, "health")
+    ime("良好")
+    assert at(grid) == (0, "identity")  # 残疾等级 does not apply: known at once, passed
+    ime("初中")
+    key(ENTER)
+    member = saved(qtbot, editor, store, "A")["members"][0]
+    assert (member["relation"], member["gender"], member["birth_date"]) == (
+        "子女",
+        "男",
+        "2014-09-01",
+    )
+    assert (member["health"], member["identity"]) == ("良好", "初中")

@@ -167,21 +167,42 @@ def parse_iso_date(text: str) -> date | None:
         return None
 
 
+def typed_date(text: str, today: date) -> date | None:
+    """The day a typed text means, in the shapes people type dates: 2026-03-05, 2026/3/5,
+    2026.3.5, 2026年3月5日, 20260305, and a day of this year as 3-5, 3/5 or 3月5日."""
+    text = _nfkc(text).replace("/", "-").replace(".", "-")
+    text = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", text)
+    text = re.sub(r"^(\d{1,2})月(\d{1,2})日?$", r"\1-\2", text)
+    text = re.sub(r"^(\d{4})(\d{2})(\d{2})$", r"\1-\2-\3", text)
+    if re.fullmatch(r"\d{1,2}-\d{1,2}", text):
+        text = f"{today.year}-{text}"
+    parts = text.split("-")
+    if len(parts) == 3 and all(p.isdigit() for p in parts):
+        text = f"{parts[0]:0>4}-{parts[1]:0>2}-{parts[2]:0>2}"
+    return parse_iso_date(text)
+
+
+def typed_month(text: str) -> str | None:
+    """The month (``2026-03``) a typed text means: 2026-03, 2026-3, 2026/3, 2026.3, 2026年3月
+    or 202603."""
+    text = _nfkc(text).replace("/", "-").replace(".", "-")
+    text = re.sub(r"^(\d{4})年(\d{1,2})月?$", r"\1-\2", text)
+    text = re.sub(r"^(\d{4})(\d{2})$", r"\1-\2", text)
+    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
+    if not match or not 1 <= int(match[2]) <= 12:
+        return None
+    return f"{match[1]}-{int(match[2]):02d}"
+
+
 def _date(f: Field, value: Any, ctx: Context) -> Coerced:
     if isinstance(value, datetime):
         value = value.date()
     if isinstance(value, date):
         day: date | None = value
-        text = value.isoformat()
     elif isinstance(value, str):
-        text = _nfkc(value).replace("/", "-").replace(".", "-")
-        text = re.sub(r"^(\d{4})年(\d{1,2})月(\d{1,2})日?$", r"\1-\2-\3", text)
-        parts = text.split("-")
-        if len(parts) == 3 and all(p.isdigit() for p in parts):
-            text = f"{parts[0]:0>4}-{parts[1]:0>2}-{parts[2]:0>2}"
-        day = parse_iso_date(text)
+        day = typed_date(value, ctx.today)
     else:
-        day, text = None, str(value)
+        day = None
     if day is None:
         return Coerced(value).fail("type", f"“{value}”不是有效日期，请按 2024-03-05 格式填写")
     result = Coerced(day.isoformat())
@@ -197,14 +218,11 @@ def _date(f: Field, value: Any, ctx: Context) -> Coerced:
 
 
 def _month(f: Field, value: Any, ctx: Context) -> Coerced:
-    text = _nfkc(value) if isinstance(value, str) else ""
-    text = re.sub(r"^(\d{4})年(\d{1,2})月?$", r"\1-\2", text.replace("/", "-"))
-    match = re.fullmatch(r"(\d{4})-(\d{1,2})", text)
-    if not match or not 1 <= int(match[2]) <= 12:
+    month = typed_month(value) if isinstance(value, str) else None
+    if month is None:
         return Coerced(value).fail("type", f"“{value}”不是有效月份，请按 2024-03 格式填写")
-    month = f"{match[1]}-{int(match[2]):02d}"
     result = Coerced(month)
-    if int(match[1]) < OLDEST_DATE.year:
+    if int(month[:4]) < OLDEST_DATE.year:
         result.fail("too_old", "月份早于 1900 年，请核对")
     if not f.allow_future and month > ctx.today.isoformat()[:7]:
         result.fail("future", f"月份 {month} 晚于本月，请核对")

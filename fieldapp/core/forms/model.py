@@ -36,7 +36,16 @@ GRID_TYPES = frozenset(
     {"text", "integer", "money", "date", "month", "select_one", "id_number", "phone", "signature"}
 )
 """Column types a repeat group with ``layout: grid`` can hold (each has an in-cell editor)."""
-INDEX_KEYS = ("name", "id_number", "archive_no", "region", "category", "phone", "worker_no")
+INDEX_KEYS = (
+    "name",
+    "id_number",
+    "archive_no",
+    "region",
+    "category",
+    "standard",
+    "phone",
+    "worker_no",
+)
 FORM_ID = re.compile(r"^[A-Z][A-Z0-9]*$")
 FIELD_NAME = re.compile(r"^[a-z][a-z0-9_]*$")
 REGION_LEVELS = ("province", "city", "county")

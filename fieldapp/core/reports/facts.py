@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from fieldapp.core.forms.engine import FormEngine
-from fieldapp.core.reports import figures
+from fieldapp.core.reports import aid, figures
 from fieldapp.core.reports.figures import HOME_VISIT, SOLVED, Facts
 from fieldapp.core.reports.records import (
     FORM_IDS,
@@ -58,10 +58,11 @@ EARLIEST, LATEST = "0001-01-01", "9999-12-31"
 
 def _code_fingerprint() -> str:
     digest = hashlib.sha256()
-    for module in (rules, exit_rules, income, freshness, rule_config, figures):
+    for module in (rules, exit_rules, income, freshness, rule_config, figures, aid):
         digest.update(Path(str(module.__file__)).read_bytes())
     digest.update(Path(__file__).read_bytes())
     digest.update(rule_config.RULES_FILE.read_bytes())
+    digest.update(aid.STATISTICS_FILE.read_bytes())
     return digest.hexdigest()[:16]
 
 
@@ -90,6 +91,8 @@ class HouseholdFacts:
     standing: str
     """canonical(standing + all-time coverage contributions), what it adds when 在档."""
     facts_json: str | None
+    standard: str | None = None
+    """建档标准 (Form A, ``households.filing_standard``), the ``standard`` of --by standard."""
 
     @property
     def facts(self) -> Facts:
@@ -135,6 +138,7 @@ def evaluate(record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date) -
         guarantees={c.key: c.status for c in decision.checks},
         income_met=decision.income_condition_met,
         outcome=decision.outcome,
+        aid=aid.policy_rows(record.forms.get("C") or {}),
     )
 
 
@@ -269,7 +273,7 @@ def _index_query(details: bool, where: str) -> str:
     facts = ", c.facts" if details else ", null"
     return (
         "select h.id, h.status, h.region_code, h.category, c.key, c.valid_from, c.valid_to, "
-        f"c.unit, c.staff, c.activity, c.standing{facts} from households h "
+        f"c.unit, c.staff, c.activity, c.standing{facts}, h.filing_standard from households h "
         "left join hq_facts c on c.household_id = h.id and c.variant = ? "
         f"where {where} order by h.rowid"
     )
@@ -329,13 +333,15 @@ def iter_household_facts(
     *,
     on: date,
     region: str | None = None,
+    standard: str | None = None,
     final_only: bool = False,
     details: bool = True,
     use_cache: bool = True,
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
 ) -> Iterator[HouseholdFacts]:
-    """Every household's facts (those whose region code starts with ``region``). Stale or missing
+    """Every household's facts (those whose region code starts with ``region``, and with
+    ``standard`` only those filed at that 建档标准, ``households.filing_standard``). Stale or missing
     cache entries are recomputed and saved; fresh ones come first, then the recomputed ones.
     Without ``details`` the facts document is not read (``.facts`` is then unavailable).
     ``cancelled()`` is polled for every household (``Cancelled`` stops the iteration)."""
@@ -343,9 +349,12 @@ def iter_household_facts(
     version = store.survey.version
     dibao = CachedDibao(store)
     where, args = region_clause(region)
+    if standard is not None:
+        where, args = f"{where} and h.filing_standard = ?", [*args, standard]
     day = on.isoformat()
     changed, top = _changed_since(store, variant, final_only)
     stale: list[str] = []
+    standards: dict[str, str | None] = {}
     for row in store.db.execute(_index_query(details, where), [variant, *args]):
         stop_if_cancelled(cancelled)
         hid, status, region_code, category, cached_key, valid_from, valid_to = row[:7]
@@ -357,6 +366,7 @@ def iter_household_facts(
             yield HouseholdFacts(hid, status, region_code, category, *row[7:])
         else:
             stale.append(hid)
+            standards[hid] = row[-1]
     saved = True
     fresh: list[tuple[Any, ...]] = []
     done = 0
@@ -364,6 +374,7 @@ def iter_household_facts(
         stop_if_cancelled(cancelled)
         record.forms = fresh_forms(store, record, dibao, on, final_only)
         item = entry(record, dibao, on)
+        item.standard = standards.get(record.id)
         yield item
         seen = max(record.rowids.values(), default=0)
         if use_cache:
@@ -386,7 +397,7 @@ def iter_household_facts(
         if len(fresh) >= _SAVE_EVERY:
             saved = _save(store, fresh) and saved
     saved = _save(store, fresh) and saved
-    if use_cache and saved and region is None:
+    if use_cache and saved and region is None and standard is None:
         # Every household was just checked: entries are current up to the rowid seen at the start.
         _save(store, [(MARK, variant, str(top), EARLIEST, LATEST, None, None, None, None, "{}")])
 

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from fieldapp.core.reports.aid import aid_contributions
 from fieldapp.core.rules import exits as exit_rules
 from fieldapp.core.rules.assessment import MET, NOT_APPLICABLE
 from fieldapp.core.store.records import STATUSES
@@ -68,6 +69,8 @@ class Facts:
     """家庭人均收入连续 6 个月超过当地低保标准 (rules.exit_assessment)."""
     outcome: str
     """脱困 / 解困 / 未达到 (exit_rules.assess_exit)."""
+    aid: Sequence[Sequence[Any]] = ()
+    """aid.ROW_CELLS of every Form C row (help in 户次 and 人次, the unions' money)."""
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -78,6 +81,7 @@ class Facts:
             "g": dict(self.guarantees),
             "x": int(self.income_met),
             "o": self.outcome,
+            "c": [list(row) for row in self.aid],
         }
 
     @classmethod
@@ -91,6 +95,7 @@ class Facts:
             guarantees=doc["g"],
             income_met=bool(doc["x"]),
             outcome=str(doc["o"]),
+            aid=doc.get("c", ()),
         )
 
 
@@ -124,8 +129,9 @@ def override_contributions(status: str, overridden: bool) -> dict[str, int]:
 
 
 def activity_contributions(facts: Facts, period: Period = ALL_TIME) -> dict[str, int]:
-    """Visits (Form D) and needs, measures, solved (Form E), whatever the archive status."""
-    out: dict[str, int] = {}
+    """Visits (Form D), needs, measures, solved (Form E) and help received (Form C: aid), whatever
+    the archive status."""
+    out = aid_contributions(facts.aid, period.contains)
     visits = [home for day, home in facts.visits if period.contains(day)]
     if visits:
         out["visits"] = len(visits)

@@ -71,7 +71,15 @@ B_FIELDS = (
 )
 MONTH_FIELDS = ("month", "income", "expense")
 C_FIELDS = ("total_amount",)
-POLICY_FIELDS = ("date", "category", "policy_name", "implemented")
+POLICY_FIELDS = (
+    "date",
+    "category",
+    "policy_name",
+    "implemented",
+    "member",
+    "counted_amount",
+    "fund_source",
+)
 D_FIELDS = ("helper_name", "helper_unit")
 VISIT_FIELDS = ("date", "method")
 E_FIELDS = ("needs_found", "measures", "solved")

@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
+from fieldapp.core.reports.aid import aid_figures
 from fieldapp.core.reports.facts import HouseholdFacts, canonical, iter_household_facts
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
@@ -38,12 +39,13 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.values.regions import RegionTable
 
 GUARANTEE_STATUSES = (MET, NOT_MET, NOT_APPLICABLE, UNKNOWN)
-BY_CHOICES = ("region", "unit", "staff")
+BY_CHOICES = ("region", "unit", "staff", "standard")
 NO_REGION = "（未填居住地）"
 STANDING_ONLY = "S:"  # tally marker: standing contributions without the all-time coverage
 COVERAGE_KEYS = frozenset({"paired_visited", "coverage_gap"})
 NO_UNIT = "（未填工作单位）"
 NO_STAFF = "（未确定帮扶责任人）"
+NO_STANDARD = "（未填建档标准）"
 
 FIGURE_LABELS: dict[str, str] = {
     "households": "户数（全部档案状态）",
@@ -109,6 +111,8 @@ class Figures:
     coverage_gap: int
     pairing_coverage: float | None
     """paired_visited ÷ in_archive (None when there is no 在档 household)."""
+    aid: dict[str, int] = field(default_factory=dict)
+    """Help from Form C: aid.ITEM 户次, training.ITEM 人次, union_funds_fen … (reports.aid)."""
 
     @classmethod
     def from_counts(cls, counts: Mapping[str, int], categories: Iterable[str]) -> Figures:
@@ -151,17 +155,19 @@ class Figures:
             paired_visited=get("paired_visited", 0),
             coverage_gap=get("coverage_gap", 0),
             pairing_coverage=(get("paired_visited", 0) / in_archive) if in_archive else None,
+            aid=aid_figures(counts),
         )
 
 
 @dataclass
 class Group:
-    """One row of a breakdown: a 州市 or county (by region), a unit, or a helper (staff)."""
+    """One row of a breakdown: a 州市 or county (by region), a unit, a helper (staff) or a
+    建档标准 (standard)."""
 
     key: str
     label: str
     level: str
-    """city / county (by region), unit, staff."""
+    """city / county (by region), unit, staff, standard."""
     parent: str | None
     figures: Figures
 
@@ -179,6 +185,8 @@ class Stats:
     final_only: bool
     total: Figures
     groups: list[Group] = field(default_factory=list)
+    standard: str | None = None
+    """Only households filed at this 建档标准 (全国级 …); None: every household."""
     procedures: dict[str, Any] | None = None
     """Filings and exits through their procedures (``procedure_stats``)."""
 
@@ -217,6 +225,8 @@ def _finest_key(h: HouseholdFacts, by: str | None) -> str:
         return h.unit or NO_UNIT
     if by == "staff":
         return h.staff or NO_STAFF
+    if by == "standard":
+        return h.standard or NO_STANDARD
     return ""
 
 
@@ -268,9 +278,11 @@ def compute_stats(
     on: date | None = None,
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
+    standard: str | None = None,
 ) -> Stats:
-    """Every figure for the households of ``region`` (a code or code prefix; all if None),
-    broken down ``by`` region (州市 and county), unit (工作单位) or staff (帮扶责任人)."""
+    """Every figure for the households of ``region`` (a code or code prefix; all if None) and
+    ``standard`` (建档标准; all if None), broken down ``by`` region (州市 and county), unit (工作单位),
+    staff (帮扶责任人) or standard (建档标准)."""
     if by is not None and by not in BY_CHOICES:
         raise ValueError(f"分组方式只能是：{'、'.join(BY_CHOICES)}（收到“{by}”）")
     period = Period(_iso(date_from), _iso(date_to))
@@ -289,6 +301,7 @@ def compute_stats(
         store,
         on=evaluation_day,
         region=region,
+        standard=standard,
         final_only=final_only,
         details=period.bounded,
         progress=progress,
@@ -386,6 +399,7 @@ def compute_stats(
         final_only=final_only,
         total=Figures.from_counts(total, categories),
         groups=groups,
+        standard=standard,
         procedures=procedure_figures(
             store, date_from=period.start, date_to=period.end, region=region
         ).to_dict(),
@@ -403,6 +417,7 @@ def figure_households(
     region: str | None = None,
     final_only: bool = False,
     on: date | None = None,
+    standard: str | None = None,
 ) -> list[str]:
     """The ids of the households behind a number: those contributing to ``figure`` (a key of
     FIGURE_LABELS, or status.X, category.X, guarantee.KEY.STATUS, guarantee_met.KEY) in
@@ -425,6 +440,7 @@ def figure_households(
         store,
         on=evaluation_day,
         region=region,
+        standard=standard,
         final_only=final_only,
         details=period.bounded,
     ):

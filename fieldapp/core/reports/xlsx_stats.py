@@ -1,5 +1,6 @@
 """The statistics sheet (统计表): the campaign's figures as a report to send upward: title, scope,
-main figures, 两有五保障, and the table by 州市/区县 (or unit, or staff member).
+main figures, 两有五保障, the table by 州市/区县 (or unit, or staff member), then the campaign's
+own tables (by 建档标准, the third-party check's rates: ``campaign_report``).
 
 It opens the archive export and is also written alone (the dashboard's 导出表格).
 """
@@ -15,11 +16,13 @@ from openpyxl.styles import Alignment, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
+from fieldapp.core.reports.campaign_report import MONEY, PERCENT, Table, campaign_report, tables
 from fieldapp.core.reports.stats import REGION_TABLE, Figures, Stats, summary_lines
 from fieldapp.core.reports.xlsx_sheets import (
     BORDER,
     HEADER_FILL,
     HEADER_FONT,
+    MONEY_FORMAT,
     PERCENT_FORMAT,
     TITLE_FONT,
     cell_text,
@@ -70,6 +73,8 @@ def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> Non
     for i in range(3, width + 1):
         ws.column_dimensions[get_column_letter(i)].width = 11
     scope = stats.region_label or stats.region or "全部"
+    if stats.standard:
+        scope += f"（建档标准：{stats.standard}）"
     period = (
         f"{stats.date_from or '不限'} 至 {stats.date_to or '不限'}"
         if stats.date_from or stats.date_to
@@ -110,9 +115,12 @@ def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> Non
     ws.append([])
 
     if stats.groups:
-        by_title = {"region": "州市 / 区县", "unit": "工作单位", "staff": "帮扶责任人"}.get(
-            stats.by or "", "分组"
-        )
+        by_title = {
+            "region": "州市 / 区县",
+            "unit": "工作单位",
+            "staff": "帮扶责任人",
+            "standard": "建档标准",
+        }.get(stats.by or "", "分组")
         ws.append(
             [
                 _styled(ws, by_title, bold=True, fill=HEADER_FILL),
@@ -125,6 +133,26 @@ def write_stats_sheet(ws: WriteOnlyWorksheet, stats: Stats, store: Store) -> Non
             label = group.label if group.level != "county" else f"    {group.label}"
             code = group.key if stats.by == "region" else ""
             ws.append(_figure_row(ws, label, code, group.figures, bold=group.level == "city"))
+        ws.append([])
+    for table in tables(stats, campaign_report(store, stats)):
+        _write_table(ws, table)
+
+
+def _write_table(ws: WriteOnlyWorksheet, table: Table) -> None:
+    """A campaign table: its title, header row and rows."""
+    formats = {"int": "0", PERCENT: PERCENT_FORMAT, MONEY: MONEY_FORMAT}
+    ws.append([_styled(ws, table.title, bold=True, border=False)])
+    ws.append([_styled(ws, h, bold=True, fill=HEADER_FILL) for h in table.headers])
+    for row in table.rows:
+        fill = HEADER_FILL if row.bold else None
+        label = "    " * row.indent + row.label
+        cells = [_styled(ws, label, bold=row.bold, fill=fill)]
+        cells += [
+            _styled(ws, float(v) if k == MONEY else v, bold=row.bold, fmt=formats.get(k), fill=fill)
+            for v, k in row.cells
+        ]
+        ws.append(cells)
+    ws.append([])
 
 
 def _figure_row(

@@ -50,6 +50,7 @@ class IndexMixin(StoreBase):
             "id_number": index.get("id_number"),
             "region_code": region,
             "category": index.get("category"),
+            "filing_standard": index.get("standard"),
             "phone": index.get("phone"),
             "worker_no": index.get("worker_no"),
             "final_forms": json.dumps(final_forms),

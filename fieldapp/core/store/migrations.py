@@ -549,3 +549,43 @@ def m011_procedures(db: Database) -> None:
     db.table("procedure_steps").create_index(["case_id"])
     db.table("procedure_steps").create_index(["household_id"])
     append_only(db, "procedure_cases", "procedure_steps")
+
+
+@migrations()
+def m012_third_party_checks(db: Database) -> None:
+    """Third-party checks (第三方核查, issue 14) and the 建档标准 in the list index.
+
+    ``check_records`` holds every revision of every check record, append-only: a sampled
+    household's check (``kind`` = ``check``) or a person found missing from the archive (``missed``,
+    漏评), each with a record id kept across its revisions (fieldapp.core.store.checks).
+    ``households.filing_standard`` is Form A's 建档标准 (survey.yaml ``household_index.standard``),
+    so statistics can take 全国级 households as their base without reading every Form A.
+    """
+    db.table("check_records").create(
+        {
+            "revision_id": str,
+            "record_id": str,
+            "kind": str,
+            "parent_id": str,
+            "household_id": str,
+            "region_code": str,
+            "check_date": str,
+            "data": str,
+            "created_at": str,
+            "author": str,
+            "device_id": str,
+            "source": str,
+        },
+        pk="revision_id",
+        not_null={"revision_id", "record_id", "kind", "check_date", "data", "created_at"},
+    )
+    db.table("check_records").create_index(["record_id"])
+    db.table("check_records").create_index(["household_id"])
+    append_only(db, "check_records")
+    db.execute("ALTER TABLE households ADD COLUMN filing_standard TEXT")
+    db.execute(
+        "UPDATE households SET filing_standard = (SELECT CASE json_type(r.data, '$.standard') "
+        "WHEN 'text' THEN json_extract(r.data, '$.standard') END FROM revisions r WHERE r.household_id = households.id AND r.form_id = 'A' "
+        "ORDER BY r.rowid DESC LIMIT 1)"
+    )
+    db.execute("CREATE INDEX households_filing_standard ON households(filing_standard)")

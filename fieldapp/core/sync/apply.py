@@ -30,7 +30,7 @@ from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync import staging as tables
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
 from fieldapp.core.sync.container import Envelope
-from fieldapp.core.sync.direct_records import DirectRecords
+from fieldapp.core.sync.direct_records import DirectRecords, Member
 from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
@@ -50,8 +50,6 @@ from fieldapp.core.trust import identity
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
-Member = tuple[str, int, str] | None
-"""A record's place in its author's batch: (batch id, index, hash), or None outside batches."""
 
 CHUNK_RECORDS = 2000
 """Records decided together: one lookup per table per chunk, one executemany per table."""
@@ -126,7 +124,7 @@ class Applier(DirectRecords):
                 raise fail("载荷与清单不属于同一个数据包")
             self.begun = True
             return
-        if kind in ("end", "case", "step"):
+        if kind in ("end", "case", "step", "check"):
             self._apply_chunk()  # records before are decided first, in order
         if kind == "revision":
             self._revision(record, data_text)
@@ -140,6 +138,7 @@ class Applier(DirectRecords):
                 "dibao": self._standard,
                 "min_wage": self._standard,
                 "revocation": self._revocation,
+                "check": self._check_record,
                 "case": self._procedure,
                 "step": self._procedure,
                 "end": self._end,

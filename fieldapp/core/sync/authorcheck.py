@@ -45,6 +45,7 @@ KIND_NAMES = {
     authors.STATUS: "状态变更",
     authors.AUDIT: "审计记录",
     authors.ATTACHMENT: "附件",
+    authors.CHECK_RECORD: "核查记录",
 }
 
 

@@ -39,7 +39,9 @@ from fieldapp.core.trust import identity
 
 PURPOSE = "huhuqing-author-batch/1"
 REVISION, STATUS, AUDIT, ATTACHMENT = "revision", "status", "audit", "attachment"
-KINDS = (ATTACHMENT, REVISION, STATUS, AUDIT)
+CHECK_RECORD = "check"
+"""A third-party check record's revision (fieldapp.core.store.checks)."""
+KINDS = (ATTACHMENT, REVISION, STATUS, AUDIT, CHECK_RECORD)
 """Record kinds with an author, in the order an export writes them (a batch's order too)."""
 
 FIELDS: dict[str, tuple[str, ...]] = {
@@ -69,8 +71,21 @@ FIELDS: dict[str, tuple[str, ...]] = {
         "revision_id",
     ),
     ATTACHMENT: ("sha256", "name", "mime", "size", "added_at", "added_by", "device_id"),
+    CHECK_RECORD: (
+        "id",
+        "record_id",
+        "record_kind",
+        "parent_id",
+        "household_id",
+        "region_code",
+        "check_date",
+        "created_at",
+        "author",
+        "device_id",
+        "source",
+    ),
 }
-BODY = {REVISION: "data", AUDIT: "detail"}
+BODY = {REVISION: "data", AUDIT: "detail", CHECK_RECORD: "data"}
 """The JSON object of a kind that is hashed by its stored text (form data, audit detail)."""
 
 STATEMENT_FIELDS = (

@@ -1,8 +1,9 @@
 """Records applied as they come, not in chunks: standards and revocations (which only an
-assignment bundle, headquarters → laptop, carries) and procedure cases and steps.
+assignment bundle, headquarters → laptop, carries), third-party check records, procedure cases
+and steps.
 
-They are few and go to tables no other record touches; a case or step is applied after the chunk
-before it (``Applier.handle``), so everything lands in the order it came. Part of the ``Applier``
+They are few and go to tables no other record touches; a check record, case or step is applied
+after the chunk before it (``Applier.handle``), so everything lands in the order it came. Part of the ``Applier``
 (this mixin).
 """
 
@@ -10,18 +11,25 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from fieldapp.core.store import checks
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
+from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync.authorcheck import record_label
+from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.fields import check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.procedure_sync import ProcedureReceiver
-from fieldapp.core.sync.records import KIND_ASSIGN, STANDARD_RECORDS
+from fieldapp.core.sync.records import KIND_ASSIGN, KIND_UP, STANDARD_RECORDS
 from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation, remember
+
+Member = tuple[str, int, str] | None
+"""A record's place in its author's batch: (batch id, index, hash), or None outside batches."""
 
 
 class DirectRecords:
@@ -32,6 +40,13 @@ class DirectRecords:
     changed: bool
     counts: dict[str, int]
     procedures: ProcedureReceiver
+
+    if TYPE_CHECKING:  # the Applier's, which this mixin is part of
+
+        def _need_household(self, hid: str) -> None: ...
+        def _time(self, value: Any, what: str, label: str) -> None: ...
+        def _authored(self, kind: str, r: Mapping[str, Any], body: str | None = None) -> Member: ...
+        def _keep(self, kind: str, rid: str, member: Member, new: bool) -> None: ...
 
     def _count(self, what: str) -> None:
         self.counts[what] = self.counts.get(what, 0) + 1
@@ -97,4 +112,21 @@ class DirectRecords:
         new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
         if new:
             self.report.added[what] += 1
+            self.changed = True
+
+    def _check_record(self, r: Mapping[str, Any]) -> None:
+        """A revision of a third-party check record, laptop bundles only (store.checks)."""
+        if self.kind != KIND_UP:
+            raise fail("分配数据包不应包含核查记录")
+        row = received_row(r)
+        if row["household_id"] is not None:
+            self._need_household(row["household_id"])
+        rid = row["revision_id"]
+        self._time(row["created_at"], "录入时间", record_label(authors.CHECK_RECORD, rid))
+        member = self._authored(authors.CHECK_RECORD, r)
+        self._count("check_records")
+        new = checks.keep_received(self.store, row)
+        self._keep(authors.CHECK_RECORD, rid, member, new)
+        if new:
+            self.report.added["check_records"] += 1
             self.changed = True

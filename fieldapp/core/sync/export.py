@@ -29,6 +29,7 @@ from fieldapp.core.sync.records import (
     attachment_record,
     audit_record,
     build_manifest,
+    check_payload,
     encode_revision,
     household_record,
     households_digest,
@@ -43,6 +44,7 @@ MARK_TABLES = {
     "status_changes": "select max(rowid) from status_changes",
     "audit": "select max(seq) from audit",
     "attachments": "select max(rowid) from attachments",
+    "check_records": "select max(rowid) from check_records",
     **procedure_sync.MARKS,
 }
 MARK_OF = {
@@ -50,6 +52,7 @@ MARK_OF = {
     authors.REVISION: "revisions",
     authors.STATUS: "status_changes",
     authors.AUDIT: "audit",
+    authors.CHECK_RECORD: "check_records",
 }
 OWN_FROM = {
     authors.ATTACHMENT: (
@@ -75,11 +78,17 @@ OWN_FROM = {
         "where x.seq > ? and x.seq <= ? and x.device_id in (select value from json_each(?))",
         "x.seq",
     ),
+    authors.CHECK_RECORD: (
+        "from check_records x left join record_batches b on b.kind = 'check' "
+        "and b.record_id = x.revision_id where x.rowid > ? and x.rowid <= ? and x.device_id in "
+        "(select value from json_each(?))",
+        "x.rowid",
+    ),
 }
 """Per kind, the rows this device wrote in a range of row ids (``x``) with their batch (``b``),
 and their order: revisions and audit entries carry the device id; status changes and attachments
-are this device's unless they arrived in a bundle."""
-BY_DEVICE = (authors.REVISION, authors.AUDIT)
+are this device's unless they arrived in a bundle; check records carry the device id too."""
+BY_DEVICE = (authors.REVISION, authors.AUDIT, authors.CHECK_RECORD)
 
 
 @dataclass(frozen=True)
@@ -153,6 +162,8 @@ class OwnRecords:
             return {"t": "attachment", **{k: row[k] for k in keys}, "device_id": device}, None
         if kind == authors.STATUS:
             return {**status_record(row), "device_id": device}, None
+        if kind == authors.CHECK_RECORD:
+            return check_payload(row), None
         return audit_record(row), None
 
     def sign_new(self, signer: identity.SigningIdentity) -> None:
@@ -220,7 +231,9 @@ def export_bundle(
         identity.bind_device(store, identity.staff_info(signer.certificate).staff_id)
     own = OwnRecords(store, ranges)
     own.sign_new(signer)
-    household_ids = own.distinct((authors.REVISION, authors.STATUS), "x.household_id")
+    household_ids = own.distinct(
+        (authors.REVISION, authors.STATUS, authors.CHECK_RECORD), "x.household_id"
+    )
     procedures = procedure_sync.own_rows(store, ranges)
     household_ids |= {str(r["household_id"]) for rows in procedures.values() for r in rows}
     bundle_id = str(uuid.uuid4())
@@ -305,6 +318,9 @@ def relayed_records(store: Store, batch_ids: list[str]) -> Iterator[Record]:
             elif kind == authors.STATUS:
                 row = next(iter(db.query("select * from status_changes where id = ?", [rid])))
                 yield {**status_record(row), "device_id": device, **batch}
+            elif kind == authors.CHECK_RECORD:
+                query = "select * from check_records where revision_id = ?"
+                yield {**check_payload(next(iter(db.query(query, [rid])))), **batch}
             else:
                 row = next(iter(db.query("select * from audit where id = ?", [rid])))
                 yield {**audit_record(row), **batch}

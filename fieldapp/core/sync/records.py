@@ -36,6 +36,7 @@ COUNTED = (
     "dibao_standards",
     "minimum_wage_standards",
     "revocations",
+    "check_records",
     "procedure_cases",
     "procedure_steps",
 )
@@ -135,6 +136,25 @@ def step_record(row: Mapping[str, Any]) -> dict[str, Any]:
 def audit_record(row: Mapping[str, Any]) -> dict[str, Any]:
     keys = ("id", "at", "actor", "device_id", "action", "household_id", "form_id", "revision_id")
     return {"t": "audit", **{k: row[k] for k in keys}, "detail": json.loads(row["detail"] or "{}")}
+
+
+def check_payload(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A revision of a third-party check record (``check_records`` row) as a payload record."""
+    return {
+        "t": "check",
+        "id": row["revision_id"],
+        "record_id": row["record_id"],
+        "record_kind": row["kind"],
+        "parent_id": row["parent_id"],
+        "household_id": row["household_id"],
+        "region_code": row["region_code"],
+        "check_date": row["check_date"],
+        "created_at": row["created_at"],
+        "author": row["author"],
+        "device_id": row["device_id"],
+        "source": row["source"],
+        "data": json.loads(row["data"]),
+    }
 
 
 STANDARD_KEYS = (

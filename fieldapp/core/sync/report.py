@@ -33,6 +33,7 @@ class ImportReport:
                 "dibao_standards",
                 "minimum_wage_standards",
                 "revocations",
+                "check_records",
                 "procedure_cases",
                 "procedure_steps",
             ),

@@ -33,6 +33,8 @@ XLSX_MAX_UNPACKED_BYTES = 256 * MIB
 XLSX_MAX_PARTS = 1_000
 XLSX_MAX_HOUSEHOLD_ROWS = 20_000
 XLSX_MAX_MEMBER_ROWS = 100_000
+XLSX_MAX_CHECK_ROWS = 50_000
+"""Rows of one sheet of a third-party check import (核查结果, 漏评人员)."""
 
 # -- files kept or exchanged ----------------------------------------------------------------------
 ATTACHMENT_MAX_BYTES = 50 * MIB
