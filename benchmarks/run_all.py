@@ -22,6 +22,7 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE.parent), str(HERE)]
 
+import rows_import  # noqa: E402, F401  (registers its row)
 import rows_list  # noqa: E402, F401  (registers its rows)
 from harness import ROWS, Bench, report  # noqa: E402
 

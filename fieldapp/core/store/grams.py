@@ -26,5 +26,5 @@ def short_grams(search_text: str) -> str:
     grams: set[str] = set()
     for run in _RUN.findall(search_text):
         grams.update(run)
-        grams.update(run[i : i + SHORT] for i in range(len(run) - 1))
+        grams.update(map(str.__add__, run, run[1:]))  # each two neighbours (SHORT == 2)
     return " ".join(sorted(grams))

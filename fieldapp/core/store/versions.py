@@ -23,6 +23,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from json.encoder import encode_basestring_ascii as _quote
 from typing import Any
 
 from fieldapp.core.store.base import StoreBase
@@ -68,8 +69,16 @@ def compare(a: Mapping[str, int], b: Mapping[str, int]) -> str:
     return CONCURRENT
 
 
+_CLOCK = json.JSONEncoder(sort_keys=True, separators=(",", ":"))
+
+
 def encode_clock(clock: Mapping[str, int]) -> str:
-    return json.dumps(dict(sorted(clock.items())), separators=(",", ":"))
+    """A clock as stored: devices in order, compact (most have one device: written directly)."""
+    if len(clock) == 1:
+        [(device, seq)] = clock.items()
+        if type(device) is str and type(seq) is int:
+            return "{" + _quote(device) + ":" + str(seq) + "}"
+    return _CLOCK.encode(clock)
 
 
 def branch_clock(base: Mapping[str, int], revision_id: str) -> Clock:
@@ -142,19 +151,44 @@ def head_id(store: StoreBase, household_id: str, form_id: str) -> str | None:
     return None if row is None else str(row[0])
 
 
+HELD_COLUMNS = (*REVISION_COLUMNS, "clock", "merged_from", "reason", "held_at", "bundle_id")
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    return f"insert into {table} ({', '.join(columns)}) values ({', '.join('?' for _ in columns)})"
+
+
+INSERT_REVISION = _insert("revisions", REVISION_COLUMNS)
+INSERT_CLOCK = _insert("revision_clocks", ("revision_id", "clock", "merged_from"))
+INSERT_HELD = _insert("held_revisions", HELD_COLUMNS)
+"""The statements below, also run with executemany by a batched import (sync.staging)."""
+
+
+def revision_values(row: Mapping[str, Any]) -> tuple[Any, ...]:
+    return tuple(row[c] for c in REVISION_COLUMNS)
+
+
+def clock_values(revision_id: str, clock: Clock, merged_from: list[str]) -> tuple[Any, ...]:
+    return (revision_id, encode_clock(clock), json.dumps(merged_from) if merged_from else None)
+
+
+def held_values(
+    row: Mapping[str, Any],
+    clock: Clock,
+    merged_from: list[str],
+    reason: str,
+    bundle_id: str | None,
+) -> tuple[Any, ...]:
+    merged = json.dumps(merged_from) if merged_from else None
+    return (*revision_values(row), encode_clock(clock), merged, reason, now_iso(), bundle_id)
+
+
 def insert_revision(store: StoreBase, row: Mapping[str, Any]) -> None:
-    store.db.conn.execute(
-        f"insert into revisions ({', '.join(REVISION_COLUMNS)}) "
-        f"values ({', '.join('?' for _ in REVISION_COLUMNS)})",
-        [row[c] for c in REVISION_COLUMNS],
-    )
+    store.db.conn.execute(INSERT_REVISION, revision_values(row))
 
 
 def insert_clock(store: StoreBase, revision_id: str, clock: Clock, merged_from: list[str]) -> None:
-    store.db.conn.execute(
-        "insert into revision_clocks (revision_id, clock, merged_from) values (?, ?, ?)",
-        [revision_id, encode_clock(clock), json.dumps(merged_from) if merged_from else None],
-    )
+    store.db.conn.execute(INSERT_CLOCK, clock_values(revision_id, clock, merged_from))
 
 
 def hold(
@@ -166,19 +200,7 @@ def hold(
     bundle_id: str | None,
 ) -> None:
     """Keep a revision that is not current here: ``stale`` (an ancestor) or ``conflict``."""
-    columns = (*REVISION_COLUMNS, "clock", "merged_from", "reason", "held_at", "bundle_id")
-    values = [row[c] for c in REVISION_COLUMNS] + [
-        encode_clock(clock),
-        json.dumps(merged_from) if merged_from else None,
-        reason,
-        now_iso(),
-        bundle_id,
-    ]
-    store.db.conn.execute(
-        f"insert into held_revisions ({', '.join(columns)}) "
-        f"values ({', '.join('?' for _ in columns)})",
-        values,
-    )
+    store.db.conn.execute(INSERT_HELD, held_values(row, clock, merged_from, reason, bundle_id))
 
 
 # -- conflicts ------------------------------------------------------------------------------------

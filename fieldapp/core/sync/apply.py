@@ -1,10 +1,16 @@
 """Applying a bundle's records inside the import transaction, checking each one on the way.
 
-``Applier.handle`` takes the decrypted records one by one; ``finish`` checks the counts, rebuilds
-the list index of changed households and writes the log. Any malformed record raises BundleError,
-and the caller rolls the whole transaction back. At headquarters each record's author, clock and
-times are checked too (``authorcheck``); everywhere, each new record's origin (bundle and signer)
-is kept, and its place in its author's batch (``authorship``).
+``Applier.handle`` takes the decrypted records one by one and checks what each says on its own;
+what depends on the database (is it here already? what is current?) is decided a chunk of
+records at a time (``CHUNK_RECORDS``): one query per table for the chunk's ids, heads and clocks
+(``receiving``), the rows staged and written with one ``executemany`` per table (``staging``),
+in the order the records came, so the database ends exactly as applying them one by one left
+it. ``finish`` checks the counts, writes the list entries of new households from the data
+already parsed (``IndexBuilder``) and re-reads only households that existed before, then writes
+the log. Any malformed record raises BundleError, and the caller rolls the whole transaction
+back. At headquarters each record's author, clock and times are checked too (``authorcheck``);
+everywhere, each new record's origin (bundle and signer) is kept, and its place in its author's
+batch (``authorship``).
 """
 
 from __future__ import annotations
@@ -14,42 +20,44 @@ import binascii
 import hashlib
 import json
 from collections.abc import Callable, Mapping
-from datetime import date
 from typing import Any
 
-from fieldapp.core.store import checks
-from fieldapp.core.store.records import STATES, STATUSES, now_iso
-from fieldapp.core.store.standards import standard_kind
+from fieldapp.core.store.new_households import NewHouseholds
+from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync import staging as tables
 from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
-from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.container import Envelope
-from fieldapp.core.sync.fields import HEX64, FieldNames, check_uuid, fail
+from fieldapp.core.sync.direct_records import DirectRecords, Member
+from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
-from fieldapp.core.sync.fields import sha256_file as _sha256_file
 from fieldapp.core.sync.fields import text as _text
-from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES, MAX_CLOCK_ENTRIES
-from fieldapp.core.sync.merge import is_known, receive_revision
+from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
 from fieldapp.core.sync.procedure_sync import ProcedureReceiver
+from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
     COUNTED,
-    KIND_ASSIGN,
     KIND_UP,
-    STANDARD_RECORDS,
-    log_bundle,
+    log_import,
     normalised_counts,
 )
 from fieldapp.core.sync.report import ImportReport
+from fieldapp.core.sync.revision_fields import RevisionFields
+from fieldapp.core.sync.staging import Staging
 from fieldapp.core.trust import identity
-from fieldapp.core.trust.revocation import Revocation, remember
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
 
+CHUNK_RECORDS = 2000
+"""Records decided together: one lookup per table per chunk, one executemany per table."""
+CHUNK_BYTES = 16 << 20
+"""…or fewer, when their form data and attachments reach this size (memory stays bounded)."""
 
-class Applier:
+
+class Applier(DirectRecords):
     def __init__(
         self,
         store: Store,
@@ -72,7 +80,7 @@ class Applier:
         self.done = 0
         self.counts = dict.fromkeys(COUNTED, 0)
         self.declared: set[str] = set()
-        self.new: set[str] = set()
+        self.new = NewHouseholds(store)
         self.updated: set[str] = set()
         self.conflicted: set[str] = set()
         self.reindex: set[str] = set()
@@ -80,13 +88,20 @@ class Applier:
         self.changed = False
         self.begun = False
         self.ended = False
-        self.clocks = Clocks(store)
         self.device_id = str(self.m["sender"]["device_id"])
-        self.versions = set(self.m["form_versions"])
-        self.field_names = FieldNames(store.survey)
+        self.fields = RevisionFields(store.survey, set(self.m["form_versions"]))
         self.exec = store.db.conn.execute
+        self.exec_many = store.db.conn.executemany
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         self.received_at = now_iso()
+        self.staging = Staging(store)
+        self.receiver = ChunkReceiver(
+            store, Clocks(store), self.staging, bundle_id=self.m["bundle_id"], actor=author
+        )
+        self.chunk: list[tuple[Callable[[Any], None], Any]] = []
+        self.chunk_bytes = 0
+        self.wanted: dict[str, list[str]] = {table: [] for table in tables.KEYS}
+        self.present: dict[str, set[str]] = {}
         if self.check is not None:
             self.check.check_sender(env.path.name)
         self.procedures = ProcedureReceiver(
@@ -99,7 +114,8 @@ class Applier:
             check=self.check,
         )
 
-    def handle(self, record: Mapping[str, Any]) -> None:
+    def handle(self, record: Mapping[str, Any], data_text: str | None = None) -> None:
+        """One record; ``data_text``: a revision's form data as it stood in the line."""
         kind = record.get("t")
         if self.ended:
             raise fail("数据包在结束标记之后还有记录")
@@ -108,30 +124,74 @@ class Applier:
                 raise fail("载荷与清单不属于同一个数据包")
             self.begun = True
             return
-        handler = {
-            "batch": self._batch,
-            "household": self._household,
-            "attachment": self._attachment,
-            "revision": self._revision,
-            "status": self._status,
-            "audit": self._audit,
-            "dibao": self._standard,
-            "min_wage": self._standard,
-            "revocation": self._revocation,
-            "check": self._check_record,
-            "case": self._procedure,
-            "step": self._procedure,
-            "end": self._end,
-        }.get(str(kind))
-        if handler is None:
-            raise fail(f"载荷中有未知的记录类型“{kind}”")
-        handler(record)
+        if kind in ("end", "case", "step", "check"):
+            self._apply_chunk()  # records before are decided first, in order
+        if kind == "revision":
+            self._revision(record, data_text)
+        else:
+            handler = {
+                "batch": self._batch,
+                "household": self._household,
+                "attachment": self._attachment,
+                "status": self._status,
+                "audit": self._audit,
+                "dibao": self._standard,
+                "min_wage": self._standard,
+                "revocation": self._revocation,
+                "check": self._check_record,
+                "case": self._procedure,
+                "step": self._procedure,
+                "end": self._end,
+            }.get(str(kind))
+            if handler is None:
+                raise fail(f"载荷中有未知的记录类型“{kind}”")
+            handler(record)
         self.done += 1
         if self.progress is not None and self.done % 1000 == 0:
             self.progress(self.done, self.total)
 
-    def _count(self, what: str) -> None:
-        self.counts[what] = self.counts.get(what, 0) + 1
+    # -- chunks -------------------------------------------------------------------------------
+
+    def _defer(
+        self, apply: Callable[[Any], None], item: Any, table: str, key: str, size: int = 0
+    ) -> None:
+        """Decide ``item`` with its chunk: ``key`` is looked up in ``table`` beforehand. A chunk
+        is decided when it holds ``CHUNK_RECORDS`` records or ``CHUNK_BYTES`` of data (``size``:
+        a revision's form data, an attachment's file), whichever comes first."""
+        self.chunk.append((apply, item))
+        self.wanted[table].append(key)
+        self.chunk_bytes += size
+        if len(self.chunk) >= CHUNK_RECORDS or self.chunk_bytes >= CHUNK_BYTES:
+            self._apply_chunk()
+
+    def _apply_chunk(self) -> None:
+        if not self.chunk:
+            return
+        wanted = self.wanted
+        self.present = {
+            t: self.staging.existing(t, ids) for t, ids in wanted.items() if t != tables.REVISIONS
+        }
+        revisions = [item for apply, item in self.chunk if apply == self._receive]
+        households = [r["household_id"] for r, *_ in revisions]
+        self.receiver.prepare(wanted[tables.REVISIONS], households)
+        if self.check is not None:
+            self.check.prepare(households)
+        for apply, item in self.chunk:
+            apply(item)
+        self.staging.flush()
+        self.chunk = []
+        self.chunk_bytes = 0
+        self.wanted = {table: [] for table in tables.KEYS}
+
+    def _is_here(self, table: str, key: str) -> bool:
+        """Whether a record is here (kept before, or earlier in this bundle); notes it if not."""
+        present = self.present[table]
+        if key in present:
+            return True
+        present.add(key)
+        return False
+
+    # -- records ------------------------------------------------------------------------------
 
     def _batch(self, r: Mapping[str, Any]) -> None:
         if self.check is None:
@@ -142,20 +202,17 @@ class Applier:
         if self.check is not None and value is not None:
             self.check.check_time(value, what, label)
 
-    def _authored(
-        self, kind: str, r: Mapping[str, Any], body: str | None = None
-    ) -> tuple[str, int, str] | None:
+    def _authored(self, kind: str, r: Mapping[str, Any], body: str | None = None) -> Member:
         """Who wrote this record (at HQ: checked; it raises unless the author is proven)."""
         return None if self.check is None else self.check.record(kind, dict(r), body)
 
-    def _keep(self, kind: str, rid: str, member: tuple[str, int, str] | None, new: bool) -> None:
+    def _keep(self, kind: str, rid: str, member: Member, new: bool) -> None:
         """Remember where a record came from (if new here) and its place in its author's batch."""
         if new:
-            authors.keep_origin(
-                self.store, kind, rid, self.m["bundle_id"], self.sender, self.received_at
-            )
-        if member is not None and authors.keep_membership(self.store, kind, rid, *member):
-            self.changed = True
+            origin = (kind, rid, self.m["bundle_id"], self.sender.staff_id, self.sender.name)
+            self.staging.add(tables.ORIGINS, (*origin, self.received_at))
+        if member is not None:
+            self.staging.add(tables.MEMBERSHIPS, (kind, rid, *member))
 
     def _household(self, r: Mapping[str, Any]) -> None:
         hid = check_uuid(r.get("id"), "户 ID")
@@ -164,13 +221,12 @@ class Applier:
         self._time(created_at, "建档时间", f"户 {hid}")
         self._count("households")
         self.declared.add(hid)
-        if self.exec("select 1 from households where id = ?", [hid]).fetchone() is None:
-            self.exec(
-                "insert into households (id, status, clears, final_forms, search_text, "
-                "created_at, created_by, updated_at) values (?, '在档', '[]', '[]', '', ?, ?, ?)",
-                [hid, created_at, created_by, now_iso()],
-            )
-            self.new.add(hid)
+        self._defer(self._add_household, (hid, created_at, created_by), tables.HOUSEHOLDS, hid)
+
+    def _add_household(self, item: tuple[str, str, str | None]) -> None:
+        hid, created_at, created_by = item
+        if hid not in self.new and not self._is_here(tables.HOUSEHOLDS, hid):
+            self.new.add(hid, created_at, created_by)  # written at the end, with its list entry
             self.changed = True
 
     def _need_household(self, hid: str) -> None:
@@ -185,7 +241,12 @@ class Applier:
         self._time(r.get("added_at"), "添加时间", record_label(authors.ATTACHMENT, digest))
         member = self._authored(authors.ATTACHMENT, r)
         self._count("attachments")
-        if self.exec("select 1 from attachments where sha256 = ?", [digest]).fetchone():
+        item = (r, digest, size, member)
+        self._defer(self._add_attachment, item, tables.ATTACHMENTS, digest, size)
+
+    def _add_attachment(self, item: tuple[Mapping[str, Any], str, int, Member]) -> None:
+        r, digest, size, member = item
+        if self._is_here(tables.ATTACHMENTS, digest):
             self._keep(authors.ATTACHMENT, digest, member, False)
             return
         try:
@@ -194,108 +255,61 @@ class Applier:
             raise fail("数据包中的附件内容无法读取") from None
         if len(data) != size or hashlib.sha256(data).hexdigest() != digest:
             raise fail("数据包中的附件内容与摘要不符")
-        self.exec(
-            "insert into attachments (sha256, name, mime, size, data, added_at, added_by) "
-            "values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                digest,
-                _text(r.get("name"), "附件名", optional=False, limit=500),
-                _text(r.get("mime"), "附件类型", limit=200),
-                size,
-                data,
-                _text(r.get("added_at"), "附件时间"),
-                _text(r.get("added_by"), "附件添加人"),
-            ],
+        row = (
+            digest,
+            _text(r.get("name"), "附件名", optional=False, limit=500),
+            _text(r.get("mime"), "附件类型", limit=200),
+            size,
+            data,
+            _text(r.get("added_at"), "附件时间"),
+            _text(r.get("added_by"), "附件添加人"),
         )
+        self.staging.add(tables.ATTACHMENTS, row)
         self._keep(authors.ATTACHMENT, digest, member, True)
         self.report.added["attachments"] += 1
         self.changed = True
 
-    def _revision(self, r: Mapping[str, Any]) -> None:
+    def _revision(self, r: Mapping[str, Any], data_text: str | None) -> None:
         rid = check_uuid(r.get("id"), "版本 ID")
         hid = check_uuid(r.get("household_id"), "户 ID")
         self._need_household(hid)
         data = r.get("data")
         if not isinstance(data, dict):
             raise fail("数据包中的表单数据不是对象")
-        data_text = authors.stored_json(data)
+        if data_text is None or self.check is None or r.get("batch") is None:
+            data_text = authors.stored_json(data)
+        # else the text as it came: the author's signed hash, checked over this very text when
+        # the batch ends, proves it is the text the author stored (no decoding and encoding)
         member = self._authored(authors.REVISION, r, data_text)
-        if is_known(self.store, rid):
-            self._count("revisions")
+        self._count("revisions")
+        item = (r, data, data_text, member)
+        self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
+
+    def _receive(self, item: tuple[Mapping[str, Any], dict[str, Any], str, Member]) -> None:
+        r, data, data_text, member = item
+        rid, hid = str(r["id"]), str(r["household_id"])
+        if rid in self.receiver.known:
             self.report.revisions["known"] += 1
             self._keep(authors.REVISION, rid, member, False)
             return
-        form_id = _text(r.get("form_id"), "表单", optional=False, limit=40) or ""
-        if form_id not in self.store.survey.forms:
-            raise fail(f"数据包中有未知的表单“{form_id}”")
-        version = _text(r.get("form_version"), "表单版本", optional=False, limit=40) or ""
-        if version not in self.versions:
-            raise fail(f"数据包中的表单版本 {version} 未在清单中声明")
-        state = r.get("state")
-        if state not in STATES:
-            raise fail("数据包中的版本状态不正确")
-        if version == self.store.survey.version:
-            unknown = self.field_names.unknown(form_id, data)
-            if unknown:
-                raise fail(f"数据包中的表单 {form_id} 有未知字段：{'、'.join(unknown[:5])}")
-        device = _text(r.get("device_id"), "设备", optional=False, limit=64) or ""
-        seq = _int(r.get("device_seq"), "设备序号", 1)
-        parent = r.get("parent_id")
-        if parent is not None:
-            parent = check_uuid(parent, "上一版本")
-        clock = r.get("clock")
-        if (
-            not isinstance(clock, dict)
-            or len(clock) > MAX_CLOCK_ENTRIES
-            or not all(isinstance(k, str) and len(k) <= 64 for k in clock)
-        ):
-            raise fail("数据包中的版本向量格式不正确")
-        clean = {str(k): _int(v, "版本向量", 1) for k, v in clock.items()}
-        if clean.get(device) != seq:
-            raise fail("数据包中的版本向量与设备序号不符")
-        merged = r.get("merged_from") or []
-        if not isinstance(merged, list) or len(merged) > 100:
-            raise fail("数据包中的合并来源格式不正确")
-        merged_ids = [check_uuid(x, "合并来源") for x in merged]
-        created_at = _text(r.get("created_at"), "保存时间", optional=False, limit=64)
+        row, clean, merged_ids = self.fields.row(r, data, data_text)
+        form_id, state = str(row["form_id"]), str(row["state"])
         if self.check is not None:
             label = record_label(authors.REVISION, rid)
-            self.check.check_time(created_at, "保存时间", label)
+            self.check.check_time(row["created_at"], "保存时间", label)
+            device = str(row["device_id"])
             self.check.check_clock(hid, form_id, device, clean, label, fresh=hid in self.new)
-        self._count("revisions")
-        row = {
-            "id": rid,
-            "household_id": hid,
-            "form_id": form_id,
-            "form_version": version,
-            "state": state,
-            "data": data_text,
-            "created_at": created_at,
-            "author": _text(r.get("author"), "填写人", limit=200),
-            "device_id": device,
-            "device_seq": seq,
-            "parent_id": parent,
-        }
-        outcome = receive_revision(
-            self.store,
-            self.clocks,
-            row,
-            clean,
-            merged_ids,
-            bundle_id=self.m["bundle_id"],
-            actor=self.author,
-            checked_unknown=True,
-        )
+        outcome = self.receiver.receive(row, clean, merged_ids)
         self.report.revisions[outcome.kind] += 1
-        if outcome.kind == "known":
-            return
         self._keep(authors.REVISION, rid, member, True)
         if self.check is not None:
-            self.check.received(hid, form_id, device, seq)
+            self.check.received(hid, form_id, str(row["device_id"]), int(row["device_seq"]))
         self.changed = True
         if outcome.kind == "current":
-            self.reindex.add(hid)
-            if hid not in self.new:
+            if hid in self.new:
+                self.new.current(hid, form_id, state, data)
+            else:
+                self.reindex.add(hid)
                 self.updated.add(hid)
         elif outcome.kind == "conflict":
             self.report.conflicts += 1
@@ -314,25 +328,30 @@ class Applier:
         if check is not None and not isinstance(check, dict):
             raise fail("数据包中的状态变更核对结果格式不正确")
         self._count("status_changes")
-        if self.exec("select 1 from status_changes where id = ?", [sid]).fetchone():
+        row = (
+            sid,
+            hid,
+            r["status"],
+            _text(r.get("reason"), "原因"),
+            _text(r.get("changed_at"), "变更时间", optional=False, limit=64),
+            _text(r.get("author"), "变更人", limit=200),
+            None if check is None else json.dumps(check, ensure_ascii=False),
+        )
+        self._defer(self._add_status, (row, member), tables.STATUS, sid)
+
+    def _add_status(self, item: tuple[tuple[Any, ...], Member]) -> None:
+        row, member = item
+        sid, hid = row[0], row[1]
+        if self._is_here(tables.STATUS, sid):
             self._keep(authors.STATUS, sid, member, False)
             return
-        self.exec(
-            "insert into status_changes (id, household_id, status, reason, changed_at, author, "
-            "rules_check) values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                sid,
-                hid,
-                r["status"],
-                _text(r.get("reason"), "原因"),
-                _text(r.get("changed_at"), "变更时间", optional=False, limit=64),
-                _text(r.get("author"), "变更人", limit=200),
-                None if check is None else json.dumps(check, ensure_ascii=False),
-            ],
-        )
+        self.staging.add(tables.STATUS, row)
         self._keep(authors.STATUS, sid, member, True)
         self.report.added["status_changes"] += 1
-        self.status_touched.add(hid)
+        if hid in self.new:
+            self.new.status_changed(hid, row[2], row[4])
+        else:
+            self.status_touched.add(hid)
         self.changed = True
 
     def _audit(self, r: Mapping[str, Any]) -> None:
@@ -351,107 +370,29 @@ class Applier:
         member = self._authored(authors.AUDIT, r, detail_text)
         household = r.get("household_id")
         self._count("audit")
-        if self.exec("select 1 from audit where id = ?", [aid]).fetchone():
+        row = (
+            aid,
+            _text(r.get("at"), "审计时间", optional=False, limit=64),
+            _text(r.get("actor"), "操作人", limit=200),
+            device,
+            _text(r.get("action"), "操作", optional=False, limit=64),
+            None if household is None else check_uuid(household, "审计户 ID"),
+            _text(r.get("form_id"), "审计表单", limit=40),
+            _text(r.get("revision_id"), "审计版本", limit=64),
+            detail_text,
+        )
+        self._defer(self._add_audit, (row, member), tables.AUDIT, aid)
+
+    def _add_audit(self, item: tuple[tuple[Any, ...], Member]) -> None:
+        row, member = item
+        aid = row[0]
+        if self._is_here(tables.AUDIT, aid):
             self._keep(authors.AUDIT, aid, member, False)
             return
-        self.exec(
-            "insert into audit (id, at, actor, device_id, action, household_id, form_id, "
-            "revision_id, detail) values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                aid,
-                _text(r.get("at"), "审计时间", optional=False, limit=64),
-                _text(r.get("actor"), "操作人", limit=200),
-                device,
-                _text(r.get("action"), "操作", optional=False, limit=64),
-                None if household is None else check_uuid(household, "审计户 ID"),
-                _text(r.get("form_id"), "审计表单", limit=40),
-                _text(r.get("revision_id"), "审计版本", limit=64),
-                detail_text,
-            ],
-        )
+        self.staging.add(tables.AUDIT, row)
         self._keep(authors.AUDIT, aid, member, True)
         self.report.added["audit"] += 1
         self.changed = True
-
-    def _check_record(self, r: Mapping[str, Any]) -> None:
-        """A revision of a third-party check record, laptop bundles only (store.checks)."""
-        if self.kind != KIND_UP:
-            raise fail("分配数据包不应包含核查记录")
-        row = received_row(r)
-        if row["household_id"] is not None:
-            self._need_household(row["household_id"])
-        rid = row["revision_id"]
-        self._time(row["created_at"], "录入时间", record_label(authors.CHECK_RECORD, rid))
-        member = self._authored(authors.CHECK_RECORD, r)
-        self._count("check_records")
-        new = checks.keep_received(self.store, row)
-        self._keep(authors.CHECK_RECORD, rid, member, new)
-        if new:
-            self.report.added["check_records"] += 1
-            self.changed = True
-
-    def _standard(self, r: Mapping[str, Any]) -> None:
-        """A 低保 standard (``dibao``) or a minimum wage (``min_wage``), assign bundles only."""
-        spec = standard_kind(STANDARD_RECORDS[str(r.get("t"))])
-        if self.kind != KIND_ASSIGN:
-            raise fail(f"笔记本数据包不应包含{spec.label}")
-        did = check_uuid(r.get("id"), f"{spec.label} ID")
-        county = _text(r.get("county_code"), "区县代码", optional=False, limit=6) or ""
-        since = _text(r.get("effective_from"), "生效日期", optional=False, limit=10) or ""
-        amount = _int(r.get("amount_fen"), spec.label, 1, 10_000_000 - 1)
-        if not self.store.regions.get(county):
-            raise fail(f"数据包中的{spec.label}区县代码 {county} 不存在")
-        try:
-            date.fromisoformat(since)
-        except ValueError:
-            raise fail(f"数据包中的{spec.label}生效日期不正确") from None
-        self._count(spec.table)
-        if self.exec(f"select 1 from {spec.table} where id = ?", [did]).fetchone():
-            return
-        same = self.exec(
-            f"select amount_fen from {spec.table} where county_code = ? and effective_from = ? "
-            "order by rowid desc limit 1",
-            [county, since],
-        ).fetchone()
-        if same is not None and same[0] == amount:
-            return  # the same standard, entered separately here (every store seeds its own rows)
-        self.exec(
-            f"insert into {spec.table} (id, county_code, effective_from, amount_fen, source, "
-            "entered_at, entered_by) values (?, ?, ?, ?, ?, ?, ?)",
-            [
-                did,
-                county,
-                since,
-                amount,
-                _text(r.get("source"), "依据", limit=500),
-                _text(r.get("entered_at"), "录入时间", limit=64),
-                _text(r.get("entered_by"), "录入人", limit=200),
-            ],
-        )
-        self.report.added[spec.table] += 1
-        self.changed = True
-
-    def _revocation(self, r: Mapping[str, Any]) -> None:
-        """A certificate headquarters revoked: kept so ``fieldapp verify`` honours it here."""
-        if self.kind != KIND_ASSIGN:
-            raise fail("笔记本数据包不应包含吊销名单")
-        try:
-            entry = Revocation.from_record(r)
-        except identity.IdentityError as exc:
-            raise fail(f"数据包中的{exc}") from None
-        self._count("revocations")
-        if remember(self.store, entry, bundle_id=self.m["bundle_id"]):
-            self.report.added["revocations"] += 1
-            self.changed = True
-
-    def _procedure(self, r: Mapping[str, Any]) -> None:
-        """A procedure case or step (``procedure_sync``: signature, sender, order checked)."""
-        what = "procedure_cases" if r.get("t") == "case" else "procedure_steps"
-        self._count(what)
-        new = self.procedures.case(r) if what == "procedure_cases" else self.procedures.step(r)
-        if new:
-            self.report.added[what] += 1
-            self.changed = True
 
     def _end(self, r: Mapping[str, Any]) -> None:
         if (
@@ -462,6 +403,22 @@ class Applier:
         self.ended = True
         self.done -= 1
 
+    def _latest_statuses(self) -> None:
+        """Households here before whose status changed: the latest change's status (by time,
+        then by order) becomes theirs (new households get theirs when they are written)."""
+        changed = self.exec(
+            "select h.id, s.status from households h join status_changes s on s.rowid = (select "
+            "rowid from status_changes where household_id = h.id order by changed_at desc, rowid "
+            "desc limit 1) where h.id in (select value from json_each(?)) and s.status != h.status",
+            [json.dumps(sorted(self.status_touched))],
+        ).fetchall()
+        stamp = now_iso()
+        self.exec_many(
+            "update households set status = ?, updated_at = ? where id = ?",
+            [(status, stamp, hid) for hid, status in changed],
+        )
+        self.updated.update(hid for hid, _ in changed)
+
     def finish(self) -> None:
         if not self.ended:
             raise fail("载荷不完整（缺少结束标记）")
@@ -469,31 +426,22 @@ class Applier:
         if expected != self.counts:
             raise fail(f"载荷内容与清单计数不符（清单 {expected}，实际 {self.counts}）")
         store = self.store
+        self._apply_chunk()
+        if self.staging.new_memberships:
+            self.changed = True
         if self.check is not None and self.check.finish(self.m["bundle_id"]):
             self.changed = True
-        for hid in self.status_touched:
-            row = self.exec(
-                "select status from status_changes where household_id = ? "
-                "order by changed_at desc, rowid desc limit 1",
-                [hid],
-            ).fetchone()
-            current = self.exec("select status from households where id = ?", [hid]).fetchone()
-            if row is not None and current is not None and row[0] != current[0]:
-                self.exec(
-                    "update households set status = ?, updated_at = ? where id = ?",
-                    [row[0], now_iso(), hid],
-                )
-                if hid not in self.new:
-                    self.updated.add(hid)
+        self._latest_statuses()
         for hid in self.procedures.finish(self.author):
             self.report.conflicts += 1
             self.conflicted.add(hid)
-        for hid in self.reindex | self.new:
+        for hid in self.reindex:
             store.reindex(hid)
+        self.new.write()
         report = self.report
         report.new = len(self.new)
-        report.updated = len(self.updated - self.new)
-        report.conflict_households = len(self.conflicted - self.new - self.updated)
+        report.updated = len(self.updated - self.new.ids())
+        report.conflict_households = len(self.conflicted - self.new.ids() - self.updated)
         report.unchanged = len(self.declared) - report.new - report.updated
         report.unchanged -= report.conflict_households
         report.changed = self.changed
@@ -501,26 +449,4 @@ class Applier:
             self.progress(self.total, self.total)
         if not self.changed:
             return
-        peer = self.sender.staff_id
-        log_bundle(
-            store,
-            self.m,
-            "import",
-            self.author,
-            peer=peer,
-            counts=report.to_dict(),
-            file_sha256=_sha256_file(self.env.path),
-        )
-        store.audit(
-            self.author,
-            "import_bundle",
-            detail={
-                "bundle": self.m["bundle_id"],
-                "kind": self.kind,
-                "from": self.sender.label(),
-                "new": report.new,
-                "updated": report.updated,
-                "unchanged": report.unchanged,
-                "conflicts": report.conflicts,
-            },
-        )
+        log_import(store, self.m, self.sender, self.author, report, self.env.path)

@@ -25,6 +25,8 @@ Every refusal names the record; the caller rolls the whole bundle back.
 
 from __future__ import annotations
 
+import json
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -86,6 +88,7 @@ class AuthorCheck:
         self.new_bindings: dict[str, str] = {}
         self.owners: dict[str, str] = {}
         self.known: dict[tuple[str, str], dict[str, int]] = {}
+        self.loaded: set[str] = set()
 
     # -- devices ------------------------------------------------------------------------------
 
@@ -198,12 +201,28 @@ class AuthorCheck:
             raise fail(f"{label} 的{what} {str(value)[:40]} 在未来，拒绝导入")
         return when
 
+    def prepare(self, household_ids: Iterable[str]) -> None:
+        """Load the counters of these households' forms with one query (an importer's next chunk
+        of revisions), forgetting the previous chunk's: the database has them by now."""
+        self.loaded = set(household_ids)
+        self.known = {}
+        rows = self.store.db.conn.execute(
+            "select household_id, form_id, device_id, max(device_seq) from (select "
+            "household_id, form_id, device_id, device_seq from revisions where household_id in "
+            "(select value from json_each(?1)) union all select household_id, form_id, device_id, "
+            "device_seq from held_revisions where household_id in (select value from json_each(?1)))"
+            " group by household_id, form_id, device_id",
+            [json.dumps(sorted(self.loaded))],
+        )
+        for hid, form_id, device, seq in rows:
+            self.known.setdefault((str(hid), str(form_id)), {})[str(device)] = int(seq or 0)
+
     def _known(self, hid: str, form_id: str, fresh: bool = False) -> dict[str, int]:
         """The highest counter per device among the form's revisions here (``fresh``: the
         household arrived in this bundle, so only what this bundle brought)."""
         key = (hid, form_id)
         known = self.known.get(key)
-        if known is None and fresh:
+        if known is None and (fresh or hid in self.loaded):
             known = self.known[key] = {}
         if known is None:
             rows = self.store.db.conn.execute(

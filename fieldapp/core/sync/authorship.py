@@ -99,9 +99,15 @@ STATEMENT_FIELDS = (
 )
 
 
+_STORED = json.JSONEncoder(ensure_ascii=False, sort_keys=True)
+_ASCII = json.JSONEncoder(ensure_ascii=True, sort_keys=True, separators=(",", ":"))
+"""The encoders ``json.dumps`` would build on every call with these options (an import encodes
+hundreds of thousands of records)."""
+
+
 def stored_json(value: Any) -> str:
     """A JSON object as the store keeps it (``revisions.data``, ``audit.detail``)."""
-    return json.dumps(value, ensure_ascii=False, sort_keys=True)
+    return _STORED.encode(value)
 
 
 def _sha256_text(text: str) -> str:
@@ -109,7 +115,7 @@ def _sha256_text(text: str) -> str:
 
 
 def _ascii_json(value: Any) -> bytes:
-    return json.dumps(value, ensure_ascii=True, sort_keys=True, separators=(",", ":")).encode()
+    return _ASCII.encode(value).encode()
 
 
 def record_id(kind: str, record: Mapping[str, Any]) -> str:
@@ -239,16 +245,17 @@ def batch_of(store: StoreBase, kind: str, rid: str) -> str | None:
     return None if row is None else str(row[0])
 
 
-def keep_membership(
-    store: StoreBase, kind: str, rid: str, batch_id: str, index: int, hex_hash: str
-) -> bool:
-    """Remember a received record's batch, place and hash (first arrival wins); whether new."""
-    cursor = store.db.conn.execute(
-        "insert or ignore into record_batches (kind, record_id, batch_id, batch_index, "
-        "record_hash) values (?, ?, ?, ?, ?)",
-        [kind, rid, batch_id, index, hex_hash],
-    )
-    return bool(cursor.rowcount)
+INSERT_MEMBERSHIP = (
+    "insert or ignore into record_batches (kind, record_id, batch_id, batch_index, record_hash) "
+    "values (?, ?, ?, ?, ?)"
+)
+"""A received record's batch, place and hash (first arrival wins): (kind, id, batch, index, hash)."""
+
+INSERT_ORIGIN = (
+    "insert or ignore into record_origins (kind, record_id, bundle_id, via_staff_id, via_name, "
+    "received_at) values (?, ?, ?, ?, ?, ?)"
+)
+"""The bundle (and whose) a received record first arrived in: (kind, id, bundle, staff, name, at)."""
 
 
 def keep_origin(
@@ -259,9 +266,8 @@ def keep_origin(
     via: identity.StaffInfo,
     received_at: str,
 ) -> None:
-    """Remember which bundle (and whose) a received record first arrived in."""
+    """Remember which bundle (and whose) a received record first arrived in (one record; an
+    import stages these rows, ``sync.staging``)."""
     store.db.conn.execute(
-        "insert or ignore into record_origins (kind, record_id, bundle_id, via_staff_id, "
-        "via_name, received_at) values (?, ?, ?, ?, ?, ?)",
-        [kind, rid, bundle_id, via.staff_id, via.name, received_at],
+        INSERT_ORIGIN, [kind, rid, bundle_id, via.staff_id, via.name, received_at]
     )

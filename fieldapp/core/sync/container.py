@@ -42,7 +42,6 @@ from fieldapp.core.crypto.recipient_seal import WRAP_ALG, b64
 from fieldapp.core.store.errors import StoreError
 from fieldapp.core.sync.limits import (
     MAX_ATTACHMENT_RECORD_BYTES,
-    MAX_RECORD_BYTES,
     MAX_ROWS,
     payload_allowance,
 )
@@ -313,8 +312,8 @@ def verify_signature(env: Envelope, public_key: ec.EllipticCurvePublicKey) -> No
         raise BundleError(f"{env.path.name} 的载荷长度与清单不符")
 
 
-def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
-    """Decrypt and decompress the payload, yielding one record (JSON object) per line.
+def read_lines(env: Envelope, key: bytes) -> Iterator[bytes]:
+    """Decrypt and decompress the payload, yielding its lines (each a record: ``sync.lines``).
 
     The GCM tag is checked when the stream ends; a failure raises BundleError then, so callers
     apply records inside a transaction they roll back on any error.
@@ -344,7 +343,7 @@ def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
                 remaining -= len(chunk)
                 data = decryptor.update(chunk)
                 while data:
-                    plain = inflater.decompress(data, 8 * CHUNK)
+                    plain = inflater.decompress(data, 2 * CHUNK)
                     budget.take(len(plain))
                     pending += plain
                     data = inflater.unconsumed_tail
@@ -386,12 +385,9 @@ class _Budget:
             raise BundleError(f"{self.name} 的记录超过 {MAX_ROWS:,} 条，拒绝导入")
 
 
-def _complete_lines(pending: bytearray, budget: _Budget) -> Iterator[dict[str, Any]]:
-    """Yield every complete line of ``pending`` as a record and keep the unfinished tail.
-
-    A line may be at most ``MAX_RECORD_BYTES`` long, an attachment's at most
-    ``MAX_ATTACHMENT_RECORD_BYTES``; anything not JSON object text is refused.
-    """
+def _complete_lines(pending: bytearray, budget: _Budget) -> Iterator[bytes]:
+    """Yield every complete line of ``pending`` and keep the unfinished tail. A line may be at most
+    ``MAX_ATTACHMENT_RECORD_BYTES`` long (other records' cap is checked when they are read)."""
     end = pending.rfind(b"\n")
     if end < 0:
         if len(pending) > MAX_ATTACHMENT_RECORD_BYTES:
@@ -403,14 +399,4 @@ def _complete_lines(pending: bytearray, budget: _Budget) -> Iterator[dict[str, A
         if len(line) > MAX_ATTACHMENT_RECORD_BYTES:
             raise BundleError("载荷中有过长的记录")
         budget.row()
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError):
-            raise BundleError("载荷中有无法读取的记录") from None
-        if not isinstance(record, dict):
-            raise BundleError("载荷中的记录不是对象")
-        if len(line) > MAX_RECORD_BYTES and record.get("t") != "attachment":
-            raise BundleError(
-                f"载荷中有过长的记录（{len(line):,} 字节，上限 {MAX_RECORD_BYTES:,}）"
-            )
-        yield record
+        yield line

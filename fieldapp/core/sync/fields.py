@@ -72,6 +72,7 @@ class FieldNames:
     def __init__(self, survey: Survey) -> None:
         self.survey = survey
         self.names: dict[str, tuple[set[str], dict[str, set[str]]]] = {}
+        self.allowed: dict[str, dict[str, set[str]]] = {}
 
     def unknown(self, form_id: str, data: Mapping[str, Any]) -> list[str]:
         names = self.names.get(form_id)
@@ -82,7 +83,12 @@ class FieldNames:
                 {f.name: {c.name for c in f.fields} for f in form.fields if f.type == "repeat"},
             )
             self.names[form_id] = names
+            self.allowed[form_id] = {k: {*v, "_id"} for k, v in names[1].items()}
         top, repeats = names
+        if data.keys() <= top and all(  # the common case, with set operations: none unknown
+            _rows_known(data.get(key), allowed) for key, allowed in self.allowed[form_id].items()
+        ):
+            return []
         unknown = []
         for key, value in data.items():
             if key not in top:
@@ -95,3 +101,12 @@ class FieldNames:
                             f"{key}[{i + 1}].{k}" for k in row if k != "_id" and k not in children
                         ]
         return unknown
+
+
+def _rows_known(rows: Any, allowed: set[str]) -> bool:
+    """Whether a repeat group's rows (if it is a list of rows) name only ``allowed`` keys."""
+    if isinstance(rows, list):
+        for row in rows:
+            if isinstance(row, dict) and not row.keys() <= allowed:
+                return False
+    return True

@@ -9,6 +9,7 @@ import base64
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from fieldapp import __version__
@@ -18,6 +19,8 @@ from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import FORMAT_NAME, FORMAT_VERSION
+from fieldapp.core.sync.fields import sha256_file
+from fieldapp.core.sync.report import ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation
 
@@ -263,6 +266,39 @@ def log_bundle(
                 counts if counts is not None else manifest.get("counts"), ensure_ascii=False
             ),
         ],
+    )
+
+
+def log_import(
+    store: Store,
+    manifest: Mapping[str, Any],
+    sender: identity.StaffInfo,
+    actor: str,
+    report: ImportReport,
+    path: Path,
+) -> None:
+    """What an import that changed something leaves behind: its ``bundle_log`` row and audit entry."""
+    log_bundle(
+        store,
+        manifest,
+        "import",
+        actor,
+        peer=sender.staff_id,
+        counts=report.to_dict(),
+        file_sha256=sha256_file(path),
+    )
+    store.audit(
+        actor,
+        "import_bundle",
+        detail={
+            "bundle": manifest["bundle_id"],
+            "kind": report.kind,
+            "from": sender.label(),
+            "new": report.new,
+            "updated": report.updated,
+            "unchanged": report.unchanged,
+            "conflicts": report.conflicts,
+        },
     )
 
 

@@ -1,0 +1,76 @@
+"""A received revision's fields, checked and turned into the row ``revisions`` keeps.
+
+Checked only for a revision that is not here yet (one already here is not written again, and an
+old bundle may name a form this version no longer has): the form and its declared version, the
+state, the field names (for the current version), device and counter, parent, version vector
+and merge sources, times and author as texts. Every refusal names the field (BundleError).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from fieldapp.core.forms.model import Survey
+from fieldapp.core.store.records import STATES
+from fieldapp.core.store.versions import Clock
+from fieldapp.core.sync.fields import FieldNames, check_uuid, fail, integer, text
+from fieldapp.core.sync.limits import MAX_CLOCK_ENTRIES
+
+
+class RevisionFields:
+    def __init__(self, survey: Survey, declared_versions: set[str]) -> None:
+        self.survey = survey
+        self.versions = declared_versions
+        self.field_names = FieldNames(survey)
+
+    def row(
+        self, r: Mapping[str, Any], data: dict[str, Any], data_text: str
+    ) -> tuple[dict[str, Any], Clock, list[str]]:
+        """The ``revisions`` row (data as ``data_text``), its clock and the revisions it merged."""
+        form_id = text(r.get("form_id"), "表单", optional=False, limit=40) or ""
+        if form_id not in self.survey.forms:
+            raise fail(f"数据包中有未知的表单“{form_id}”")
+        version = text(r.get("form_version"), "表单版本", optional=False, limit=40) or ""
+        if version not in self.versions:
+            raise fail(f"数据包中的表单版本 {version} 未在清单中声明")
+        state = r.get("state")
+        if state not in STATES:
+            raise fail("数据包中的版本状态不正确")
+        if version == self.survey.version:
+            unknown = self.field_names.unknown(form_id, data)
+            if unknown:
+                raise fail(f"数据包中的表单 {form_id} 有未知字段：{'、'.join(unknown[:5])}")
+        device = text(r.get("device_id"), "设备", optional=False, limit=64) or ""
+        seq = integer(r.get("device_seq"), "设备序号", 1)
+        parent = r.get("parent_id")
+        if parent is not None:
+            parent = check_uuid(parent, "上一版本")
+        clock = r.get("clock")
+        if (
+            not isinstance(clock, dict)
+            or len(clock) > MAX_CLOCK_ENTRIES
+            or not all(isinstance(k, str) and len(k) <= 64 for k in clock)
+        ):
+            raise fail("数据包中的版本向量格式不正确")
+        clean = {str(k): integer(v, "版本向量", 1) for k, v in clock.items()}
+        if clean.get(device) != seq:
+            raise fail("数据包中的版本向量与设备序号不符")
+        merged = r.get("merged_from") or []
+        if not isinstance(merged, list) or len(merged) > 100:
+            raise fail("数据包中的合并来源格式不正确")
+        merged_ids = [check_uuid(x, "合并来源") for x in merged]
+        row = {
+            "id": r["id"],
+            "household_id": r["household_id"],
+            "form_id": form_id,
+            "form_version": version,
+            "state": state,
+            "data": data_text,
+            "created_at": text(r.get("created_at"), "保存时间", optional=False, limit=64),
+            "author": text(r.get("author"), "填写人", limit=200),
+            "device_id": device,
+            "device_seq": seq,
+            "parent_id": parent,
+        }
+        return row, clean, merged_ids
