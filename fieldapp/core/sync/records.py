@@ -20,26 +20,14 @@ from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
 from fieldapp.core.sync.container import FORMAT_NAME, FORMAT_VERSION
 from fieldapp.core.sync.fields import sha256_file
-from fieldapp.core.sync.report import ImportReport
+from fieldapp.core.sync.report import ADDED_TABLES, ImportReport
 from fieldapp.core.trust import identity
 from fieldapp.core.trust.revocation import Revocation
 
 KIND_UP = "laptop-to-hq"
 KIND_ASSIGN = "hq-to-laptop"
 KINDS = (KIND_UP, KIND_ASSIGN)
-COUNTED = (
-    "households",
-    "revisions",
-    "status_changes",
-    "audit",
-    "attachments",
-    "dibao_standards",
-    "minimum_wage_standards",
-    "revocations",
-    "check_records",
-    "procedure_cases",
-    "procedure_steps",
-)
+COUNTED = ("households", "revisions", *ADDED_TABLES)
 # Counts missing from an older bundle are read as 0 (normalised_counts).
 STANDARD_RECORDS = {"dibao": DIBAO, "min_wage": MINIMUM_WAGE}
 """Payload record type -> the kind of local standard it carries (assign bundles only)."""

@@ -9,6 +9,20 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+ADDED_TABLES = (
+    "status_changes",
+    "audit",
+    "attachments",
+    "dibao_standards",
+    "minimum_wage_standards",
+    "revocations",
+    "check_records",
+    "procedure_cases",
+    "procedure_steps",
+)
+"""Tables whose rows an import adds and reports as counts (bundles count these too, with households
+and revisions: ``records.COUNTED``)."""
+
 
 @dataclass
 class ImportReport:
@@ -24,22 +38,7 @@ class ImportReport:
     revisions: dict[str, int] = field(
         default_factory=lambda: {"current": 0, "stale": 0, "conflict": 0, "known": 0}
     )
-    added: dict[str, int] = field(
-        default_factory=lambda: dict.fromkeys(
-            (
-                "status_changes",
-                "audit",
-                "attachments",
-                "dibao_standards",
-                "minimum_wage_standards",
-                "revocations",
-                "check_records",
-                "procedure_cases",
-                "procedure_steps",
-            ),
-            0,
-        )
-    )
+    added: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ADDED_TABLES, 0))
     already_imported: bool = False
     changed: bool = False
     rejected: str | None = None
