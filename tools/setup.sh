@@ -4,7 +4,8 @@
 #   sh tools/setup.sh test   install, then run the whole test suite (what CI runs)
 # System packages: Qt's runtime libraries, Xvfb, poppler-utils and openssl (ledger signature
 # checks), LibreOffice Calc (headless: a test prints the Excel export and template to PDF, as an
-# office would). No CJK font is installed on purpose: the app ships and registers its own
+# office would), and what the installer smoke tests build and install with (NSIS, Wine 8, dpkg-deb,
+# xdotool to type into the installed GUI: packaging/README.md). No CJK font is installed on purpose: the app ships and registers its own
 # (resources/fonts), so Chinese renders the same everywhere.
 set -eu
 cd "$(dirname "$0")/.."
@@ -19,7 +20,8 @@ if command -v apt-get >/dev/null 2>&1 && [ "$(id -u)" = 0 ]; then
         libegl1 libgl1 libopengl0 libglib2.0-0 libfontconfig1 libfreetype6 libdbus-1-3 \
         libxkbcommon0 libxkbcommon-x11-0 libx11-xcb1 libxcb-cursor0 libxcb-icccm4 \
         libxcb-keysyms1 libxcb-shape0 libxcb-xinerama0 libxcb-randr0 libxcb-render-util0 \
-        libxcb-image0 libxcb-xkb1 libxrender1 libxi6 >/dev/null
+        libxcb-image0 libxcb-xkb1 libxrender1 libxi6 \
+        nsis wine64 wine xdotool dpkg-dev fakeroot >/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then

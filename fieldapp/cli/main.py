@@ -42,7 +42,7 @@ def cmd_gui(args: argparse.Namespace) -> int:
         raise CliError(
             f"无法启动图形界面（缺少 Qt 组件：{exc}）。命令行功能可用：fieldapp --help"
         ) from None
-    return run(db_path(args))
+    return run(db_path(args), getattr(args, "file", None))
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -85,6 +85,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     for module_name in COMMAND_MODULES:
         importlib.import_module(module_name).register(sub)
+    open_file = sub.add_parser(
+        "open",
+        help="启动图形界面并打开文件：数据包（.hhq）导入，登记文件（.hhqe）登记（双击文件时用）",
+    )
+    open_file.add_argument("file", help="数据包或登记文件")
+    open_file.set_defaults(handler=cmd_gui)
     return parser
 
 

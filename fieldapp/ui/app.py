@@ -13,6 +13,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from fieldapp.core.store.database import open_store
@@ -131,7 +132,9 @@ def build_main_window(store: Store) -> object:
     return window
 
 
-def run(db_path: Path) -> int:
+def run(db_path: Path, open_file: str | None = None) -> int:
+    """The application's event loop; ``open_file``: a bundle or enrollment file to open once the
+    window is up (what a double-click on a ``.hhq``/``.hhqe`` passes)."""
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("户户清")
     install_chinese(app)
@@ -139,6 +142,10 @@ def run(db_path: Path) -> int:
     session = start(db_path)
     if not isinstance(session, Session):
         return session
+    if open_file:
+        from fieldapp.ui.open_document import open_document
+
+        QTimer.singleShot(0, lambda: open_document(session.window, open_file))
     try:
         return int(app.exec())
     finally:

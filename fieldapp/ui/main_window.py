@@ -271,10 +271,10 @@ class MainWindow(QMainWindow):
         self._action(ledger, "核验签章台账…", "Ctrl+Shift+V", self.show_verify)
         sync = bar.addMenu("数据包(&B)")
         write(self._action(sync, "导出上报数据包…", "Ctrl+Shift+E", self.export_bundle))
-        write(self._action(sync, "导入数据包…", "Ctrl+Shift+I", self.import_bundles))
+        write(self._action(sync, "导入数据包…", "Ctrl+Shift+I", lambda: self.import_bundles()))
         write(self._action(sync, "处理冲突", "Ctrl+Shift+C", self.show_conflicts))
         sync.addSeparator()
-        write(self._action(sync, "设备登记…", None, self.enroll))
+        write(self._action(sync, "设备登记…", None, lambda: self.enroll()))
         write(self._action(sync, "签发登记文件（总部）…", None, self.issue_enrollment))
         self.office_menu = bar.addMenu("办公室(&O)")
         """Other parts of the application add their office screens here (低保标准, 应享未享…)."""
@@ -359,10 +359,13 @@ class MainWindow(QMainWindow):
             editor.cases.refresh()
             editor.status_moved()
 
-    def enroll(self) -> object:
+    def enroll(self, file: str = "") -> object:
         from fieldapp.ui.office.enrollment_dialog import EnrollmentDialog
 
         dialog = EnrollmentDialog(self.store, self.author, self)
+        if file:
+            dialog.file.setText(file)
+            dialog.passphrase.setFocus()
         dialog.show()
         return dialog
 
@@ -401,11 +404,16 @@ class MainWindow(QMainWindow):
             self, self.store, self.author, on_done=lambda _: self.refresh()
         )
 
-    def import_bundles(self) -> None:
+    def import_bundles(self, files: list[str] | None = None) -> None:
+        """Ask for bundles to import, or take ``files`` (a double-clicked ``.hhq``)."""
         from fieldapp.ui.sync_actions import import_bundles_gui
 
         self._sync_op = import_bundles_gui(
-            self, self.store, self.author, on_done=lambda _: self.refresh()
+            self,
+            self.store,
+            self.author,
+            choose=(lambda: list(files)) if files else None,
+            on_done=lambda _: self.refresh(),
         )
 
     def selected_household_ids(self) -> list[str]:
