@@ -170,8 +170,24 @@ FIRST = 11
 """Index of the first form column in a row of build_query."""
 
 
-def build_query(*, final_only: bool, where: str = "1") -> str:
-    """The streaming statement; ``where`` filters ``households h``."""
+def _first_recorded_column(final_only: bool) -> str:
+    """When each Form E row was first saved, for households with several E revisions: the
+    earliest revision holding the row's id, as a JSON array of [row id, Beijing date] (SQLite
+    skips the subquery for the others: the only E revision's day answers for every row)."""
+    state = " and state = 'final'" if final_only else ""
+    count = f"(select count(*) from revisions where household_id = h.id and form_id = 'E'{state})"
+    return (
+        f"case when {count} > 1 then (select json_group_array(json_array(k, d)) from "
+        "(select json_extract(p.value, '$._id') as k, "
+        f"date(min(r.created_at), '{BEIJING}') as d from revisions r, "
+        "json_each(r.data, '$.problems') p where r.household_id = h.id and r.form_id = 'E'"
+        f"{state.replace('state', 'r.state')} group by 1)) end"
+    )
+
+
+def build_query(*, final_only: bool, where: str = "1", first_recorded: bool = False) -> str:
+    """The streaming statement; ``where`` filters ``households h``. With ``first_recorded`` it
+    also tells when each Form E row was first saved (column 10)."""
     columns = []
     for _, alias, names, repeat, cells, trim in FORM_PARTS:
         columns.append(f"{alias}.rowid")
@@ -191,22 +207,13 @@ def build_query(*, final_only: bool, where: str = "1") -> str:
     e_revisions = (
         f"(select count(*) from revisions where household_id = h.id and form_id = 'E'{state})"
     )
+    firsts = _first_recorded_column(final_only) if first_recorded else "null"
     joins = "\n".join(_current(alias, form_id, final_only) for form_id, alias, *_ in FORM_PARTS)
     return (
         "select h.id, h.status, h.region_code, h.category, h.archive_no, h.name, h.id_number, "
-        f"{status_changes}, {e_revisions}, date(fe.created_at, '{BEIJING}'), null, "
+        f"{status_changes}, {e_revisions}, date(fe.created_at, '{BEIJING}'), {firsts}, "
         + ", ".join(columns)
         + f" from households h {joins} where {where} order by h.rowid"
-    )
-
-
-def _first_recorded_query(final_only: bool) -> str:
-    state = " and r.state = 'final'" if final_only else ""
-    return (
-        "select json_extract(p.value, '$._id'), "
-        f"date(min(r.created_at), '{BEIJING}') from revisions r, "
-        "json_each(r.data, '$.problems') p where r.household_id = ? and r.form_id = 'E'"
-        f"{state} group by 1"
     )
 
 
@@ -246,18 +253,15 @@ def _record(row: Sequence[Any]) -> HouseholdRecord:
     )
 
 
-def _with_first_recorded(
-    store: Store, record: HouseholdRecord, row: Sequence[Any], final_only: bool
-) -> HouseholdRecord:
-    """When each Form E row was first saved: the day of the only E revision, or else the
-    earliest revision holding the row's id."""
-    e_revisions, e_day = row[8], row[9]
+def _with_first_recorded(record: HouseholdRecord, row: Sequence[Any]) -> HouseholdRecord:
+    """When each Form E row was first saved: the day of the only E revision, or else (column 10
+    of build_query) the earliest revision holding the row's id."""
+    e_revisions, e_day, firsts = row[8], row[9], row[10]
     problems = (record.forms.get("E") or {}).get("problems") or []
     if e_revisions == 1:
         record.first_recorded = {str(p.get("_id")): str(e_day) for p in problems}
     elif e_revisions and e_revisions > 1:
-        cursor = store.db.execute(_first_recorded_query(final_only), [record.id])
-        record.first_recorded = {str(rid): str(day) for rid, day in cursor}
+        record.first_recorded = {str(rid): str(day) for rid, day in json.loads(firsts or "[]")}
     return record
 
 
@@ -271,7 +275,8 @@ def iter_records(
 ) -> Iterator[HouseholdRecord]:
     """Every household (or those whose region code starts with ``region``, or the given ``ids``),
     in the order they were added. ``first_recorded`` also tells when each Form E row was first
-    saved (one more look at the household's Form E history when it has several revisions)."""
+    saved (read in the same statement: SQLite looks at the Form E history of the households
+    with several E revisions)."""
     batches: list[tuple[str, list[str]]]
     if ids is not None:
         batches = []
@@ -281,10 +286,11 @@ def iter_records(
     else:
         batches = [region_clause(region)]
     for where, args in batches:
-        for row in store.db.execute(build_query(final_only=final_only, where=where), args):
+        query = build_query(final_only=final_only, where=where, first_recorded=first_recorded)
+        for row in store.db.execute(query, args):
             record = _record(row)
             if first_recorded:
-                record = _with_first_recorded(store, record, row, final_only)
+                record = _with_first_recorded(record, row)
             yield record
 
 
