@@ -31,7 +31,7 @@ sys.path[:0] = [str(REPO), str(REPO / "benchmarks")]
 
 from child import run_child  # noqa: E402
 
-from fieldapp.core.reports.facts import clear_cache  # noqa: E402
+from fieldapp.core.reports.facts_cache import clear_cache  # noqa: E402
 from fieldapp.core.store.unlock import open_with_passphrase  # noqa: E402
 
 CHILD = """

@@ -7,7 +7,16 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from fieldapp.cli.common import CACHE, READ, CliError, open_db, parse_day, print_json, region_arg
+from fieldapp.cli.common import (
+    CACHE,
+    READ,
+    WRITE,
+    CliError,
+    open_db,
+    parse_day,
+    print_json,
+    region_arg,
+)
 
 
 def _progress(label: str) -> Any:
@@ -27,9 +36,11 @@ def _percent(value: float | None) -> str:
 def cmd_stats(args: argparse.Namespace) -> int:
     from fieldapp.core.reports.stats import compute_stats, figure_households
 
-    store = open_db(args, create=False, access=CACHE)
+    store = open_db(args, create=False, access=WRITE if args.rebuild else CACHE)
     date_from, date_to = parse_day(args.date_from, "--from "), parse_day(args.date_to, "--to ")
     on = parse_day(args.date, "--date ")
+    if args.rebuild:
+        _rebuild(store, on or date_to)
     standard = _standard_arg(store, args.standard)
     if args.households:
         if args.group and not args.by:
@@ -109,6 +120,15 @@ def cmd_stats(args: argparse.Namespace) -> int:
     for table in tables(stats, campaign):
         _print_table(table)
     return 0
+
+
+def _rebuild(store: Any, on: Any) -> None:
+    from fieldapp.core.reports.facts_cache import rebuild_facts
+
+    households = rebuild_facts(store, on=on, progress=_progress("重建统计缓存"))
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+    print(f"统计缓存已重建：{households} 户", file=sys.stderr)
 
 
 def _standard_arg(store: Any, text: str | None) -> str | None:
@@ -231,6 +251,11 @@ def register(sub: Any) -> None:
         help="列出构成某项指标的户 ID，如 status.在档、coverage_gap",
     )
     stats.add_argument("--group", help="与 --households 一起用：分组代码或名称（须同时给 --by）")
+    stats.add_argument(
+        "--rebuild",
+        action="store_true",
+        help="先清空统计缓存并为全部户重新计算（修复用；平时缓存在保存和导入时自动更新）",
+    )
     stats.add_argument("--json", action="store_true")
     stats.set_defaults(handler=cmd_stats)
 

@@ -358,6 +358,10 @@ def cmd_bundle_import(args: argparse.Namespace) -> int:
     ok = [r for r in reports if not r["rejected"]]
     totals = {k: sum(int(r[k]) for r in ok) for k in ("new", "updated", "unchanged", "conflicts")}
     totals["rejected"] = len(reports) - len(ok)
+    if totals["new"] or totals["updated"] or totals["conflicts"]:
+        from fieldapp.core.reports.facts_cache import refresh_after_import
+
+        refresh_after_import(store)  # the next statistics run finds the cache current
     if args.json:
         print_json({"bundles": reports, **totals})
     else:

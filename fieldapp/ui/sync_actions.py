@@ -129,6 +129,10 @@ def import_bundles_gui(
                     reports.append(import_bundle(own, name, secret, author=author).to_dict())
                 except StoreError as exc:  # this file refused; the others still import
                     reports.append({"file": name, "rejected": str(exc)})
+            if any(r.get(k) for r in reports for k in ("new", "updated", "conflicts")):
+                from fieldapp.core.reports.facts_cache import refresh_after_import
+
+                refresh_after_import(own, cancelled=cancelled)  # statistics stay quick
             progress(len(files), len(files))
         finally:
             own.close()

@@ -13,7 +13,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
-from fieldapp.core.reports.facts import CachedDibao, fresh_forms, iter_household_facts
+from fieldapp.core.reports.facts import CachedDibao, fresh_forms
+from fieldapp.core.reports.facts_cache import iter_household_facts
 from fieldapp.core.reports.records import HouseholdRecord, iter_records
 from fieldapp.core.rules import exits as exit_rules
 from fieldapp.core.rules.status_change import override_marks

@@ -1,31 +1,21 @@
-"""Per-household facts for headquarters statistics, kept in a rebuildable cache table.
+"""Per-household facts for headquarters statistics: what one household contributes, computed.
 
 Why: at 100,000 households, reading every current revision's JSON costs SQLite and Python about
 15 s, and running the 两有五保障 and 脱困 rules (``fieldapp.core.rules.assessment``, ``exit_rules``) on every
 household as long again. Revisions never change once written, so what statistics need of a
-household is computed once and kept in ``hq_facts`` (migration m004_hq_facts): its unit and
-helper, its Form D visits and Form E rows, its guarantee statuses and 脱困/解困 outcome, and, as
-canonical JSON text, its contributions to the all-time figures. Households with the same
-contributions have the same text, so statistics count texts instead of parsing them (see
-fieldapp.core.reports.stats). A later run recomputes only the households whose entry is stale.
-
-An entry is used only while all of these still match, otherwise it is recomputed:
-- it has seen the household's newest revision of A, B, D and E (revisions are append-only and
-  each insert gets a higher rowid; a mark row keeps the rowid up to which a complete run found
-  every entry current, so one range query above it finds the households to look at);
-- the 低保 standards that can apply to its county (the county's, its city's, its province's rows);
-- the code of the rules (a hash of rules.py, exit_rules.py, figures.py and this file), so a
-  changed rule never serves an old answer;
-- the evaluation day lies in the window where the ages of all its people stay the same and in
-  the same month (the day enters the rules through ages and the evaluation month).
-The cache is derived data: emptying the table loses nothing.
+household is computed once and kept in ``hq_facts`` (``facts_cache``): its unit and helper, its
+Form D visits and Form E rows, its guarantee statuses and 脱困/解困 outcome, and, as canonical JSON
+text, its contributions to the all-time figures. Households with the same contributions have the
+same text, so statistics count texts instead of parsing them (see fieldapp.core.reports.stats).
+This module computes one entry and the conditions under which it stays right (``validity``,
+``cache_key``); ``facts_cache`` decides which entries are stale, ``facts_compute`` computes them.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -34,25 +24,16 @@ from typing import Any
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.reports import aid, figures
 from fieldapp.core.reports.figures import HOME_VISIT, SOLVED, Facts
-from fieldapp.core.reports.records import (
-    FORM_IDS,
-    HouseholdRecord,
-    current_forms,
-    iter_records,
-    region_clause,
-)
+from fieldapp.core.reports.records import HouseholdRecord, current_forms
 from fieldapp.core.rules import assessment as rules
 from fieldapp.core.rules import config as rule_config
 from fieldapp.core.rules import exits as exit_rules
 from fieldapp.core.rules import freshness, income
 from fieldapp.core.rules.freshness import b_inputs_changed, current_values
-from fieldapp.core.store import driver
-from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.standards import DIBAO, MINIMUM_WAGE, standard_kind
 from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
-_SAVE_EVERY = 5000
 EARLIEST, LATEST = "0001-01-01", "9999-12-31"
 
 
@@ -60,7 +41,8 @@ def _code_fingerprint() -> str:
     digest = hashlib.sha256()
     for module in (rules, exit_rules, income, freshness, rule_config, figures, aid):
         digest.update(Path(str(module.__file__)).read_bytes())
-    digest.update(Path(__file__).read_bytes())
+    for name in (Path(__file__).name, "facts_compute.py", "facts_cache.py"):
+        digest.update(Path(__file__).with_name(name).read_bytes())
     digest.update(rule_config.RULES_FILE.read_bytes())
     digest.update(aid.STATISTICS_FILE.read_bytes())
     return digest.hexdigest()[:16]
@@ -261,54 +243,8 @@ def fresh_forms(
     return current_values(standards.engine(on), data)
 
 
-def _key(dibao_version: str, survey_version: str) -> str:
+def cache_key(dibao_version: str, survey_version: str) -> str:
     return f"{CODE_FINGERPRINT}|{survey_version}|{dibao_version}"
-
-
-MARK = ""
-"""household_id of the row whose key is the revisions rowid up to which all entries are current."""
-
-
-def _index_query(details: bool, where: str) -> str:
-    facts = ", c.facts" if details else ", null"
-    return (
-        "select h.id, h.status, h.region_code, h.category, c.key, c.valid_from, c.valid_to, "
-        f"c.unit, c.staff, c.activity, c.standing{facts}, h.filing_standard from households h "
-        "left join hq_facts c on c.household_id = h.id and c.variant = ? "
-        f"where {where} order by h.rowid"
-    )
-
-
-def _changed_since(store: Store, variant: str, final_only: bool) -> tuple[dict[str, int], int]:
-    """Households with a revision of A, B, D or E above the mark (with their newest such rowid),
-    and the newest rowid now.
-
-    Revisions are append-only and every insert gets a higher rowid, so an entry computed before
-    the mark can only have gone stale through a revision above it.
-    """
-    row = store.db.execute(
-        "select key from hq_facts where household_id = ? and variant = ?", [MARK, variant]
-    ).fetchone()
-    mark = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
-    top = store.db.execute("select coalesce(max(rowid), 0) from revisions").fetchone()[0]
-    state = " and state = 'final'" if final_only else ""
-    changed = {
-        str(hid): int(newest)
-        for hid, newest in store.db.execute(
-            "select household_id, max(rowid) from revisions where rowid > ? "
-            f"and form_id in ({', '.join(repr(f) for f in FORM_IDS)}){state} group by household_id",
-            [mark],
-        )
-    }
-    return changed, int(top)
-
-
-def _fresh(cached_key: str | None, expected: str, newer: int | None) -> bool:
-    """The entry's rules and 低保 rows still apply, and it saw the household's newest revision."""
-    if cached_key is None:
-        return False
-    prefix, _, seen = cached_key.rpartition("|")
-    return prefix == expected and (newer is None or (seen.isdigit() and int(seen) >= newer))
 
 
 def entry(record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date) -> HouseholdFacts:
@@ -326,107 +262,3 @@ def entry(record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date) -> H
         standing=canonical(standing),
         facts_json=canonical(facts.to_json()),
     )
-
-
-def iter_household_facts(
-    store: Store,
-    *,
-    on: date,
-    region: str | None = None,
-    standard: str | None = None,
-    final_only: bool = False,
-    details: bool = True,
-    use_cache: bool = True,
-    progress: Callable[[int], None] | None = None,
-    cancelled: CancelCheck | None = None,
-) -> Iterator[HouseholdFacts]:
-    """Every household's facts (those whose region code starts with ``region``, and with
-    ``standard`` only those filed at that 建档标准, ``households.filing_standard``). Stale or missing
-    cache entries are recomputed and saved; fresh ones come first, then the recomputed ones.
-    Without ``details`` the facts document is not read (``.facts`` is then unavailable).
-    ``cancelled()`` is polled for every household (``Cancelled`` stops the iteration)."""
-    variant = VARIANTS[final_only]
-    version = store.survey.version
-    dibao = CachedDibao(store)
-    where, args = region_clause(region)
-    if standard is not None:
-        where, args = f"{where} and h.filing_standard = ?", [*args, standard]
-    day = on.isoformat()
-    changed, top = _changed_since(store, variant, final_only)
-    stale: list[str] = []
-    standards: dict[str, str | None] = {}
-    for row in store.db.execute(_index_query(details, where), [variant, *args]):
-        stop_if_cancelled(cancelled)
-        hid, status, region_code, category, cached_key, valid_from, valid_to = row[:7]
-        if (
-            use_cache
-            and _fresh(cached_key, _key(dibao.version(region_code), version), changed.get(hid))
-            and valid_from <= day < valid_to
-        ):
-            yield HouseholdFacts(hid, status, region_code, category, *row[7:])
-        else:
-            stale.append(hid)
-            standards[hid] = row[-1]
-    saved = True
-    fresh: list[tuple[Any, ...]] = []
-    done = 0
-    for record in iter_records(store, ids=stale, final_only=final_only, first_recorded=True):
-        stop_if_cancelled(cancelled)
-        record.forms = fresh_forms(store, record, dibao, on, final_only)
-        item = entry(record, dibao, on)
-        item.standard = standards.get(record.id)
-        yield item
-        seen = max(record.rowids.values(), default=0)
-        if use_cache:
-            fresh.append(
-                (
-                    item.id,
-                    variant,
-                    f"{_key(dibao.version(record.region_code), version)}|{seen}",
-                    *validity(record, on),
-                    item.unit,
-                    item.staff,
-                    item.activity,
-                    item.standing,
-                    item.facts_json,
-                )
-            )
-        done += 1
-        if progress is not None and done % 1000 == 0:
-            progress(done)
-        if len(fresh) >= _SAVE_EVERY:
-            saved = _save(store, fresh) and saved
-    saved = _save(store, fresh) and saved
-    if use_cache and saved and region is None and standard is None:
-        # Every household was just checked: entries are current up to the rowid seen at the start.
-        _save(store, [(MARK, variant, str(top), EARLIEST, LATEST, None, None, None, None, "{}")])
-
-
-def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:
-    """Keep recomputed entries; a store that cannot be written (opened read-only while another
-    program holds it, a read-only copy, or busy) just misses out."""
-    if not rows:
-        return True
-    if store.readonly:
-        rows.clear()
-        return False
-    try:
-        with store.db.atomic():
-            store.db.conn.executemany(
-                "insert or replace into hq_facts (household_id, variant, key, valid_from, "
-                "valid_to, unit, staff, activity, standing, facts) "
-                "values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
-            )
-    except (driver.OperationalError, StoreError):
-        rows.clear()
-        return False
-    rows.clear()
-    return True
-
-
-def clear_cache(store: Store) -> int:
-    """Empty the cache (it is rebuilt on the next run); returns how many entries were dropped."""
-    with store.db.atomic():
-        cursor = store.db.execute("delete from hq_facts")
-    return int(cursor.rowcount)

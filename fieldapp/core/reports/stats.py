@@ -20,7 +20,8 @@ from datetime import date
 from typing import Any
 
 from fieldapp.core.reports.aid import aid_figures
-from fieldapp.core.reports.facts import HouseholdFacts, canonical, iter_household_facts
+from fieldapp.core.reports.facts import HouseholdFacts, canonical
+from fieldapp.core.reports.facts_cache import iter_household_facts
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
     Period,

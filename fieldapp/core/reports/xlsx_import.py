@@ -22,6 +22,7 @@ from typing import Any
 
 from fieldapp.core.forms.engine import Problem
 from fieldapp.core.forms.model import Field, Form
+from fieldapp.core.reports.facts_cache import refresh_after_import
 from fieldapp.core.reports.xlsx_reading import SheetRow, SheetSpec, read_sheets
 from fieldapp.core.reports.xlsx_rows import ID_COLUMN
 from fieldapp.core.reports.xlsx_sheets import Styles, new_workbook, write_value
@@ -359,6 +360,8 @@ def import_archive(
                 "rejected": result.rejected,
             },
         )
+    if result.created or result.updated:
+        refresh_after_import(store, cancelled=cancelled)
     return result
 
 
