@@ -24,6 +24,7 @@ sys.path[:0] = [str(HERE.parent), str(HERE)]
 
 import rows_import  # noqa: E402, F401  (registers its row)
 import rows_list  # noqa: E402, F401  (registers its rows)
+import rows_stats  # noqa: E402, F401  (registers its rows)
 from harness import ROWS, Bench, report  # noqa: E402
 
 
