@@ -34,7 +34,8 @@ def _percent(value: float | None) -> str:
 
 
 def cmd_stats(args: argparse.Namespace) -> int:
-    from fieldapp.core.reports.stats import compute_stats, figure_households
+    from fieldapp.core.reports.click_through import figure_households
+    from fieldapp.core.reports.stats import compute_stats
 
     store = open_db(args, create=False, access=WRITE if args.rebuild else CACHE)
     date_from, date_to = parse_day(args.date_from, "--from "), parse_day(args.date_to, "--to ")
@@ -90,7 +91,7 @@ def cmd_stats(args: argparse.Namespace) -> int:
         print_json({**stats.to_dict(), "campaign": campaign.to_dict()})
         return 0
     from fieldapp.core.reports.procedure_stats import summary_lines as procedure_lines
-    from fieldapp.core.reports.stats import REGION_TABLE, summary_lines
+    from fieldapp.core.reports.stats_layout import REGION_TABLE, summary_lines
 
     scope = stats.region_label or stats.region or "全部"
     if standard:

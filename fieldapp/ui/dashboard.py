@@ -31,7 +31,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats, figure_households
+from fieldapp.core.reports.click_through import figure_households
+from fieldapp.core.reports.stats import FIGURE_LABELS, Stats, compute_stats
 from fieldapp.core.reports.xlsx_stats import export_stats_xlsx
 from fieldapp.core.store.database import reopen
 from fieldapp.core.store.history import local_time

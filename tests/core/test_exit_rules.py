@@ -15,8 +15,9 @@ from fieldapp.cli.main import main
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.loader import default_survey, load_survey
 from fieldapp.core.paths import FORMS_DIR
+from fieldapp.core.reports.click_through import figure_households
 from fieldapp.core.reports.exit_review import review_exits
-from fieldapp.core.reports.stats import compute_stats, figure_households
+from fieldapp.core.reports.stats import compute_stats
 from fieldapp.core.rules.config import RULES_FILE, classification_problems, default_rules
 from fieldapp.core.rules.exits import (
     EXIT,

@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from fieldapp.core.reports import facts_compute as hq_facts
+from fieldapp.core.reports.click_through import figure_households
 from fieldapp.core.reports.facts_cache import clear_cache, iter_household_facts
-from fieldapp.core.reports.stats import Figures, compute_stats, figure_households
+from fieldapp.core.reports.stats import Figures, compute_stats
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.core.hq_households import Built, build, clock

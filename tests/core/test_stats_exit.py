@@ -145,7 +145,8 @@ def test_review_lists_missed_and_wrong_exits(store: Store, built: Built) -> None
 def test_cached_facts_follow_the_evaluation_month(store: Store, built: Built) -> None:
     """H2's six months run to October: 符合 on 2026-11-01, no longer on 2026-12-15 (November is
     missing) although nobody's age changed in between — the cached entry must not be reused."""
-    from fieldapp.core.reports.stats import compute_stats, figure_households
+    from fieldapp.core.reports.click_through import figure_households
+    from fieldapp.core.reports.stats import compute_stats
 
     assert built["H2"] in figure_households(store, "exit_income_met", on=TODAY)
     assert compute_stats(store, on=date(2026, 12, 15)).total.exit_income_met == 0

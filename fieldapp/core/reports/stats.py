@@ -7,8 +7,8 @@ click-through). Per-household facts come from ``fieldapp.core.reports.facts`` (c
 stale); the rules are ``fieldapp.core.rules.assessment`` and ``fieldapp.core.rules.exits``.
 
 API for the GUI: ``compute_stats(store, by=..., date_from=..., date_to=...) -> Stats`` (plain
-dataclasses; ``Stats.to_dict()`` is JSON-serialisable) and ``figure_households(store, figure,
-group=..., ...) -> list[str]``.
+dataclasses; ``Stats.to_dict()`` is JSON-serialisable); the households behind a number are
+``click_through.figure_households``.
 """
 
 from __future__ import annotations
@@ -405,117 +405,3 @@ def compute_stats(
             store, date_from=period.start, date_to=period.end, region=region
         ).to_dict(),
     )
-
-
-def figure_households(
-    store: Store,
-    figure: str,
-    *,
-    group: str | None = None,
-    by: str | None = None,
-    date_from: date | str | None = None,
-    date_to: date | str | None = None,
-    region: str | None = None,
-    final_only: bool = False,
-    on: date | None = None,
-    standard: str | None = None,
-) -> list[str]:
-    """The ids of the households behind a number: those contributing to ``figure`` (a key of
-    FIGURE_LABELS, or status.X, category.X, guarantee.KEY.STATUS, guarantee_met.KEY) in
-    ``group`` (a Group.key of the same ``by``; None for the total)."""
-    period = Period(_iso(date_from), _iso(date_to))
-    evaluation_day = on or (date.fromisoformat(period.end) if period.end else date.today())
-    changes = _status_changes(store) if period.bounded else {}
-    overrides = override_marks(store)
-    regions = store.regions
-    parsed: dict[str, dict[str, int]] = {}
-
-    def amount(text: str) -> int:
-        doc = parsed.get(text)
-        if doc is None:
-            doc = parsed[text] = json.loads(text)
-        return doc.get(figure, 0)
-
-    out: list[str] = []
-    for h in iter_household_facts(
-        store,
-        on=evaluation_day,
-        region=region,
-        standard=standard,
-        final_only=final_only,
-        details=period.bounded,
-    ):
-        if group is not None:
-            key = _finest_key(h, by)
-            if by == "region":
-                if group not in (key, city_of(key, regions)):
-                    continue
-            elif key != group:
-                continue
-        extra = override_contributions(h.status, overrides.get(h.id, False)).get(figure, 0)
-        if period.bounded:
-            found = household_contributions(h, period, changes.get(h.id, ())).get(figure, 0)
-        else:
-            # The same contributions, read from the cached texts (each distinct one parsed once).
-            found = base_contributions(h.status, h.category).get(figure, 0) + amount(h.activity)
-            if h.status == IN_ARCHIVE:
-                found += amount(h.standing)
-        if found + extra > 0:
-            out.append(h.id)
-    return out
-
-
-# -- report layout (CLI text, Excel sheet, GUI tables) ------------------------------------------
-
-REGION_TABLE: list[tuple[str, str, Callable[[Figures], Any]]] = [
-    ("在档户数", "int", lambda f: f.in_archive),
-    ("已脱困", "int", lambda f: f.by_status.get("已脱困", 0)),
-    ("已解困", "int", lambda f: f.by_status.get("已解困", 0)),
-    ("注销", "int", lambda f: f.by_status.get("注销", 0)),
-    ("走访人次", "int", lambda f: f.visits),
-    ("走访户数", "int", lambda f: f.households_visited),
-    ("困难需求数", "int", lambda f: f.needs_found),
-    ("帮扶措施数", "int", lambda f: f.measures),
-    ("已解决数", "int", lambda f: f.needs_solved),
-    ("两有五保障全部达标户", "int", lambda f: f.all_guarantees_met),
-    ("连续6个月超低保户", "int", lambda f: f.exit_income_met),
-    ("符合脱困（在档）", "int", lambda f: f.exit_qualified),
-    ("符合解困（在档）", "int", lambda f: f.resolve_qualified),
-    ("脱困户数", "int", lambda f: f.exited),
-    ("解困户数", "int", lambda f: f.resolved),
-    ("其中人工认定退出", "int", lambda f: f.exit_overrides),
-    ("结对帮扶覆盖率", "percent", lambda f: f.pairing_coverage),
-]
-"""Columns of a breakdown table (by region, unit or staff): (header, int or percent, value)."""
-
-
-def summary_lines(figures: Figures) -> list[tuple[str, Any, str]]:
-    """(指标, 数值, kind) of the main figures, in report order."""
-    lines: list[tuple[str, Any, str]] = [
-        ("建档户数（全部档案状态）", figures.households, "int"),
-    ]
-    lines += [(f"  其中 {status}", n, "int") for status, n in figures.by_status.items()]
-    lines += [(f"在档户中 {category}", n, "int") for category, n in figures.by_category.items()]
-    lines += [
-        (FIGURE_LABELS["visits"], figures.visits, "int"),
-        (FIGURE_LABELS["home_visits"], figures.home_visits, "int"),
-        (FIGURE_LABELS["households_visited"], figures.households_visited, "int"),
-        (FIGURE_LABELS["needs_found"], figures.needs_found, "int"),
-        (FIGURE_LABELS["measures"], figures.measures, "int"),
-        (FIGURE_LABELS["needs_solved"], figures.needs_solved, "int"),
-    ]
-    lines += [(f"{g.label}（达标或不适用户数）", g.met, "int") for g in figures.guarantees]
-    lines += [
-        (FIGURE_LABELS["all_guarantees_met"], figures.all_guarantees_met, "int"),
-        (FIGURE_LABELS["exit_income_met"], figures.exit_income_met, "int"),
-        (FIGURE_LABELS["exit_qualified"], figures.exit_qualified, "int"),
-        (FIGURE_LABELS["resolve_qualified"], figures.resolve_qualified, "int"),
-        (FIGURE_LABELS["exited"], figures.exited, "int"),
-        (FIGURE_LABELS["resolved"], figures.resolved, "int"),
-        (FIGURE_LABELS["exit_overrides"], figures.exit_overrides, "int"),
-        (FIGURE_LABELS["cancelled"], figures.cancelled, "int"),
-        (FIGURE_LABELS["paired"], figures.paired, "int"),
-        (FIGURE_LABELS["paired_visited"], figures.paired_visited, "int"),
-        ("结对帮扶覆盖率", figures.pairing_coverage, "percent"),
-    ]
-    return lines

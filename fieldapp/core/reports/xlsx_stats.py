@@ -13,7 +13,8 @@ from typing import Any
 from xlsxwriter.worksheet import Worksheet
 
 from fieldapp.core.reports.campaign_report import MONEY, PERCENT, Table, campaign_report, tables
-from fieldapp.core.reports.stats import REGION_TABLE, Figures, Stats, summary_lines
+from fieldapp.core.reports.stats import Figures, Stats
+from fieldapp.core.reports.stats_layout import REGION_TABLE, summary_lines
 from fieldapp.core.reports.xlsx_sheets import (
     HEADER_COLOR,
     MONEY_FORMAT,
