@@ -297,5 +297,5 @@ def household_ids_for(
     store: Store, *, region: str | None = None, status: str | None = None
 ) -> list[str]:
     """Households of a batch, in 档案编号 order: all, or those of a region prefix / status."""
-    rows = store.search("", status=status, region_prefix=region, limit=None)
+    rows = store.search("", status=status, region_prefix=region, limit=None, columns=("id",))
     return [str(r["id"]) for r in rows]
