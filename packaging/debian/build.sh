@@ -49,7 +49,7 @@ fi
 
 say "installing the wheels into /opt/huhuqing/lib"
 # shellcheck disable=SC2086
-$pip install -q --no-index --find-links "$wheels" --target "$lib" --no-compile $tags \
+$pip install -q --no-index --find-links "$wheels" --target "$lib" --no-compile --no-warn-conflicts --root-user-action=ignore $tags \
     -r "$work/requirements.txt"
 # Console scripts (their shebangs name this build's python) and pip (sqlite-utils' "install"
 # command needs it; the app never does) are not wanted.
@@ -85,6 +85,6 @@ sed -e "s/@VERSION@/$version/" -e "s/@INSTALLED_SIZE@/$installed_kb/" "$here/con
 deb="$out/huhuqing_${version}_amd64.deb"
 say "packing $deb (installed size $((installed_kb / 1024)) MB)"
 rm -f "$deb"
-dpkg-deb --root-owner-group -Zxz -z6 -b "$stage" "$deb" >&2
+dpkg-deb --root-owner-group -Zxz -z1 -b "$stage" "$deb" >&2
 say "done: $(du -m "$deb" | cut -f1) MB"
 echo "$deb"

@@ -4,9 +4,9 @@ QML/Quick, 3D, Multimedia with FFmpeg, Designer, 40 languages), the app needs ab
 What stays is worked out, not listed by hand, so a new PySide6 release keeps working: the Qt
 modules the app's code imports (``PySide6.QtX`` in fieldapp/), the platform plugins a desktop
 needs, and every bundled Qt library those load (their ELF ``NEEDED`` entries, read with
-``readelf``, followed to the end). A binding module stays when its Qt library stays (QtCharts
-needs QtOpenGLWidgets' binding). Everything else of PySide6's is deleted, then what stays is
-checked: no kept file may need a bundled library that was deleted.
+``readelf``, followed to the end). Only the imported binding modules stay (QtCharts loads
+libQt6OpenGL but never imports the QtOpenGL binding, 8 MB). Everything else of PySide6's is
+deleted, then what stays is checked: no kept file may need a bundled library that was deleted.
 
     python3 trim_pyside6.py LIB_DIR APP_DIR     (LIB_DIR holds PySide6/ and shiboken6/)
 """
@@ -34,7 +34,9 @@ PLUGINS = (
     "iconengines/libqsvgicon.so",
     "printsupport/libcupsprintersupport.so",  # the system's printers, through CUPS
 )
-TRANSLATIONS = ("qt_zh_CN.qm", "qtbase_zh_CN.qm")  # fieldapp/ui/translations.py
+TRANSLATIONS = ("qtbase_zh_CN.qm",)
+"""fieldapp/ui/translations.py: Qt's dialogs and buttons. The "qt" catalog is only a list of other
+modules' catalogs (QML, Multimedia...), none of which the app uses."""
 REMOVED_FOLDERS = ("qml", "resources", "libexec", "metatypes")  # under PySide6/Qt
 KEPT_TOP_LEVEL = {"Qt", "support", "__init__.py", "_config.py", "_git_pyside_version.py"}
 """What stays at PySide6/'s top level besides kept binding modules: tools (designer, linguist, qml*),
@@ -85,17 +87,11 @@ def trim(lib: Path, app: Path) -> None:
     plugins = [qt / "plugins" / name for name in PLUGINS]
     roots = [modules[m] for m in wanted] + [p for p in plugins if p.exists()]
     libs = closure(roots, bundled)
-    # A binding stays when its library does (QtCharts' binding imports QtOpenGLWidgets').
-    kept_modules = {m for m in modules if f"lib{m.replace('Qt', 'Qt6', 1)}.so.6" in libs} | wanted
-    libs |= closure([modules[m] for m in kept_modules], bundled)
 
-    for module, path in modules.items():
-        if module not in kept_modules:
-            path.unlink()
     for entry in pyside.iterdir():
         if entry.name in KEPT_TOP_LEVEL or entry.name.startswith("libpyside6.abi3"):
             continue
-        if entry.name.endswith(".abi3.so") and binding(entry) in kept_modules:
+        if entry.name.endswith(".abi3.so") and binding(entry) in wanted:
             continue
         remove(entry)
     for name, path in bundled.items():
@@ -103,10 +99,10 @@ def trim(lib: Path, app: Path) -> None:
             remove(path)
     for folder in REMOVED_FOLDERS:
         remove(qt / folder)
-    for plugin in (qt / "plugins").rglob("*"):
-        if plugin.is_file() and plugin not in plugins:
-            plugin.unlink()
-    for folder in sorted((qt / "plugins").iterdir()):
+    for folder in (qt / "plugins").iterdir():
+        for plugin in folder.iterdir():
+            if plugin not in plugins:
+                remove(plugin)
         if not any(folder.iterdir()):
             folder.rmdir()
     for translation in (qt / "translations").iterdir():
