@@ -76,9 +76,10 @@ class XDisplay:
         return done.stdout
 
     def windows(self, pattern: str) -> list[Window]:
-        """Mapped windows whose title matches ``pattern`` (a regular expression)."""
+        """Mapped windows whose title matches ``pattern`` (a Python regular expression; xdotool's
+        own are POSIX, without lookarounds, so every visible window is listed and filtered here)."""
         found = []
-        for wid in self.xdotool("search", "--onlyvisible", "--name", pattern).split():
+        for wid in self.xdotool("search", "--onlyvisible", "--name", ".").split():
             name = self.xdotool("getwindowname", wid).strip()
             geometry = self.xdotool("getwindowgeometry", wid)
             size = re.search(r"Geometry: (\d+)x(\d+)", geometry)
