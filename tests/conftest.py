@@ -7,6 +7,7 @@ new key files get the tiny test Argon2id cost (``tests.stores``) instead of a ca
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,6 +15,9 @@ from pathlib import Path
 import pytest
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# Derived data (forms already checked against the schema) goes to a folder of this run, not the
+# developer's cache; child processes inherit it.
+os.environ.setdefault("FIELDAPP_CACHE_DIR", tempfile.mkdtemp(prefix="fieldapp-test-cache-"))
 
 from fieldapp.core.crypto import kdf  # noqa: E402
 from fieldapp.core.store.store import Store  # noqa: E402

@@ -11,3 +11,16 @@ from pathlib import Path
 REPO_ROOT: Path = Path(__file__).resolve().parents[2]
 RESOURCES_DIR: Path = REPO_ROOT / "resources"
 FORMS_DIR: Path = REPO_ROOT / "forms"
+
+
+def cache_dir() -> Path:
+    """Where derived data that can always be recomputed is kept between runs: $FIELDAPP_CACHE_DIR,
+    else the user's cache directory (never the data directory: deleting it loses nothing)."""
+    import os
+
+    env = os.environ.get("FIELDAPP_CACHE_DIR")
+    if env:
+        return Path(env)
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir("fieldapp", appauthor=False))

@@ -33,14 +33,14 @@ from PySide6.QtWidgets import (
 
 from fieldapp.core.forms.defaults import Defaults
 from fieldapp.core.forms.engine import FormResult, household_people
-from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms
+from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms, stale_of
 from fieldapp.core.store.errors import StoreError, ValidationFailed
-from fieldapp.core.store.records import SaveResult
+from fieldapp.core.store.records import Revision, SaveResult
 from fieldapp.core.store.store import Store
 from fieldapp.ui.assessment_panel import AssessmentPanel
 from fieldapp.ui.duplicate_ids import confirm_before_finalising, duplicates
 from fieldapp.ui.editor_keys import install_keys
-from fieldapp.ui.field_blocks import RenderContext, household_defaults
+from fieldapp.ui.field_blocks import RenderContext, defaults_over, household_defaults
 from fieldapp.ui.form_renderer import FormPage
 from fieldapp.ui.policy_hints import PolicyHintsPanel
 from fieldapp.ui.problem_summary import ProblemList, counts, show_counts, title_text
@@ -82,6 +82,8 @@ class HouseholdEditor(QWidget):
         self.heads: dict[str, str] = {}  # current revision per form, read with ``results``
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         self._defaults: Defaults | None = None
+        self._views: dict[str, dict[str, Any]] | None = None
+        self._revisions: dict[str, Revision] | None = None
         self.exists = store.household_exists(household_id)  # created with its first real value
         ctx = RenderContext(
             store, author, defaults=self.defaults, people=self._people, refresh=self.validate_now
@@ -222,12 +224,14 @@ class HouseholdEditor(QWidget):
     def _read(self) -> dict[str, FormResult]:
         """Validated current data, and the revisions it came from (one read: they belong together)."""
         revisions = self.store.current_revisions(self.household_id)
+        self._revisions = revisions
         self.heads = {form_id: r.id for form_id, r in revisions.items()}
         data = {form_id: r.data for form_id, r in revisions.items()}
         for form_id, page in self.built.items():  # never saved: what it shows (its defaults)
             if form_id not in self.heads:
                 data[form_id] = page.values()
-        return self.store.engine().validate_all(data)
+        self._views = {}  # what defaults need, computed on the way (see _refresh)
+        return self.store.engine().validate_all(data, views_out=self._views)
 
     def _show_current(self) -> None:
         """Reload every page whose form was saved by someone else since it was loaded (pages with
@@ -240,8 +244,19 @@ class HouseholdEditor(QWidget):
 
     def _refresh(self, results: dict[str, FormResult]) -> None:
         self.results = results
-        self._defaults = None
-        self.stale = stale_forms(self.store, self.household_id) if self.exists else {}
+        views, self._views = self._views, None
+        # Just read with nothing unsaved on screen: the views of that read are the household as
+        # shown, so the defaults need no second computation of every form.
+        self._defaults = (
+            defaults_over(self.store, views, self.author) if views and not self.dirty else None
+        )
+        revisions, self._revisions = self._revisions, None
+        if not self.exists:
+            self.stale = {}
+        elif revisions is not None:  # just read by _read: no second read
+            self.stale = stale_of(revisions, self.store.engine)
+        else:
+            self.stale = stale_forms(self.store, self.household_id)
         for form_id, page in self.built.items():
             page.apply(results[form_id])
         self._update_nav()

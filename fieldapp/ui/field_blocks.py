@@ -53,9 +53,14 @@ def household_defaults(
     """Starting values and choices over a household as it is on screen (``shown``: the values
     of the pages built so far, over what is saved)."""
     household = {**store.current(household_id), **shown}
+    return defaults_over(store, store.engine().expression_views(household), author)
+
+
+def defaults_over(store: Store, views: dict[str, dict[str, Any]], author: str) -> Defaults:
+    """Starting values and choices given what expressions see of the household (``views``)."""
     profile = profile_of(store)
     profile["name"] = profile["name"] or author  # who is entering, at least
-    return Defaults(store.engine().expression_views(household), profile, date.today())
+    return Defaults(views, profile, date.today())
 
 
 @dataclass

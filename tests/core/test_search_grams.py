@@ -86,3 +86,15 @@ def test_every_plan_gives_the_same_page(
 def test_the_plan_follows_how_common_the_term_is(store: Store) -> None:
     assert store._plan("53", 5) == "scan"  # every household's region code: 5 rows suffice
     assert store._plan("不存", 200) == "sort"  # nothing matches
+
+
+def test_search_reads_only_the_columns_asked_for(store: Store) -> None:
+    """A batch of every household needs its ids, in list order, not every row whole."""
+    whole = store.search("王", limit=None)
+    ids = store.search("王", limit=None, columns=("id",))
+    assert ids == [{"id": row["id"]} for row in whole]
+    assert store.search("", limit=5, offset=3, columns=("id", "name")) == [
+        {"id": row["id"], "name": row["name"]} for row in store.search("", limit=5, offset=3)
+    ]
+    with pytest.raises(ValueError, match="search_grams"):
+        store.search("", columns=("search_grams",))

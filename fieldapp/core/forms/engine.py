@@ -174,8 +174,14 @@ class FormEngine:
         return self.validate_all(household, only=(form_id,))[form_id]
 
     def validate_all(
-        self, household: Household, only: Iterable[str] | None = None
+        self,
+        household: Household,
+        only: Iterable[str] | None = None,
+        *,
+        views_out: dict[str, dict[str, Any]] | None = None,
     ) -> dict[str, FormResult]:
+        """Compute and check the forms (all, or ``only`` these); ``views_out`` receives what
+        expressions see of every form (``expression_views``), computed on the way."""
         wanted = set(only) if only is not None else set(self.survey.forms)
         unknown = wanted - set(self.survey.forms)
         if unknown:
@@ -190,6 +196,8 @@ class FormEngine:
                     form, form.fields, result.values, views[form_id], views, None, "", result
                 )
                 results[form_id] = result
+        if views_out is not None:
+            views_out.update(views)
         return results
 
     def compute(self, household: Household) -> dict[str, dict[str, Any]]:

@@ -61,6 +61,8 @@ class RenderLog:
     pages: int = 0
     boxes: dict[str, SignatureBox] = field(default_factory=dict)
     groups: int = 0
+    unprintable: tuple[str, ...] = ()
+    """Characters the font lacks, as the layout reported them (set by the batch renderers)."""
 
 
 class _CanvasState:

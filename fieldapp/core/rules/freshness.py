@@ -21,6 +21,7 @@ from typing import Any
 
 from fieldapp.core.forms.engine import FormEngine
 from fieldapp.core.forms.model import Field, Form
+from fieldapp.core.store.records import Revision
 from fieldapp.core.store.store import Store
 
 NEEDS_RECHECK = "需重新核对"
@@ -83,14 +84,23 @@ def stale_fields(
 
 def stale_forms(store: Store, household_id: str) -> dict[str, list[str]]:
     """``stale_fields`` of a stored household: its finalised forms, each as of its save day."""
-    finals: dict[str, date] = {}
-    for form_id, state in store.current_states(household_id).items():
-        revision = store.current_revision(household_id, form_id)
-        if state == "final" and revision is not None:
-            finals[form_id] = local_day(revision.created_at)
+    return stale_of(store.current_revisions(household_id), store.engine)
+
+
+def stale_of(
+    revisions: Mapping[str, Revision], engine_on: Callable[[date], FormEngine]
+) -> dict[str, list[str]]:
+    """``stale_fields`` of a household's current revisions, as ``Store.current_revisions``
+    reads them in one statement (the editor has just read them)."""
+    finals = {
+        form_id: local_day(revision.created_at)
+        for form_id, revision in revisions.items()
+        if revision.state == "final"
+    }
     if not finals:
         return {}
-    return stale_fields(store.current(household_id), finals, store.engine)
+    household = {form_id: revision.data for form_id, revision in revisions.items()}
+    return stale_fields(household, finals, engine_on)
 
 
 def local_day(stamp: str) -> date:

@@ -14,7 +14,6 @@ from typing import Any
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QListWidget, QListWidgetItem, QVBoxLayout, QWidget
 
-from fieldapp.core.ledger.values import format_value
 from fieldapp.core.store.store import Store
 from fieldapp.ui.attachments import AttachmentPreview, kind_label
 
@@ -36,6 +35,8 @@ VISIT_FIELDS = ("method", "problems_found", "help_content", "effect")
 
 def summary_lines(store: Store, household_id: str) -> list[tuple[str, str]]:
     """(label, text) of the household's main facts, as the ledger prints them; empty ones left out."""
+    from fieldapp.core.ledger.values import format_value  # reportlab: not at the program's start
+
     data = store.current(household_id)
     lines = []
     for form_id, name in SUMMARY_FIELDS:
@@ -102,6 +103,8 @@ class EvidencePanel(QWidget):
         self.visit.setText(self._visit_text())
 
     def _visit_text(self) -> str:
+        from fieldapp.core.ledger.values import format_value
+
         assert self.household_id is not None
         visit = latest_visit(self.store, self.household_id)
         if visit is None:

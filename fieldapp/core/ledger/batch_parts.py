@@ -1,0 +1,200 @@
+"""A batch ledger rendered on every core: parts of households in worker processes, then joined.
+
+Why: laying out and drawing pages is pure Python, one core's work, and reportlab keeps every page
+of a document in memory until it is saved (~0.1 MB a household). Cut into parts of
+``PART_HOUSEHOLDS``, a batch is rendered by one worker process per core, each part written to
+its own PDF in a private folder beside the output; ``ledger.pdfjoin`` then streams the parts into
+one document. Page numbers need no second pass: every household's ledger, and the summary, is
+its own page group numbered 第 X 页 共 Y 页 within itself, so a part never needs to know what
+precedes it. The summary is the first part (its sign-off box, where a batch is signed, keeps
+its page index) and is rendered by a worker like the rest.
+
+Workers are started with ``spawn`` (never ``fork``: the GUI has threads) and each opens the
+database read-only with the caller's key, handed over through the pipe. Progress counts the
+households of finished parts; ``cancelled()`` is polled while waiting and stops the workers at
+once. Output is deterministic: the same parts, joined in order, whichever worker drew them.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import date
+from multiprocessing import get_context
+from pathlib import Path
+
+from reportlab.platypus import Flowable, PageBreak
+
+from fieldapp.core.ledger.doc import Feed, RenderLog, SignatureBox, build
+from fieldapp.core.ledger.errors import LedgerCancelled, LedgerError
+from fieldapp.core.ledger.household import load_household
+from fieldapp.core.ledger.layout import LedgerLayout
+from fieldapp.core.ledger.pdfjoin import join_pdfs
+from fieldapp.core.ledger.summary import BatchSummary
+from fieldapp.core.store.database import open_store
+from fieldapp.core.store.encryption import DatabaseKey
+from fieldapp.core.store.store import Store
+
+PART_HOUSEHOLDS = 40
+"""Households per part: small enough that a part's pages in memory stay a few MB and progress
+moves often, large enough that each part's own font subsets add little to the file."""
+PARALLEL_MIN = 2 * PART_HOUSEHOLDS
+"""Below this a batch is rendered in the calling process: starting workers costs more."""
+POLL_SECONDS = 0.1
+
+_store: Store | None = None
+"""The worker's read-only store, opened once by ``_open_worker``."""
+
+
+@dataclass(frozen=True)
+class PartResult:
+    """What a worker reports of the part it drew."""
+
+    pages: int
+    boxes: dict[str, SignatureBox]
+    unprintable: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Joined:
+    """The joined batch: its pages, the summary's signature boxes, characters the font lacks."""
+
+    pages: int
+    boxes: dict[str, SignatureBox]
+    unprintable: tuple[str, ...]
+
+
+def default_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, 8))
+
+
+def _open_worker(path: str, key: DatabaseKey | None) -> None:
+    global _store
+    _store = open_store(path, key=key, create=False, readonly=True)
+
+
+def _worker_store() -> Store:
+    if _store is None:  # pragma: no cover - the initializer always ran
+        raise LedgerError("台账子进程未打开数据库")
+    return _store
+
+
+def _render_summary(
+    ids: list[str], day: date, scope: str, title: str, reproducible: bool, out: str
+) -> PartResult:
+    store = _worker_store()
+    layout = LedgerLayout(store, day)
+    log = RenderLog()
+    summary = BatchSummary(store, ids, day, scope)
+    build(out, [Feed(summary.chunks(layout))], reproducible=reproducible, title=title, log=log)
+    return PartResult(log.pages, dict(log.boxes), tuple(layout.unprintable))
+
+
+def _render_households(ids: list[str], day: date, reproducible: bool, out: str) -> PartResult:
+    store = _worker_store()
+    layout = LedgerLayout(store, day)
+
+    def stories() -> Iterator[list[Flowable]]:
+        for n, hid in enumerate(ids):  # each on pages of its own (a first break: a blank page)
+            breaks: list[Flowable] = [PageBreak()] if n else []
+            yield [*breaks, *layout.story(load_household(store, hid, day))]
+
+    log = RenderLog()
+    build(out, [Feed(stories())], reproducible=reproducible, title="", log=log)
+    return PartResult(log.pages, {}, tuple(layout.unprintable))
+
+
+def render_in_parts(
+    store: Store,
+    ids: Sequence[str],
+    target: Path,
+    *,
+    day: date,
+    scope: str,
+    title: str,
+    reproducible: bool,
+    workers: int,
+    progress: Callable[[int, int], None] | None = None,
+    cancelled: Callable[[], bool] | None = None,
+    part_households: int | None = None,
+) -> Joined:
+    """Render the summary and every household's ledger into ``target`` using ``workers``
+    processes; LedgerCancelled (nothing left behind) when ``cancelled()`` turns True."""
+    if store.path is None:
+        raise LedgerError("内存数据库不能分进程生成台账")
+    size = part_households or PART_HOUSEHOLDS
+    chunks = [list(ids[i : i + size]) for i in range(0, len(ids), size)]
+    with tempfile.TemporaryDirectory(prefix=".ledger-parts-", dir=target.parent) as folder:
+        parts = [Path(folder) / f"{n:05d}.pdf" for n in range(len(chunks) + 1)]
+        executor = ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=get_context("spawn"),
+            initializer=_open_worker,
+            initargs=(str(store.path), store.key),
+        )
+        try:
+            futures: dict[Future[PartResult], int] = {
+                executor.submit(
+                    _render_summary, list(ids), day, scope, title, reproducible, str(parts[0])
+                ): 0
+            }
+            for n, chunk in enumerate(chunks, 1):
+                task = executor.submit(_render_households, chunk, day, reproducible, str(parts[n]))
+                futures[task] = len(chunk)
+            results = _wait_all(futures, len(ids), progress, cancelled)
+        except BrokenProcessPool:
+            _kill(executor)
+            raise LedgerError(
+                "生成台账的子进程意外退出（可能内存不足），未生成台账，请重试"
+            ) from None
+        except BaseException:
+            _kill(executor)
+            raise
+        executor.shutdown(wait=True)
+        with open(target, "wb") as out:
+            pages = join_pdfs(parts, out)
+    ordered = [results[task] for task in futures]
+    unprintable = tuple(dict.fromkeys(c for result in ordered for c in result.unprintable))
+    assert pages == sum(result.pages for result in ordered)
+    return Joined(pages, ordered[0].boxes, unprintable)
+
+
+def _wait_all(
+    futures: dict[Future[PartResult], int],
+    total: int,
+    progress: Callable[[int, int], None] | None,
+    cancelled: Callable[[], bool] | None,
+) -> dict[Future[PartResult], PartResult]:
+    """Every part's result, reporting households done and polling ``cancelled``."""
+    done_households = 0
+    results: dict[Future[PartResult], PartResult] = {}
+    pending = set(futures)
+    if progress is not None:
+        progress(0, total)
+    while pending:
+        if cancelled is not None and cancelled():
+            raise LedgerCancelled("已取消，未生成台账")
+        finished, pending = wait(pending, timeout=POLL_SECONDS, return_when=FIRST_COMPLETED)
+        for task in finished:
+            results[task] = task.result()  # a worker's exception is raised here
+            done_households += futures[task]
+        if finished and progress is not None and done_households < total:
+            progress(done_households, total)
+    return results
+
+
+def _kill(executor: ProcessPoolExecutor) -> None:
+    """Shut the workers down now: after a cancel or an error no part is worth finishing."""
+    processes = list(getattr(executor, "_processes", {}).values())
+    executor.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        if process.is_alive():
+            process.terminate()
+    deadline = time.monotonic() + 5
+    for process in processes:
+        process.join(max(0.0, deadline - time.monotonic()))
