@@ -83,6 +83,7 @@ class HouseholdEditor(QWidget):
         self.bases: dict[str, str | None] = {}  # per built page: the revision its data came from
         self._defaults: Defaults | None = None
         self._views: dict[str, dict[str, Any]] | None = None
+        self._shown_views: dict[str, dict[str, Any]] | None = None
         self._revisions: dict[str, Revision] | None = None
         self.exists = store.household_exists(household_id)  # created with its first real value
         ctx = RenderContext(
@@ -179,7 +180,9 @@ class HouseholdEditor(QWidget):
 
     def defaults(self) -> Defaults:
         """Starting values and choices over the household as it is on screen now."""
-        if self._defaults is None:
+        if self._defaults is None and self._shown_views is not None:
+            self._defaults = defaults_over(self.store, self._shown_views, self.author)
+        elif self._defaults is None:
             shown = {fid: page.values() for fid, page in self.built.items()}
             self._defaults = household_defaults(self.store, self.household_id, shown, self.author)
         return self._defaults
@@ -246,10 +249,9 @@ class HouseholdEditor(QWidget):
         self.results = results
         views, self._views = self._views, None
         # Just read with nothing unsaved on screen: the views of that read are the household as
-        # shown, so the defaults need no second computation of every form.
-        self._defaults = (
-            defaults_over(self.store, views, self.author) if views and not self.dirty else None
-        )
+        # shown, so the defaults, when asked for, need no second computation of every form.
+        self._defaults = None
+        self._shown_views = views if views and not self.dirty else None
         revisions, self._revisions = self._revisions, None
         if not self.exists:
             self.stale = {}
@@ -335,7 +337,7 @@ class HouseholdEditor(QWidget):
             self._fill_problems()
 
     def _edited(self, form_id: str) -> None:
-        self._defaults = None
+        self._defaults = self._shown_views = None
         if self.readonly:
             return
         self.dirty.add(form_id)

@@ -53,16 +53,8 @@ _store: Store | None = None
 
 @dataclass(frozen=True)
 class PartResult:
-    """What a worker reports of the part it drew."""
-
-    pages: int
-    boxes: dict[str, SignatureBox]
-    unprintable: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Joined:
-    """The joined batch: its pages, the summary's signature boxes, characters the font lacks."""
+    """What was drawn: a worker's part, or the joined batch (its pages, the summary's signature
+    boxes, the characters the font lacks)."""
 
     pages: int
     boxes: dict[str, SignatureBox]
@@ -122,7 +114,7 @@ def render_in_parts(
     progress: Callable[[int, int], None] | None = None,
     cancelled: Callable[[], bool] | None = None,
     part_households: int | None = None,
-) -> Joined:
+) -> PartResult:
     """Render the summary and every household's ledger into ``target`` using ``workers``
     processes; LedgerCancelled (nothing left behind) when ``cancelled()`` turns True."""
     if store.path is None:
@@ -161,7 +153,7 @@ def render_in_parts(
     ordered = [results[task] for task in futures]
     unprintable = tuple(dict.fromkeys(c for result in ordered for c in result.unprintable))
     assert pages == sum(result.pages for result in ordered)
-    return Joined(pages, ordered[0].boxes, unprintable)
+    return PartResult(pages, ordered[0].boxes, unprintable)
 
 
 def _wait_all(

@@ -219,9 +219,19 @@ def render_batch_ledger(
     workers = default_workers() if workers is None else workers
     with _output(path) as temp:
         if workers > 1 and total >= PARALLEL_MIN and store.path is not None:
-            log = _in_parts(
-                store, ids, temp, day, scope, title, reproducible, workers, progress, cancelled
+            joined = render_in_parts(
+                store,
+                ids,
+                temp,
+                day=day,
+                scope=scope,
+                title=title,
+                reproducible=reproducible,
+                workers=workers,
+                progress=progress,
+                cancelled=cancelled,
             )
+            log = RenderLog(joined.pages, joined.boxes, unprintable=joined.unprintable)
         else:
             log = _in_process(
                 store, ids, temp, day, scope, title, reproducible, progress, cancelled
@@ -263,34 +273,6 @@ def _in_process(
     build(str(temp), [Feed(story())], reproducible=reproducible, title=title, log=log)
     log.unprintable = tuple(layout.unprintable)
     return log
-
-
-def _in_parts(
-    store: Store,
-    ids: list[str],
-    temp: Path,
-    day: date,
-    scope: str,
-    title: str,
-    reproducible: bool,
-    workers: int,
-    progress: Progress | None,
-    cancelled: Cancelled | None,
-) -> RenderLog:
-    """The batch rendered by ``workers`` processes in parts and joined (``ledger.batch_parts``)."""
-    joined = render_in_parts(
-        store,
-        ids,
-        temp,
-        day=day,
-        scope=scope,
-        title=title,
-        reproducible=reproducible,
-        workers=workers,
-        progress=progress,
-        cancelled=cancelled,
-    )
-    return RenderLog(pages=joined.pages, boxes=joined.boxes, unprintable=joined.unprintable)
 
 
 def household_ids_for(
