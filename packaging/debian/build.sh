@@ -64,7 +64,7 @@ if [ -n "${HUHUQING_VERSION:-}" ]; then  # the app reads its version from this f
 fi
 
 say "trimming PySide6"
-"$python" "$here/trim_pyside6.py" "$lib" "$app/fieldapp"
+"$python" "$here/../trim_pyside6.py" linux "$lib" "$app/fieldapp"
 
 say "launcher, menu entry, icon, file types"
 install -D -m 755 "$here/huhuqing" "$stage/usr/bin/huhuqing"

@@ -10,6 +10,7 @@ Every test here is marked ``packaging`` (minutes each); ``pytest -m "not packagi
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,43 +36,49 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @dataclass
 class Builds:
-    """Both builds running in the background; ``artefact(kind)`` waits for one and returns it."""
+    """Builds running in the background; ``artefact(name)`` waits for one and returns it."""
 
-    running: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
+    running: dict[str, tuple[str, subprocess.Popen[bytes]]] = field(default_factory=dict)
 
     def start(self) -> None:
-        LOGS.mkdir(parents=True, exist_ok=True)
         wanted = os.environ.get("HUHUQING_BUILDS", ",".join(BUILDS)).split(",")
-        for kind, (script, _pattern) in BUILDS.items():
-            if kind not in wanted:
-                continue
-            out = OUT / kind
-            out.mkdir(parents=True, exist_ok=True)
-            for old in out.iterdir():
-                if old.is_file():
-                    old.unlink()
-            log = (LOGS / f"{kind}.log").open("wb")
-            self.running[kind] = subprocess.Popen(
-                ["nice", "-n", "5", "sh", script, str(out)],
+        for kind in BUILDS:
+            if kind in wanted:
+                self.launch(kind, kind)
+
+    def launch(self, name: str, kind: str, **env: str) -> None:
+        """Start ``kind``'s build.sh into OUT/``name`` (log: LOGS/``name``.log), niced, with
+        ``env`` added (e.g. a newer HUHUQING_VERSION for an upgrade test)."""
+        LOGS.mkdir(parents=True, exist_ok=True)
+        out = OUT / name
+        shutil.rmtree(out, ignore_errors=True)
+        out.mkdir(parents=True)
+        log = (LOGS / f"{name}.log").open("wb")
+        self.running[name] = (
+            kind,
+            subprocess.Popen(
+                ["nice", "-n", "5", "sh", BUILDS[kind][0], str(out)],
                 cwd=ROOT,
+                env=dict(os.environ, **env),
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-            )
+            ),
+        )
 
-    def artefact(self, kind: str) -> Path:
-        assert kind in self.running, f"{kind} not built: HUHUQING_BUILDS leaves it out"
-        process = self.running[kind]
+    def artefact(self, name: str) -> Path:
+        assert name in self.running, f"{name} not built: HUHUQING_BUILDS leaves it out"
+        kind, process = self.running[name]
         status = process.wait(timeout=BUILD_TIMEOUT)
-        log = LOGS / f"{kind}.log"
+        log = LOGS / f"{name}.log"
         tail = log.read_text("utf-8", "replace")[-3000:]
         assert status == 0, f"{BUILDS[kind][0]} failed ({status}); log {log}:\n{tail}"
-        found = sorted((OUT / kind).glob(BUILDS[kind][1]))
-        assert len(found) == 1, f"expected one {BUILDS[kind][1]} in {OUT / kind}: {found}"
+        found = sorted((OUT / name).glob(BUILDS[kind][1]))
+        assert len(found) == 1, f"expected one {BUILDS[kind][1]} in {OUT / name}: {found}"
         return found[0]
 
     def stop(self) -> None:
-        for process in self.running.values():
+        for _kind, process in self.running.values():
             if process.poll() is None:
                 process.kill()
                 process.wait()

@@ -24,7 +24,7 @@ from pathlib import Path
 import pytest
 from pypdf import PdfReader
 
-from tests.packaging.conftest import LOGS, OUT, ROOT, Builds
+from tests.packaging.conftest import LOGS, ROOT, Builds
 from tests.packaging.xdisplay import XDisplay, distinct_colours
 
 VERSION = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]["version"]
@@ -71,28 +71,14 @@ def deb(builds: Builds) -> Path:
 
 
 @pytest.fixture(scope="module")
-def upgrade_build(deb: Path) -> Iterator[subprocess.Popen[bytes]]:
+def upgrade_build(builds: Builds, deb: Path) -> str:
     """The newer package, built in the background (warm cache) while the first is tested."""
-    out = OUT / "debian-upgrade"
-    shutil.rmtree(out, ignore_errors=True)
-    out.mkdir(parents=True)
-    log = (LOGS / "debian-upgrade.log").open("wb")
-    process = subprocess.Popen(
-        ["nice", "-n", "5", "sh", "packaging/debian/build.sh", str(out)],
-        cwd=ROOT,
-        env=dict(os.environ, HUHUQING_VERSION=UPGRADE_VERSION),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-    )
-    yield process
-    if process.poll() is None:
-        process.kill()
-    process.wait()
+    builds.launch("debian-upgrade", "debian", HUHUQING_VERSION=UPGRADE_VERSION)
+    return "debian-upgrade"
 
 
 @pytest.fixture(scope="module")
-def installed(deb: Path, upgrade_build: subprocess.Popen[bytes]) -> Iterator[Path]:
+def installed(deb: Path, upgrade_build: str) -> Iterator[Path]:
     if installed_version():
         apt_get("purge", "huhuqing")
     apt_get("install", "--no-install-recommends", str(deb))
@@ -206,13 +192,10 @@ def test_window_unlocks_and_shows_chinese(database: Path, home: Path) -> None:
 
 
 def test_newer_package_over_older_keeps_the_database(
-    database: Path, home: Path, upgrade_build: subprocess.Popen[bytes]
+    database: Path, home: Path, builds: Builds, upgrade_build: str
 ) -> None:
     before = households(home)
-    status = upgrade_build.wait(timeout=1200)
-    log = (LOGS / "debian-upgrade.log").read_text("utf-8", "replace")
-    assert status == 0, f"the upgrade build failed:\n{log[-3000:]}"
-    newer = Path(log.strip().splitlines()[-1])
+    newer = builds.artefact(upgrade_build)
     assert newer.name == f"huhuqing_{UPGRADE_VERSION}_amd64.deb"
     apt_get("install", "--no-install-recommends", str(newer))
     assert installed_version() == UPGRADE_VERSION
