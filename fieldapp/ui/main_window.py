@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._build_list(), "户列表")
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self._shown_editor: HouseholdEditor | None = None
+        self.tabs.currentChanged.connect(self._switched)
         self._build_menus()
         self.statusBar().showMessage(f"操作人：{self.author}　数据库：{store.path}")
         if store.readonly:
@@ -179,6 +181,17 @@ class MainWindow(QMainWindow):
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, self._tab_title(editor)))
         enter_form(editor)  # the cursor waits in the first field still to be filled
         return editor
+
+    def _switched(self, _index: int) -> None:
+        """Leaving a household's tab writes what was typed there before anything else happens
+        (its saves may still be on the writer thread: this waits for them)."""
+        left, self._shown_editor = self._shown_editor, None
+        current = self.tabs.currentWidget()
+        if isinstance(current, HouseholdEditor):
+            self._shown_editor = current
+        if left is not None and left is not current and left in self.editors():
+            if not left.settled():
+                left.save_drafts()
 
     def _tab_title(self, editor: HouseholdEditor) -> str:
         if not editor.exists:
