@@ -276,6 +276,12 @@ class FormPage(QScrollArea):
 
     def __init__(self, form: Form, ctx: RenderContext) -> None:
         super().__init__()
+        self._painted = False
+        self._grids: list[FieldGrid | None] = []  # None: the section is not built yet
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.setInterval(0)  # runs after the events waiting (typing goes first)
+        self._rest.timeout.connect(self._build_next)
         self.form = form
         self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
         self.pending: set[str] = set()  # paths of required fields still empty (待填)
@@ -292,7 +298,6 @@ class FormPage(QScrollArea):
         layout.addWidget(heading)
         self._ctx = ctx
         self.boxes: list[QGroupBox] = []
-        self._grids: list[FieldGrid | None] = []  # None: the section is not built yet
         self._loaded: dict[str, Any] | None = None  # what ``load`` gave, for sections built later
         self._applied: tuple[Any, ...] | None = None  # what ``apply`` gave, likewise
         for section in form.sections:
@@ -309,11 +314,7 @@ class FormPage(QScrollArea):
             self.section_bar.setParent(self)
             self.setViewportMargins(0, self.section_bar.sizeHint().height(), 0, 0)
         if self._grids:
-            self._grid(0)  # what shows first; the rest is built once the window is idle
-        self._rest = QTimer(self)
-        self._rest.setSingleShot(True)
-        self._rest.setInterval(0)  # runs after the events waiting (typing goes first)
-        self._rest.timeout.connect(self._build_next)
+            self._grid(0)  # what shows first; the rest once it has been painted (idle passes)
 
     # -- sections, built as they are needed ---------------------------------------------------
 
@@ -367,8 +368,16 @@ class FormPage(QScrollArea):
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        if None in self._grids:
+        if None in self._grids and self._painted:
             self._rest.start()
+
+    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """The rest of the sections are built once the first one has been painted."""
+        if event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            if None in self._grids:
+                self._rest.start()
+        return super().viewportEvent(event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)

@@ -125,3 +125,21 @@ def test_two_quick_edits_land_as_two_revisions_in_order(
     assert history[-1].parent_id == history[-2].id  # the second is based on the first
     assert not store.db.execute("select count(*) from conflicts").fetchone()[0]
     assert "冲突" not in editor.save_state.text() and not editor.banner.isVisible()
+
+
+def test_an_edit_before_the_later_sections_are_built_keeps_their_values(
+    qtbot: QtBot, cadre_window: MainWindow, store: Store
+) -> None:
+    """A page shows its first section at once and builds the others after its first paint; a
+    save made before that still carries every section's values."""
+    hid = household(store, "赵红梅")  # 姓名 (second section) and 家庭住址 (a later one)
+    editor = cadre_window.open_household(hid)
+    page = editor.page("A")
+    assert None in page._grids  # the later sections are not built yet
+    block = page.block_at("worker_no")  # in the first section
+    assert block is not None
+    block.widget.focus_target().setText("GH-0001")  # type: ignore[attr-defined]
+    editor.save_drafts()
+    saved = store.current(hid)["A"]
+    assert saved["worker_no"] == "GH-0001"
+    assert saved["name"] == "赵红梅" and saved["address"] == "旧址"
