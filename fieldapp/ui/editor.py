@@ -59,6 +59,15 @@ CONFLICT_TEXT = (
     "（fieldapp conflicts list）。下面显示的是当前数据。"
 )
 READ_ONLY_TEXT = "只读查看：数据库正由其他程序使用，此处不能修改。"
+SAVE_STATES = (
+    "正在保存…",
+    "草稿已自动保存",
+    "已另存为冲突版本",
+    "保存失败",
+    "已定稿",
+    "尚未保存：输入内容后自动保存",
+)
+"""Every text of the save state beside the heading (the label is sized for the longest)."""
 BANNER_STYLE = "background: #fff4ce; border: 1px solid #c19c00; padding: 6px;"
 
 
@@ -107,6 +116,12 @@ class HouseholdEditor(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.save_state = QLabel()
         self.save_state.setStyleSheet("color: #555;")
+        # a fixed size: its text changes on every edit and autosave, and a label whose size may
+        # change lays out (and repaints) the whole window each time
+        longest = max(SAVE_STATES, key=self.save_state.fontMetrics().horizontalAdvance)
+        self.save_state.setText(longest)
+        self.save_state.setFixedSize(self.save_state.sizeHint())
+        self.save_state.setText("")
         self.finalise_button = QPushButton("定稿本表 (Ctrl+Enter)")
         self.finalise_button.setToolTip("检查无误后定稿；有错误时不能定稿，但草稿始终已保存")
         self.history_button = QPushButton("修订历史 (Ctrl+H)")
@@ -292,10 +307,12 @@ class HouseholdEditor(QWidget):
             row = self.store.household(self.household_id) if self.exists else {}
         name = row.get("name") or "（未填姓名）"
         status = row.get("status") or "新建（输入内容后自动保存）"
-        self.heading.setText(
+        heading = (
             f"<span style='font-size:15pt'><b>{name}</b></span>"
             f"　档案编号 {row.get('archive_no') or '—'}　状态 {status}"
         )
+        if self.heading.text() != heading:  # rich text laid out again on every autosave else
+            self.heading.setText(heading)
         self.status_button.setEnabled(self.exists and not self.readonly)
         self._fill_problems()
         self._refresh_side()
@@ -486,6 +503,7 @@ class HouseholdEditor(QWidget):
         for form_id in self.dirty:
             if form_id in self.results:
                 results[form_id] = self.results[form_id]
+        self._views = view.views  # the defaults need no computation of every form again
         self._refresh(results, stale=view.stale, row=view.row, states=view.states)
         self._show_current()
 

@@ -203,7 +203,9 @@ class MainWindow(QMainWindow):
         row is re-read alone: an autosave must not re-run the list query)."""
         self.model.update_household(household_id)
         for editor in self.editors(household_id):
-            self.tabs.setTabText(self.tabs.indexOf(editor), self._tab_title(editor))
+            index, title = self.tabs.indexOf(editor), self._tab_title(editor)
+            if self.tabs.tabText(index) != title:  # a new title lays the tab bar out again
+                self.tabs.setTabText(index, title)
 
     def new_household(self) -> HouseholdEditor:
         """An editor for a household that exists only once its first real value is saved

@@ -24,6 +24,7 @@ class SavedView:
     results: dict[str, FormResult]  # every form validated over the stored household
     stale: dict[str, list[str]]  # finalised forms whose inputs changed since (freshness)
     row: dict[str, Any]  # the household's row in the list (name, 档案编号, status)
+    views: dict[str, dict[str, Any]]  # what expressions see of every form (for defaults)
 
     @property
     def states(self) -> dict[str, str]:
@@ -39,9 +40,10 @@ def saved_view(
     data: dict[str, Any] = {form_id: r.data for form_id, r in revisions.items()}
     for form_id, values in (unsaved or {}).items():
         data.setdefault(form_id, dict(values))
-    results = store.engine().validate_all(data)
+    views: dict[str, dict[str, Any]] = {}
+    results = store.engine().validate_all(data, views_out=views)
     try:
         row = store.household(household_id)
     except NotFound:
         row = {}
-    return SavedView(revisions, results, stale_of(revisions, store.engine), row)
+    return SavedView(revisions, results, stale_of(revisions, store.engine), row, views)
