@@ -53,6 +53,8 @@ from fieldapp.ui.status_dialog import StatusDialog
 __all__ = ["HouseholdEditor", "StatusDialog"]
 
 AUTOSAVE_MS = 400
+STALE_AFTER_MS = 60
+"""On opening, stale finalised forms are judged this long after (once the editor is on screen)."""
 OPEN_KEY = "ui.open_household"
 CONFLICT_TEXT = (
     "{forms}：其他窗口或程序已修改此表，您的修改已另存为冲突版本，请在冲突处理中选择或合并"
@@ -103,6 +105,7 @@ class HouseholdEditor(QWidget):
         self._shown_views: dict[str, dict[str, Any]] | None = None
         self._revisions: dict[str, Revision] | None = None
         self.exists = store.household_exists(household_id)  # created with its first real value
+        self._stale_stamp = 0  # counts refreshes (see ``_judge_stale``)
         self.in_flight: dict[str, int] = {}  # saves submitted to the writer, not yet landed
         self._unsaved: dict[str, dict[str, Any]] = {}  # never-saved pages, as the writer sees them
         self._landing = _Landing(self)
@@ -250,7 +253,21 @@ class HouseholdEditor(QWidget):
         self.page(form_id).apply(self.results[form_id])
 
     def _load(self) -> None:
-        self._refresh(self._read())
+        """The household as stored; whether finalised forms went stale is judged just after the
+        editor has been painted (an engine run per finalised form, not worth delaying the
+        opening for: it only marks forms 需重新核对 in the list of forms)."""
+        results = self._read()
+        revisions = self._revisions
+        self._refresh(results, stale={})
+        if revisions is not None and self.exists:
+            stamp = self._stale_stamp
+            QTimer.singleShot(STALE_AFTER_MS, self, lambda: self._judge_stale(revisions, stamp))
+
+    def _judge_stale(self, revisions: dict[str, Revision], stamp: int) -> None:
+        """Mark the finalised forms whose inputs changed, unless a newer refresh did already."""
+        if stamp == self._stale_stamp:
+            self.stale = stale_of(revisions, self.store.engine)
+            self._update_nav()
 
     def _read(self) -> dict[str, FormResult]:
         """Validated current data, and the revisions it came from (one read: they belong together)."""
@@ -291,6 +308,7 @@ class HouseholdEditor(QWidget):
         self._defaults = None
         self._shown_views = views if views and not self.dirty else None
         revisions, self._revisions = self._revisions, None
+        self._stale_stamp += 1  # a judgement still on its way is older than this one
         if not self.exists:
             self.stale = {}
         elif stale is not None:

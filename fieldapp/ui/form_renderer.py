@@ -269,6 +269,11 @@ def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGro
     return grid
 
 
+REST_AFTER_PAINT_MS = 50
+"""A page shows its first section at once; the others are built one per idle pass from this long
+after its first paint (the opened household is on screen and typing can begin meanwhile)."""
+
+
 class FormPage(QScrollArea):
     """An editable form: a group box per section; ``changed`` on every edit."""
 
@@ -277,10 +282,10 @@ class FormPage(QScrollArea):
     def __init__(self, form: Form, ctx: RenderContext) -> None:
         super().__init__()
         self._painted = False
+        self._body: QWidget | None = None
         self._grids: list[FieldGrid | None] = []  # None: the section is not built yet
         self._rest = QTimer(self)
         self._rest.setSingleShot(True)
-        self._rest.setInterval(0)  # runs after the events waiting (typing goes first)
         self._rest.timeout.connect(self._build_next)
         self.form = form
         self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
@@ -308,6 +313,8 @@ class FormPage(QScrollArea):
             self._grids.append(None)
         layout.addStretch(1)
         self.setWidget(body)
+        self._body = body
+        body.installEventFilter(self)  # its first paint starts building the other sections
         self.section_bar: SectionBar | None = None
         if len(form.sections) > 1:
             self.section_bar = SectionBar([s.title for s in form.sections], self.focus_section)
@@ -318,12 +325,13 @@ class FormPage(QScrollArea):
 
     # -- sections, built as they are needed ---------------------------------------------------
 
-    def _grid(self, index: int) -> FieldGrid:
+    def _grid(self, index: int, *, place_now: bool = True) -> FieldGrid:
         """Section ``index``'s fields, built now if they were not yet (in section order, so the
-        cursor's Tab order stays the form's order), holding what the page was given so far."""
+        cursor's Tab order stays the form's order), holding what the page was given so far;
+        ``place_now``: laid out at once (a caller may click, scroll or focus there next)."""
         for earlier in range(index):
             if self._grids[earlier] is None:
-                self._grid(earlier)
+                self._grid(earlier, place_now=place_now)
         grid = self._grids[index]
         if grid is None:
             section = self.form.sections[index]
@@ -335,9 +343,9 @@ class FormPage(QScrollArea):
             if self._applied is not None:
                 grid.apply(*self._applied)
             self.boxes[index].layout().addWidget(grid)  # type: ignore[union-attr]
-            if self.boxes[index].isVisible():  # shown and placed now, not on the next event
-                grid.show()  # loop pass: a click, a scroll or the cursor may go there at once
-                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)
+            if place_now and self.boxes[index].isVisible():  # shown and placed now, not on
+                grid.show()  # the next event loop pass: a click, a scroll or the cursor may
+                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # go there
         return grid
 
     def _build_next(self) -> None:
@@ -347,9 +355,9 @@ class FormPage(QScrollArea):
             return
         for index, grid in enumerate(self._grids):
             if grid is None:
-                self._grid(index)
+                self._grid(index, place_now=False)
                 if index + 1 < len(self._grids):
-                    self._rest.start()
+                    self._rest.start(0)  # after the events waiting: typing goes first
                 return
 
     @property
@@ -369,15 +377,15 @@ class FormPage(QScrollArea):
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
         if None in self._grids and self._painted:
-            self._rest.start()
+            self._rest.start(0)
 
-    def viewportEvent(self, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
-        """The rest of the sections are built once the first one has been painted."""
-        if event.type() == QEvent.Type.Paint and not self._painted:
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """The rest of the sections are built once the page has first been painted."""
+        if watched is self._body and event.type() == QEvent.Type.Paint and not self._painted:
             self._painted = True
             if None in self._grids:
-                self._rest.start()
-        return super().viewportEvent(event)
+                self._rest.start(REST_AFTER_PAINT_MS)
+        return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
