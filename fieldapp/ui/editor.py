@@ -53,7 +53,7 @@ from fieldapp.ui.status_dialog import StatusDialog
 __all__ = ["HouseholdEditor", "StatusDialog"]
 
 AUTOSAVE_MS = 400
-STALE_AFTER_MS = 60
+AFTER_SHOWN_MS = 60
 """On opening, stale finalised forms are judged this long after (once the editor is on screen)."""
 OPEN_KEY = "ui.open_household"
 CONFLICT_TEXT = (
@@ -261,7 +261,7 @@ class HouseholdEditor(QWidget):
         self._refresh(results, stale={})
         if revisions is not None and self.exists:
             stamp = self._stale_stamp
-            QTimer.singleShot(STALE_AFTER_MS, self, lambda: self._judge_stale(revisions, stamp))
+            QTimer.singleShot(AFTER_SHOWN_MS, self, lambda: self._judge_stale(revisions, stamp))
 
     def _judge_stale(self, revisions: dict[str, Revision], stamp: int) -> None:
         """Mark the finalised forms whose inputs changed, unless a newer refresh did already."""
