@@ -473,16 +473,16 @@ class FormPage(QScrollArea):
 
     def first_empty_path(self, grids: list[FieldGrid] | None = None) -> str | None:
         """The first field still to be filled (``first_empty``): the first the form requires
-        (as the summary lists them, 待填), else the first at all."""
+        (as the summary lists them, 待填), else the first at all. A section not built yet is
+        built only when it may hold the answer."""
+        indexes = range(len(self._grids)) if grids is None else map(self._grids.index, grids)
+        sections = list(indexes)
         for among in (self.pending, None):
-            for index in range(len(self._grids)) if grids is None else ():
+            for index in sections:
                 names = {f.name for f in self.form.sections[index].fields}
-                if self._grids[index] is None and among is not None and not names & among:
+                if among is not None and self._grids[index] is None and not names & among:
                     continue  # nothing it asks for is there: not built for this
                 if path := first_empty(self._grid(index), among=among):
-                    return path
-            for grid in grids or ():
-                if path := first_empty(grid, among=among):
                     return path
         return None
 
