@@ -275,7 +275,13 @@ after its first paint (the opened household is on screen and typing can begin me
 
 
 class FormPage(QScrollArea):
-    """An editable form: a group box per section; ``changed`` on every edit."""
+    """An editable form: a group box per section; ``changed`` on every edit.
+
+    Only the first section's fields are built with the page (opening a household shows it at
+    once); the others follow one per idle pass after the first paint, or at once when something
+    asks for them (``values``, a field by path, the cursor). What ``load`` and ``apply`` gave is
+    kept for the sections built later, so a page reads the same whenever its sections were built.
+    """
 
     changed = Signal()
 
