@@ -2,8 +2,9 @@
 
 - open a household: the floor reads the household's newest revision of every form with one raw
   query, decodes the JSON and fills a plain QFormLayout of QLineEdits for Form A's fields (shown
-  and painted); the project is ``MainWindow.open_household`` (the editor tab, its first form built,
-  painted), the tab closed again after each sample. Goal: p95 ≤ 150 ms.
+  and painted); the project is ``MainWindow.open_household`` (the editor tab, its first form's
+  first section built — the page builds its other sections once it has been painted, one per
+  idle pass — painted), the tab closed again after each sample. Goal: p95 ≤ 150 ms.
 - cold start: each in a fresh child process, from ``python`` starting to the first paint of a
   window listing the households: the floor is a bare PySide6 window with a QTableView over the
   first 200 rows of ``households`` (the same encrypted file, unlocked the same way); the project

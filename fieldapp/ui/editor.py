@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
@@ -34,9 +34,11 @@ from PySide6.QtWidgets import (
 from fieldapp.core.forms.defaults import Defaults
 from fieldapp.core.forms.engine import FormResult, household_people
 from fieldapp.core.rules.freshness import NEEDS_RECHECK, stale_forms, stale_of
+from fieldapp.core.rules.saved_view import SavedView, saved_view
 from fieldapp.core.store.errors import StoreError, ValidationFailed
 from fieldapp.core.store.records import Revision, SaveResult
 from fieldapp.core.store.store import Store
+from fieldapp.core.store.writer import FOLLOW, FormWriter, Landed, SaveJob
 from fieldapp.ui.assessment_panel import AssessmentPanel
 from fieldapp.ui.duplicate_ids import confirm_before_finalising, duplicates
 from fieldapp.ui.editor_keys import install_keys
@@ -51,13 +53,30 @@ from fieldapp.ui.status_dialog import StatusDialog
 __all__ = ["HouseholdEditor", "StatusDialog"]
 
 AUTOSAVE_MS = 400
+AFTER_SHOWN_MS = 60
+"""On opening, stale finalised forms are judged this long after (once the editor is on screen)."""
 OPEN_KEY = "ui.open_household"
 CONFLICT_TEXT = (
     "{forms}：其他窗口或程序已修改此表，您的修改已另存为冲突版本，请在冲突处理中选择或合并"
     "（fieldapp conflicts list）。下面显示的是当前数据。"
 )
 READ_ONLY_TEXT = "只读查看：数据库正由其他程序使用，此处不能修改。"
+SAVE_STATES = (
+    "正在保存…",
+    "草稿已自动保存",
+    "已另存为冲突版本",
+    "保存失败",
+    "已定稿",
+    "尚未保存：输入内容后自动保存",
+)
+"""Every text of the save state beside the heading (the label is sized for the longest)."""
 BANNER_STYLE = "background: #fff4ce; border: 1px solid #c19c00; padding: 6px;"
+
+
+class _Landing(QObject):
+    """Carries the writer thread's "results are waiting" onto the window's thread."""
+
+    ready = Signal()
 
 
 class HouseholdEditor(QWidget):
@@ -86,6 +105,12 @@ class HouseholdEditor(QWidget):
         self._shown_views: dict[str, dict[str, Any]] | None = None
         self._revisions: dict[str, Revision] | None = None
         self.exists = store.household_exists(household_id)  # created with its first real value
+        self._stale_stamp = 0  # counts refreshes (see ``_judge_stale``)
+        self.in_flight: dict[str, int] = {}  # saves submitted to the writer, not yet landed
+        self._unsaved: dict[str, dict[str, Any]] = {}  # never-saved pages, as the writer sees them
+        self._landing = _Landing(self)
+        self._landing.ready.connect(self._land, Qt.ConnectionType.QueuedConnection)
+        self.writer = FormWriter(store, self._signal_landed, self._view_after_save)
         ctx = RenderContext(
             store, author, defaults=self.defaults, people=self._people, refresh=self.validate_now
         )
@@ -94,6 +119,12 @@ class HouseholdEditor(QWidget):
         self.heading.setTextFormat(Qt.TextFormat.RichText)
         self.save_state = QLabel()
         self.save_state.setStyleSheet("color: #555;")
+        # a fixed size: its text changes on every edit and autosave, and a label whose size may
+        # change lays out (and repaints) the whole window each time
+        longest = max(SAVE_STATES, key=self.save_state.fontMetrics().horizontalAdvance)
+        self.save_state.setText(longest)
+        self.save_state.setFixedSize(self.save_state.sizeHint())
+        self.save_state.setText("")
         self.finalise_button = QPushButton("定稿本表 (Ctrl+Enter)")
         self.finalise_button.setToolTip("检查无误后定稿；有错误时不能定稿，但草稿始终已保存")
         self.history_button = QPushButton("修订历史 (Ctrl+H)")
@@ -161,7 +192,7 @@ class HouseholdEditor(QWidget):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.setInterval(AUTOSAVE_MS)
-        self.timer.timeout.connect(self.save_drafts)
+        self.timer.timeout.connect(self.autosave)
 
         self.nav.currentRowChanged.connect(self._show_form)
         self.problems.jump.connect(self.jump_to)
@@ -222,7 +253,21 @@ class HouseholdEditor(QWidget):
         self.page(form_id).apply(self.results[form_id])
 
     def _load(self) -> None:
-        self._refresh(self._read())
+        """The household as stored; whether finalised forms went stale is judged just after the
+        editor has been painted (an engine run per finalised form, not worth delaying the
+        opening for: it only marks forms 需重新核对 in the list of forms)."""
+        results = self._read()
+        revisions = self._revisions
+        self._refresh(results, stale={})
+        if revisions is not None and self.exists:
+            stamp = self._stale_stamp
+            QTimer.singleShot(AFTER_SHOWN_MS, self, lambda: self._judge_stale(revisions, stamp))
+
+    def _judge_stale(self, revisions: dict[str, Revision], stamp: int) -> None:
+        """Mark the finalised forms whose inputs changed, unless a newer refresh did already."""
+        if stamp == self._stale_stamp:
+            self.stale = stale_of(revisions, self.store.engine)
+            self._update_nav()
 
     def _read(self) -> dict[str, FormResult]:
         """Validated current data, and the revisions it came from (one read: they belong together)."""
@@ -241,11 +286,21 @@ class HouseholdEditor(QWidget):
         unsaved edits are left alone: their next save is checked against the newer revision)."""
         for form_id, page in self.built.items():
             head = self.heads.get(form_id)
-            if form_id not in self.dirty and head != self.bases.get(form_id):
+            settled = form_id not in self.dirty and not self.in_flight.get(form_id)
+            if settled and head != self.bases.get(form_id):
                 page.load(self.results[form_id].values)
                 self.bases[form_id] = head
 
-    def _refresh(self, results: dict[str, FormResult]) -> None:
+    def _refresh(
+        self,
+        results: dict[str, FormResult],
+        *,
+        stale: dict[str, list[str]] | None = None,
+        row: dict[str, Any] | None = None,
+        states: dict[str, str] | None = None,
+    ) -> None:
+        """Show ``results``; ``stale``, ``row`` and ``states`` when already known (a landed
+        autosave brings them from the writer), else read here."""
         self.results = results
         views, self._views = self._views, None
         # Just read with nothing unsaved on screen: the views of that read are the household as
@@ -253,22 +308,29 @@ class HouseholdEditor(QWidget):
         self._defaults = None
         self._shown_views = views if views and not self.dirty else None
         revisions, self._revisions = self._revisions, None
+        self._stale_stamp += 1  # a judgement still on its way is older than this one
         if not self.exists:
             self.stale = {}
+        elif stale is not None:
+            self.stale = stale
         elif revisions is not None:  # just read by _read: no second read
             self.stale = stale_of(revisions, self.store.engine)
         else:
             self.stale = stale_forms(self.store, self.household_id)
         for form_id, page in self.built.items():
-            page.apply(results[form_id])
-        self._update_nav()
-        row = self.store.household(self.household_id) if self.exists else {}
+            if form_id not in self.dirty or stale is None:
+                page.apply(results[form_id])
+        self._update_nav(states)
+        if row is None:
+            row = self.store.household(self.household_id) if self.exists else {}
         name = row.get("name") or "（未填姓名）"
         status = row.get("status") or "新建（输入内容后自动保存）"
-        self.heading.setText(
+        heading = (
             f"<span style='font-size:15pt'><b>{name}</b></span>"
             f"　档案编号 {row.get('archive_no') or '—'}　状态 {status}"
         )
+        if self.heading.text() != heading:  # rich text laid out again on every autosave else
+            self.heading.setText(heading)
         self.status_button.setEnabled(self.exists and not self.readonly)
         self._fill_problems()
         self._refresh_side()
@@ -299,9 +361,10 @@ class HouseholdEditor(QWidget):
         self.saved.emit(self.household_id)
         self.status_message.emit(f"已在{self.store.survey.form(form_id).title}添加一行")
 
-    def _update_nav(self) -> None:
+    def _update_nav(self, states: dict[str, str] | None = None) -> None:
         """Each form's state and what is left on it, in the list of forms."""
-        states = self.store.current_states(self.household_id)
+        if states is None:
+            states = self.store.current_states(self.household_id)
         for i, form_id in enumerate(self.form_ids):
             title = f"{form_id} {self.store.survey.form(form_id).title}"
             found = counts(self.results[form_id], self.built.get(form_id))
@@ -345,48 +408,122 @@ class HouseholdEditor(QWidget):
         if not self.timer.isActive():
             self.timer.start()
 
+    def autosave(self) -> None:
+        """The autosave beat: hand the edited forms to the writer and go on (the window never
+        waits for SQLite here); what was saved comes back in ``_land``."""
+        self.timer.stop()
+        if not self.readonly:
+            self._submit()
+
     def save_drafts(self) -> None:
-        """Write every edited form as a draft revision (invalid values kept as typed). A new
-        household comes into the store with its first real value, not before."""
+        """Write every edited form as a draft revision (invalid values kept as typed) and wait
+        until every save is in the store: closing, switching household, quitting, finalising
+        and the dialogs that read the store all come through here, so nothing typed is lost.
+        A new household comes into the store with its first real value, not before."""
         self.timer.stop()
         if self.readonly:
             return
+        if self._submit() is None:
+            return
+        landed = self.writer.flush()
+        if self._absorb(landed):
+            return
+        self._refresh(self._read())
+        self._show_current()
+        if not landed:
+            self.save_state.setText("草稿已自动保存")
+
+    def _submit(self) -> list[str] | None:
+        """Queue a save of every edited form (a copy of its values, based on the revision the page
+        came from, or on the save still on its way); the forms submitted (None: a new household
+        with nothing but its starting values, so nothing at all is saved)."""
         pending = sorted(self.dirty)
         self.dirty.clear()
         if not self.exists and pending:
             if all(self.built[fid].only_defaults() for fid in pending if fid in self.built):
                 self.save_state.setText("尚未保存：输入内容后自动保存")
-                return
-            try:
-                self.store.create_household(self.author, household_id=self.household_id)
-            except StoreError as exc:
-                self.dirty.update(pending)
-                QMessageBox.warning(self, "保存失败", str(exc))
-                return
-            self.exists = True
-            self.created.emit(self.household_id)
-        conflicts: list[str] = []
+                return None
+        self._unsaved = {
+            fid: page.values()
+            for fid, page in self.built.items()
+            if fid not in self.heads and fid not in pending
+        }
         for form_id in pending:
-            values = self.page(form_id).values()
-            try:
-                result = self.store.save_form(
-                    self.household_id,
-                    form_id,
-                    values,
-                    author=self.author,
-                    base_revision_id=self.bases.get(form_id),
-                )
-            except StoreError as exc:
+            base = FOLLOW if self.in_flight.get(form_id) else self.bases.get(form_id)
+            job = SaveJob(
+                self.household_id,
+                form_id,
+                self.page(form_id).values(),
+                self.author,
+                base,
+                create=not self.exists,
+            )
+            self.in_flight[form_id] = self.in_flight.get(form_id, 0) + 1
+            self.writer.submit(job)
+        return pending
+
+    def settled(self) -> bool:
+        """Nothing edited waits for the beat, and every save has landed and been shown."""
+        waiting = self.dirty or self.timer.isActive() or any(self.in_flight.values())
+        return not waiting and self.writer.idle()
+
+    def _signal_landed(self) -> None:
+        """On the writer's thread: wake the window (the queued signal crosses threads)."""
+        try:
+            self._landing.ready.emit()
+        except RuntimeError:  # the editor is gone; ``close_editor`` flushed it already
+            pass
+
+    def _view_after_save(self, store: Store, household_id: str) -> SavedView:
+        """On the writer's thread, with its connection: the household as now stored, judged."""
+        return saved_view(store, household_id, self._unsaved)
+
+    def _land(self) -> None:
+        """Saves came back from the writer: follow them, and show the stored household (only
+        the pages not edited again since: their next save follows)."""
+        self._absorb(self.writer.take_landed())
+
+    def _absorb(self, landed: list[Landed]) -> bool:
+        """Follow saves that landed; whether one failed (its values stay on screen, the form
+        stays edited so the next beat or flush tries again, and the cadre is told)."""
+        if not landed:
+            return False
+        conflicts: list[str] = []
+        failure: str | None = None
+        view: SavedView | None = None
+        for done in landed:
+            form_id = done.job.form_id
+            self.in_flight[form_id] = max(self.in_flight.get(form_id, 0) - 1, 0)
+            if done.error is not None or done.result is None:
                 self.dirty.add(form_id)
-                self.save_state.setText("保存失败")
-                QMessageBox.warning(self, "保存失败", str(exc))
-                return
-            self._saved(form_id, result, conflicts)
-        self._refresh(self._read())
-        self._show_current()
-        if pending:
-            self.saved.emit(self.household_id)
+                failure = done.error or "保存失败"
+                continue
+            if done.job.create and not self.exists:
+                self.exists = True
+                self.created.emit(self.household_id)
+            self._saved(form_id, done.result, conflicts)
+            view = done.after if isinstance(done.after, SavedView) else view
+        if failure is not None:
+            self.save_state.setText("保存失败")
+            QMessageBox.warning(self, "保存失败", failure)
+            return True
+        if view is not None and not any(self.in_flight.values()):
+            self._show_saved(view)
+        self.saved.emit(self.household_id)
         self.save_state.setText("草稿已自动保存" if not conflicts else "已另存为冲突版本")
+        return False
+
+    def _show_saved(self, view: SavedView) -> None:
+        """The writer's judgement of the stored household, applied (no read, no engine run here);
+        a page edited since keeps its own on-screen judgement."""
+        self.heads = {form_id: r.id for form_id, r in view.revisions.items()}
+        results = dict(view.results)
+        for form_id in self.dirty:
+            if form_id in self.results:
+                results[form_id] = self.results[form_id]
+        self._views = view.views  # the defaults need no computation of every form again
+        self._refresh(results, stale=view.stale, row=view.row, states=view.states)
+        self._show_current()
 
     def _saved(self, form_id: str, result: SaveResult, conflicts: list[str]) -> None:
         """Follow a save: the page is now based on it, or on the newer data it conflicted with."""
@@ -477,6 +614,7 @@ class HouseholdEditor(QWidget):
         if self.readonly:
             return
         self.save_drafts()
+        self._absorb(self.writer.stop())
         self.store.set_meta(OPEN_KEY, "")
 
     def snapshot(self) -> dict[str, Any]:

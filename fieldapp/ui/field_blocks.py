@@ -229,7 +229,10 @@ class FieldBlock(QWidget):
         if not problems:
             self.message.hide()
             return
-        blocking = any(p.blocking for p in problems)
-        self.message.setStyleSheet(ERROR_STYLE if blocking else WARNING_STYLE)
-        self.message.setText("；".join(p.message for p in problems))
+        style = ERROR_STYLE if any(p.blocking for p in problems) else WARNING_STYLE
+        text = "；".join(p.message for p in problems)
+        if self.message.styleSheet() != style:  # a style sheet set again re-polishes, and every
+            self.message.setStyleSheet(style)  # autosave shows the problems again
+        if self.message.text() != text:
+            self.message.setText(text)
         self.message.show()

@@ -7,10 +7,11 @@ a click in the summary can jump to it.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
-from PySide6.QtGui import QResizeEvent
+from PySide6.QtCore import QEvent, QObject, Qt, QTimer, Signal
+from PySide6.QtGui import QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QApplication,
     QGridLayout,
@@ -268,13 +269,30 @@ def make_repeat(field: Field, ctx: RenderContext, filter_: QObject) -> RepeatGro
     return grid
 
 
+REST_AFTER_PAINT_MS = 50
+"""A page shows its first section at once; the others are built one per idle pass from this long
+after its first paint (the opened household is on screen and typing can begin meanwhile)."""
+
+
 class FormPage(QScrollArea):
-    """An editable form: a group box per section; ``changed`` on every edit."""
+    """An editable form: a group box per section; ``changed`` on every edit.
+
+    Only the first section's fields are built with the page (opening a household shows it at
+    once); the others follow one per idle pass after the first paint, or at once when something
+    asks for them (``values``, a field by path, the cursor). What ``load`` and ``apply`` gave is
+    kept for the sections built later, so a page reads the same whenever its sections were built.
+    """
 
     changed = Signal()
 
     def __init__(self, form: Form, ctx: RenderContext) -> None:
         super().__init__()
+        self._painted = False
+        self._body: QWidget | None = None
+        self._grids: list[FieldGrid | None] = []  # None: the section is not built yet
+        self._rest = QTimer(self)
+        self._rest.setSingleShot(True)
+        self._rest.timeout.connect(self._build_next)
         self.form = form
         self.initial: dict[str, Any] = {}  # what a never-saved form started with (defaults)
         self.pending: set[str] = set()  # paths of required fields still empty (待填)
@@ -289,24 +307,91 @@ class FormPage(QScrollArea):
         )
         heading.setWordWrap(True)
         layout.addWidget(heading)
-        self.grids: list[FieldGrid] = []
+        self._ctx = ctx
         self.boxes: list[QGroupBox] = []
+        self._loaded: dict[str, Any] | None = None  # what ``load`` gave, for sections built later
+        self._applied: tuple[Any, ...] | None = None  # what ``apply`` gave, likewise
         for section in form.sections:
             box = QGroupBox(section.title)
-            grid = FieldGrid(section.fields, ctx, self._filter, columns=SECTION_COLUMNS)
-            grid.changed.connect(self.changed)
-            inner = QVBoxLayout(box)
-            inner.addWidget(grid)
+            QVBoxLayout(box)
             layout.addWidget(box)
-            self.grids.append(grid)
             self.boxes.append(box)
+            self._grids.append(None)
         layout.addStretch(1)
         self.setWidget(body)
+        self._body = body
+        body.installEventFilter(self)  # its first paint starts building the other sections
         self.section_bar: SectionBar | None = None
         if len(form.sections) > 1:
             self.section_bar = SectionBar([s.title for s in form.sections], self.focus_section)
             self.section_bar.setParent(self)
             self.setViewportMargins(0, self.section_bar.sizeHint().height(), 0, 0)
+        if self._grids:
+            self._grid(0)  # what shows first; the rest once it has been painted (idle passes)
+
+    # -- sections, built as they are needed ---------------------------------------------------
+
+    def _grid(self, index: int, *, place_now: bool = True) -> FieldGrid:
+        """Section ``index``'s fields, built now if they were not yet (in section order, so the
+        cursor's Tab order stays the form's order), holding what the page was given so far;
+        ``place_now``: laid out at once (a caller may click, scroll or focus there next)."""
+        for earlier in range(index):
+            if self._grids[earlier] is None:
+                self._grid(earlier, place_now=place_now)
+        grid = self._grids[index]
+        if grid is None:
+            section = self.form.sections[index]
+            grid = FieldGrid(section.fields, self._ctx, self._filter, columns=SECTION_COLUMNS)
+            grid.changed.connect(self.changed)
+            self._grids[index] = grid  # before filling it: filling may ask for the page's values
+            if self._loaded is not None:
+                grid.load(self._loaded)
+            if self._applied is not None:
+                grid.apply(*self._applied)
+            self.boxes[index].layout().addWidget(grid)  # type: ignore[union-attr]
+            if place_now and self.boxes[index].isVisible():  # shown and placed now, not on
+                grid.show()  # the next event loop pass: a click, a scroll or the cursor may
+                QApplication.sendPostedEvents(None, QEvent.Type.LayoutRequest)  # go there
+        return grid
+
+    def _build_next(self) -> None:
+        """One more section while the window is idle (each takes a few milliseconds); a page
+        not shown waits until it is (``showEvent``), or until a section is asked for."""
+        if not self.isVisible():
+            return
+        for index, grid in enumerate(self._grids):
+            if grid is None:
+                self._grid(index, place_now=False)
+                if index + 1 < len(self._grids):
+                    self._rest.start(0)  # after the events waiting: typing goes first
+                return
+
+    @property
+    def grids(self) -> list[FieldGrid]:
+        """Every section's fields (built now if they were not yet)."""
+        return [self._grid(index) for index in range(len(self._grids))]
+
+    def _built(self) -> list[FieldGrid]:
+        return [grid for grid in self._grids if grid is not None]
+
+    def _built_first(self) -> Iterator[FieldGrid]:
+        """The sections built so far, then (only if still looking) every other one, built."""
+        built = self._built()
+        yield from built
+        yield from (grid for grid in self.grids if grid not in built)
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        if None in self._grids and self._painted:
+            self._rest.start(0)
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802 (Qt's name)
+        """The rest of the sections are built once the page has first been painted."""
+        if watched is self._body and event.type() == QEvent.Type.Paint and not self._painted:
+            self._painted = True
+            if None in self._grids:
+                self._rest.start(REST_AFTER_PAINT_MS)
+        return super().eventFilter(watched, event)
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
         super().resizeEvent(event)
@@ -323,7 +408,7 @@ class FormPage(QScrollArea):
 
     def section_target(self, index: int) -> str | None:
         """Where ``focus_section(index)`` puts the cursor (a field's path)."""
-        grid = self.grids[index]
+        grid = self._grid(index)
         return self.first_empty_path([grid]) or first_empty(grid, blank_only=False)
 
     def values(self) -> dict[str, Any]:
@@ -333,19 +418,21 @@ class FormPage(QScrollArea):
         return out
 
     def load(self, values: dict[str, Any]) -> None:
-        for grid in self.grids:
+        self._loaded = values
+        for grid in self._built():
             grid.load(values)
 
     def apply(self, result: FormResult) -> None:
         by_path: dict[str, list[Problem]] = {}
         for problem in result.problems:
             by_path.setdefault(problem.path, []).append(problem)
-        for grid in self.grids:
-            grid.apply(result.values, result.hidden, by_path, "")
+        self._applied = (result.values, result.hidden, by_path, "")
+        for grid in self._built():
+            grid.apply(*self._applied)
         self.pending = {p.path for p in result.problems if p.code == "required"}
 
     def block_at(self, path: str) -> FieldBlock | None:
-        for grid in self.grids:
+        for grid in self._built_first():
             block = grid.block_at(path)
             if block is not None:
                 return block
@@ -358,7 +445,7 @@ class FormPage(QScrollArea):
         raise KeyError(name)
 
     def touched(self, path: str) -> bool:
-        return any(grid.touched(path) for grid in self.grids)
+        return any(grid.touched(path) for grid in self._built())  # a section not built: not yet
 
     def only_defaults(self) -> bool:
         """Nothing typed here yet: every value is blank or what the form started with."""
@@ -366,6 +453,7 @@ class FormPage(QScrollArea):
 
     def row_initial(self) -> dict[str, dict[str, Any]]:
         """What each row added in this sitting started with, by row id (to tell typing apart)."""
+        self.grids  # noqa: B018 - every section built, so every row is found
         out: dict[str, dict[str, Any]] = {}
         for group in self.findChildren(RepeatGrid):
             out.update(group.model.row_initial)
@@ -382,6 +470,7 @@ class FormPage(QScrollArea):
 
     def reveal_all(self) -> None:
         """Finalising was tried: every problem is shown on its field from now on."""
+        self.grids  # noqa: B018 - every section built
         for block in self.findChildren(FieldBlock):
             block.touched = True
             block.show_problems(block.problems)
@@ -390,10 +479,16 @@ class FormPage(QScrollArea):
 
     def first_empty_path(self, grids: list[FieldGrid] | None = None) -> str | None:
         """The first field still to be filled (``first_empty``): the first the form requires
-        (as the summary lists them, 待填), else the first at all."""
+        (as the summary lists them, 待填), else the first at all. A section not built yet is
+        built only when it may hold the answer."""
+        indexes = range(len(self._grids)) if grids is None else map(self._grids.index, grids)
+        sections = list(indexes)
         for among in (self.pending, None):
-            for grid in self.grids if grids is None else grids:
-                if path := first_empty(grid, among=among):
+            for index in sections:
+                names = {f.name for f in self.form.sections[index].fields}
+                if among is not None and self._grids[index] is None and not names & among:
+                    continue  # nothing it asks for is there: not built for this
+                if path := first_empty(self._grid(index), among=among):
                     return path
         return None
 
@@ -403,7 +498,7 @@ class FormPage(QScrollArea):
         return path is not None and self.focus_path(path)
 
     def focus_path(self, path: str) -> bool:
-        for grid in self.grids:
+        for grid in self._built_first():
             target = grid.widget_at(path)
             if target is not None:
                 self.ensureWidgetVisible(target, 50, 80)

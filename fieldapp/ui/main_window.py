@@ -50,6 +50,8 @@ class MainWindow(QMainWindow):
         self.setCentralWidget(self.tabs)
         self.tabs.addTab(self._build_list(), "户列表")
         self.tabs.tabBar().setTabButton(0, self.tabs.tabBar().ButtonPosition.RightSide, None)
+        self._shown_editor: HouseholdEditor | None = None
+        self.tabs.currentChanged.connect(self._switched)
         self._build_menus()
         self.statusBar().showMessage(f"操作人：{self.author}　数据库：{store.path}")
         if store.readonly:
@@ -180,6 +182,17 @@ class MainWindow(QMainWindow):
         enter_form(editor)  # the cursor waits in the first field still to be filled
         return editor
 
+    def _switched(self, _index: int) -> None:
+        """Leaving a household's tab writes what was typed there before anything else happens
+        (its saves may still be on the writer thread: this waits for them)."""
+        left, self._shown_editor = self._shown_editor, None
+        current = self.tabs.currentWidget()
+        if isinstance(current, HouseholdEditor):
+            self._shown_editor = current
+        if left is not None and left is not current and left in self.editors():
+            if not left.settled():
+                left.save_drafts()
+
     def _tab_title(self, editor: HouseholdEditor) -> str:
         if not editor.exists:
             return "新户"
@@ -190,7 +203,9 @@ class MainWindow(QMainWindow):
         row is re-read alone: an autosave must not re-run the list query)."""
         self.model.update_household(household_id)
         for editor in self.editors(household_id):
-            self.tabs.setTabText(self.tabs.indexOf(editor), self._tab_title(editor))
+            index, title = self.tabs.indexOf(editor), self._tab_title(editor)
+            if self.tabs.tabText(index) != title:  # a new title lays the tab bar out again
+                self.tabs.setTabText(index, title)
 
     def new_household(self) -> HouseholdEditor:
         """An editor for a household that exists only once its first real value is saved

@@ -58,6 +58,7 @@ def choose_region(page: FormPage, path: str, *names: str) -> None:
 
 def settle(qtbot: QtBot, editor: HouseholdEditor) -> None:
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(editor.settled)  # the writer thread's save has landed
     assert not editor.dirty
 
 
@@ -237,9 +238,11 @@ def test_relevance_shows_and_hides_fields_live(qtbot: QtBot, window: MainWindow)
     settle_after = AUTOSAVE_MS + 150
     choose(a, "health", "良好")
     qtbot.wait(settle_after)
+    qtbot.waitUntil(editor.settled)
     assert not disability.isVisibleTo(a)
     choose(a, "health", "残疾")
     qtbot.wait(settle_after)
+    qtbot.waitUntil(editor.settled)
     assert disability.isVisibleTo(a)
     assert not disability.message.isVisibleTo(a)  # not reached yet: listed, not marked
     summary = [editor.problems.item(i).text() for i in range(editor.problems.count())]
@@ -471,6 +474,7 @@ def test_a_paste_over_the_hard_cap_is_refused_whole_and_stays_in_the_field(
     a = editor.page("A")
     paste_into(qtbot, a, "address", "路" * 40_000)  # beyond QLineEdit's default 32,767 too
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(lambda: bool(dialogs))  # the writer thread's refusal has landed
     assert dialogs and "已输入 40,000 字，超过每项 20,000 字的上限" in dialogs[0]
     assert "address" not in (store.current(editor.household_id).get("A") or {})
     block = a.block_at("address")

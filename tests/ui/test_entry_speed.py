@@ -30,6 +30,7 @@ def box(page: FormPage, name: str) -> QWidget:
 
 def saved(qtbot: QtBot, editor: HouseholdEditor, store: Store) -> dict[str, Any]:
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(editor.settled)  # the writer thread's save has landed
     assert not editor.dirty
     return store.current(editor.household_id)
 

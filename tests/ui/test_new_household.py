@@ -45,6 +45,7 @@ def asked(monkeypatch: pytest.MonkeyPatch) -> Asked:
 
 def settle(qtbot: QtBot, editor: HouseholdEditor) -> None:
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(editor.settled)  # the writer thread's save has landed
     assert not editor.dirty
 
 

@@ -23,6 +23,7 @@ CHILD_ID = "53040220140901001X"
 
 def saved(qtbot: QtBot, editor: HouseholdEditor, store: Store, form_id: str) -> dict[str, Any]:
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(editor.settled)  # the writer thread's save has landed
     assert not editor.dirty
     return store.current(editor.household_id)[form_id]
 

@@ -81,6 +81,7 @@ def test_assessment_panel_and_needs_recheck_after_form_a_changes(
     assert isinstance(members, RepeatGrid)  # issue 16: members are entered in a grid
     members.model.remove_rows(range(len(members.model.rows)))
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(editor.settled)  # the writer thread's save has landed
     editor.finalise_current()
     b_item = editor.nav.item(1)
     assert "需重新核对" in b_item.text() and "共同生活人口" in b_item.toolTip()
@@ -117,6 +118,7 @@ def test_member_of_an_income_line_is_picked_from_form_a(
         assert items == ["张建国", "王秀英", "张小明", "全家"]
         combo.setCurrentIndex(items.index("王秀英"))
     qtbot.wait(AUTOSAVE_MS + 150)
+    qtbot.waitUntil(editor.settled)  # the writer thread's save has landed
     assert store.current(hid)["B"]["incomes"][0]["member"] == "王秀英"
 
 
@@ -149,3 +151,16 @@ def test_standards_dialog_adds_imports_and_exports(
     qtbot.mouseClick(dibao.import_button, Qt.MouseButton.LeftButton)
     assert "新增 1 条" in dibao.message.text()
     assert store.dibao_standard("530402", date(2026, 6, 1)) == 60_000
+
+
+def test_opening_a_household_marks_its_stale_finalised_form(
+    qtbot: QtBot, window: MainWindow, store: Store
+) -> None:
+    """The 需重新核对 mark is judged just after the editor is on screen, not while opening."""
+    hid = saved_household(store)
+    a = dict(store.current(hid)["A"])
+    store.save_form(hid, "A", {**a, "members": []}, author="李干事")  # B (finalised) is stale now
+    editor: HouseholdEditor = window.open_household(hid)
+    b_item = editor.nav.item(1)
+    qtbot.waitUntil(lambda: "需重新核对" in b_item.text(), timeout=3000)
+    assert "共同生活人口" in b_item.toolTip()

@@ -78,11 +78,13 @@ class CaseStrip(QFrame):
         layout.addWidget(self.act_button)
         layout.addWidget(self.start_button)
         self.refresh()
+        self._fresh = True  # just read: the first showing (the editor opening) need not read again
 
     def showEvent(self, event: QShowEvent) -> None:  # noqa: N802
         super().showEvent(event)
-        if not event.spontaneous():
+        if not event.spontaneous() and not self._fresh:
             self.refresh()
+        self._fresh = False
 
     def refresh(self) -> None:
         """Read this household's cases again (a bundle or the 待办 view may have moved them)."""
