@@ -1,0 +1,108 @@
+"""A data sheet's rows written as sheet XML, straight into XlsxWriter's row file.
+
+Why: in ``constant_memory`` mode XlsxWriter keeps one row in a table of cell tuples, then writes
+each cell through half a dozen calls (bounds and dimension checks, a cell reference, two regular
+expressions for control characters, one for whitespace, attribute escaping, a ``write`` per cell):
+about 10 µs a cell, most of the export's time. The archive's data sheets are plain (text, numbers,
+dates, a handful of formats decided per column), so ``RowWriter`` renders a whole row with
+precomputed cell references and style attributes and writes it once, into the same temporary
+file XlsxWriter assembles the sheet from. The XML is what XlsxWriter writes for the same calls
+(inline strings, ``.16G`` numbers, date serials from its own conversion), byte for byte; text
+that needs any escaping goes through XlsxWriter's own escaping functions. Everything else about
+the sheet (columns, panes, print setup, the header row) is still XlsxWriter's.
+
+It relies on how XlsxWriter 3 stores a ``constant_memory`` sheet (``row_data_fh``,
+``previous_row``, the ``dim_*`` bounds); ``RowWriter.__init__`` refuses a worksheet that does not
+look that way, and tests compare its output with XlsxWriter's for every kind of value.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Any
+
+from xlsxwriter.format import Format
+from xlsxwriter.utility import _datetime_to_excel_datetime, _preserve_whitespace, xl_col_to_name
+from xlsxwriter.worksheet import Worksheet
+from xlsxwriter.xmlwriter import XMLwriter
+
+CAREFUL = re.compile("[&<>\x00-\x1f\ufffe\uffff]|_x")
+"""Text XlsxWriter would change on the way into XML (escapes, control characters, its own
+``_xHHHH_`` notation), or mark to keep whitespace: such text takes XlsxWriter's own path."""
+
+
+def inline_text(text: str) -> str:
+    """The ``<t>`` element of an inline string, as XlsxWriter writes it in constant_memory mode."""
+    if CAREFUL.search(text) is None and not text[:1].isspace() and not text[-1:].isspace():
+        return f"<t>{text}</t>"
+    text = XMLwriter._escape_control_characters(text)
+    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
+    return f"<t{preserve}>{XMLwriter._escape_data(None, text)}</t>"
+
+
+def number_text(value: Any) -> str:
+    """A number as XlsxWriter writes it (it refuses NaN and infinities unless told otherwise)."""
+    if value.__class__ is float and (value != value or math.isinf(value)):
+        raise TypeError(
+            "NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option"
+        )
+    return f"{value:.16G}"
+
+
+def style_attribute(fmt: Format | None) -> str:
+    return f' s="{fmt._get_xf_index()}"' if fmt else ""
+
+
+class RowWriter:
+    """Rows from ``first_row`` on, written into ``ws``'s row file; rows before it (the header)
+    must have been written through XlsxWriter already."""
+
+    def __init__(self, ws: Worksheet, first_row: int, width: int) -> None:
+        if not ws.constant_memory or ws.row_data_fh is None or ws.previous_row > first_row:
+            raise ValueError("RowWriter needs a constant_memory worksheet not yet past first_row")
+        ws._write_single_row(first_row)  # the header row goes out through XlsxWriter
+        self.ws = ws
+        self.write = ws.row_data_fh.write
+        self.plain_row = ws.excel_version != 2010 and (
+            ws.default_row_height == ws.original_row_height
+        )
+        self.letters = [xl_col_to_name(col) for col in range(width)]
+        self.column_style = [
+            style_attribute(ws.col_info[col].column_format if col in ws.col_info else None)
+            for col in range(width)
+        ]
+        self.dates: dict[date, str] = {}
+
+    def style(self, col: int, fmt: Format | None) -> str:
+        """The ``s`` attribute of a cell in ``col`` written with ``fmt`` (or the column's)."""
+        return style_attribute(fmt) if fmt else self.column_style[col]
+
+    def date_text(self, value: date) -> str:
+        text = self.dates.get(value)
+        if text is None:
+            ws = self.ws
+            serial = _datetime_to_excel_datetime(value, ws.date_1904, ws.remove_timezone)
+            text = self.dates[value] = f"{serial:.16G}"
+        return text
+
+    def row(self, row: int, cells: list[str], first: int, last: int) -> None:
+        """Write row ``row`` (0-based) holding ``cells`` (XML, columns ``first``…``last``)."""
+        ws = self.ws
+        if not cells:
+            ws.previous_row = row
+            return
+        if self.plain_row:
+            self.write(f'<row r="{row + 1}">{"".join(cells)}</row>')
+        else:
+            ws._write_row(row, None)
+            self.write(f"{''.join(cells)}</row>")
+        ws.previous_row = row
+        ws.dim_rowmax = row if ws.dim_rowmax is None or row > ws.dim_rowmax else ws.dim_rowmax
+        if ws.dim_rowmin is None:
+            ws.dim_rowmin = row
+        if ws.dim_colmin is None or first < ws.dim_colmin:
+            ws.dim_colmin = first
+        if ws.dim_colmax is None or last > ws.dim_colmax:
+            ws.dim_colmax = last
