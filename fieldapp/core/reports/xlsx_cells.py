@@ -56,12 +56,15 @@ def style_attribute(fmt: Format | None) -> str:
 
 
 class RowWriter:
-    """Rows from ``first_row`` on, written into ``ws``'s row file; rows before it (the header)
-    must have been written through XlsxWriter already."""
+    """Rows from ``first_row`` on, written into ``ws``'s row file, in order. The rows before it
+    (the header) are written through XlsxWriter and span every column, so the sheet's column
+    bounds are known; each row written moves its last row."""
 
     def __init__(self, ws: Worksheet, first_row: int, width: int) -> None:
-        if not ws.constant_memory or ws.row_data_fh is None or ws.previous_row > first_row:
+        if not ws.constant_memory or ws.row_data_fh is None or ws.previous_row >= first_row:
             raise ValueError("RowWriter needs a constant_memory worksheet not yet past first_row")
+        if ws.dim_colmin != 0 or ws.dim_colmax != width - 1 or ws.dim_rowmin is None:
+            raise ValueError("RowWriter needs a header row that spans every column")
         ws._write_single_row(first_row)  # the header row goes out through XlsxWriter
         self.ws = ws
         self.write = ws.row_data_fh.write
@@ -87,22 +90,15 @@ class RowWriter:
             text = self.dates[value] = f"{serial:.16G}"
         return text
 
-    def row(self, row: int, cells: list[str], first: int, last: int) -> None:
-        """Write row ``row`` (0-based) holding ``cells`` (XML, columns ``first``…``last``)."""
+    def row(self, row: int, cells: list[str]) -> None:
+        """Write row ``row`` (0-based) holding ``cells`` (their XML, in column order)."""
         ws = self.ws
+        ws.previous_row = row
         if not cells:
-            ws.previous_row = row
             return
         if self.plain_row:
             self.write(f'<row r="{row + 1}">{"".join(cells)}</row>')
         else:
             ws._write_row(row, None)
             self.write(f"{''.join(cells)}</row>")
-        ws.previous_row = row
-        ws.dim_rowmax = row if ws.dim_rowmax is None or row > ws.dim_rowmax else ws.dim_rowmax
-        if ws.dim_rowmin is None:
-            ws.dim_rowmin = row
-        if ws.dim_colmin is None or first < ws.dim_colmin:
-            ws.dim_colmin = first
-        if ws.dim_colmax is None or last > ws.dim_colmax:
-            ws.dim_colmax = last
+        ws.dim_rowmax = row

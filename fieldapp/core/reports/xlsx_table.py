@@ -17,10 +17,9 @@ from typing import Any
 
 from xlsxwriter import Workbook
 
-from fieldapp.core.reports.xlsx_cells import RowWriter, inline_text, number_text
+from fieldapp.core.reports.xlsx_cells import CAREFUL, RowWriter, inline_text, number_text
 from fieldapp.core.reports.xlsx_sheets import (
     CELL_MAX,
-    CONTROL,
     FORMULA_STARTS,
     Styles,
     cell_text,
@@ -73,13 +72,13 @@ class TableSheet:
 
     def append(self, values: Sequence[Any]) -> None:
         """One data row. Text stays text (``xlsx_sheets.write_text``'s rules, inlined here); the
-        row's XML is written at once (``xlsx_cells``)."""
+        row's XML is written at once (``xlsx_cells``: text needing no escape is written as is)."""
         if len(values) != self.width:
             raise ValueError(f"{self.title}: {len(values)} values for {self.width} columns")
         self.rows += 1
         r = str(self.rows + 1)
         letters, cells = self.letters, []
-        first = last = -1
+        careful = CAREFUL.search
         for col, value in enumerate(values):
             if value is None:
                 continue
@@ -87,11 +86,18 @@ class TableSheet:
             if kind is str:
                 if not value:
                     continue
-                if len(value) > CELL_MAX // 2 or CONTROL.search(value):
+                if (
+                    len(value) > CELL_MAX // 2
+                    or careful(value)
+                    or value[0].isspace()
+                    or value[-1].isspace()
+                ):
                     value = cell_text(value)
+                    body = inline_text(value)
+                else:
+                    body = f"<t>{value}</t>"
                 style = self.quoted if value[0] in FORMULA_STARTS else self.text_styles[col]
-                text = inline_text(value)
-                cells.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr"><is>{text}</is></c>')
+                cells.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr"><is>{body}</is></c>')
             elif kind is float or kind is int or kind is Decimal:
                 number = number_text(value)
                 cells.append(
@@ -103,10 +109,6 @@ class TableSheet:
             else:
                 text = cell_text(str(value))
                 body = inline_text(text) if text else "<t></t>"
-                cells.append(
-                    f'<c r="{letters[col]}{r}"{self.text_styles[col]} t="inlineStr"><is>{body}</is></c>'
-                )
-            if first < 0:
-                first = col
-            last = col
-        self.writer.row(self.rows, cells, first, last)
+                style = self.text_styles[col]
+                cells.append(f'<c r="{letters[col]}{r}"{style} t="inlineStr"><is>{body}</is></c>')
+        self.writer.row(self.rows, cells)
