@@ -47,6 +47,8 @@ ROWS: list[list[Any]] = [
     ["长" * (CELL_MAX + 10), 5, None, None, None, "@某厂"],
     ["<r>像富文本</r>x", 6, None, None, None, datetime(2026, 1, 1, 8, 30)],
     ["\n", 7, None, None, None, "-3 号楼"],
+    ["回车\r中间", 8, date(1900, 2, 28), None, None, "末尾回车\r"],
+    ["_x00ff_ 与 _X00FF_", 9, date(1900, 2, 27), None, None, "\u3000全角空格\u3000"],
 ]
 
 
@@ -105,12 +107,12 @@ def write_both(tmp_path: Path, rows: list[list[Any]]) -> tuple[str, str]:
 def test_rows_are_what_xlsxwriter_writes(tmp_path: Path) -> None:
     ours, reference = write_both(tmp_path, [r for r in ROWS if not str(r[0]).startswith("<r>")])
     assert ours.replace('tabSelected="1" ', "") == reference.replace('tabSelected="1" ', "")
-    assert '<dimension ref="A1:F12"/>' in ours
+    assert '<dimension ref="A1:F14"/>' in ours
 
 
 def test_text_like_rich_text_is_escaped(tmp_path: Path) -> None:
     """XlsxWriter writes text shaped like ``<r>…</r>`` into the XML unescaped; ours is text."""
-    ours, _ = write_both(tmp_path, [ROWS[-2]])
+    ours, _ = write_both(tmp_path, [r for r in ROWS if str(r[0]).startswith("<r>")])
     assert "&lt;r&gt;像富文本&lt;/r&gt;x" in ours
 
 

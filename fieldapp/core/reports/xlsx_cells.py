@@ -7,8 +7,7 @@ about 10 µs a cell, most of the export's time. The archive's data sheets are pl
 dates, a handful of formats decided per column), so ``RowWriter`` renders a whole row with
 precomputed cell references and style attributes and writes it once, into the same temporary
 file XlsxWriter assembles the sheet from. The XML is what XlsxWriter writes for the same calls
-(inline strings, ``.16G`` numbers, date serials from its own conversion), byte for byte; text
-that needs any escaping goes through XlsxWriter's own escaping functions. Everything else about
+(inline strings, escaped as it escapes them, ``.16G`` numbers, date serials), byte for byte. Everything else about
 the sheet (columns, panes, print setup, the header row) is still XlsxWriter's.
 
 It relies on how XlsxWriter 3 stores a ``constant_memory`` sheet (``row_data_fh``,
@@ -24,22 +23,46 @@ from datetime import date
 from typing import Any
 
 from xlsxwriter.format import Format
-from xlsxwriter.utility import _datetime_to_excel_datetime, _preserve_whitespace, xl_col_to_name
+from xlsxwriter.utility import xl_col_to_name
 from xlsxwriter.worksheet import Worksheet
-from xlsxwriter.xmlwriter import XMLwriter
 
 CAREFUL = re.compile("[&<>\x00-\x1f\ufffe\uffff]|_x")
 """Text XlsxWriter would change on the way into XML (escapes, control characters, its own
-``_xHHHH_`` notation), or mark to keep whitespace: such text takes XlsxWriter's own path."""
+``_xHHHH_`` notation): such text is escaped as it escapes it."""
+_ESCAPE_LIKE = re.compile("(_x[0-9a-fA-F]{4}_)")
+_CONTROL = re.compile("([\x00-\x08\x0b-\x1f])")
+_EDGE_SPACE = re.compile(r"^\s|\s$")
+EPOCH, EPOCH_1904 = date(1899, 12, 31), date(1904, 1, 1)
 
 
 def inline_text(text: str) -> str:
-    """The ``<t>`` element of an inline string, as XlsxWriter writes it in constant_memory mode."""
+    """The ``<t>`` element of an inline string, as XlsxWriter writes it in constant_memory mode:
+    its ``_xHHHH_`` notation for control characters (and for text that looks like it), XML
+    escapes, and whitespace kept at either end."""
     if CAREFUL.search(text) is None and not text[:1].isspace() and not text[-1:].isspace():
         return f"<t>{text}</t>"
-    text = XMLwriter._escape_control_characters(text)
-    preserve = ' xml:space="preserve"' if _preserve_whitespace(text) else ""
-    return f"<t{preserve}>{XMLwriter._escape_data(None, text)}</t>"
+    text = _ESCAPE_LIKE.sub(r"_x005F\1", text)
+    text = _CONTROL.sub(lambda match: f"_x{ord(match.group(1)):04X}_", text)
+    text = text.replace("\ufffe", "_xFFFE_").replace("\uffff", "_xFFFF_")
+    preserve = ' xml:space="preserve"' if _EDGE_SPACE.search(text) else ""
+    text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f"<t{preserve}>{text}</t>"
+
+
+def date_serial(day: date, date_1904: bool) -> int:
+    """Excel's serial number of a day (1900 wrongly counted as a leap year, as Excel does)."""
+    if date_1904:
+        return (day - EPOCH_1904).days
+    days = (day - EPOCH).days
+    return days + 1 if days > 59 else days
+
+
+def column_format(ws: Worksheet, col: int) -> Format | None:
+    """The format set on a whole column (XlsxWriter's column info, an object or a list)."""
+    info = ws.col_info.get(col)
+    if info is None:
+        return None
+    return info[1] if isinstance(info, list) else getattr(info, "column_format", None)
 
 
 def number_text(value: Any) -> str:
@@ -72,10 +95,7 @@ class RowWriter:
             ws.default_row_height == ws.original_row_height
         )
         self.letters = [xl_col_to_name(col) for col in range(width)]
-        self.column_style = [
-            style_attribute(ws.col_info[col].column_format if col in ws.col_info else None)
-            for col in range(width)
-        ]
+        self.column_style = [style_attribute(column_format(ws, col)) for col in range(width)]
         self.dates: dict[date, str] = {}
 
     def style(self, col: int, fmt: Format | None) -> str:
@@ -85,9 +105,7 @@ class RowWriter:
     def date_text(self, value: date) -> str:
         text = self.dates.get(value)
         if text is None:
-            ws = self.ws
-            serial = _datetime_to_excel_datetime(value, ws.date_1904, ws.remove_timezone)
-            text = self.dates[value] = f"{serial:.16G}"
+            text = self.dates[value] = str(date_serial(value, self.ws.date_1904))
         return text
 
     def row(self, row: int, cells: list[str]) -> None:
