@@ -6,10 +6,10 @@ expressions for control characters, one for whitespace, attribute escaping, a ``
 about 5 µs a cell through ``ws.write``, most of the export's time. The archive's data sheets are
 plain (text, numbers, dates, a handful of formats decided per column), so ``RowWriter`` renders a
 whole row with precomputed cell references and style attributes (under 1 µs a cell) and writes it
-once, into the same temporary
-file XlsxWriter assembles the sheet from. The XML is what XlsxWriter writes for the same calls
-(inline strings, escaped as it escapes them, ``.16G`` numbers, date serials), byte for byte. Everything else about
-the sheet (columns, panes, print setup, the header row) is still XlsxWriter's.
+once, into the same temporary file XlsxWriter assembles the sheet from. The XML is what XlsxWriter
+writes for the same calls (inline strings, escaped as it escapes them, ``.16G`` numbers, date
+serials), byte for byte. Everything else about the sheet (columns, panes, print setup, the header
+row) is still XlsxWriter's.
 
 It relies on how XlsxWriter 3 stores a ``constant_memory`` sheet (``row_data_fh``,
 ``previous_row``, the ``dim_*`` bounds); ``RowWriter.__init__`` refuses a worksheet that does not
