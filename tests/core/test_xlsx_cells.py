@@ -125,5 +125,6 @@ def test_a_row_of_nothing_is_no_row(tmp_path: Path) -> None:
 def test_nan_is_refused_as_xlsxwriter_refuses_it(tmp_path: Path) -> None:
     wb = new_workbook(tmp_path / "nan.xlsx")
     table = TableSheet(wb, Styles(wb), PLAN)
-    with pytest.raises(TypeError):
-        table.append(["x", float("nan"), None, None, None, None])
+    for number in (float("nan"), float("inf"), Decimal("-Infinity"), Decimal("NaN")):
+        with pytest.raises(TypeError):
+            table.append(["x", number, None, None, None, None])

@@ -68,7 +68,7 @@ def column_format(ws: Worksheet, col: int) -> Format | None:
 
 def number_text(value: Any) -> str:
     """A number as XlsxWriter writes it (it refuses NaN and infinities unless told otherwise)."""
-    if value.__class__ is float and (value != value or math.isinf(value)):
+    if value.__class__ is not int and not math.isfinite(value):
         raise TypeError(
             "NAN/INF not supported in write_number() without 'nan_inf_to_errors' Workbook() option"
         )
