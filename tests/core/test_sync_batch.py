@@ -167,7 +167,13 @@ def test_batched_import_equals_record_by_record(
 
 
 def test_new_households_pack_any_text() -> None:
-    for values in (["a\x1fb", None, ""], ["\x1e", None], [None, "王小明", ""]):
+    for values in (
+        ["a\x1fb", None, ""],
+        ["\x1e", None],
+        [None, "王小明", ""],
+        ["甲\x1e", "乙", None],
+        ["\x1f", "\x1e\x1f"],
+    ):
         assert unpack(pack(values)) == values
 
 

@@ -4,8 +4,8 @@ problems and measures), then notes. What the sheets hold: ``xlsx_rows``.
 
 Why it is fast at province scale (100,000 households, ~44 million cells): the households are read
 in one pass (one SQL statement, each form's newest revision), every row is rendered once, and the
-cells are streamed by XlsxWriter (``xlsx_sheets``); from ``PARALLEL_FROM`` households on, a second
-process writes about half of the sheets (``xlsx_parallel``) and the two halves are joined without
+cells are streamed into XlsxWriter's sheets as XML (``xlsx_cells``); from ``PARALLEL_FROM``
+households on, a second process writes the repeat groups' sheets (``xlsx_parallel``) and the two halves are joined without
 recompressing (``xlsx_package``). Which revision is exported: each form's newest (``final_only``:
 newest final).
 """
@@ -27,7 +27,13 @@ from fieldapp.core.reports.records import region_clause
 from fieldapp.core.reports.stats import Stats, compute_stats, region_label
 from fieldapp.core.reports.xlsx_package import join_packages, worksheet_part
 from fieldapp.core.reports.xlsx_parallel import SheetHelper
-from fieldapp.core.reports.xlsx_rows import HOUSEHOLD_SHEET, ID_COLUMN, Household, SheetRows
+from fieldapp.core.reports.xlsx_rows import (
+    HOUSEHOLD_SHEET,
+    ID_COLUMN,
+    REPEAT_SHEETS,
+    Household,
+    SheetRows,
+)
 from fieldapp.core.reports.xlsx_sheets import (
     Styles,
     discard,
@@ -48,10 +54,11 @@ NOTES_SHEET = "说明"
 PARALLEL_FROM = 1000
 """Households from which a second process writes part of the sheets (below, starting it costs
 more than it saves)."""
-HELPER_SHEETS = frozenset({"家庭成员", "刚性支出", "月度收入记录", "帮扶政策资金", "走访帮扶记录"})
-"""The sheets the second process writes: about 60 % of the cells, so that both processes are busy
-about as long once the reading, rendering and statistics the export itself does are counted (CPU
-seconds printed by benchmarks/bench_excel.py)."""
+HELPER_SHEETS = frozenset(REPEAT_SHEETS.values())
+"""The sheets the second process writes: every repeat group's (the export keeps 户信息), so that both
+processes are busy about as long once the reading, rendering and statistics the export itself does
+are counted (CPU seconds printed by benchmarks/bench_excel.py: 2.4 s each at 5,000 households).
+Writing a row costs the helper about what handing it over costs the export (``xlsx_cells``)."""
 
 
 @dataclass

@@ -3,7 +3,8 @@ goes into a cell, and how a sheet is set up for printing.
 
 Why XlsxWriter (``constant_memory``): rows go to a temporary file as they are written, so 100,000
 households fit in a few tens of MB, and a cell costs about two thirds of what openpyxl's
-write-only mode costs (benchmarks/bench_excel.py measures both on the export's rows).
+write-only mode costs (benchmarks/bench_excel.py measures both on the export's rows); the archive's
+data sheets go further and write their rows' XML into XlsxWriter's row files (``xlsx_cells``).
 
 Text is always written as text: a note that starts with ``=`` (or ``+``, ``-``, ``@``, a tab or a
 carriage return: what spreadsheet programs take for a formula) is stored as a string and carries

@@ -9,7 +9,8 @@ more — when and by whom it was created, its latest status change, the state of
 current revision and the index fields (name, ID number, region …) of the forms the list shows —
 packed in one string (a province's 100,000 households in tens of megabytes, not hundreds), and
 ``write`` inserts every row with one ``executemany`` (the search indexes follow by their
-triggers). The revisions and status changes are written before their household, so the writer
+triggers). A bundle brings a household's records one after another, so the household being
+filled is kept unpacked (``open``) and packed once when the next one comes. The revisions and status changes are written before their household, so the writer
 defers foreign-key checks to the commit (``PRAGMA defer_foreign_keys``). Only for households
 that were not here: for the others the database holds revisions this writer never saw, and
 ``reindex`` is the way.
@@ -31,9 +32,10 @@ CREATED_AT, CREATED_BY, STATUS_AT, STATUS, FORMS = range(5)
 
 def pack(values: Values) -> str | Values:
     """The values as one string (a list if one of them holds the separators)."""
-    if any(v is not None and (SEPARATOR in v or NONE in v) for v in values):
-        return list(values)
-    return SEPARATOR.join(NONE if v is None else v for v in values)
+    packed = SEPARATOR.join([NONE if v is None else v for v in values])
+    if packed.count(SEPARATOR) != len(values) - 1 or packed.count(NONE) != values.count(None):
+        return list(values)  # a value holds a separator
+    return packed
 
 
 def unpack(packed: str | Values) -> Values:
@@ -53,6 +55,8 @@ class NewHouseholds:
         for i, (form_id, field_name) in enumerate(self.keys):
             self.fields.setdefault(form_id, []).append((self.first_key + i, field_name))
         self.packed: dict[str, str | Values] = {}
+        self.open_id: str | None = None
+        self.open_values: Values = []
 
     def __contains__(self, household_id: object) -> bool:
         return household_id in self.packed
@@ -69,21 +73,32 @@ class NewHouseholds:
         values[CREATED_AT], values[CREATED_BY] = created_at, created_by
         self.packed[household_id] = pack(values)
 
+    def _values(self, household_id: str) -> Values:
+        """The household's values to change in place (it becomes the open one)."""
+        if household_id != self.open_id:
+            self._close()
+            self.open_values = unpack(self.packed[household_id])
+            self.open_id = household_id
+        return self.open_values
+
+    def _close(self) -> None:
+        if self.open_id is not None:
+            self.packed[self.open_id] = pack(self.open_values)
+            self.open_id = None
+
     def status_changed(self, household_id: str, status: str, changed_at: str) -> None:
         """A status change, in the order written (the latest by time, then by order, counts)."""
-        values = unpack(self.packed[household_id])
+        values = self._values(household_id)
         if values[STATUS_AT] is None or changed_at >= str(values[STATUS_AT]):
             values[STATUS_AT], values[STATUS] = changed_at, status
-            self.packed[household_id] = pack(values)
 
     def current(self, household_id: str, form_id: str, state: str, data: Mapping[str, Any]) -> None:
         """A revision of the form became the household's current one."""
-        values = unpack(self.packed[household_id])
+        values = self._values(household_id)
         values[self.slot[form_id]] = state
         for position, field_name in self.fields.get(form_id, ()):
             value = data.get(field_name)
             values[position] = value if isinstance(value, str) else None
-        self.packed[household_id] = pack(values)
 
     def _row(self, household_id: str, values: Values, stamp: str) -> list[Any]:
         states = {f: str(values[i]) for f, i in self.slot.items() if values[i] is not None}
@@ -96,6 +111,7 @@ class NewHouseholds:
 
     def write(self) -> None:
         """Insert every household (call inside the write transaction that wrote its records)."""
+        self._close()
         columns = ["id", "status", "created_at", "created_by", "updated_at"]
         columns += list(self.store.index_row({}, {}))
         stamp = now_iso()
