@@ -21,10 +21,9 @@ cache="${HUHUQING_PACKAGING_CACHE:-$HOME/.cache/huhuqing-packaging}/linux"
 wheels="$cache/wheels"
 target_python=3.11  # Debian 12's python3; the wheels with C code are built for it
 started=$(date +%s)
+. "$here/../common.sh"
 
-say() { echo "==> [$(($(date +%s) - started)) s] $*" >&2; }
-
-version="${HUHUQING_VERSION:-$("$python" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' "$root/pyproject.toml")}"
+version=$(project_version)
 work=$(mktemp -d "${TMPDIR:-/tmp}/huhuqing-deb.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 stage="$work/huhuqing"
@@ -32,36 +31,14 @@ app="$stage/opt/huhuqing/app"
 lib="$stage/opt/huhuqing/lib"
 
 # Wheels for CPython 3.11 on any manylinux glibc up to Debian 12's 2.36 (pip needs each tag named).
-"$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' \
-    "$root/pyproject.toml" >"$work/requirements.txt"
 tags="--only-binary=:all: --implementation cp --python-version $target_python --abi cp311"
 for glibc in $(seq 36 -1 17); do tags="$tags --platform manylinux_2_${glibc}_x86_64"; done
 tags="$tags --platform manylinux2014_x86_64 --platform manylinux2010_x86_64 --platform manylinux1_x86_64"
-mkdir -p "$wheels"
-pip="$python -m pip --disable-pip-version-check"
 # shellcheck disable=SC2086
-if $pip download -q --no-index --find-links "$wheels" --dest "$wheels" $tags -r "$work/requirements.txt" >/dev/null 2>&1; then
-    say "wheels: all in the cache ($wheels)"
-else
-    say "wheels: downloading into $wheels"
-    $pip download -q --dest "$wheels" $tags -r "$work/requirements.txt"
-fi
-
-say "installing the wheels into /opt/huhuqing/lib"
-# shellcheck disable=SC2086
-$pip install -q --no-index --find-links "$wheels" --target "$lib" --no-compile --no-warn-conflicts --root-user-action=ignore $tags \
-    -r "$work/requirements.txt"
-# Console scripts (their shebangs name this build's python) and pip (sqlite-utils' "install"
-# command needs it; the app never does) are not wanted.
-rm -rf "$lib/bin" "$lib"/pip "$lib"/pip-*.dist-info
+install_wheels "$wheels" "$lib" $tags
 
 say "copying the app"
-mkdir -p "$app"
-(cd "$root" && tar --exclude=__pycache__ --exclude='*.pyc' -cf - fieldapp forms resources pyproject.toml) |
-    (cd "$app" && tar -xf -)
-if [ -n "${HUHUQING_VERSION:-}" ]; then  # the app reads its version from this file
-    sed -i "0,/^version = \".*\"/s//version = \"$version\"/" "$app/pyproject.toml"
-fi
+copy_app "$app" "$version"
 
 say "trimming PySide6"
 "$python" "$here/../trim_pyside6.py" linux "$lib" "$app/fieldapp"

