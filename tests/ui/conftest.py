@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from pytestqt.qtbot import QtBot
@@ -22,3 +23,20 @@ def cadre_window(qtbot: QtBot, store: Store) -> Iterator[MainWindow]:
     win.show()
     yield win
     win.close()  # flush editors while the store is still open
+
+
+@pytest.fixture
+def recorded_dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """QMessageBox's static dialogs record their text (the third argument) and return at once
+    instead of blocking the test; the texts in the order shown."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown: list[str] = []
+
+    def record(*args: Any, **kwargs: Any) -> int:
+        shown.append(str(args[2]) if len(args) > 2 else "")
+        return 0
+
+    for name in ("information", "warning", "critical", "question"):
+        monkeypatch.setattr(QMessageBox, name, staticmethod(record))
+    return shown

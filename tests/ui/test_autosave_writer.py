@@ -7,7 +7,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from PySide6.QtWidgets import QMessageBox
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.store.errors import StoreError
@@ -18,17 +17,9 @@ from tests.ui.keyboard import ime
 
 
 @pytest.fixture(autouse=True)
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def dialogs(recorded_dialogs: list[str]) -> list[str]:
     """Message boxes are recorded instead of blocking the test."""
-    shown: list[str] = []
-
-    def record(*args: Any, **kwargs: Any) -> int:
-        shown.append(str(args[2]) if len(args) > 2 else "")
-        return 0
-
-    for name in ("information", "warning", "critical", "question"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(record))
-    return shown
+    return recorded_dialogs
 
 
 def household(store: Store, name: str) -> str:

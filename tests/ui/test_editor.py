@@ -63,19 +63,9 @@ def settle(qtbot: QtBot, editor: HouseholdEditor) -> None:
 
 
 @pytest.fixture(autouse=True)
-def dialogs(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+def dialogs(recorded_dialogs: list[str]) -> list[str]:
     """Message boxes are recorded instead of blocking the test."""
-    from PySide6.QtWidgets import QMessageBox
-
-    shown: list[str] = []
-
-    def record(*args: Any, **kwargs: Any) -> int:
-        shown.append(str(args[2]) if len(args) > 2 else "")
-        return 0
-
-    for name in ("information", "warning", "critical", "question"):
-        monkeypatch.setattr(QMessageBox, name, staticmethod(record))
-    return shown
+    return recorded_dialogs
 
 
 @pytest.fixture
