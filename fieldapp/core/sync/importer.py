@@ -13,6 +13,7 @@ imported here before, byte for byte, is not even read again (``_as_before``).
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -30,7 +31,7 @@ from fieldapp.core.sync.container import (
     verify_signature,
 )
 from fieldapp.core.sync.fields import check_uuid, fail, sha256_file
-from fieldapp.core.sync.lines import read_split
+from fieldapp.core.sync.read_ahead import read_prepared
 from fieldapp.core.sync.records import KIND_ASSIGN, KIND_UP, normalised_counts
 from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
@@ -198,8 +199,10 @@ def _import(
     try:
         with store.db.atomic():
             store.db.execute("PRAGMA defer_foreign_keys = ON")  # households come last (finish)
-            for record, data_text in read_split(env, key):
-                applier.handle(record, data_text)
+            up = kind == KIND_UP
+            with contextlib.closing(read_prepared(env, key, store.survey, up)) as records:
+                for record, data_text, ahead in records:
+                    applier.handle(record, data_text, ahead)
             applier.finish()
     finally:
         store.db.execute(f"PRAGMA cache_size = {int(cache)}")
