@@ -50,9 +50,7 @@ def test_the_helper_imports_exactly_what_the_importer_alone_does(
     assert len(took_over) >= 6 and set(took_over) == {0}  # every bundle read by the helper
 
 
-def test_a_changed_record_is_refused_with_the_helper(
-    tmp_path: Path, took_over: list[int]
-) -> None:
+def test_a_changed_record_is_refused_with_the_helper(tmp_path: Path, took_over: list[int]) -> None:
     world = make_world(tmp_path)
     hid = new_household(world.li)
     own = world.export(world.li)  # li signs its batch

@@ -52,6 +52,11 @@ from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
 
+Received = tuple[Mapping[str, Any], Mapping[str, Any], str, Member, tuple[str, ...] | None]
+"""A revision to decide with its chunk: the record, its data (prepared: only the values the
+household list shows), the data's text, its place in its author's batch, and its unknown field
+names (prepared; None: found when it is received)."""
+
 CHUNK_RECORDS = 2000
 """Records decided together: one lookup per table per chunk, one executemany per table."""
 CHUNK_BYTES = 16 << 20
@@ -286,9 +291,10 @@ class Applier(DirectRecords):
         hid = check_uuid(r.get("household_id"), "户 ID")
         self._need_household(hid)
         if ahead is not None and data_text is not None:  # prepared: the data is not here
-            member = self._authored(authors.REVISION, r, data_text, ahead.record_hash)
+            record_hash, unknown, index = ahead
+            member = self._authored(authors.REVISION, r, data_text, record_hash)
             self._count("revisions")
-            item = (r, ahead.index, data_text, member, ahead.unknown)
+            item: Received = (r, index, data_text, member, unknown)
             self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
             return
         data = r.get("data")
@@ -300,16 +306,10 @@ class Applier(DirectRecords):
         # the batch ends, proves it is the text the author stored (no decoding and encoding)
         member = self._authored(authors.REVISION, r, data_text)
         self._count("revisions")
-        item = (r, data, data_text, member, None)
+        item = (r, data, data_text, member, None)  # unknown names: found when received
         self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
 
-    def _receive(
-        self,
-        item: tuple[Mapping[str, Any], Mapping[str, Any], str, Member, tuple[str, ...] | None],
-    ) -> None:
-        """``item``: the record, its data (or, prepared, only the values the household list
-        shows), the data's text, its place in its author's batch, its unknown field names
-        (prepared; else found here)."""
+    def _receive(self, item: Received) -> None:
         r, data, data_text, member, unknown = item
         rid, hid = str(r["id"]), str(r["household_id"])
         if rid in self.receiver.known:

@@ -28,7 +28,7 @@ import multiprocessing
 import pickle
 import queue
 import threading
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 
@@ -51,7 +51,9 @@ POLL_LINES = 64
 READY, ITEMS, END, ERROR = "ready", "items", "end", "error"
 
 
-def read_prepared(env: Envelope, key: bytes, survey: Survey, up: bool) -> Iterator[Item]:
+def read_prepared(
+    env: Envelope, key: bytes, survey: Survey, up: bool
+) -> Generator[Item, None, None]:
     """The payload's prepared records in order, by the helper for a large payload once it has
     started (until then, and if it never does, here). Close the iterator
     (``contextlib.closing``) when done: that also stops the helper on an error."""
