@@ -6,7 +6,8 @@ container structure (magic, lengths, truncation) → manifest format and version
 headquarters) → direction and recipient → certificate issued by this HQ's CA → sender enrolled and
 not revoked (at HQ) or an office identity (on a laptop) → survey and form versions known → the
 payload key opens with this store's receiving key. Only then is the payload decrypted and applied,
-record by record, inside one transaction; any malformed record, a count that does not match the
+record by record, inside one transaction (a large payload read and prepared meanwhile by a second
+process: ``read_ahead``); any malformed record, a count that does not match the
 manifest or a failed GCM tag rolls it all back. Nothing is written when nothing is new; a file
 imported here before, byte for byte, is not even read again (``_as_before``).
 """
