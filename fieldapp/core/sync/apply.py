@@ -35,6 +35,7 @@ from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
+from fieldapp.core.sync.prepared import Ahead
 from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
@@ -50,6 +51,11 @@ from fieldapp.core.trust import identity
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
+
+Received = tuple[Mapping[str, Any], Mapping[str, Any], str, Member, tuple[str, ...] | None]
+"""A revision to decide with its chunk: the record, its data (prepared: only the values the
+household list shows), the data's text, its place in its author's batch, and its unknown field
+names (prepared; None: found when it is received)."""
 
 CHUNK_RECORDS = 2000
 """Records decided together: one lookup per table per chunk, one executemany per table."""
@@ -114,8 +120,11 @@ class Applier(DirectRecords):
             check=self.check,
         )
 
-    def handle(self, record: Mapping[str, Any], data_text: str | None = None) -> None:
-        """One record; ``data_text``: a revision's form data as it stood in the line."""
+    def handle(
+        self, record: Mapping[str, Any], data_text: str | None = None, ahead: Ahead | None = None
+    ) -> None:
+        """One record; ``data_text``: a revision's form data as it stood in the line; ``ahead``:
+        what was worked out from that data (``prepared``; the record then has none)."""
         kind = record.get("t")
         if self.ended:
             raise fail("数据包在结束标记之后还有记录")
@@ -127,7 +136,7 @@ class Applier(DirectRecords):
         if kind in ("end", "case", "step", "check"):
             self._apply_chunk()  # records before are decided first, in order
         if kind == "revision":
-            self._revision(record, data_text)
+            self._revision(record, data_text, ahead)
         else:
             handler = {
                 "batch": self._batch,
@@ -202,9 +211,17 @@ class Applier(DirectRecords):
         if self.check is not None and value is not None:
             self.check.check_time(value, what, label)
 
-    def _authored(self, kind: str, r: Mapping[str, Any], body: str | None = None) -> Member:
+    def _authored(
+        self,
+        kind: str,
+        r: Mapping[str, Any],
+        body: str | None = None,
+        record_hash: str | None = None,
+    ) -> Member:
         """Who wrote this record (at HQ: checked; it raises unless the author is proven)."""
-        return None if self.check is None else self.check.record(kind, dict(r), body)
+        if self.check is None:
+            return None
+        return self.check.record(kind, dict(r), body, record_hash)
 
     def _keep(self, kind: str, rid: str, member: Member, new: bool) -> None:
         """Remember where a record came from (if new here) and its place in its author's batch."""
@@ -269,10 +286,17 @@ class Applier(DirectRecords):
         self.report.added["attachments"] += 1
         self.changed = True
 
-    def _revision(self, r: Mapping[str, Any], data_text: str | None) -> None:
+    def _revision(self, r: Mapping[str, Any], data_text: str | None, ahead: Ahead | None) -> None:
         rid = check_uuid(r.get("id"), "版本 ID")
         hid = check_uuid(r.get("household_id"), "户 ID")
         self._need_household(hid)
+        if ahead is not None and data_text is not None:  # prepared: the data is not here
+            record_hash, unknown, index = ahead
+            member = self._authored(authors.REVISION, r, data_text, record_hash)
+            self._count("revisions")
+            item: Received = (r, index, data_text, member, unknown)
+            self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
+            return
         data = r.get("data")
         if not isinstance(data, dict):
             raise fail("数据包中的表单数据不是对象")
@@ -282,17 +306,17 @@ class Applier(DirectRecords):
         # the batch ends, proves it is the text the author stored (no decoding and encoding)
         member = self._authored(authors.REVISION, r, data_text)
         self._count("revisions")
-        item = (r, data, data_text, member)
+        item = (r, data, data_text, member, None)  # unknown names: found when received
         self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
 
-    def _receive(self, item: tuple[Mapping[str, Any], dict[str, Any], str, Member]) -> None:
-        r, data, data_text, member = item
+    def _receive(self, item: Received) -> None:
+        r, data, data_text, member, unknown = item
         rid, hid = str(r["id"]), str(r["household_id"])
         if rid in self.receiver.known:
             self.report.revisions["known"] += 1
             self._keep(authors.REVISION, rid, member, False)
             return
-        row, clean, merged_ids = self.fields.row(r, data, data_text)
+        row, clean, merged_ids = self.fields.row(r, data, data_text, unknown)
         form_id, state = str(row["form_id"]), str(row["state"])
         if self.check is not None:
             label = record_label(authors.REVISION, rid)

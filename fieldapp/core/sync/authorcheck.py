@@ -167,9 +167,15 @@ class AuthorCheck:
         self.batches[batch_id] = Batch(statement, authors.Digest(), stored is None)
 
     def record(
-        self, kind: str, record: dict[str, Any], body_text: str | None = None
+        self,
+        kind: str,
+        record: dict[str, Any],
+        body_text: str | None = None,
+        record_hash: str | None = None,
     ) -> tuple[str, int, str] | None:
-        """Check who wrote one record: (batch, place, hash) for a batch member, None otherwise."""
+        """Check who wrote one record: (batch, place, hash) for a batch member, None otherwise.
+        ``record_hash``: its hash if computed already from this record and ``body_text``
+        (``prepared``); it is added to the batch's digest, checked against the signed one."""
         rid = authors.record_id(kind, record)
         label = record_label(kind, rid)
         device = record.get("device_id") or self.sender_device
@@ -186,7 +192,7 @@ class AuthorCheck:
         if not isinstance(device, str) or len(device) > 64:
             raise fail(f"{label} 的设备 ID 格式不正确")
         self.check_device(device, str(batch.statement["staff_id"]), f"{label}（设备不符）")
-        hex_hash = authors.record_hash(kind, record, body_text)
+        hex_hash = record_hash or authors.record_hash(kind, record, body_text)
         index = batch.digest.count
         batch.digest.add(hex_hash)
         if batch.digest.count > int(batch.statement["count"]):

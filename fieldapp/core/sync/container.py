@@ -26,7 +26,7 @@ import os
 import struct
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -312,7 +312,7 @@ def verify_signature(env: Envelope, public_key: ec.EllipticCurvePublicKey) -> No
         raise BundleError(f"{env.path.name} 的载荷长度与清单不符")
 
 
-def read_lines(env: Envelope, key: bytes) -> Iterator[bytes]:
+def read_lines(env: Envelope, key: bytes) -> Generator[bytes, None, None]:
     """Decrypt and decompress the payload, yielding its lines (each a record: ``sync.lines``).
 
     The GCM tag is checked when the stream ends; a failure raises BundleError then, so callers

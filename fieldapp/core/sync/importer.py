@@ -6,13 +6,15 @@ container structure (magic, lengths, truncation) → manifest format and version
 headquarters) → direction and recipient → certificate issued by this HQ's CA → sender enrolled and
 not revoked (at HQ) or an office identity (on a laptop) → survey and form versions known → the
 payload key opens with this store's receiving key. Only then is the payload decrypted and applied,
-record by record, inside one transaction; any malformed record, a count that does not match the
+record by record, inside one transaction (a large payload read and prepared meanwhile by a second
+process: ``read_ahead``); any malformed record, a count that does not match the
 manifest or a failed GCM tag rolls it all back. Nothing is written when nothing is new; a file
 imported here before, byte for byte, is not even read again (``_as_before``).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -30,7 +32,7 @@ from fieldapp.core.sync.container import (
     verify_signature,
 )
 from fieldapp.core.sync.fields import check_uuid, fail, sha256_file
-from fieldapp.core.sync.lines import read_split
+from fieldapp.core.sync.read_ahead import read_prepared
 from fieldapp.core.sync.records import KIND_ASSIGN, KIND_UP, normalised_counts
 from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
@@ -198,8 +200,10 @@ def _import(
     try:
         with store.db.atomic():
             store.db.execute("PRAGMA defer_foreign_keys = ON")  # households come last (finish)
-            for record, data_text in read_split(env, key):
-                applier.handle(record, data_text)
+            up = kind == KIND_UP
+            with contextlib.closing(read_prepared(env, key, store.survey, up)) as records:
+                for record, data_text, ahead in records:
+                    applier.handle(record, data_text, ahead)
             applier.finish()
     finally:
         store.db.execute(f"PRAGMA cache_size = {int(cache)}")

@@ -4,12 +4,12 @@ Every payload line is one JSON object. A revision line, as export writes it, end
 data spliced in as the text the sender stores (``records.encode_revision``: ``…,"data":TEXT}``).
 An import of a province archive reads hundreds of thousands of them; decoding that text and
 encoding it again for the database and the author hash cost as much as writing it. So
-``read_split`` splits such a line at the data key: the head is parsed on its own, the data text
+``split_revision`` splits such a line at the data key: the head is parsed on its own, the data text
 once, and the text is handed on with the record. Parsing the two halves gives exactly the record
 the whole line gives (the head, closed with ``}``, is a JSON object; ``,"data":TEXT}`` adds one
 member to it), so a line that does not split that way is simply parsed whole. Whether the text
-may be kept as it is, is the importer's question (``apply``: only where the author's signed hash
-proves it is what the author stored).
+may be kept as it is, is the importer's question (``prepared``, ``apply``: only where the author's
+signed hash proves it is what the author stored).
 """
 
 from __future__ import annotations
@@ -70,9 +70,3 @@ def read_records(env: Envelope, key: bytes) -> Iterator[dict[str, Any]]:
     """The payload's records (see ``container.read_lines`` for the checks on the way)."""
     for line in read_lines(env, key):
         yield parse_record(line)
-
-
-def read_split(env: Envelope, key: bytes) -> Iterator[Record]:
-    """The payload's records, each revision with its data's text where the line splits."""
-    for line in read_lines(env, key):
-        yield split_revision(line) or (parse_record(line), None)

@@ -25,9 +25,14 @@ class RevisionFields:
         self.field_names = FieldNames(survey)
 
     def row(
-        self, r: Mapping[str, Any], data: dict[str, Any], data_text: str
+        self,
+        r: Mapping[str, Any],
+        data: Mapping[str, Any],
+        data_text: str,
+        unknown: tuple[str, ...] | None = None,
     ) -> tuple[dict[str, Any], Clock, list[str]]:
-        """The ``revisions`` row (data as ``data_text``), its clock and the revisions it merged."""
+        """The ``revisions`` row (data as ``data_text``), its clock and the revisions it merged;
+        ``unknown``: the data's unknown field names if found already (``prepared``)."""
         form_id = text(r.get("form_id"), "表单", optional=False, limit=40) or ""
         if form_id not in self.survey.forms:
             raise fail(f"数据包中有未知的表单“{form_id}”")
@@ -38,7 +43,8 @@ class RevisionFields:
         if state not in STATES:
             raise fail("数据包中的版本状态不正确")
         if version == self.survey.version:
-            unknown = self.field_names.unknown(form_id, data)
+            if unknown is None:
+                unknown = tuple(self.field_names.unknown(form_id, data))
             if unknown:
                 raise fail(f"数据包中的表单 {form_id} 有未知字段：{'、'.join(unknown[:5])}")
         device = text(r.get("device_id"), "设备", optional=False, limit=64) or ""
