@@ -35,6 +35,8 @@ from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
 EARLIEST, LATEST = "0001-01-01", "9999-12-31"
+PROBES = 3
+"""Later month starts at which ``validity`` evaluates a household's rules again at most."""
 
 
 def _code_fingerprint() -> str:
@@ -154,14 +156,41 @@ def age_window(birth_dates: Sequence[Any], on: date) -> tuple[str, str]:
     )
 
 
-def validity(record: HouseholdRecord, on: date) -> tuple[str, str]:
-    """[from, to): the days around ``on`` with the same facts: nobody's age changes and the
-    evaluation month stays the same (the 6-month income run and the 12 months of support for
-    解困 are counted in whole months up to it)."""
+def validity(
+    record: HouseholdRecord,
+    on: date,
+    *,
+    facts: Facts | None = None,
+    dibao: exit_rules.DibaoLookup | None = None,
+) -> tuple[str, str]:
+    """[from, to): days around ``on`` with the same facts. The day enters the rules only through
+    ages (nobody's age changes inside ``age_window``) and the evaluation month (the 6-month income
+    run and the support window of 解困, counted in whole months). Without ``facts`` (or when the
+    values were recomputed for ``on``: ``fresh_forms``) the answer is kept for the month of
+    ``on``. With them, it is kept past the month to the first later month start at which the
+    rules could decide differently (``exits.change_months``) and, evaluated there, do; so the
+    first statistics run of a new month recomputes only the households whose facts change then."""
     start, end = age_window(birth_dates(record), on)
     first = on.replace(day=1)
-    following = date(on.year + on.month // 12, on.month % 12 + 1, 1)
-    return max(start, first.isoformat()), min(end, following.isoformat())
+    month = on.year * 12 + on.month - 1
+    following = _month_start(month + 1)
+    start = max(start, first.isoformat())
+    changes = None if facts is None else exit_rules.change_months(record.forms)
+    if facts is None or dibao is None or changes is None:
+        return start, min(end, following.isoformat())
+    for probes, index in enumerate(sorted(i for i in changes if i > month)):
+        if index // 12 > 9999:
+            break  # past LATEST
+        day = _month_start(index)
+        if day.isoformat() >= end:
+            break
+        if probes >= PROBES or evaluate(record, dibao, day) != facts:
+            return start, day.isoformat()
+    return start, end
+
+
+def _month_start(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def birth_dates(record: HouseholdRecord) -> list[Any]:
@@ -247,9 +276,11 @@ def cache_key(dibao_version: str, survey_version: str) -> str:
     return f"{CODE_FINGERPRINT}|{survey_version}|{dibao_version}"
 
 
-def entry(record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date) -> HouseholdFacts:
-    """A fresh cache entry for one household."""
-    facts = evaluate(record, dibao, on)
+def entry(
+    record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date, facts: Facts | None = None
+) -> HouseholdFacts:
+    """A fresh cache entry for one household (``facts``: already evaluated for ``on``)."""
+    facts = facts if facts is not None else evaluate(record, dibao, on)
     standing = {**figures.standing_contributions(facts), **figures.coverage_contributions(facts)}
     return HouseholdFacts(
         id=record.id,

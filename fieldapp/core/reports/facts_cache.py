@@ -16,8 +16,10 @@ An entry is used only while all of these still match, otherwise it is recomputed
   every entry current, so one range query above it finds the households to look at);
 - the 低保 standards that can apply to its county (the county's, its city's, its province's rows);
 - the code of the rules (``facts.CODE_FINGERPRINT``), so a changed rule never serves an old answer;
-- the evaluation day lies in the window where the ages of all its people stay the same and in
-  the same month (the day enters the rules through ages and the evaluation month).
+- the evaluation day lies in the entry's window: the ages of all its people stay the same and
+  the rules decide the same in every month of it (the day enters the rules through ages and the
+  evaluation month; ``facts.validity`` keeps an entry past its month up to the first month start
+  at which its household's outcome changes, so a new month recomputes only those households).
 The cache is derived data: emptying the table loses nothing.
 """
 
