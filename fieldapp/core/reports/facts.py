@@ -13,6 +13,7 @@ This module computes one entry and the conditions under which it stays right (``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -276,12 +277,21 @@ def cache_key(dibao_version: str, survey_version: str) -> str:
     return f"{CODE_FINGERPRINT}|{survey_version}|{dibao_version}"
 
 
+@functools.cache
+def _activity_keys() -> frozenset[str]:
+    return frozenset(figures.activity_keys())
+
+
 def entry(
     record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date, facts: Facts | None = None
 ) -> HouseholdFacts:
     """A fresh cache entry for one household (``facts``: already evaluated for ``on``)."""
     facts = facts if facts is not None else evaluate(record, dibao, on)
     standing = {**figures.standing_contributions(facts), **figures.coverage_contributions(facts)}
+    activity = figures.activity_contributions(facts)
+    unknown = set(activity) - _activity_keys()
+    if unknown:  # statistics sum the known keys only (facts_totals): a new one must be listed
+        raise ValueError(f"figures.activity_keys() lacks {sorted(unknown)}")
     return HouseholdFacts(
         id=record.id,
         status=record.status,
@@ -289,7 +299,7 @@ def entry(
         category=record.category,
         unit=facts.employer,
         staff=facts.helper,
-        activity=canonical(figures.activity_contributions(facts)),
+        activity=canonical(activity),
         standing=canonical(standing),
         facts_json=canonical(facts.to_json()),
     )

@@ -26,7 +26,8 @@ The cache is derived data: emptying the table loses nothing.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Generator, Iterator
 from datetime import date
 from typing import Any
 
@@ -126,6 +127,37 @@ def iter_household_facts(
         else:
             stale.append(hid)
             standards[hid] = row[-1]
+    yield from _recompute(
+        store,
+        stale,
+        standards,
+        on=on,
+        final_only=final_only,
+        complete=region is None and standard is None,
+        top=top,
+        use_cache=use_cache,
+        progress=progress,
+        cancelled=cancelled,
+        workers=workers,
+    )
+
+
+def _recompute(
+    store: Store,
+    stale: list[str],
+    standards: dict[str, str | None],
+    *,
+    on: date,
+    final_only: bool,
+    complete: bool,
+    top: int,
+    use_cache: bool = True,
+    progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
+    workers: int = WORKERS,
+) -> Generator[HouseholdFacts, None, bool]:
+    """Compute the ``stale`` entries, keep them, and (``complete``: every household was just
+    checked) mark the cache current up to revision rowid ``top``. Returns whether all were kept."""
     saved = True
     fresh: list[tuple[Any, ...]] = []
     done = 0
@@ -147,9 +179,85 @@ def iter_household_facts(
         if len(fresh) >= _SAVE_EVERY:
             saved = _save(store, fresh) and saved
     saved = _save(store, fresh) and saved
-    if use_cache and saved and region is None and standard is None:
+    if use_cache and saved and complete:
         # Every household was just checked: entries are current up to the rowid seen at the start.
+        variant = VARIANTS[final_only]
         _save(store, [(MARK, variant, str(top), EARLIEST, LATEST, None, None, None, None, "{}")])
+    return use_cache and saved
+
+
+def bring_current(
+    store: Store,
+    *,
+    on: date,
+    region: str | None = None,
+    standard: str | None = None,
+    final_only: bool = False,
+    progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
+    workers: int = WORKERS,
+) -> bool:
+    """Recompute the stale entries of the households ``iter_household_facts`` would give, without
+    reading the current ones: SQL picks the entries whose rules, 低保 rows or day window no longer
+    match, and the few households saved since the mark are checked here. True when every entry
+    is now current in the table (then they can be summed in SQL: ``facts_totals``); False when
+    the store cannot keep them (read-only, busy)."""
+    if store.readonly:
+        return False
+    variant = VARIANTS[final_only]
+    version = store.survey.version
+    dibao = CachedDibao(store)
+    where, args = region_clause(region)
+    if standard is not None:
+        where, args = f"{where} and h.filing_standard = ?", [*args, standard]
+    day = on.isoformat()
+    changed, top = _changed_since(store, variant, final_only)
+    db = store.db.conn
+    db.execute("create temp table if not exists hq_expected (region_code text primary key, prefix)")
+    db.execute("delete from temp.hq_expected")
+    codes = [row[0] for row in db.execute("select distinct region_code from households")]
+    db.executemany(
+        "insert into temp.hq_expected values (?, ?)",
+        [(code or "", _key(dibao.version(code), version) + "|") for code in codes],
+    )
+    rows = db.execute(
+        "select h.id, h.filing_standard, h.region_code, c.key, c.valid_from, c.valid_to "
+        "from households h "
+        "left join hq_facts c on c.household_id = h.id and c.variant = ? "
+        "left join temp.hq_expected e on e.region_code = coalesce(h.region_code, '') "
+        f"where ({where}) and (c.key is null or c.valid_from > ? or c.valid_to <= ? "
+        "or coalesce(substr(c.key, 1, length(e.prefix)) != e.prefix, 1) "
+        "or h.id in (select value from json_each(?))) order by h.rowid",
+        [variant, *args, day, day, json.dumps(list(changed))],
+    ).fetchall()
+    stale: list[str] = []
+    standards: dict[str, str | None] = {}
+    for hid, filing_standard, region_code, cached_key, valid_from, valid_to in rows:
+        if (
+            hid in changed  # picked for that alone maybe: saved before the entry was computed
+            and _fresh(cached_key, _key(dibao.version(region_code), version), changed[hid])
+            and valid_from <= day < valid_to
+        ):
+            continue
+        stale.append(hid)
+        standards[hid] = filing_standard
+    recompute = _recompute(
+        store,
+        stale,
+        standards,
+        on=on,
+        final_only=final_only,
+        complete=region is None and standard is None,
+        top=top,
+        progress=progress,
+        cancelled=cancelled,
+        workers=workers,
+    )
+    while True:
+        try:
+            next(recompute)
+        except StopIteration as done:
+            return bool(done.value)
 
 
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:

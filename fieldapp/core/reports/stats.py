@@ -21,7 +21,8 @@ from typing import Any
 
 from fieldapp.core.reports.aid import aid_figures
 from fieldapp.core.reports.facts import HouseholdFacts, canonical
-from fieldapp.core.reports.facts_cache import iter_household_facts
+from fieldapp.core.reports.facts_cache import bring_current, iter_household_facts
+from fieldapp.core.reports.facts_totals import buckets
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
     Period,
@@ -47,6 +48,8 @@ COVERAGE_KEYS = frozenset({"paired_visited", "coverage_gap"})
 NO_UNIT = "（未填工作单位）"
 NO_STAFF = "（未确定帮扶责任人）"
 NO_STANDARD = "（未填建档标准）"
+_NO_KEY = {None: "", "region": "", "unit": NO_UNIT, "staff": NO_STAFF, "standard": NO_STANDARD}
+"""The finest key of a household without one (``_finest_key``)."""
 
 FIGURE_LABELS: dict[str, str] = {
     "households": "户数（全部档案状态）",
@@ -268,6 +271,37 @@ def _add(target: dict[str, int], amounts: Mapping[str, int]) -> None:
         target[key] = target.get(key, 0) + value
 
 
+def _all_time(
+    store: Store,
+    by: str | None,
+    overrides: Mapping[str, bool],
+    region: str | None,
+    standard: str | None,
+    final_only: bool,
+) -> dict[str, dict[str, int]]:
+    """Every finest group's all-time counts, summed from the current cache by SQL."""
+    finest: dict[str, dict[str, int]] = {}
+    parsed: dict[str, dict[str, int]] = {}
+    marked = [hid for hid, overridden in overrides.items() if overridden]
+    for b in buckets(
+        store, by=by, overridden=marked, region=region, standard=standard, final_only=final_only
+    ):
+        bucket = finest.setdefault(b.key if b.key is not None else _NO_KEY[by], {})
+        base = {
+            **base_contributions(b.status, b.category),
+            **override_contributions(b.status, b.overridden),
+        }
+        standing: Mapping[str, int] = {}
+        if b.standing is not None:
+            standing = parsed.get(b.standing) or parsed.setdefault(
+                b.standing, json.loads(b.standing)
+            )
+        for amounts, times in ((base, b.households), (standing, b.households), (b.activity, 1)):
+            for name, value in amounts.items():
+                bucket[name] = bucket.get(name, 0) + value * times
+    return finest
+
+
 def compute_stats(
     store: Store,
     *,
@@ -298,15 +332,30 @@ def compute_stats(
     shapes: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
     finest: dict[str, dict[str, int]] = {}
     base_texts: dict[tuple[str, str | None, bool], str] = {}
-    for h in iter_household_facts(
+    summed = not period.bounded and bring_current(
         store,
         on=evaluation_day,
         region=region,
         standard=standard,
         final_only=final_only,
-        details=period.bounded,
         progress=progress,
         cancelled=cancelled,
+    )
+    if summed:  # every entry current in the table: SQL sums them (facts_totals)
+        finest = _all_time(store, by, overrides, region, standard, final_only)
+    for h in (
+        ()
+        if summed
+        else iter_household_facts(
+            store,
+            on=evaluation_day,
+            region=region,
+            standard=standard,
+            final_only=final_only,
+            details=period.bounded,
+            progress=progress,
+            cancelled=cancelled,
+        )
     ):
         key = _finest_key(h, by)
         in_archive = h.status == IN_ARCHIVE
