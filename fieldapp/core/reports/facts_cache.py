@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -186,6 +187,48 @@ def _recompute(
     return use_cache and saved
 
 
+STALE_JOIN = "left join temp.hq_expected e on e.region_code = coalesce(h.region_code, '')"
+"""What ``Staleness.sql`` needs joined besides households h and their hq_facts row c."""
+
+
+@dataclass
+class Staleness:
+    """Which cache entries may be stale on a day, as SQL (see ``staleness``)."""
+
+    sql: str
+    args: list[Any]
+    changed: dict[str, int]
+    """Households with a revision above the mark, and their newest such rowid."""
+    top: int
+    dibao: CachedDibao
+
+
+def staleness(store: Store, *, on: date, final_only: bool) -> Staleness:
+    """A condition over households h, their entry c (left-joined) and ``STALE_JOIN`` that is true
+    for every entry not current on ``on``: missing, its day window passed, computed under other
+    rules or 低保 rows (the key each region code expects is put in temp.hq_expected), or its
+    household saved since the mark (those may still be current: ``_fresh`` tells)."""
+    variant = VARIANTS[final_only]
+    version = store.survey.version
+    dibao = CachedDibao(store)
+    day = on.isoformat()
+    changed, top = _changed_since(store, variant, final_only)
+    db = store.db.conn
+    db.execute("create temp table if not exists hq_expected (region_code text primary key, prefix)")
+    db.execute("delete from temp.hq_expected")
+    codes = [row[0] for row in db.execute("select distinct region_code from households")]
+    db.executemany(
+        "insert into temp.hq_expected values (?, ?)",
+        [(code or "", _key(dibao.version(code), version) + "|") for code in codes],
+    )
+    sql = (
+        "c.key is null or c.valid_from > ? or c.valid_to <= ? "
+        "or coalesce(substr(c.key, 1, length(e.prefix)) != e.prefix, 1) "
+        "or h.id in (select value from json_each(?))"
+    )
+    return Staleness(sql, [day, day, json.dumps(list(changed))], changed, top, dibao)
+
+
 def bring_current(
     store: Store,
     *,
@@ -205,30 +248,17 @@ def bring_current(
     if store.readonly:
         return False
     variant = VARIANTS[final_only]
-    version = store.survey.version
-    dibao = CachedDibao(store)
     where, args = region_clause(region)
     if standard is not None:
         where, args = f"{where} and h.filing_standard = ?", [*args, standard]
     day = on.isoformat()
-    changed, top = _changed_since(store, variant, final_only)
-    db = store.db.conn
-    db.execute("create temp table if not exists hq_expected (region_code text primary key, prefix)")
-    db.execute("delete from temp.hq_expected")
-    codes = [row[0] for row in db.execute("select distinct region_code from households")]
-    db.executemany(
-        "insert into temp.hq_expected values (?, ?)",
-        [(code or "", _key(dibao.version(code), version) + "|") for code in codes],
-    )
-    rows = db.execute(
+    check = staleness(store, on=on, final_only=final_only)
+    changed, dibao, version = check.changed, check.dibao, store.survey.version
+    rows = store.db.execute(
         "select h.id, h.filing_standard, h.region_code, c.key, c.valid_from, c.valid_to "
-        "from households h "
-        "left join hq_facts c on c.household_id = h.id and c.variant = ? "
-        "left join temp.hq_expected e on e.region_code = coalesce(h.region_code, '') "
-        f"where ({where}) and (c.key is null or c.valid_from > ? or c.valid_to <= ? "
-        "or coalesce(substr(c.key, 1, length(e.prefix)) != e.prefix, 1) "
-        "or h.id in (select value from json_each(?))) order by h.rowid",
-        [variant, *args, day, day, json.dumps(list(changed))],
+        f"from households h left join hq_facts c on c.household_id = h.id and c.variant = ? "
+        f"{STALE_JOIN} where ({where}) and ({check.sql}) order by h.rowid",
+        [variant, *args, *check.args],
     ).fetchall()
     stale: list[str] = []
     standards: dict[str, str | None] = {}
@@ -248,7 +278,7 @@ def bring_current(
         on=on,
         final_only=final_only,
         complete=region is None and standard is None,
-        top=top,
+        top=check.top,
         progress=progress,
         cancelled=cancelled,
         workers=workers,

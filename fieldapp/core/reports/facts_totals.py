@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from fieldapp.core.reports.facts import VARIANTS
+from fieldapp.core.reports.facts_cache import STALE_JOIN, Staleness
 from fieldapp.core.reports.figures import IN_ARCHIVE, activity_keys
 from fieldapp.core.reports.records import region_clause
 from fieldapp.core.store.store import Store
@@ -41,6 +42,8 @@ class Bucket:
     """The entry's standing text (在档 households only)."""
     households: int
     activity: dict[str, int]
+    stale: bool = False
+    """Some of these households' entries may be stale (only asked with ``staleness``)."""
 
 
 def buckets(
@@ -51,25 +54,36 @@ def buckets(
     region: str | None = None,
     standard: str | None = None,
     final_only: bool = False,
+    staleness: Staleness | None = None,
 ) -> Iterator[Bucket]:
-    """The households of ``region`` / ``standard`` grouped (every entry must be current)."""
+    """The households of ``region`` / ``standard`` grouped. Their entries must be current, or,
+    with ``staleness``, the households whose entries may not be are told apart (``stale``): the
+    sums are then right only if no bucket is stale."""
     keys = activity_keys()
     where, args = region_clause(region)
     if standard is not None:
         where, args = f"{where} and h.filing_standard = ?", [*args, standard]
     sums = ", ".join("sum(json_extract(c.activity, ?))" for _ in keys)
+    stale, join, check_args = "0", "join", []
+    if staleness is not None:
+        stale, join, check_args = f"({staleness.sql})", "left join", staleness.args
     sql = (
         f"select {GROUP_COLUMNS[by]} as k, h.status, h.category, "
         "h.id in (select value from json_each(?)) as o, "
-        "case when h.status = ? then c.standing end as s, "
+        f"case when h.status = ? then c.standing end as s, {stale} as st, "
         f"count(*), {sums} from households h "
-        "join hq_facts c on c.household_id = h.id and c.variant = ? "
-        f"where {where} group by k, h.status, h.category, o, s"
+        f"{join} hq_facts c on c.household_id = h.id and c.variant = ? "
+        f"{STALE_JOIN if staleness is not None else ''} "
+        f"where {where} group by k, h.status, h.category, o, s, st"
     )
     paths = ['$."' + key.replace('"', '\\"') + '"' for key in keys]
+    overridden_ids = json.dumps(list(overridden))
     rows = store.db.execute(
-        sql, [json.dumps(list(overridden)), IN_ARCHIVE, *paths, VARIANTS[final_only], *args]
+        sql,
+        [overridden_ids, IN_ARCHIVE, *check_args, *paths, VARIANTS[final_only], *args],
     )
-    for key, status, category, marked, standing, households, *amounts in rows:
+    for key, status, category, marked, standing, maybe, households, *amounts in rows:
         activity = {name: int(value) for name, value in zip(keys, amounts, strict=True) if value}
-        yield Bucket(key, status, category, bool(marked), standing, households, activity)
+        yield Bucket(
+            key, status, category, bool(marked), standing, households, activity, bool(maybe)
+        )

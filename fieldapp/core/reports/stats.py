@@ -21,7 +21,7 @@ from typing import Any
 
 from fieldapp.core.reports.aid import aid_figures
 from fieldapp.core.reports.facts import HouseholdFacts, canonical
-from fieldapp.core.reports.facts_cache import bring_current, iter_household_facts
+from fieldapp.core.reports.facts_cache import bring_current, iter_household_facts, staleness
 from fieldapp.core.reports.facts_totals import buckets
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
@@ -278,14 +278,40 @@ def _all_time(
     region: str | None,
     standard: str | None,
     final_only: bool,
-) -> dict[str, dict[str, int]]:
-    """Every finest group's all-time counts, summed from the current cache by SQL."""
+    on: date,
+    progress: Callable[[int], None] | None,
+    cancelled: CancelCheck | None,
+) -> dict[str, dict[str, int]] | None:
+    """Every finest group's all-time counts, summed by SQL from the cache (``facts_totals``)
+    once every entry is current; None when the cache cannot be kept current (read-only, busy)."""
+    if store.readonly:
+        return None
+    marked = [hid for hid, overridden in overrides.items() if overridden]
+    options: dict[str, Any] = {
+        "by": by,
+        "overridden": marked,
+        "region": region,
+        "standard": standard,
+        "final_only": final_only,
+    }
+    check = staleness(store, on=on, final_only=final_only)
+    found = list(buckets(store, staleness=check, **options))
+    if any(b.stale for b in found):
+        current = bring_current(
+            store,
+            on=on,
+            region=region,
+            standard=standard,
+            final_only=final_only,
+            progress=progress,
+            cancelled=cancelled,
+        )
+        if not current:
+            return None
+        found = list(buckets(store, **options))
     finest: dict[str, dict[str, int]] = {}
     parsed: dict[str, dict[str, int]] = {}
-    marked = [hid for hid, overridden in overrides.items() if overridden]
-    for b in buckets(
-        store, by=by, overridden=marked, region=region, standard=standard, final_only=final_only
-    ):
+    for b in found:
         bucket = finest.setdefault(b.key if b.key is not None else _NO_KEY[by], {})
         base = {
             **base_contributions(b.status, b.category),
@@ -332,20 +358,16 @@ def compute_stats(
     shapes: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
     finest: dict[str, dict[str, int]] = {}
     base_texts: dict[tuple[str, str | None, bool], str] = {}
-    summed = not period.bounded and bring_current(
-        store,
-        on=evaluation_day,
-        region=region,
-        standard=standard,
-        final_only=final_only,
-        progress=progress,
-        cancelled=cancelled,
-    )
-    if summed:  # every entry current in the table: SQL sums them (facts_totals)
-        finest = _all_time(store, by, overrides, region, standard, final_only)
-    for h in (
+    summed = None
+    if not period.bounded:
+        summed = _all_time(
+            store, by, overrides, region, standard, final_only, evaluation_day, progress, cancelled
+        )
+    if summed is not None:  # every entry current in the table: SQL summed them (facts_totals)
+        finest = summed
+    each: Iterable[HouseholdFacts] = (
         ()
-        if summed
+        if summed is not None
         else iter_household_facts(
             store,
             on=evaluation_day,
@@ -356,7 +378,8 @@ def compute_stats(
             progress=progress,
             cancelled=cancelled,
         )
-    ):
+    )
+    for h in each:
         key = _finest_key(h, by)
         in_archive = h.status == IN_ARCHIVE
         overridden = overrides.get(h.id, False)
