@@ -1,8 +1,9 @@
 """Cached facts kept past the month they were computed in are exactly what the rules say then.
 
 A statistics entry used to be kept only for the month it was computed in, so the first run of
-every month computed every household again. Now it is kept until the first later month start at
-which the household's rules decide differently (``facts.validity``). These tests walk the cache
+every month (and on every birthday in the household) computed it again. Now it is kept until the
+first later birthday or month start on which the household's rules decide differently
+(``facts.validity``). These tests walk the cache
 of a demo data set over the next two years: every entry still counted as current on a day must be
 what the rules compute for that day, and the figures of the first run of each new month must
 equal those of a full rebuild on that day.

@@ -36,8 +36,8 @@ from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
 EARLIEST, LATEST = "0001-01-01", "9999-12-31"
-PROBES = 3
-"""Later month starts at which ``validity`` evaluates a household's rules again at most."""
+PROBES = 4
+"""Later days (birthdays, month starts) on which ``validity`` evaluates the rules at most."""
 
 
 def _code_fingerprint() -> str:
@@ -165,29 +165,42 @@ def validity(
     dibao: exit_rules.DibaoLookup | None = None,
 ) -> tuple[str, str]:
     """[from, to): days around ``on`` with the same facts. The day enters the rules only through
-    ages (nobody's age changes inside ``age_window``) and the evaluation month (the 6-month income
-    run and the support window of 解困, counted in whole months). Without ``facts`` (or when the
-    values were recomputed for ``on``: ``fresh_forms``) the answer is kept for the month of
-    ``on``. With them, it is kept past the month to the first later month start at which the
-    rules could decide differently (``exits.change_months``) and, evaluated there, do; so the
-    first statistics run of a new month recomputes only the households whose facts change then."""
+    ages (they change on birthdays: ``age_window``) and the evaluation month (the 6-month income
+    run and the support window of 解困, counted in whole months: ``exits.change_months``).
+
+    Without ``facts`` (or when the values were recomputed for ``on``: ``fresh_forms``) the answer
+    is kept while no age and not the month changes. With them, the later days on which the rules
+    could decide differently (birthdays, those month starts) are evaluated in order, at most
+    ``PROBES`` of them, and the answer is kept up to the first that decides differently (or is
+    not evaluated): the facts cannot change between two such days. So the first statistics run of
+    a new month recomputes only the households whose facts change then."""
     start, end = age_window(birth_dates(record), on)
     first = on.replace(day=1)
     month = on.year * 12 + on.month - 1
-    following = _month_start(month + 1)
     start = max(start, first.isoformat())
     changes = None if facts is None else exit_rules.change_months(record.forms)
     if facts is None or dibao is None or changes is None:
-        return start, min(end, following.isoformat())
-    for probes, index in enumerate(sorted(i for i in changes if i > month)):
-        if index // 12 > 9999:
-            break  # past LATEST
-        day = _month_start(index)
-        if day.isoformat() >= end:
-            break
+        return start, min(end, _month_start(month + 1).isoformat())
+    horizon = date(min(on.year + 2, 9999), 1, 1)  # birthdays are listed up to here
+    days = {_month_start(i) for i in changes if month < i < horizon.year * 12}
+    days.update(_birthdays(birth_dates(record), on, horizon))
+    for probes, day in enumerate(sorted(d for d in days if on < d < horizon)):
         if probes >= PROBES or evaluate(record, dibao, day) != facts:
             return start, day.isoformat()
-    return start, end
+    return start, horizon.isoformat()
+
+
+def _birthdays(birth_dates: Sequence[Any], on: date, horizon: date) -> set[date]:
+    """The days after ``on`` and before ``horizon`` on which someone's age goes up."""
+    out: set[date] = set()
+    for text in birth_dates:
+        try:
+            born = date.fromisoformat(text) if isinstance(text, str) else None
+        except ValueError:
+            born = None
+        if born is not None:
+            out.update(_birthday(born, year) for year in range(on.year, horizon.year))
+    return {day for day in out if on < day < horizon}
 
 
 def _month_start(index: int) -> date:
