@@ -197,17 +197,15 @@ class Staleness:
 
     sql: str
     args: list[Any]
-    changed: dict[str, int]
-    """Households with a revision above the mark, and their newest such rowid."""
     top: int
-    dibao: CachedDibao
+    """The newest revision rowid when it was made (the mark, once all are current)."""
 
 
 def staleness(store: Store, *, on: date, final_only: bool) -> Staleness:
     """A condition over households h, their entry c (left-joined) and ``STALE_JOIN`` that is true
     for every entry not current on ``on``: missing, its day window passed, computed under other
-    rules or 低保 rows (the key each region code expects is put in temp.hq_expected), or its
-    household saved since the mark (those may still be current: ``_fresh`` tells)."""
+    rules or 低保 rows (the key each region code expects is put in temp.hq_expected), or not
+    having seen its household's newest revision (``_behind``)."""
     variant = VARIANTS[final_only]
     version = store.survey.version
     dibao = CachedDibao(store)
@@ -226,7 +224,30 @@ def staleness(store: Store, *, on: date, final_only: bool) -> Staleness:
         "or coalesce(substr(c.key, 1, length(e.prefix)) != e.prefix, 1) "
         "or h.id in (select value from json_each(?))"
     )
-    return Staleness(sql, [day, day, json.dumps(list(changed))], changed, top, dibao)
+    behind = _behind(store, variant, changed)
+    return Staleness(sql, [day, day, json.dumps(behind)], top)
+
+
+def _behind(store: Store, variant: str, changed: dict[str, int]) -> list[str]:
+    """The households saved since the mark whose entry has not seen their newest revision (an
+    entry computed after the save, as a run limited to a region does, is current)."""
+    ids = list(changed)
+    behind: list[str] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        seen = dict(
+            store.db.execute(
+                "select household_id, substr(key, length(rtrim(key, '0123456789')) + 1) "
+                f"from hq_facts where variant = ? and household_id in ({marks})",
+                [variant, *chunk],
+            ).fetchall()
+        )
+        for hid in chunk:
+            text = seen.get(hid) or ""
+            if not (text.isdigit() and int(text) >= changed[hid]):
+                behind.append(hid)
+    return behind
 
 
 def bring_current(
@@ -241,8 +262,8 @@ def bring_current(
     workers: int = WORKERS,
 ) -> bool:
     """Recompute the stale entries of the households ``iter_household_facts`` would give, without
-    reading the current ones: SQL picks the entries whose rules, 低保 rows or day window no longer
-    match, and the few households saved since the mark are checked here. True when every entry
+    reading the current ones: SQL picks the entries whose rules, 低保 rows, day window or
+    revisions no longer match (``staleness``). True when every entry
     is now current in the table (then they can be summed in SQL: ``facts_totals``); False when
     the store cannot keep them (read-only, busy)."""
     if store.readonly:
@@ -251,26 +272,15 @@ def bring_current(
     where, args = region_clause(region)
     if standard is not None:
         where, args = f"{where} and h.filing_standard = ?", [*args, standard]
-    day = on.isoformat()
     check = staleness(store, on=on, final_only=final_only)
-    changed, dibao, version = check.changed, check.dibao, store.survey.version
     rows = store.db.execute(
-        "select h.id, h.filing_standard, h.region_code, c.key, c.valid_from, c.valid_to "
+        "select h.id, h.filing_standard "
         f"from households h left join hq_facts c on c.household_id = h.id and c.variant = ? "
         f"{STALE_JOIN} where ({where}) and ({check.sql}) order by h.rowid",
         [variant, *args, *check.args],
     ).fetchall()
-    stale: list[str] = []
-    standards: dict[str, str | None] = {}
-    for hid, filing_standard, region_code, cached_key, valid_from, valid_to in rows:
-        if (
-            hid in changed  # picked for that alone maybe: saved before the entry was computed
-            and _fresh(cached_key, _key(dibao.version(region_code), version), changed[hid])
-            and valid_from <= day < valid_to
-        ):
-            continue
-        stale.append(hid)
-        standards[hid] = filing_standard
+    stale = [hid for hid, _ in rows]
+    standards: dict[str, str | None] = dict(rows)
     recompute = _recompute(
         store,
         stale,
