@@ -36,7 +36,7 @@ from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
 EARLIEST, LATEST = "0001-01-01", "9999-12-31"
-PROBES = 2
+PROBES = 1
 """Later days (birthdays, month starts) on which ``validity`` evaluates the rules at most."""
 
 
