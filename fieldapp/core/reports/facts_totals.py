@@ -46,6 +46,12 @@ class Bucket:
     """Some of these households' entries may be stale (only asked with ``staleness``)."""
 
 
+def summable() -> bool:
+    """Whether every activity key can be named in a JSON path (no double quote in an aid item's
+    name, resources/statistics.yaml); if not, statistics sum household by household."""
+    return not any('"' in key for key in activity_keys())
+
+
 def buckets(
     store: Store,
     *,
@@ -76,7 +82,7 @@ def buckets(
         f"{STALE_JOIN if staleness is not None else ''} "
         f"where {where} group by k, h.status, h.category, o, s, st"
     )
-    paths = ['$."' + key.replace('"', '\\"') + '"' for key in keys]
+    paths = [f'$."{key}"' for key in keys]
     overridden_ids = json.dumps(list(overridden))
     rows = store.db.execute(
         sql,

@@ -22,7 +22,7 @@ from typing import Any
 from fieldapp.core.reports.aid import aid_figures
 from fieldapp.core.reports.facts import HouseholdFacts, canonical
 from fieldapp.core.reports.facts_cache import bring_current, iter_household_facts, staleness
-from fieldapp.core.reports.facts_totals import buckets
+from fieldapp.core.reports.facts_totals import buckets, summable
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
     Period,
@@ -284,7 +284,7 @@ def _all_time(
 ) -> dict[str, dict[str, int]] | None:
     """Every finest group's all-time counts, summed by SQL from the cache (``facts_totals``)
     once every entry is current; None when the cache cannot be kept current (read-only, busy)."""
-    if store.readonly:
+    if store.readonly or not summable():
         return None
     marked = [hid for hid, overridden in overrides.items() if overridden]
     options: dict[str, Any] = {
