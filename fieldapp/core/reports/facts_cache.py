@@ -260,19 +260,21 @@ def bring_current(
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
+    check: Staleness | None = None,
 ) -> bool:
     """Recompute the stale entries of the households ``iter_household_facts`` would give, without
     reading the current ones: SQL picks the entries whose rules, 低保 rows, day window or
     revisions no longer match (``staleness``). True when every entry
     is now current in the table (then they can be summed in SQL: ``facts_totals``); False when
-    the store cannot keep them (read-only, busy)."""
+    the store cannot keep them (read-only, busy). ``check``: ``staleness`` for ``on``, made just
+    before (nothing written since)."""
     if store.readonly:
         return False
     variant = VARIANTS[final_only]
     where, args = region_clause(region)
     if standard is not None:
         where, args = f"{where} and h.filing_standard = ?", [*args, standard]
-    check = staleness(store, on=on, final_only=final_only)
+    check = check or staleness(store, on=on, final_only=final_only)
     rows = store.db.execute(
         "select h.id, h.filing_standard "
         f"from households h left join hq_facts c on c.household_id = h.id and c.variant = ? "

@@ -305,6 +305,7 @@ def _all_time(
             final_only=final_only,
             progress=progress,
             cancelled=cancelled,
+            check=check,
         )
         if not current:
             return None
