@@ -14,7 +14,7 @@ import pytest
 
 from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports import facts_totals, stats
-from fieldapp.core.reports.facts_cache import bring_current
+from fieldapp.core.reports.facts_cache import bring_current, clear_cache
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.stores import open_test_store
@@ -75,5 +75,11 @@ def test_the_cache_is_brought_current_before_summing(demo: Store) -> None:
     visits = demo.current(hid).get("D") or {}
     data = {**visits, "visits": [*(visits.get("visits") or []), {"date": "2026-10-30"}]}
     demo.save_form(hid, "D", data, author="测试员")
-    after = figures(demo)
-    assert after["total"]["visits"] == before["total"]["visits"] + 1
+    other = demo.db.execute("select id from households where status != '在档' limit 1").fetchone()
+    form_a = demo.current(other[0])["A"]
+    demo.save_form(other[0], "A", {**form_a, "employer": "新单位"}, author="测试员")
+    # Only the two saved households are recomputed and summed again; the rest stand.
+    after = [figures(demo, by=by) for by in (None, "unit", "region")]
+    assert after[0]["total"]["visits"] == before["total"]["visits"] + 1
+    clear_cache(demo)
+    assert [figures(demo, by=by) for by in (None, "unit", "region")] == after

@@ -261,15 +261,15 @@ def bring_current(
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
     check: Staleness | None = None,
-) -> bool:
+) -> list[str] | None:
     """Recompute the stale entries of the households ``iter_household_facts`` would give, without
     reading the current ones: SQL picks the entries whose rules, 低保 rows, day window or
-    revisions no longer match (``staleness``). True when every entry
-    is now current in the table (then they can be summed in SQL: ``facts_totals``); False when
-    the store cannot keep them (read-only, busy). ``check``: ``staleness`` for ``on``, made just
-    before (nothing written since)."""
+    revisions no longer match (``staleness``). Returns the households recomputed, when every
+    entry is now current in the table (then they can be summed in SQL: ``facts_totals``); None
+    when the store cannot keep them (read-only, busy). ``check``: ``staleness`` for ``on``, made
+    just before (nothing written since)."""
     if store.readonly:
-        return False
+        return None
     variant = VARIANTS[final_only]
     where, args = region_clause(region)
     if standard is not None:
@@ -299,7 +299,7 @@ def bring_current(
         try:
             next(recompute)
         except StopIteration as done:
-            return bool(done.value)
+            return stale if done.value else None
 
 
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:

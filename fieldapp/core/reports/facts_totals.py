@@ -61,14 +61,20 @@ def buckets(
     standard: str | None = None,
     final_only: bool = False,
     staleness: Staleness | None = None,
+    only: Sequence[str] | None = None,
 ) -> Iterator[Bucket]:
     """The households of ``region`` / ``standard`` grouped. Their entries must be current, or,
     with ``staleness``, the households whose entries may not be are told apart (``stale``): the
-    sums are then right only if no bucket is stale."""
+    sums are then right only if no bucket is stale. ``only``: just these households."""
     keys = activity_keys()
     where, args = region_clause(region)
     if standard is not None:
         where, args = f"{where} and h.filing_standard = ?", [*args, standard]
+    if only is not None:
+        where, args = (
+            f"{where} and h.id in (select value from json_each(?))",
+            [*args, json.dumps(list(only))],
+        )
     sums = ", ".join("sum(json_extract(c.activity, ?))" for _ in keys)
     stale, join, check_args = "0", "join", []
     if staleness is not None:

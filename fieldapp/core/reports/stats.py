@@ -297,7 +297,7 @@ def _all_time(
     check = staleness(store, on=on, final_only=final_only)
     found = list(buckets(store, staleness=check, **options))
     if any(b.stale for b in found):
-        current = bring_current(
+        recomputed = bring_current(
             store,
             on=on,
             region=region,
@@ -307,9 +307,11 @@ def _all_time(
             cancelled=cancelled,
             check=check,
         )
-        if not current:
+        if recomputed is None:
             return None
-        found = list(buckets(store, **options))
+        # The other households' entries did not change: their buckets stand.
+        found = [b for b in found if not b.stale]
+        found += buckets(store, only=recomputed, **options)
     finest: dict[str, dict[str, int]] = {}
     parsed: dict[str, dict[str, int]] = {}
     for b in found:
