@@ -54,7 +54,7 @@ def test_sql_sums_equal_household_sums(demo: Store, monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(stats, "buckets", lambda *a, **k: calls.append(1) or original(*a, **k))
     assert [figures(demo, **options) for options in OPTIONS] == summed_in_sql
     assert len(calls) == len(OPTIONS)  # the SQL path was the one taken
-    monkeypatch.setattr(stats, "bring_current", lambda *a, **k: False)
+    monkeypatch.setattr(stats, "summable", lambda: False)  # household by household
     assert [figures(demo, **options) for options in OPTIONS] == summed_in_sql
 
 

@@ -250,6 +250,39 @@ def _behind(store: Store, variant: str, changed: dict[str, int]) -> list[str]:
     return behind
 
 
+def recompute_households(
+    store: Store,
+    ids: list[str],
+    *,
+    on: date,
+    final_only: bool,
+    check: Staleness,
+    complete: bool,
+    progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
+    workers: int = WORKERS,
+) -> bool:
+    """Recompute and keep the entries of ``ids``, found stale by ``check`` (``complete``: they
+    are all the stale ones, so the cache is then marked current). Whether all were kept."""
+    recompute = _recompute(
+        store,
+        ids,
+        {},
+        on=on,
+        final_only=final_only,
+        complete=complete,
+        top=check.top,
+        progress=progress,
+        cancelled=cancelled,
+        workers=workers,
+    )
+    while True:
+        try:
+            next(recompute)
+        except StopIteration as done:
+            return bool(done.value)
+
+
 def bring_current(
     store: Store,
     *,

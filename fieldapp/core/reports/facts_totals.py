@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from fieldapp.core.reports.facts import VARIANTS
 from fieldapp.core.reports.facts_cache import STALE_JOIN, Staleness
@@ -43,7 +43,9 @@ class Bucket:
     households: int
     activity: dict[str, int]
     stale: bool = False
-    """Some of these households' entries may be stale (only asked with ``staleness``)."""
+    """These households' entries are not current (only asked with ``staleness``)."""
+    stale_ids: list[str] = field(default_factory=list)
+    """Then: these households (ids are UUIDs)."""
 
 
 def summable() -> bool:
@@ -83,6 +85,7 @@ def buckets(
         f"select {GROUP_COLUMNS[by]} as k, h.status, h.category, "
         "h.id in (select value from json_each(?)) as o, "
         f"case when h.status = ? then c.standing end as s, {stale} as st, "
+        f"group_concat(case when {stale} then h.id end, ','), "
         f"count(*), {sums} from households h "
         f"{join} hq_facts c on c.household_id = h.id and c.variant = ? "
         f"{STALE_JOIN if staleness is not None else ''} "
@@ -92,10 +95,26 @@ def buckets(
     overridden_ids = json.dumps(list(overridden))
     rows = store.db.execute(
         sql,
-        [overridden_ids, IN_ARCHIVE, *check_args, *paths, VARIANTS[final_only], *args],
+        [
+            overridden_ids,
+            IN_ARCHIVE,
+            *check_args,
+            *check_args,
+            *paths,
+            VARIANTS[final_only],
+            *args,
+        ],
     )
-    for key, status, category, marked, standing, maybe, households, *amounts in rows:
+    for key, status, category, marked, standing, maybe, ids, households, *amounts in rows:
         activity = {name: int(value) for name, value in zip(keys, amounts, strict=True) if value}
         yield Bucket(
-            key, status, category, bool(marked), standing, households, activity, bool(maybe)
+            key,
+            status,
+            category,
+            bool(marked),
+            standing,
+            households,
+            activity,
+            bool(maybe),
+            ids.split(",") if ids else [],
         )

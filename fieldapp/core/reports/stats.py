@@ -21,7 +21,11 @@ from typing import Any
 
 from fieldapp.core.reports.aid import aid_figures
 from fieldapp.core.reports.facts import HouseholdFacts, canonical
-from fieldapp.core.reports.facts_cache import bring_current, iter_household_facts, staleness
+from fieldapp.core.reports.facts_cache import (
+    iter_household_facts,
+    recompute_households,
+    staleness,
+)
 from fieldapp.core.reports.facts_totals import buckets, summable
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
@@ -296,22 +300,23 @@ def _all_time(
     }
     check = staleness(store, on=on, final_only=final_only)
     found = list(buckets(store, staleness=check, **options))
-    if any(b.stale for b in found):
-        recomputed = bring_current(
+    stale = [hid for b in found if b.stale for hid in b.stale_ids]
+    if stale:
+        kept = recompute_households(
             store,
+            stale,
             on=on,
-            region=region,
-            standard=standard,
             final_only=final_only,
+            check=check,
+            complete=region is None and standard is None,
             progress=progress,
             cancelled=cancelled,
-            check=check,
         )
-        if recomputed is None:
+        if not kept:
             return None
         # The other households' entries did not change: their buckets stand.
         found = [b for b in found if not b.stale]
-        found += buckets(store, only=recomputed, **options)
+        found += buckets(store, only=stale, **options)
     finest: dict[str, dict[str, int]] = {}
     parsed: dict[str, dict[str, int]] = {}
     for b in found:
