@@ -283,58 +283,6 @@ def recompute_households(
             return bool(done.value)
 
 
-def bring_current(
-    store: Store,
-    *,
-    on: date,
-    region: str | None = None,
-    standard: str | None = None,
-    final_only: bool = False,
-    progress: Callable[[int], None] | None = None,
-    cancelled: CancelCheck | None = None,
-    workers: int = WORKERS,
-    check: Staleness | None = None,
-) -> list[str] | None:
-    """Recompute the stale entries of the households ``iter_household_facts`` would give, without
-    reading the current ones: SQL picks the entries whose rules, 低保 rows, day window or
-    revisions no longer match (``staleness``). Returns the households recomputed, when every
-    entry is now current in the table (then they can be summed in SQL: ``facts_totals``); None
-    when the store cannot keep them (read-only, busy). ``check``: ``staleness`` for ``on``, made
-    just before (nothing written since)."""
-    if store.readonly:
-        return None
-    variant = VARIANTS[final_only]
-    where, args = region_clause(region)
-    if standard is not None:
-        where, args = f"{where} and h.filing_standard = ?", [*args, standard]
-    check = check or staleness(store, on=on, final_only=final_only)
-    rows = store.db.execute(
-        "select h.id, h.filing_standard "
-        f"from households h left join hq_facts c on c.household_id = h.id and c.variant = ? "
-        f"{STALE_JOIN} where ({where}) and ({check.sql}) order by h.rowid",
-        [variant, *args, *check.args],
-    ).fetchall()
-    stale = [hid for hid, _ in rows]
-    standards: dict[str, str | None] = dict(rows)
-    recompute = _recompute(
-        store,
-        stale,
-        standards,
-        on=on,
-        final_only=final_only,
-        complete=region is None and standard is None,
-        top=check.top,
-        progress=progress,
-        cancelled=cancelled,
-        workers=workers,
-    )
-    while True:
-        try:
-            next(recompute)
-        except StopIteration as done:
-            return stale if done.value else None
-
-
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:
     """Keep recomputed entries; a store that cannot be written (opened read-only while another
     program holds it, a read-only copy, or busy) just misses out."""

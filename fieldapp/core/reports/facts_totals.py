@@ -1,11 +1,13 @@
 """All-time figures summed by SQL from the facts cache, without bringing every household to Python.
 
-Why: once the cache is current (``facts_cache.bring_current``), an all-time statistics run is only
-sums of what the cached entries contribute. Reading 100,000 entries into Python and parsing each
-one's JSON cost more than the read itself; here one statement groups the households by the
-breakdown's key, archive status, 困难类别, 人工认定 mark and standing text (few distinct values) and
-sums each activity figure (``figures.activity_keys``: every key an entry can hold, checked when
-the entry is computed) with ``json_extract``. Python then adds the few groups up.
+Why: with the cache current, an all-time statistics run is only sums of what the cached entries
+contribute. Reading 100,000 entries into Python and parsing each one's JSON cost more than the
+read itself; here one statement groups the households by the breakdown's key, archive status,
+困难类别, 人工认定 mark and standing text (few distinct values) and sums each activity figure
+(``figures.activity_keys``: every key an entry can hold, checked when the entry is computed) with
+``json_extract``. Asked with ``facts_cache.staleness``, it also puts the households whose entries
+are not current in buckets of their own, named; ``stats`` recomputes those and sums them again.
+Python then adds the few groups up.
 """
 
 from __future__ import annotations
