@@ -87,7 +87,7 @@ def buckets(
         f"select {GROUP_COLUMNS[by]} as k, h.status, h.category, "
         "h.id in (select value from json_each(?)) as o, "
         f"case when h.status = ? then c.standing end as s, {stale} as st, "
-        f"group_concat(case when {stale} then h.id end, ','), "
+        f"case when {stale} then group_concat(h.id, ',') end, "
         f"count(*), {sums} from households h "
         f"{join} hq_facts c on c.household_id = h.id and c.variant = ? "
         f"{STALE_JOIN if staleness is not None else ''} "
