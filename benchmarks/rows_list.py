@@ -107,9 +107,25 @@ def count_short(bench: Bench) -> Pairs:
 @bench_row("core search, all kinds (p95)", goal_ms=5)
 def search_kinds(bench: Bench) -> Pairs:
     base = floor(bench)
-    terms = [query for _, query in pick_queries(bench.store)] + short_names(bench)[::4]
-    for term in cycle(terms, bench):
-        yield (lambda t=term: base.search(t)), (lambda t=term: bench.store.search(t))
+    kinds = pick_queries(bench.store) + [("短姓名", name) for name in short_names(bench)[::4]]
+    times: dict[str, list[float]] = {}
+
+    def project(term: str) -> float:
+        start = time.perf_counter()
+        bench.store.search(term)
+        times.setdefault(term, []).append((time.perf_counter() - start) * 1000)
+        return times[term][-1]
+
+    for term in cycle([query for _, query in kinds], bench):
+        yield (lambda t=term: base.search(t)), (lambda t=term: project(t))
+    slowest = sorted(kinds, key=lambda kind: -max(times.get(kind[1], [0.0])))[:5]
+    bench.notes.append(
+        "all kinds, slowest (first/later ms): "
+        + "; ".join(
+            f"{what} {term}: " + "/".join(f"{ms:.1f}" for ms in times.get(term, []))
+            for what, term in slowest
+        )
+    )
 
 
 # -- GUI --------------------------------------------------------------------------------------

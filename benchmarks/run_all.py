@@ -37,6 +37,8 @@ ORDER = (
     "GUI keystroke",
     "open a household",
     "autosave",
+    "`stats` first run (cache",
+    "`stats` first run of a month",
     "stats",
     "Excel",
     "HQ import",

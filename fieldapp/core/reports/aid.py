@@ -113,6 +113,14 @@ def aid_contributions(
     return out
 
 
+def contribution_keys() -> list[str]:
+    """Every key ``aid_contributions`` can give (statistics sum them in SQL: ``facts_totals``)."""
+    config = aid_config()
+    keys = [f"{prefix}{item}" for item in config.aid for prefix in ("aid.", "aid_households.")]
+    keys += [f"{p}{item}" for item in config.training for p in ("training.", "trained_people.")]
+    return [*keys, "union_funds_fen"]
+
+
 def aid_figures(counts: Mapping[str, int]) -> dict[str, int]:
     """The aid keys of a group's counts (the rest are the household figures)."""
     return {k: v for k, v in counts.items() if k.startswith(PREFIXES)}

@@ -13,6 +13,7 @@ This module computes one entry and the conditions under which it stays right (``
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 from collections.abc import Sequence
@@ -35,6 +36,8 @@ from fieldapp.core.store.store import Store
 
 VARIANTS = {False: "all", True: "final"}
 EARLIEST, LATEST = "0001-01-01", "9999-12-31"
+PROBES = 1
+"""Later days (birthdays, month starts) on which ``validity`` evaluates the rules at most."""
 
 
 def _code_fingerprint() -> str:
@@ -154,14 +157,54 @@ def age_window(birth_dates: Sequence[Any], on: date) -> tuple[str, str]:
     )
 
 
-def validity(record: HouseholdRecord, on: date) -> tuple[str, str]:
-    """[from, to): the days around ``on`` with the same facts: nobody's age changes and the
-    evaluation month stays the same (the 6-month income run and the 12 months of support for
-    解困 are counted in whole months up to it)."""
+def validity(
+    record: HouseholdRecord,
+    on: date,
+    *,
+    facts: Facts | None = None,
+    dibao: exit_rules.DibaoLookup | None = None,
+) -> tuple[str, str]:
+    """[from, to): days around ``on`` with the same facts. The day enters the rules only through
+    ages (they change on birthdays: ``age_window``) and the evaluation month (the 6-month income
+    run and the support window of 解困, counted in whole months: ``exits.change_months``).
+
+    Without ``facts`` (or when the values were recomputed for ``on``: ``fresh_forms``) the answer
+    is kept while no age and not the month changes. With them, the later days on which the rules
+    could decide differently (birthdays, those month starts) are evaluated in order, at most
+    ``PROBES`` of them, and the answer is kept up to the first that decides differently (or is
+    not evaluated): the facts cannot change between two such days. So the first statistics run of
+    a new month recomputes only the households whose facts change then."""
     start, end = age_window(birth_dates(record), on)
     first = on.replace(day=1)
-    following = date(on.year + on.month // 12, on.month % 12 + 1, 1)
-    return max(start, first.isoformat()), min(end, following.isoformat())
+    month = on.year * 12 + on.month - 1
+    start = max(start, first.isoformat())
+    changes = None if facts is None else exit_rules.change_months(record.forms)
+    if facts is None or dibao is None or changes is None:
+        return start, min(end, _month_start(month + 1).isoformat())
+    horizon = date(min(on.year + 2, 9999), 1, 1)  # birthdays are listed up to here
+    days = {_month_start(i) for i in changes if month < i < horizon.year * 12}
+    days.update(_birthdays(birth_dates(record), on, horizon))
+    for probes, day in enumerate(sorted(d for d in days if on < d < horizon)):
+        if probes >= PROBES or evaluate(record, dibao, day) != facts:
+            return start, day.isoformat()
+    return start, horizon.isoformat()
+
+
+def _birthdays(birth_dates: Sequence[Any], on: date, horizon: date) -> set[date]:
+    """The days after ``on`` and before ``horizon`` on which someone's age goes up."""
+    out: set[date] = set()
+    for text in birth_dates:
+        try:
+            born = date.fromisoformat(text) if isinstance(text, str) else None
+        except ValueError:
+            born = None
+        if born is not None:
+            out.update(_birthday(born, year) for year in range(on.year, horizon.year))
+    return {day for day in out if on < day < horizon}
+
+
+def _month_start(index: int) -> date:
+    return date(index // 12, index % 12 + 1, 1)
 
 
 def birth_dates(record: HouseholdRecord) -> list[Any]:
@@ -247,10 +290,21 @@ def cache_key(dibao_version: str, survey_version: str) -> str:
     return f"{CODE_FINGERPRINT}|{survey_version}|{dibao_version}"
 
 
-def entry(record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date) -> HouseholdFacts:
-    """A fresh cache entry for one household."""
-    facts = evaluate(record, dibao, on)
+@functools.cache
+def _activity_keys() -> frozenset[str]:
+    return frozenset(figures.activity_keys())
+
+
+def entry(
+    record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date, facts: Facts | None = None
+) -> HouseholdFacts:
+    """A fresh cache entry for one household (``facts``: already evaluated for ``on``)."""
+    facts = facts if facts is not None else evaluate(record, dibao, on)
     standing = {**figures.standing_contributions(facts), **figures.coverage_contributions(facts)}
+    activity = figures.activity_contributions(facts)
+    unknown = set(activity) - _activity_keys()
+    if unknown:  # statistics sum the known keys only (facts_totals): a new one must be listed
+        raise ValueError(f"figures.activity_keys() lacks {sorted(unknown)}")
     return HouseholdFacts(
         id=record.id,
         status=record.status,
@@ -258,7 +312,7 @@ def entry(record: HouseholdRecord, dibao: exit_rules.DibaoLookup, on: date) -> H
         category=record.category,
         unit=facts.employer,
         staff=facts.helper,
-        activity=canonical(figures.activity_contributions(facts)),
+        activity=canonical(activity),
         standing=canonical(standing),
         facts_json=canonical(facts.to_json()),
     )

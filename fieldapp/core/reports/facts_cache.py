@@ -16,15 +16,19 @@ An entry is used only while all of these still match, otherwise it is recomputed
   every entry current, so one range query above it finds the households to look at);
 - the 低保 standards that can apply to its county (the county's, its city's, its province's rows);
 - the code of the rules (``facts.CODE_FINGERPRINT``), so a changed rule never serves an old answer;
-- the evaluation day lies in the window where the ages of all its people stay the same and in
-  the same month (the day enters the rules through ages and the evaluation month).
+- the evaluation day lies in the entry's window: the ages of all its people stay the same and
+  the rules decide the same in every month of it (the day enters the rules through ages and the
+  evaluation month; ``facts.validity`` keeps an entry past its month up to the first month start
+  at which its household's outcome changes, so a new month recomputes only those households).
 The cache is derived data: emptying the table loses nothing.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+import json
+from collections.abc import Callable, Generator, Iterator
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -124,6 +128,37 @@ def iter_household_facts(
         else:
             stale.append(hid)
             standards[hid] = row[-1]
+    yield from _recompute(
+        store,
+        stale,
+        standards,
+        on=on,
+        final_only=final_only,
+        complete=region is None and standard is None,
+        top=top,
+        use_cache=use_cache,
+        progress=progress,
+        cancelled=cancelled,
+        workers=workers,
+    )
+
+
+def _recompute(
+    store: Store,
+    stale: list[str],
+    standards: dict[str, str | None],
+    *,
+    on: date,
+    final_only: bool,
+    complete: bool,
+    top: int,
+    use_cache: bool = True,
+    progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
+    workers: int = WORKERS,
+) -> Generator[HouseholdFacts, None, bool]:
+    """Compute the ``stale`` entries, keep them, and (``complete``: every household was just
+    checked) mark the cache current up to revision rowid ``top``. Returns whether all were kept."""
     saved = True
     fresh: list[tuple[Any, ...]] = []
     done = 0
@@ -145,9 +180,107 @@ def iter_household_facts(
         if len(fresh) >= _SAVE_EVERY:
             saved = _save(store, fresh) and saved
     saved = _save(store, fresh) and saved
-    if use_cache and saved and region is None and standard is None:
+    if use_cache and saved and complete:
         # Every household was just checked: entries are current up to the rowid seen at the start.
+        variant = VARIANTS[final_only]
         _save(store, [(MARK, variant, str(top), EARLIEST, LATEST, None, None, None, None, "{}")])
+    return use_cache and saved
+
+
+STALE_JOIN = "left join temp.hq_expected e on e.region_code = coalesce(h.region_code, '')"
+"""What ``Staleness.sql`` needs joined besides households h and their hq_facts row c."""
+
+
+@dataclass
+class Staleness:
+    """Which cache entries may be stale on a day, as SQL (see ``staleness``)."""
+
+    sql: str
+    args: list[Any]
+    top: int
+    """The newest revision rowid when it was made (the mark, once all are current)."""
+
+
+def staleness(store: Store, *, on: date, final_only: bool) -> Staleness:
+    """A condition over households h, their entry c (left-joined) and ``STALE_JOIN`` that is true
+    for every entry not current on ``on``: missing, its day window passed, computed under other
+    rules or 低保 rows (the key each region code expects is put in temp.hq_expected), or not
+    having seen its household's newest revision (``_behind``)."""
+    variant = VARIANTS[final_only]
+    version = store.survey.version
+    dibao = CachedDibao(store)
+    day = on.isoformat()
+    changed, top = _changed_since(store, variant, final_only)
+    db = store.db.conn
+    db.execute("create temp table if not exists hq_expected (region_code text primary key, prefix)")
+    db.execute("delete from temp.hq_expected")
+    codes = [row[0] for row in db.execute("select distinct region_code from households")]
+    db.executemany(
+        "insert into temp.hq_expected values (?, ?)",
+        [(code or "", _key(dibao.version(code), version) + "|") for code in codes],
+    )
+    sql = (
+        "c.key is null or c.valid_from > ? or c.valid_to <= ? "
+        "or coalesce(substr(c.key, 1, length(e.prefix)) != e.prefix, 1) "
+        "or h.id in (select value from json_each(?))"
+    )
+    behind = _behind(store, variant, changed)
+    return Staleness(sql, [day, day, json.dumps(behind)], top)
+
+
+def _behind(store: Store, variant: str, changed: dict[str, int]) -> list[str]:
+    """The households saved since the mark whose entry has not seen their newest revision (an
+    entry computed after the save, as a run limited to a region does, is current)."""
+    ids = list(changed)
+    behind: list[str] = []
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        marks = ", ".join("?" for _ in chunk)
+        seen = dict(
+            store.db.execute(
+                "select household_id, substr(key, length(rtrim(key, '0123456789')) + 1) "
+                f"from hq_facts where variant = ? and household_id in ({marks})",
+                [variant, *chunk],
+            ).fetchall()
+        )
+        for hid in chunk:
+            text = seen.get(hid) or ""
+            if not (text.isdigit() and int(text) >= changed[hid]):
+                behind.append(hid)
+    return behind
+
+
+def recompute_households(
+    store: Store,
+    ids: list[str],
+    *,
+    on: date,
+    final_only: bool,
+    check: Staleness,
+    complete: bool,
+    progress: Callable[[int], None] | None = None,
+    cancelled: CancelCheck | None = None,
+    workers: int = WORKERS,
+) -> bool:
+    """Recompute and keep the entries of ``ids``, found stale by ``check`` (``complete``: they
+    are all the stale ones, so the cache is then marked current). Whether all were kept."""
+    recompute = _recompute(
+        store,
+        ids,
+        {},
+        on=on,
+        final_only=final_only,
+        complete=complete,
+        top=check.top,
+        progress=progress,
+        cancelled=cancelled,
+        workers=workers,
+    )
+    while True:
+        try:
+            next(recompute)
+        except StopIteration as done:
+            return bool(done.value)
 
 
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:

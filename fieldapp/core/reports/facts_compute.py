@@ -25,6 +25,7 @@ from fieldapp.core.reports.facts import (
     HouseholdFacts,
     cache_key,
     entry,
+    evaluate,
     fresh_forms,
     validity,
 )
@@ -58,12 +59,18 @@ def compute(
     dibao = CachedDibao(store)
     for record in iter_records(store, ids=ids, final_only=final_only, first_recorded=True):
         stop_if_cancelled(cancelled)
-        record.forms = fresh_forms(store, record, dibao, on, final_only)
-        item = entry(record, dibao, on)
+        forms = fresh_forms(store, record, dibao, on, final_only)
+        recomputed, record.forms = forms is not record.forms, forms
+        facts = evaluate(record, dibao, on)
+        item = entry(record, dibao, on, facts)
         item.standard = standards.get(record.id)
         seen = max(record.rowids.values(), default=0)
         key = f"{cache_key(dibao.version(record.region_code), version)}|{seen}"
-        row = (item.id, variant, key, *validity(record, on), item.unit, item.staff)
+        # Values recomputed for ``on`` (derived values out of date) are kept for its month only.
+        valid = (
+            validity(record, on) if recomputed else validity(record, on, facts=facts, dibao=dibao)
+        )
+        row = (item.id, variant, key, *valid, item.unit, item.staff)
         yield item, (*row, item.activity, item.standing, item.facts_json)
 
 

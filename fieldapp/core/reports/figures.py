@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from fieldapp.core.reports.aid import aid_contributions
+from fieldapp.core.reports.aid import aid_contributions, contribution_keys
 from fieldapp.core.rules import exits as exit_rules
 from fieldapp.core.rules.assessment import MET, NOT_APPLICABLE
 from fieldapp.core.store.records import STATUSES
@@ -153,6 +153,22 @@ def activity_contributions(facts: Facts, period: Period = ALL_TIME) -> dict[str,
     if solved:
         out["needs_solved"] = solved
     return out
+
+
+ACTIVITY_KEYS = (
+    "visits",
+    "households_visited",
+    "home_visits",
+    "needs_found",
+    "measures",
+    "needs_solved",
+)
+"""The keys ``activity_contributions`` gives besides the aid ones (``activity_keys``)."""
+
+
+def activity_keys() -> list[str]:
+    """Every key ``activity_contributions`` can give (``facts.entry`` checks each entry's)."""
+    return [*ACTIVITY_KEYS, *contribution_keys()]
 
 
 def standing_contributions(facts: Facts) -> dict[str, int]:

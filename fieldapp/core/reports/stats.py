@@ -21,7 +21,12 @@ from typing import Any
 
 from fieldapp.core.reports.aid import aid_figures
 from fieldapp.core.reports.facts import HouseholdFacts, canonical
-from fieldapp.core.reports.facts_cache import iter_household_facts
+from fieldapp.core.reports.facts_cache import (
+    iter_household_facts,
+    recompute_households,
+    staleness,
+)
+from fieldapp.core.reports.facts_totals import buckets, summable
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
     Period,
@@ -47,6 +52,8 @@ COVERAGE_KEYS = frozenset({"paired_visited", "coverage_gap"})
 NO_UNIT = "（未填工作单位）"
 NO_STAFF = "（未确定帮扶责任人）"
 NO_STANDARD = "（未填建档标准）"
+_NO_KEY = {None: "", "region": "", "unit": NO_UNIT, "staff": NO_STAFF, "standard": NO_STANDARD}
+"""The finest key of a household without one (``_finest_key``)."""
 
 FIGURE_LABELS: dict[str, str] = {
     "households": "户数（全部档案状态）",
@@ -268,6 +275,67 @@ def _add(target: dict[str, int], amounts: Mapping[str, int]) -> None:
         target[key] = target.get(key, 0) + value
 
 
+def _all_time(
+    store: Store,
+    by: str | None,
+    overrides: Mapping[str, bool],
+    region: str | None,
+    standard: str | None,
+    final_only: bool,
+    on: date,
+    progress: Callable[[int], None] | None,
+    cancelled: CancelCheck | None,
+) -> dict[str, dict[str, int]] | None:
+    """Every finest group's all-time counts, summed by SQL from the cache (``facts_totals``)
+    once every entry is current; None when the cache cannot be kept current (read-only, busy)."""
+    if store.readonly or not summable():
+        return None
+    marked = [hid for hid, overridden in overrides.items() if overridden]
+    options: dict[str, Any] = {
+        "by": by,
+        "overridden": marked,
+        "region": region,
+        "standard": standard,
+        "final_only": final_only,
+    }
+    check = staleness(store, on=on, final_only=final_only)
+    found = list(buckets(store, staleness=check, **options))
+    stale = [hid for b in found if b.stale for hid in b.stale_ids]
+    if stale:
+        kept = recompute_households(
+            store,
+            stale,
+            on=on,
+            final_only=final_only,
+            check=check,
+            complete=region is None and standard is None,
+            progress=progress,
+            cancelled=cancelled,
+        )
+        if not kept:
+            return None
+        # The other households' entries did not change: their buckets stand.
+        found = [b for b in found if not b.stale]
+        found += buckets(store, only=stale, **options)
+    finest: dict[str, dict[str, int]] = {}
+    parsed: dict[str, dict[str, int]] = {}
+    for b in found:
+        bucket = finest.setdefault(b.key if b.key is not None else _NO_KEY[by], {})
+        base = {
+            **base_contributions(b.status, b.category),
+            **override_contributions(b.status, b.overridden),
+        }
+        standing: Mapping[str, int] = {}
+        if b.standing is not None:
+            standing = parsed.get(b.standing) or parsed.setdefault(
+                b.standing, json.loads(b.standing)
+            )
+        for amounts, times in ((base, b.households), (standing, b.households), (b.activity, 1)):
+            for name, value in amounts.items():
+                bucket[name] = bucket.get(name, 0) + value * times
+    return finest
+
+
 def compute_stats(
     store: Store,
     *,
@@ -298,16 +366,28 @@ def compute_stats(
     shapes: dict[tuple[str, tuple[tuple[str, int], ...]], int] = {}
     finest: dict[str, dict[str, int]] = {}
     base_texts: dict[tuple[str, str | None, bool], str] = {}
-    for h in iter_household_facts(
-        store,
-        on=evaluation_day,
-        region=region,
-        standard=standard,
-        final_only=final_only,
-        details=period.bounded,
-        progress=progress,
-        cancelled=cancelled,
-    ):
+    summed = None
+    if not period.bounded:
+        summed = _all_time(
+            store, by, overrides, region, standard, final_only, evaluation_day, progress, cancelled
+        )
+    if summed is not None:  # every entry current in the table: SQL summed them (facts_totals)
+        finest = summed
+    each: Iterable[HouseholdFacts] = (
+        ()
+        if summed is not None
+        else iter_household_facts(
+            store,
+            on=evaluation_day,
+            region=region,
+            standard=standard,
+            final_only=final_only,
+            details=period.bounded,
+            progress=progress,
+            cancelled=cancelled,
+        )
+    )
+    for h in each:
         key = _finest_key(h, by)
         in_archive = h.status == IN_ARCHIVE
         overridden = overrides.get(h.id, False)

@@ -27,6 +27,7 @@ how recent).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -41,6 +42,7 @@ from fieldapp.core.rules.assessment import (
 )
 from fieldapp.core.rules.config import RuleSet, default_rules
 from fieldapp.core.rules.income import MonthCheck, exit_assessment, month_index, month_text
+from fieldapp.core.rules.income import change_months as income_change_months
 from fieldapp.core.values.money import format_yuan
 
 EXIT, RESOLVE, NEITHER = "脱困", "解困", "未达到"
@@ -50,6 +52,7 @@ OPEN_PROBLEM_STATUSES = ("待办", "办理中", "无法解决")
 EXITED_STATUSES = ("已脱困", "已解困")
 
 
+_PLAIN_MONTH = re.compile(r"[0-9]{4}-(0[1-9]|1[0-2])")
 DibaoLookup = Callable[[str, date], int | None]
 Values = Mapping[str, Mapping[str, Any]]
 
@@ -162,6 +165,37 @@ def support_rows(values: Values, on: date, rules: RuleSet) -> list[str]:
             continue
         out.append(f"{day} {row.get('category')} {row.get('policy_name') or ''}".strip())
     return out
+
+
+def support_change_months(values: Values, rules: RuleSet) -> set[int] | None:
+    """Month indexes at which ``support_rows`` can answer differently from the month before: a
+    counted row enters the window in its month and leaves ``support_within_months`` + 1 months
+    later. None when a counted row's date is not a plain YYYY-MM-… (it can then change any month)."""
+    wanted = rules.government_support | rules.union_support
+    out: set[int] = set()
+    for row in (values.get("C") or {}).get("policies") or []:
+        day = row.get("date")
+        if row.get("category") not in wanted or row.get("implemented") == "否":
+            continue
+        if not isinstance(day, str):
+            continue
+        if _PLAIN_MONTH.fullmatch(day[:7]) is None:
+            return None
+        index = month_index(day[:7])
+        out.update((index, index + rules.support_within_months + 1))
+    return out
+
+
+def change_months(values: Values, rules: RuleSet | None = None) -> set[int] | None:
+    """Month indexes at whose first day ``assess_exit`` can decide differently than in the month
+    before, apart from birthdays (ages change on those): the income run's and the support
+    window's. None: any month (statistics then keep an answer for its month only)."""
+    rules = rules or default_rules()
+    support = support_change_months(values, rules)
+    if support is None:
+        return None
+    records = (values.get("B") or {}).get("monthly_records") or []
+    return support | income_change_months(records, rules)
 
 
 def assess_exit(

@@ -72,6 +72,25 @@ def _usable(records: Sequence[Mapping[str, Any]], last: int) -> list[Mapping[str
     return sorted(out, key=lambda r: str(r["month"]))
 
 
+def change_months(records: Sequence[Mapping[str, Any]], rules: RuleSet | None = None) -> set[int]:
+    """Month indexes at which ``exit_assessment`` can answer differently from the month before:
+    a recorded month becomes usable when the evaluation reaches it, and the newest one stops
+    counting ``recent_within_months`` + 1 months later. Nothing else in it depends on the
+    evaluation month (statistics keep a household's facts until the next of these months)."""
+    rules = rules or default_rules()
+    out: set[int] = set()
+    for r in records:
+        month, income = r.get("month"), r.get("income")
+        if not isinstance(month, str) or not isinstance(income, int) or isinstance(income, bool):
+            continue
+        try:
+            index = month_index(month)
+        except ValueError:
+            continue
+        out.update((index, index + rules.recent_within_months + 1))
+    return out
+
+
 def exit_assessment(
     records: Sequence[Mapping[str, Any]],
     population: int | None,

@@ -112,22 +112,56 @@ class SearchMixin(StoreBase):
 
         - SORT: read every match and sort it — for rare terms (a full ID number);
         - WALK: collect the matching rowids, walk the list-order index and stop after ``wanted``
-          members — for common terms (a surname matches thousands);
+          members — for common terms (a surname matches thousands); it reads only index pages
+          every search shares, not each match's row (on an encrypted file, each page read the
+          first time is decrypted: what makes a first search slow);
         - SCAN: walk the list-order index checking each row's text — for terms nearly every
           household matches ("53"), where even collecting the rowids costs more.
+
+        The walks stop after ``wanted`` matches: after about ``wanted`` × total ÷ matches steps
+        when the matches are spread over the list like names are, but after nearly all of them
+        when they bunch together at its end, as the households of one region do. So the walks
+        are counted at the steps the surely spread matches (``_spread``) take, or at the worst.
         """
         lookups, scans = term_lookups(query)
         if scans:
             return SORT
         total = max(1, int(self.db.execute("select count(*) from households").fetchone()[0]))
         matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
-        steps = min(total, wanted * total // max(matches, 1))
+        spread = self._spread(query, matches)
+        expected = min(total, wanted * total // spread) if spread else total
+        scan = expected if spread else min(total, total - matches + wanted)
         costs = {
             SORT: matches * (SET_COST + ROW_COST),
-            WALK: matches * SET_COST + total,  # matches may cluster (a city in 档案编号)
-            SCAN: steps * ROW_COST,
+            WALK: matches * SET_COST + expected,
+            SCAN: scan * ROW_COST,
         }
         return min(costs, key=costs.__getitem__)
+
+    _region_names: dict[str, str] | None = None
+
+    def _spread(self, query: str, matches: int) -> int:
+        """How many of the ``matches`` of ``query`` are surely spread over the list order like
+        names are, not bunched like one region's households (the list is in 档案编号 order, which
+        begins with the region code): none when a term holds a digit or a Latin letter (codes,
+        档案编号, ID and phone numbers follow the region); else all but the households of the
+        regions whose names hold a term (a surname that is also in a county's name still
+        matches names all over the list)."""
+        names = self._region_names
+        if names is None:
+            names = self._region_names = {
+                r.code: self.regions.full_name(r.code).upper() for r in self.regions
+            }
+        spread = matches
+        for term in query.strip().upper().split():
+            if any(c.isascii() and c.isalnum() for c in term):
+                return 0
+            codes = [code for code, name in names.items() if term in name]
+            if codes:
+                marks = ", ".join("?" for _ in codes)
+                sql = f"select count(*) from households where region_code in ({marks})"
+                spread = min(spread, matches - int(self.db.execute(sql, codes).fetchone()[0]))
+        return max(spread, 0)
 
     def _index_count(self, lookups: list[tuple[str, str]]) -> int:
         """How many households the index lookups all match (no row is read)."""
