@@ -32,7 +32,30 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
+CELLS = "_cells"  # a row's formatted cells, kept in the row
 SORT_KEYS = ("archive_no", "name", "id_number", "region_code", "category", "status", "clears")
+
+
+def row_cells(store: Store, row: dict[str, Any]) -> tuple[str, ...]:
+    """What each column shows for one household (its region spelt out, 六清 as marks)."""
+    cells: list[str] = []
+    for key, _ in COLUMNS:
+        if key == "region":
+            code = row.get("region_code")
+            cells.append(store.regions.display_name(code) if code else "")
+        elif key == "clears":
+            done = set(json.loads(row.get("clears") or "[]"))
+            marks = "".join("●" if clear in done else "○" for clear in SIX_CLEARS)
+            cells.append(f"{marks} {len(done)}/6")
+        else:
+            cells.append(row.get(key) or "")
+    return tuple(cells)
+
+
+def shape_rows(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Format a page's cells on the search worker's thread, so painting only reads them."""
+    for row in rows:
+        row[CELLS] = row_cells(store, row)
 
 
 class HouseholdModel(QAbstractTableModel):
@@ -55,8 +78,9 @@ class HouseholdModel(QAbstractTableModel):
         self._waiting = False
         self._worker: SearchWorker | None = None
         if store.path is not None:
-            self._worker = SearchWorker(store)
+            self._worker = SearchWorker(store, shape=shape_rows)
             self._worker.found.connect(self._found)
+            self._worker.counted.connect(self._counted)
             self._worker.failed.connect(self._failed)
 
     def set_filter(self, query: str, *, background: bool = False, **filters: Any) -> None:
@@ -112,6 +136,10 @@ class HouseholdModel(QAbstractTableModel):
             self._rows.extend(rows)
             self.endInsertRows()
         if total >= 0:
+            self.counted.emit(total)
+
+    def _counted(self, generation: int, total: int) -> None:
+        if generation == self._generation:
             self.counted.emit(total)
 
     def _failed(self, generation: int, message: str) -> None:
@@ -179,20 +207,15 @@ class HouseholdModel(QAbstractTableModel):
         if role not in (DISPLAY, TOOLTIP) or not index.isValid():
             return None  # the view asks ~10 roles per cell on every repaint: answer fast
         row = self._rows[index.row()]
-        key = COLUMNS[index.column()][0]
         if role == TOOLTIP:
-            if key != "clears":
+            if COLUMNS[index.column()][0] != "clears":
                 return None
             done = json.loads(row.get("clears") or "[]")
             return "已完成：" + ("、".join(done) if done else "无")
-        if key == "region":
-            code = row.get("region_code")
-            return self._store.regions.display_name(code) if code else ""
-        if key == "clears":
-            done = set(json.loads(row.get("clears") or "[]"))
-            marks = "".join("●" if clear in done else "○" for clear in SIX_CLEARS)
-            return f"{marks} {len(done)}/6"
-        return row.get(key) or ""
+        cells = row.get(CELLS)
+        if cells is None:  # a row read on this thread (one saved household)
+            cells = row[CELLS] = row_cells(self._store, row)
+        return cells[index.column()]
 
     def headerData(
         self,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,16 +30,27 @@ class Request:
     with_total: bool = True
 
 
+IDLE = Request(-1, "")  # "nothing waits": the worker may run the count it owes
+
+
 class SearchWorker(QObject):
-    """``submit`` from the UI thread; ``found(generation, offset, rows, matching)`` comes back
-    on it (``matching`` is -1 when not asked for)."""
+    """``submit`` from the UI thread; ``found(generation, offset, rows, -1)`` comes back on it,
+    then, when asked for and no newer request waits, ``counted(generation, matching)``: the list
+    shows its rows without waiting for the count.
+
+    ``shape(store, rows)`` runs on the worker thread before the rows are handed over (the list
+    formats its cells there, so the window's thread only paints them)."""
 
     found = Signal(int, int, list, int)
+    counted = Signal(int, int)
     failed = Signal(int, str)
 
-    def __init__(self, store: Store) -> None:
+    def __init__(
+        self, store: Store, shape: Callable[[Store, list[dict[str, Any]]], None] | None = None
+    ) -> None:
         super().__init__()
         self._store = store
+        self._shape = shape
         self._requests: queue.Queue[Request | None] = queue.Queue()
         self._thread: threading.Thread | None = None
 
@@ -58,32 +70,53 @@ class SearchWorker(QObject):
         from fieldapp.core.store.database import reopen
 
         store = reopen(self._store)
+        owed: Request | None = None  # a count not yet run: it waits while rows are asked for
         try:
-            while (request := self._latest()) is not None:
-                try:
-                    rows = store.search(
-                        request.query,
-                        **request.filters,
-                        order_by=request.order[0],
-                        descending=request.order[1],
-                        limit=request.count,
-                        offset=request.offset,
-                    )
-                    matching = (
-                        store.count_matching(request.query, **request.filters)
-                        if request.with_total
-                        else -1
-                    )
-                except Exception as exc:  # noqa: BLE001 - reported to the window, never lost
-                    self.failed.emit(request.generation, str(exc))
+            while (request := self._latest(wait=owed is None)) is not None:
+                if request is IDLE and owed is not None:
+                    self._count(store, owed)
+                    owed = None
                     continue
-                self.found.emit(request.generation, request.offset, rows, matching)
+                if owed is not None and request.generation != owed.generation:
+                    owed = None  # a newer filter: that count would be stale
+                if self._rows(store, request) and request.with_total:
+                    owed = request
         finally:
             store.close()
 
-    def _latest(self) -> Request | None:
-        """The newest waiting request (older ones are stale keystrokes), or None to stop."""
-        request = self._requests.get()
+    def _rows(self, store: Store, request: Request) -> bool:
+        try:
+            rows = store.search(
+                request.query,
+                **request.filters,
+                order_by=request.order[0],
+                descending=request.order[1],
+                limit=request.count,
+                offset=request.offset,
+            )
+            if self._shape is not None:
+                self._shape(store, rows)
+        except Exception as exc:  # noqa: BLE001 - reported to the window, never lost
+            self.failed.emit(request.generation, str(exc))
+            return False
+        self.found.emit(request.generation, request.offset, rows, -1)
+        return True
+
+    def _count(self, store: Store, request: Request) -> None:
+        try:
+            matching = store.count_matching(request.query, **request.filters)
+        except Exception as exc:  # noqa: BLE001 - reported to the window, never lost
+            self.failed.emit(request.generation, str(exc))
+            return
+        self.counted.emit(request.generation, matching)
+
+    def _latest(self, *, wait: bool = True) -> Request | None:
+        """The newest waiting request (older ones are stale keystrokes), None to stop, or
+        ``IDLE`` when nothing waits and ``wait`` is false."""
+        try:
+            request = self._requests.get(block=wait)
+        except queue.Empty:
+            return IDLE
         while request is not None:
             try:
                 newer = self._requests.get_nowait()

@@ -53,7 +53,7 @@ def test_typed_chinese_through_the_input_method_filters_the_list(
     QApplication.sendEvent(window.search, event)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=2000)
     assert window.model.index(0, 1).data() == "王五"
-    assert "符合条件 1 户" in window.count_label.text()
+    qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=2000)
     qtbot.keyClick(window.search, Qt.Key.Key_Backspace)
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=2000)
     window.close()
@@ -68,7 +68,8 @@ def test_only_the_newest_keystroke_reaches_the_list(qtbot: QtBot, store: Store) 
     stale = model._generation - 1
     model._found(stale, 0, [dict(model._rows[0], name="旧")], 9)  # a late answer to "张"
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["王五"]
-    assert "符合条件 1 户" in window.count_label.text()
+    model._counted(stale, 9)  # a late count for "张"
+    qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=5000)
     window.close()
 
 

@@ -168,6 +168,20 @@ class SearchMixin(StoreBase):
             sql += " where " + " and ".join(clauses)
         return int(self.db.execute(sql, args).fetchone()[0])
 
+    def matches(self, household_id: str, query: str = "", **filters: Any) -> bool:
+        """Whether ``search(query, **filters)`` would list this household (a new household
+        joins the list only if it passes the search the list shows)."""
+        clauses, args = self._search_clauses(
+            query,
+            filters.get("status"),
+            filters.get("region_prefix"),
+            filters.get("category"),
+            filters.get("clears_complete"),
+            filters.get("changed_since"),
+        )
+        sql = "select 1 from households where " + " and ".join(["id = ?", *clauses])
+        return self.db.execute(sql, [household_id, *args]).fetchone() is not None
+
     def _search_clauses(
         self,
         query: str,
