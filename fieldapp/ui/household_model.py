@@ -52,6 +52,22 @@ def row_cells(store: Store, row: dict[str, Any]) -> tuple[str, ...]:
     return tuple(cells)
 
 
+def sorts_before(a: dict[str, Any], b: dict[str, Any], order: tuple[str, bool]) -> bool:
+    """Whether row ``a`` comes before ``b`` in the list's SQL order (``Store.search``: the sort
+    column, NULL first when ascending, then name and id)."""
+    column, descending = order
+    if column == "clears":
+        first, second = (len(json.loads(r.get("clears") or "[]")) for r in (a, b))
+    else:
+        first, second = a.get(column), b.get(column)
+    if first != second:
+        if first is None or second is None:
+            return (first is None) != descending
+        return (first < second) != descending
+    tie = [(r.get("name") is not None, r.get("name") or "", r["id"]) for r in (a, b)]
+    return tie[0] < tie[1]
+
+
 def shape_rows(store: Store, rows: list[dict[str, Any]]) -> None:
     """Format a page's cells on the search worker's thread, so painting only reads them."""
     for row in rows:
@@ -161,6 +177,29 @@ class HouseholdModel(QAbstractTableModel):
                     last = self.index(number, len(COLUMNS) - 1)
                     self.dataChanged.emit(self.index(number, 0), last)
                 return
+
+    def add_household(self, household_id: str) -> bool:
+        """A household just created: its row joins the list where the sort order puts it, if it
+        passes the list's search (no list query). True when it matches that search."""
+        if any(row["id"] == household_id for row in self._rows):
+            self.update_household(household_id)
+            return True
+        if not self._store.matches(household_id, self._query, **self._filters):
+            return False
+        query = self._store.db.query("select * from households where id = ?", [household_id])
+        fresh = next(iter(query), None)
+        if fresh is None:
+            return False
+        position = len(self._rows)
+        for number, row in enumerate(self._rows):
+            if sorts_before(fresh, row, self._order):
+                position = number
+                break
+        if position < len(self._rows) or self._exhausted:  # else it comes with a later page
+            self.beginInsertRows(QModelIndex(), position, position)
+            self._rows.insert(position, fresh)
+            self.endInsertRows()
+        return True
 
     def _fetch(self, count: int) -> list[dict[str, Any]]:
         rows = self._store.search(

@@ -12,6 +12,7 @@ from pytestqt.qtbot import QtBot
 from fieldapp.core.store.store import Store
 from fieldapp.ui.main_window import MainWindow
 from tests.conftest import TODAY
+from tests.ui.keyboard import ime
 from tests.ui.test_editor import settle, type_into
 
 
@@ -89,3 +90,47 @@ def test_scrolling_fetches_the_next_page_on_the_worker(
     assert not model.canFetchMore()
     assert {model.index(r, 1).data() for r in range(3)} == {"张三", "李四", "王五"}
     window.close()
+
+
+def test_a_new_household_joins_the_list_without_a_reload_if_it_matches_the_search(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(qtbot, store)
+    model = window.model
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(window.search.hasFocus)
+    ime("张")
+    qtbot.waitUntil(lambda: "共 3 户，符合条件 1 户" in window.count_label.text(), timeout=5000)
+    assert names(window) == ["张三"]
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    queries: list[str] = []
+    for name in ("search", "count_matching"):
+        original = getattr(store, name)
+        monkeypatch.setattr(
+            store, name, lambda *a, o=original, n=name, **k: queries.append(n) or o(*a, **k)
+        )
+    monkeypatch.setattr(model._worker, "submit", lambda request: queries.append("worker"))
+
+    editor = window.new_household()  # 新建户, then the name typed as a cadre does
+    editor.page("A").focus_path("name")
+    qtbot.waitUntil(lambda: editor.page("A").block_at("name").widget.edit.hasFocus())  # type: ignore[union-attr]
+    ime("张七")
+    settle(qtbot, editor)
+    assert sorted(names(window)) == ["张七", "张三"]
+    assert "共 4 户，符合条件 2 户" in window.count_label.text()
+
+    other = window.new_household()  # one the search does not find stays out of the list
+    other.page("A").focus_path("name")
+    qtbot.waitUntil(lambda: other.page("A").block_at("name").widget.edit.hasFocus())  # type: ignore[union-attr]
+    ime("赵六")
+    settle(qtbot, other)
+    assert sorted(names(window)) == ["张七", "张三"]
+    assert "共 5 户，符合条件 2 户" in window.count_label.text()
+    assert resets == [] and queries == []
+    window.close()
+
+
+def names(window: MainWindow) -> list[str]:
+    return [window.model.index(r, 1).data() for r in range(window.model.rowCount())]
