@@ -10,6 +10,7 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.store.store import Store
+from fieldapp.ui import household_model
 from fieldapp.ui.main_window import MainWindow
 from tests.conftest import TODAY
 from tests.ui.keyboard import ime
@@ -77,8 +78,6 @@ def test_only_the_newest_keystroke_reaches_the_list(qtbot: QtBot, store: Store) 
 def test_scrolling_fetches_the_next_page_on_the_worker(
     qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fieldapp.ui import household_model
-
     monkeypatch.setattr(household_model, "PAGE", 2)
     window = make_window(qtbot, store)
     model = window.model
@@ -134,3 +133,23 @@ def test_a_new_household_joins_the_list_without_a_reload_if_it_matches_the_searc
 
 def names(window: MainWindow) -> list[str]:
     return [window.model.index(r, 1).data() for r in range(window.model.rowCount())]
+
+
+def test_a_new_row_takes_the_place_a_reload_would_give_it(qtbot: QtBot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    model = window.model
+    for name, category in (("张三", "A"), (None, "B"), ("李四", None)):
+        hid = store.create_household("甲")
+        values = {"name": name} if name else {"id_number": "530102199001011234"}
+        store.save_form(hid, "A", values, author="甲", today=TODAY)
+        store.db.execute("update households set category = ? where id = ?", [category, hid])
+    for column in range(len(household_model.COLUMNS)):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            model.sort(column, order)
+            hid = store.create_household("甲")
+            store.save_form(hid, "A", {"name": "张七"}, author="甲", today=TODAY)
+            assert model.add_household(hid)
+            inserted = [model.household_id(r) for r in range(model.rowCount())]
+            model.refresh_rows()
+            assert inserted == [model.household_id(r) for r in range(model.rowCount())], column
+    window.close()
