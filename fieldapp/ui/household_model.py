@@ -1,8 +1,9 @@
 """A Qt table model over the store's household index: rows are fetched in pages, never all at once.
 
 A widget per row would freeze at 100,000 households; a model lets the view ask only for what is
-visible. Typing and scrolling query on a worker thread (``search_worker``); an autosave updates
-just its own row (``update_household``).
+visible. Typing and scrolling query on a worker thread (``search_worker``), which also formats
+the cells, so the window's thread only paints; an autosave updates just its own row
+(``update_household``) and a new household is inserted as one row (``add_household``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def sorts_before(a: dict[str, Any], b: dict[str, Any], order: tuple[str, bool]) 
     """Whether row ``a`` comes before ``b`` in the list's SQL order (``Store.search``: the sort
     column, NULL first when ascending, then name and id)."""
     column, descending = order
+    first: Any
+    second: Any
     if column == "clears":
         first, second = (len(json.loads(r.get("clears") or "[]")) for r in (a, b))
     else:
@@ -63,7 +66,7 @@ def sorts_before(a: dict[str, Any], b: dict[str, Any], order: tuple[str, bool]) 
     if first != second:
         if first is None or second is None:
             return (first is None) != descending
-        return (first < second) != descending
+        return bool(first < second) != descending
     tie = [(r.get("name") is not None, r.get("name") or "", r["id"]) for r in (a, b)]
     return tie[0] < tie[1]
 
@@ -180,10 +183,11 @@ class HouseholdModel(QAbstractTableModel):
 
     def add_household(self, household_id: str) -> bool:
         """A household just created: its row joins the list where the sort order puts it, if it
-        passes the list's search (no list query). True when it matches that search."""
+        passes the list's search (no list query). True when it is a new match of that search
+        (the count of matches grows by one)."""
         if any(row["id"] == household_id for row in self._rows):
             self.update_household(household_id)
-            return True
+            return False
         if not self._store.matches(household_id, self._query, **self._filters):
             return False
         query = self._store.db.query("select * from households where id = ?", [household_id])

@@ -2,8 +2,10 @@
 
 Each request carries a generation number; the worker answers only the newest request waiting
 (a stale keystroke is skipped before it runs) and the model drops any answer that is not for its
-current generation. The worker reads through its own connection (``reopen``): SQLite connections
-stay on the thread that opened them, and WAL lets it read while the window's connection writes.
+current generation. The rows go back first; the count of matches follows once nothing newer
+waits, so the list repaints without waiting for it. The worker reads through its own connection
+(``reopen``): SQLite connections stay on the thread that opened them, and WAL lets it read while
+the window's connection writes.
 """
 
 from __future__ import annotations
