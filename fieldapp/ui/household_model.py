@@ -101,6 +101,7 @@ class HouseholdModel(QAbstractTableModel):
             self._worker.found.connect(self._found)
             self._worker.counted.connect(self._counted)
             self._worker.failed.connect(self._failed)
+            self._worker.start()  # its cache warms while the window opens
 
     def set_filter(self, query: str, *, background: bool = False, **filters: Any) -> None:
         self._query, self._filters = query, filters

@@ -5,7 +5,9 @@ Each request carries a generation number; the worker answers only the newest req
 current generation. The rows go back first; the count of matches follows once nothing newer
 waits, so the list repaints without waiting for it. The worker reads through its own connection
 (``reopen``): SQLite connections stay on the thread that opened them, and WAL lets it read while
-the window's connection writes.
+the window's connection writes. The worker starts with the window and warms its connection's
+page cache (``warm_search_cache``) before the first keystroke; a request that comes meanwhile
+interrupts the warming instead of waiting for it.
 """
 
 from __future__ import annotations
@@ -55,15 +57,28 @@ class SearchWorker(QObject):
         self._shape = shape
         self._requests: queue.Queue[Request | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._warming: Any = None  # the worker's connection while it warms its cache
+        self._warming_lock = threading.Lock()
 
-    def submit(self, request: Request) -> None:
+    def start(self) -> None:
+        """Open the worker's connection and warm its cache now, before anything is asked."""
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="household-search", daemon=True)
             self._thread.start()
+
+    def submit(self, request: Request) -> None:
+        self.start()
         self._requests.put(request)
+        self._stop_warming()
+
+    def _stop_warming(self) -> None:
+        with self._warming_lock:
+            if self._warming is not None:
+                self._warming.interrupt()  # sqlite3_interrupt may come from any thread
 
     def stop(self) -> None:
         if self._thread is not None:
+            self._stop_warming()
             self._requests.put(None)
             self._thread.join(timeout=5)
             self._thread = None
@@ -72,6 +87,7 @@ class SearchWorker(QObject):
         from fieldapp.core.store.database import reopen
 
         store = reopen(self._store)
+        self._warm(store)
         owed: Request | None = None  # a count not yet run: it waits while rows are asked for
         try:
             while (request := self._latest(wait=owed is None)) is not None:
@@ -85,6 +101,19 @@ class SearchWorker(QObject):
                     owed = request
         finally:
             store.close()
+
+    def _warm(self, store: Store) -> None:
+        with self._warming_lock:
+            if not self._requests.empty():
+                return  # asked already: no warming
+            self._warming = store.db.conn
+        try:
+            store.warm_search_cache()
+        except Exception:  # noqa: BLE001, S110 - interrupted by a request: warming is optional
+            pass
+        finally:
+            with self._warming_lock:  # no interrupt can reach the searches that follow
+                self._warming = None
 
     def _rows(self, store: Store, request: Request) -> bool:
         try:

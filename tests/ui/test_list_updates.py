@@ -153,3 +153,23 @@ def test_a_new_row_takes_the_place_a_reload_would_give_it(qtbot: QtBot, store: S
             model.refresh_rows()
             assert inserted == [model.household_id(r) for r in range(model.rowCount())], column
     window.close()
+
+
+def test_a_keystroke_interrupts_the_search_workers_warming(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endless = (
+        "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    )
+    monkeypatch.setattr(
+        Store, "warm_search_cache", lambda self: self.db.execute(endless).fetchone()
+    )
+    window = make_window(qtbot, store)  # its search worker starts warming at once, endlessly
+    qtbot.waitUntil(lambda: window.model._worker._warming is not None, timeout=5000)
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(window.search.hasFocus)
+    ime("王")
+    qtbot.waitUntil(lambda: names(window) == ["王五"], timeout=5000)
+    qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=5000)
+    window.close()

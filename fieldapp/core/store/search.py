@@ -182,6 +182,18 @@ class SearchMixin(StoreBase):
         sql = "select 1 from households where " + " and ".join(["id = ?", *clauses])
         return self.db.execute(sql, [household_id, *args]).fetchone() is not None
 
+    def warm_search_cache(self) -> None:
+        """Read the household rows and both search indexes once into this connection's page
+        cache. SQLCipher decrypts a page as it enters the cache, so without this the first
+        search of each surname reads its matching rows from disk page by page (tens of
+        milliseconds at 100,000 households); with it, about 1 KB of memory a household."""
+        for sql in (
+            "select sum(length(search_text)) from households",  # no index holds it: every row
+            "select sum(length(block)) from households_grams_data",
+            "select sum(length(block)) from households_fts_data",
+        ):
+            self.db.execute(sql).fetchone()
+
     def _search_clauses(
         self,
         query: str,
