@@ -1,8 +1,9 @@
 """A Qt table model over the store's household index: rows are fetched in pages, never all at once.
 
 A widget per row would freeze at 100,000 households; a model lets the view ask only for what is
-visible. Typing and scrolling query on a worker thread (``search_worker``); an autosave updates
-just its own row (``update_household``).
+visible. Typing and scrolling query on a worker thread (``search_worker``), which also formats
+the cells, so the window's thread only paints; an autosave updates just its own row
+(``update_household``) and a new household is inserted as one row (``add_household``).
 """
 
 from __future__ import annotations
@@ -32,7 +33,48 @@ DISPLAY = Qt.ItemDataRole.DisplayRole
 TOOLTIP = Qt.ItemDataRole.ToolTipRole
 
 
+CELLS = "_cells"  # a row's formatted cells, kept in the row
 SORT_KEYS = ("archive_no", "name", "id_number", "region_code", "category", "status", "clears")
+
+
+def row_cells(store: Store, row: dict[str, Any]) -> tuple[str, ...]:
+    """What each column shows for one household (its region spelt out, 六清 as marks)."""
+    cells: list[str] = []
+    for key, _ in COLUMNS:
+        if key == "region":
+            code = row.get("region_code")
+            cells.append(store.regions.display_name(code) if code else "")
+        elif key == "clears":
+            done = set(json.loads(row.get("clears") or "[]"))
+            marks = "".join("●" if clear in done else "○" for clear in SIX_CLEARS)
+            cells.append(f"{marks} {len(done)}/6")
+        else:
+            cells.append(row.get(key) or "")
+    return tuple(cells)
+
+
+def sorts_before(a: dict[str, Any], b: dict[str, Any], order: tuple[str, bool]) -> bool:
+    """Whether row ``a`` comes before ``b`` in the list's SQL order (``Store.search``: the sort
+    column, NULL first when ascending, then name and id)."""
+    column, descending = order
+    first: Any
+    second: Any
+    if column == "clears":
+        first, second = (len(json.loads(r.get("clears") or "[]")) for r in (a, b))
+    else:
+        first, second = a.get(column), b.get(column)
+    if first != second:
+        if first is None or second is None:
+            return (first is None) != descending
+        return bool(first < second) != descending
+    tie = [(r.get("name") is not None, r.get("name") or "", r["id"]) for r in (a, b)]
+    return tie[0] < tie[1]
+
+
+def shape_rows(store: Store, rows: list[dict[str, Any]]) -> None:
+    """Format a page's cells on the search worker's thread, so painting only reads them."""
+    for row in rows:
+        row[CELLS] = row_cells(store, row)
 
 
 class HouseholdModel(QAbstractTableModel):
@@ -55,9 +97,11 @@ class HouseholdModel(QAbstractTableModel):
         self._waiting = False
         self._worker: SearchWorker | None = None
         if store.path is not None:
-            self._worker = SearchWorker(store)
+            self._worker = SearchWorker(store, shape=shape_rows)
             self._worker.found.connect(self._found)
+            self._worker.counted.connect(self._counted)
             self._worker.failed.connect(self._failed)
+            self._worker.start()  # its cache warms while the window opens
 
     def set_filter(self, query: str, *, background: bool = False, **filters: Any) -> None:
         self._query, self._filters = query, filters
@@ -114,6 +158,10 @@ class HouseholdModel(QAbstractTableModel):
         if total >= 0:
             self.counted.emit(total)
 
+    def _counted(self, generation: int, total: int) -> None:
+        if generation == self._generation:
+            self.counted.emit(total)
+
     def _failed(self, generation: int, message: str) -> None:
         if generation == self._generation:
             self._waiting = False
@@ -133,6 +181,30 @@ class HouseholdModel(QAbstractTableModel):
                     last = self.index(number, len(COLUMNS) - 1)
                     self.dataChanged.emit(self.index(number, 0), last)
                 return
+
+    def add_household(self, household_id: str) -> bool:
+        """A household just created: its row joins the list where the sort order puts it, if it
+        passes the list's search (no list query). True when it is a new match of that search
+        (the count of matches grows by one)."""
+        if any(row["id"] == household_id for row in self._rows):
+            self.update_household(household_id)
+            return False
+        if not self._store.matches(household_id, self._query, **self._filters):
+            return False
+        query = self._store.db.query("select * from households where id = ?", [household_id])
+        fresh = next(iter(query), None)
+        if fresh is None:
+            return False
+        position = len(self._rows)
+        for number, row in enumerate(self._rows):
+            if sorts_before(fresh, row, self._order):
+                position = number
+                break
+        if position < len(self._rows) or self._exhausted:  # else it comes with a later page
+            self.beginInsertRows(QModelIndex(), position, position)
+            self._rows.insert(position, fresh)
+            self.endInsertRows()
+        return True
 
     def _fetch(self, count: int) -> list[dict[str, Any]]:
         rows = self._store.search(
@@ -179,20 +251,15 @@ class HouseholdModel(QAbstractTableModel):
         if role not in (DISPLAY, TOOLTIP) or not index.isValid():
             return None  # the view asks ~10 roles per cell on every repaint: answer fast
         row = self._rows[index.row()]
-        key = COLUMNS[index.column()][0]
         if role == TOOLTIP:
-            if key != "clears":
+            if COLUMNS[index.column()][0] != "clears":
                 return None
             done = json.loads(row.get("clears") or "[]")
             return "已完成：" + ("、".join(done) if done else "无")
-        if key == "region":
-            code = row.get("region_code")
-            return self._store.regions.display_name(code) if code else ""
-        if key == "clears":
-            done = set(json.loads(row.get("clears") or "[]"))
-            marks = "".join("●" if clear in done else "○" for clear in SIX_CLEARS)
-            return f"{marks} {len(done)}/6"
-        return row.get(key) or ""
+        cells = row.get(CELLS)
+        if cells is None:  # a row read on this thread (one saved household)
+            cells = row[CELLS] = row_cells(self._store, row)
+        return cells[index.column()]
 
     def headerData(
         self,

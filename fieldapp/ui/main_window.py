@@ -86,7 +86,7 @@ class MainWindow(QMainWindow):
         self.todo_button.clicked.connect(self.show_todo)
 
         self.model = HouseholdModel(self.store)
-        self._total = 0
+        self._total = self._matching = 0
         self.table = QTableView()
         self.table.setModel(self.model)
         self.table.setSelectionBehavior(QTableView.SelectionBehavior.SelectRows)
@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.model.set_filter(self.search.text(), background=True, **self.filters())
 
     def _show_count(self, matching: int) -> None:
+        self._matching = matching
         self.count_label.setText(f"共 {self._total} 户，符合条件 {matching} 户。双击或回车打开。")
 
     def _open_first(self) -> None:
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
             return editor
         editor = HouseholdEditor(self.store, household_id, self.author)
         editor.saved.connect(self._editor_saved)
-        editor.created.connect(lambda _: self.refresh())
+        editor.created.connect(self._household_created)
         editor.open_requested.connect(self.open_household)
         editor.status_message.connect(lambda text: self.statusBar().showMessage(text, 5000))
         self.tabs.setCurrentIndex(self.tabs.addTab(editor, self._tab_title(editor)))
@@ -206,6 +207,14 @@ class MainWindow(QMainWindow):
             index, title = self.tabs.indexOf(editor), self._tab_title(editor)
             if self.tabs.tabText(index) != title:  # a new title lays the tab bar out again
                 self.tabs.setTabText(index, title)
+
+    def _household_created(self, household_id: str) -> None:
+        """A new household came into the store: its row joins the list if the search finds it
+        (the list query is not run again)."""
+        self._total = self.store.count_households()
+        if self.model.add_household(household_id):
+            self._matching += 1
+        self._show_count(self._matching)
 
     def new_household(self) -> HouseholdEditor:
         """An editor for a household that exists only once its first real value is saved

@@ -2,7 +2,9 @@
 headquarters answer a cadre's recovery request.
 
 Idle lock: any key press, click or wheel in the application restarts a timer (minutes in the
-store's meta ``security.idle_lock_minutes``, default 10, 0 = never). When it runs out, every open
+store's meta ``security.idle_lock_minutes``, default 10, 0 = never). The application-wide event
+filter that notices activity steps aside for a second after each sign of it, so typing and
+painting run no Python per event (the lock may come up to that second early). When it runs out, every open
 editor saves its drafts, the window hides, and the unlock dialog asks for the passphrase of this
 database; 退出 closes the program. The key stays in this process's memory while locked: what an
 unlocked running laptop holds is not protected (docs/security.md).
@@ -37,6 +39,7 @@ ACTIVITY = {
     QEvent.Type.MouseMove,
     QEvent.Type.Wheel,
 }
+REARM_MS = 1000  # how long the activity filter rests after it saw activity
 
 
 def idle_minutes(window: MainWindow) -> int:
@@ -56,7 +59,14 @@ class IdleLock(QObject):
         self.timer = QTimer(self)
         self.timer.setSingleShot(True)
         self.timer.timeout.connect(self.lock_now)
+        self.rearm = QTimer(self)
+        self.rearm.setSingleShot(True)
+        self.rearm.setInterval(REARM_MS)
+        self.rearm.timeout.connect(self._watch)
         self.restart()
+        self._watch()
+
+    def _watch(self) -> None:
         app = QApplication.instance()
         if app is not None:
             app.installEventFilter(self)
@@ -70,6 +80,10 @@ class IdleLock(QObject):
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:  # noqa: N802
         if event.type() in ACTIVITY and not self.locked and self.timer.isActive():
             self.timer.start()  # again from the full interval
+            app = QApplication.instance()
+            if app is not None:
+                app.removeEventFilter(self)  # until the rearm timer: no Python per event
+                self.rearm.start()
         return False
 
     def lock_now(self) -> bool:

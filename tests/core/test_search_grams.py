@@ -98,3 +98,11 @@ def test_search_reads_only_the_columns_asked_for(store: Store) -> None:
     ]
     with pytest.raises(ValueError, match="search_grams"):
         store.search("", columns=("search_grams",))
+
+
+def test_matches_answers_for_one_household_what_search_lists(store: Store) -> None:
+    status = store.search("", limit=1)[0]["status"]
+    for term in [*short_terms(store)[::5], ""]:
+        found = {row["id"] for row in store.search(term, status=status, limit=None)}
+        for row in store.search("", limit=None)[::6]:
+            assert store.matches(row["id"], term, status=status) == (row["id"] in found), term

@@ -10,8 +10,10 @@ from PySide6.QtWidgets import QApplication
 from pytestqt.qtbot import QtBot
 
 from fieldapp.core.store.store import Store
+from fieldapp.ui import household_model
 from fieldapp.ui.main_window import MainWindow
 from tests.conftest import TODAY
+from tests.ui.keyboard import ime
 from tests.ui.test_editor import settle, type_into
 
 
@@ -53,7 +55,7 @@ def test_typed_chinese_through_the_input_method_filters_the_list(
     QApplication.sendEvent(window.search, event)
     qtbot.waitUntil(lambda: window.model.rowCount() == 1, timeout=2000)
     assert window.model.index(0, 1).data() == "王五"
-    assert "符合条件 1 户" in window.count_label.text()
+    qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=2000)
     qtbot.keyClick(window.search, Qt.Key.Key_Backspace)
     qtbot.waitUntil(lambda: window.model.rowCount() == 3, timeout=2000)
     window.close()
@@ -68,15 +70,14 @@ def test_only_the_newest_keystroke_reaches_the_list(qtbot: QtBot, store: Store) 
     stale = model._generation - 1
     model._found(stale, 0, [dict(model._rows[0], name="旧")], 9)  # a late answer to "张"
     assert [model.index(r, 1).data() for r in range(model.rowCount())] == ["王五"]
-    assert "符合条件 1 户" in window.count_label.text()
+    model._counted(stale, 9)  # a late count for "张"
+    qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=5000)
     window.close()
 
 
 def test_scrolling_fetches_the_next_page_on_the_worker(
     qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from fieldapp.ui import household_model
-
     monkeypatch.setattr(household_model, "PAGE", 2)
     window = make_window(qtbot, store)
     model = window.model
@@ -87,4 +88,88 @@ def test_scrolling_fetches_the_next_page_on_the_worker(
     qtbot.waitUntil(lambda: model.rowCount() == 3, timeout=5000)
     assert not model.canFetchMore()
     assert {model.index(r, 1).data() for r in range(3)} == {"张三", "李四", "王五"}
+    window.close()
+
+
+def test_a_new_household_joins_the_list_without_a_reload_if_it_matches_the_search(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    window = make_window(qtbot, store)
+    model = window.model
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(window.search.hasFocus)
+    ime("张")
+    qtbot.waitUntil(lambda: "共 3 户，符合条件 1 户" in window.count_label.text(), timeout=5000)
+    assert names(window) == ["张三"]
+    resets: list[int] = []
+    model.modelReset.connect(lambda: resets.append(1))
+    queries: list[str] = []
+    for name in ("search", "count_matching"):
+        original = getattr(store, name)
+        monkeypatch.setattr(
+            store, name, lambda *a, o=original, n=name, **k: queries.append(n) or o(*a, **k)
+        )
+    monkeypatch.setattr(model._worker, "submit", lambda request: queries.append("worker"))
+
+    editor = window.new_household()  # 新建户, then the name typed as a cadre does
+    editor.page("A").focus_path("name")
+    qtbot.waitUntil(lambda: editor.page("A").block_at("name").widget.edit.hasFocus())  # type: ignore[union-attr]
+    ime("张七")
+    settle(qtbot, editor)
+    assert sorted(names(window)) == ["张七", "张三"]
+    assert "共 4 户，符合条件 2 户" in window.count_label.text()
+
+    other = window.new_household()  # one the search does not find stays out of the list
+    other.page("A").focus_path("name")
+    qtbot.waitUntil(lambda: other.page("A").block_at("name").widget.edit.hasFocus())  # type: ignore[union-attr]
+    ime("赵六")
+    settle(qtbot, other)
+    assert sorted(names(window)) == ["张七", "张三"]
+    assert "共 5 户，符合条件 2 户" in window.count_label.text()
+    assert resets == [] and queries == []
+    window.close()
+
+
+def names(window: MainWindow) -> list[str]:
+    return [window.model.index(r, 1).data() for r in range(window.model.rowCount())]
+
+
+def test_a_new_row_takes_the_place_a_reload_would_give_it(qtbot: QtBot, store: Store) -> None:
+    window = make_window(qtbot, store)
+    model = window.model
+    for name, category in (("张三", "A"), (None, "B"), ("李四", None)):
+        hid = store.create_household("甲")
+        values = {"name": name} if name else {"id_number": "530102199001011234"}
+        store.save_form(hid, "A", values, author="甲", today=TODAY)
+        store.db.execute("update households set category = ? where id = ?", [category, hid])
+    for column in range(len(household_model.COLUMNS)):
+        for order in (Qt.SortOrder.AscendingOrder, Qt.SortOrder.DescendingOrder):
+            model.sort(column, order)
+            hid = store.create_household("甲")
+            store.save_form(hid, "A", {"name": "张七"}, author="甲", today=TODAY)
+            assert model.add_household(hid)
+            inserted = [model.household_id(r) for r in range(model.rowCount())]
+            model.refresh_rows()
+            assert inserted == [model.household_id(r) for r in range(model.rowCount())], column
+    window.close()
+
+
+def test_a_keystroke_interrupts_the_search_workers_warming(
+    qtbot: QtBot, store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    endless = (
+        "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    )
+    monkeypatch.setattr(
+        Store, "warm_search_cache", lambda self: self.db.execute(endless).fetchone()
+    )
+    window = make_window(qtbot, store)  # its search worker starts warming at once, endlessly
+    qtbot.waitUntil(lambda: window.model._worker._warming is not None, timeout=5000)
+    window.activateWindow()
+    window.search.setFocus()
+    qtbot.waitUntil(window.search.hasFocus)
+    ime("王")
+    qtbot.waitUntil(lambda: names(window) == ["王五"], timeout=5000)
+    qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=5000)
     window.close()

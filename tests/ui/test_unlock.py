@@ -204,3 +204,23 @@ def test_the_application_asks_for_the_passphrase_before_anything_opens(
     assert session.store.key == unlock(db, TEST_PASSPHRASE.encode())
     session.window.close()
     session.close()
+
+
+def test_typing_keeps_the_idle_lock_away_and_its_watch_rests_between_keys(
+    qtbot: QtBot, tmp_path: Path
+) -> None:
+    store = open_test_store(tmp_path / "huhuqing.db")
+    window = MainWindow(store, "测试员")
+    qtbot.addWidget(window)
+    window.show()
+    lock = window.idle_lock  # type: ignore[attr-defined]
+    assert lock.timer.isActive() and not lock.rearm.isActive()
+    window.search.setFocus()
+    qtbot.keyClick(window.search, "a")
+    assert lock.rearm.isActive()  # it saw the key, restarted the idle timer and stepped aside
+    assert lock.timer.isActive()
+    qtbot.waitUntil(lambda: not lock.rearm.isActive(), timeout=5000)
+    qtbot.keyClick(window.search, "b")
+    assert lock.rearm.isActive()  # watching again: the next key was seen too
+    assert lock.timer.isActive() and window.isVisible()
+    window.close()
