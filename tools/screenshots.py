@@ -67,7 +67,7 @@ def main() -> int:
     editor = window.open_household(household)
     for row, form_id in enumerate(store.survey.forms):
         editor.nav.setCurrentRow(row)
-        app.processEvents()
+        settle(app)
         window.grab().save(str(out / f"editor_{form_id}.png"))
     editor.nav.setCurrentRow(1)
     for tab, name in ((1, "editor_assessment"), (2, "editor_hints")):
@@ -105,6 +105,17 @@ def main() -> int:
     for png in sorted(out.glob("*.png")):
         print(png)
     return 0
+
+
+def settle(app: QApplication, seconds: float = 0.6) -> None:
+    """Let the window finish what it does right after showing (a form page builds its later
+    sections in idle passes after the first paint): the picture a person sees a moment later."""
+    import time
+
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        app.processEvents()
+        time.sleep(0.01)
 
 
 def office_screens(app: QApplication, window: MainWindow, out: Path) -> None:
