@@ -122,9 +122,11 @@ class SearchMixin(StoreBase):
         at most ``FEW``: the one evaluation of the lookups that both ``_plan`` (their number)
         and the page query (the list) use. A long term's trigrams are each in most households
         (``530``, ``YN-``), so evaluating its lookups is most of a search; before, it ran twice.
-        ``None`` when the lookups find more (they are then counted and rerun as before)."""
+        ``None`` when the lookups find more (they are then counted and rerun as before), or
+        when no term needs the trigram index: a 1–2 character term's token is counted in a
+        fraction of a millisecond, less than handing its matches over as a list."""
         lookups, scans = term_lookups(query)
-        if not lookups or scans:
+        if scans or all(table != "households_fts" for table, _ in lookups):
             return None
         selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
         sql = "select rowid from (" + " intersect ".join(selects) + f") limit {FEW + 1}"
