@@ -72,7 +72,7 @@ def test_short_grams_pieces() -> None:
 def test_every_plan_gives_the_same_page(
     store: Store, plan: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "_plan", lambda query, wanted: plan)
+    monkeypatch.setattr(store, "_plan", lambda query, wanted, matches=None: plan)
     for term in ["王", "53", "YN", "大理", "1", "不存", short_terms(store)[0]]:
         expected = scan(store, term)
         assert [row["id"] for row in store.search(term, limit=7)] == expected[:7], term

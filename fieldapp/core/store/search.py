@@ -6,6 +6,7 @@ Store's writes so the query building can be read, and tuned, on its own.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 
@@ -19,6 +20,7 @@ INDEXED = frozenset({"archive_no"})  # sort columns with an index in list order 
 ROW_COST = 16  # reading a row costs about this many steps along an index
 SET_COST = 2  # putting a matching rowid into SQLite's temporary set for ``rowid in (…)``
 SORT, WALK, SCAN = "sort", "walk", "scan"
+FEW = 2000  # up to this many matches are fetched once and handed to the page query as a list
 ROW_COLUMNS = (  # every column but search_grams, which only feeds its FTS5 index
     "id",
     "archive_no",
@@ -80,11 +82,20 @@ class SearchMixin(StoreBase):
         filtered = any(
             f is not None for f in (status, region_prefix, category, clears_complete, changed_since)
         )
-        plan = SORT
+        plan, found = SORT, None
         if column in INDEXED and not filtered and limit is not None:
-            plan = self._plan(query, limit + offset)
+            found = self._few_matches(query)
+            matches = None if found is None else len(found)
+            plan = self._plan(query, limit + offset, matches=matches)
         clauses, args = self._search_clauses(
-            query, status, region_prefix, category, clears_complete, changed_since, plan=plan
+            query,
+            status,
+            region_prefix,
+            category,
+            clears_complete,
+            changed_since,
+            plan=plan,
+            found=None if plan == SCAN else found,
         )
         where = " where " + " and ".join(clauses) if clauses else ""
         if column == "clears":
@@ -106,7 +117,23 @@ class SearchMixin(StoreBase):
             sql = f"select {selected} from households where rowid in ({page}) order by +{order}"
         return [dict(row) for row in self.db.query(sql, args)]
 
-    def _plan(self, query: str, wanted: int) -> str:
+    def _few_matches(self, query: str) -> list[int] | None:
+        """The rowids of every match, when the index lookups answer ``query`` exactly and find
+        at most ``FEW``: the one evaluation of the lookups that both ``_plan`` (their number)
+        and the page query (the list) use. A long term's trigrams are each in most households
+        (``530``, ``YN-``), so evaluating its lookups is most of a search; before, it ran twice.
+        ``None`` when the lookups find more (they are then counted and rerun as before), or
+        when no term needs the trigram index: a 1–2 character term's token is counted in a
+        fraction of a millisecond, less than handing its matches over as a list."""
+        lookups, scans = term_lookups(query)
+        if scans or all(table != "households_fts" for table, _ in lookups):
+            return None
+        selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
+        sql = "select rowid from (" + " intersect ".join(selects) + f") limit {FEW + 1}"
+        found = [row[0] for row in self.db.execute(sql, [match for _, match in lookups])]
+        return found if len(found) <= FEW else None
+
+    def _plan(self, query: str, wanted: int, *, matches: int | None = None) -> str:
         """The cheapest way to the first ``wanted`` matches in list order, estimated from the
         number of matches (the indexes count them without reading a row):
 
@@ -122,12 +149,15 @@ class SearchMixin(StoreBase):
         when the matches are spread over the list like names are, but after nearly all of them
         when they bunch together at its end, as the households of one region do. So the walks
         are counted at the steps the surely spread matches (``_spread``) take, or at the worst.
+
+        ``matches``: their number when the caller has it already (``_few_matches``).
         """
         lookups, scans = term_lookups(query)
         if scans:
             return SORT
         total = max(1, int(self.db.execute("select count(*) from households").fetchone()[0]))
-        matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
+        if matches is None:
+            matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
         spread = self._spread(query, matches)
         expected = min(total, wanted * total // spread) if spread else total
         scan = expected if spread else min(total, total - matches + wanted)
@@ -238,16 +268,22 @@ class SearchMixin(StoreBase):
         changed_since: str | None,
         *,
         plan: str = SORT,
+        found: list[int] | None = None,
     ) -> tuple[list[str], list[Any]]:
         """SQL conditions for ``plan`` (see ``_plan``): WALK writes the index lookups
         ``+rowid in (…)`` so SQLite walks the sort index checking membership instead of sorting
-        all matches; SCAN checks every term against ``search_text`` row by row."""
+        all matches; SCAN checks every term against ``search_text`` row by row. ``found``: the
+        rowids the lookups gave already (``_few_matches``), to use instead of running them."""
         clauses: list[str] = []
         args: list[Any] = []
         lookups, scans = term_lookups(query)
         if plan == SCAN:
             lookups, scans = [], query.strip().upper().split()
         member = "+rowid" if plan == WALK else "rowid"
+        if found is not None:
+            clauses.append(f"{member} in (select value from json_each(?))")
+            args.append(json.dumps(found))
+            lookups = []
         for table, match in lookups:
             clauses.append(f"{member} in (select rowid from {table} where {table} match ?)")
             args.append(match)
