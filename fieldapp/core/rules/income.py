@@ -58,18 +58,19 @@ class ExitAssessment:
 
 def _usable(records: Sequence[Mapping[str, Any]], last: int) -> list[Mapping[str, Any]]:
     """Rows with a valid month no later than month index ``last`` and an income, oldest first."""
-    out = []
-    for r in records:
-        month, income = r.get("month"), r.get("income")
-        if not isinstance(month, str) or not isinstance(income, int) or isinstance(income, bool):
-            continue
-        try:
-            index = month_index(month)
-        except ValueError:
-            continue
-        if index <= last:
-            out.append(r)
+    out = [r for r in records if (index := _recorded_month(r)) is not None and index <= last]
     return sorted(out, key=lambda r: str(r["month"]))
+
+
+def _recorded_month(record: Mapping[str, Any]) -> int | None:
+    """The month index of a row with a valid month and an integer income (分), else None."""
+    month, income = record.get("month"), record.get("income")
+    if not isinstance(month, str) or not isinstance(income, int) or isinstance(income, bool):
+        return None
+    try:
+        return month_index(month)
+    except ValueError:
+        return None
 
 
 def change_months(records: Sequence[Mapping[str, Any]], rules: RuleSet | None = None) -> set[int]:
@@ -80,14 +81,9 @@ def change_months(records: Sequence[Mapping[str, Any]], rules: RuleSet | None = 
     rules = rules or default_rules()
     out: set[int] = set()
     for r in records:
-        month, income = r.get("month"), r.get("income")
-        if not isinstance(month, str) or not isinstance(income, int) or isinstance(income, bool):
-            continue
-        try:
-            index = month_index(month)
-        except ValueError:
-            continue
-        out.update((index, index + rules.recent_within_months + 1))
+        index = _recorded_month(r)
+        if index is not None:
+            out.update((index, index + rules.recent_within_months + 1))
     return out
 
 

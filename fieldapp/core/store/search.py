@@ -219,23 +219,16 @@ class SearchMixin(StoreBase):
         lookups, scans = term_lookups(query)
         if lookups and not scans and not any(v is not None for v in filters.values()):
             return self._index_count(lookups)
-        clauses, args = self._search_clauses(
-            query,
-            filters.get("status"),
-            filters.get("region_prefix"),
-            filters.get("category"),
-            filters.get("clears_complete"),
-            filters.get("changed_since"),
-        )
+        clauses, args = self._filtered_clauses(query, filters)
         sql = "select count(*) from households"
         if clauses:
             sql += " where " + " and ".join(clauses)
         return int(self.db.execute(sql, args).fetchone()[0])
 
-    def matches(self, household_id: str, query: str = "", **filters: Any) -> bool:
-        """Whether ``search(query, **filters)`` would list this household (a new household
-        joins the list only if it passes the search the list shows)."""
-        clauses, args = self._search_clauses(
+    def _filtered_clauses(self, query: str, filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
+        """``_search_clauses`` for ``search``'s keyword filters, as ``count_matching`` and
+        ``matches`` take them."""
+        return self._search_clauses(
             query,
             filters.get("status"),
             filters.get("region_prefix"),
@@ -243,6 +236,11 @@ class SearchMixin(StoreBase):
             filters.get("clears_complete"),
             filters.get("changed_since"),
         )
+
+    def matches(self, household_id: str, query: str = "", **filters: Any) -> bool:
+        """Whether ``search(query, **filters)`` would list this household (a new household
+        joins the list only if it passes the search the list shows)."""
+        clauses, args = self._filtered_clauses(query, filters)
         sql = "select 1 from households where " + " and ".join(["id = ?", *clauses])
         return self.db.execute(sql, [household_id, *args]).fetchone() is not None
 
