@@ -19,7 +19,7 @@ import pytest
 
 from fieldapp.cli.main import main
 from fieldapp.core.demo.generate import generate_demo
-from fieldapp.core.reports import facts_compute
+from fieldapp.core.reports import facts_cache, facts_compute
 from fieldapp.core.reports.facts_cache import MARK, iter_household_facts
 from fieldapp.core.reports.stats import compute_stats
 from fieldapp.core.reports.xlsx_template import write_template
@@ -163,3 +163,25 @@ def test_two_processes_compute_what_one_does(store: Store, monkeypatch: pytest.M
     one = list(iter_household_facts(store, on=TODAY, use_cache=False, workers=1))
     two = list(iter_household_facts(store, on=TODAY, use_cache=False, workers=2))
     assert len(one) == 8 and two == one
+
+
+@pytest.mark.parametrize("direct_read", [0, 10**9])
+def test_saves_found_whichever_way_revisions_are_read(
+    store: Store, monkeypatch: pytest.MonkeyPatch, direct_read: int
+) -> None:
+    """Households saved since the cache was current are found, whether the revisions above the
+    mark are read by rowid (a few) or through the household index (many): each is recomputed,
+    and only those."""
+    monkeypatch.setattr(facts_cache, "_DIRECT_READ", direct_read)
+    generate_demo(store, 10, author="测试员", today=TODAY)
+    compute_stats(store, on=date.today())
+    assert computed_by_next_run(store, monkeypatch) == []
+    saved = sorted(store.iter_household_ids())[2:5]
+    for hid in saved:
+        visits = store.current(hid).get("D", {})
+        visit = {"date": "2026-10-15", "method": "入户走访"}
+        store.save_form(
+            hid, "D", {**visits, "visits": [*(visits.get("visits") or []), visit]}, author="编辑者"
+        )
+    assert sorted(computed_by_next_run(store, monkeypatch)) == saved
+    assert computed_by_next_run(store, monkeypatch) == []

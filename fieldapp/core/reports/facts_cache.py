@@ -43,6 +43,8 @@ from fieldapp.core.store.store import Store
 _SAVE_EVERY = 5000
 MARK = ""
 """household_id of the row whose key is the revisions rowid up to which all entries are current."""
+_DIRECT_READ = 5000
+"""Up to this many revision rowids above the mark, ``_changed_since`` reads those rows by rowid."""
 
 
 def _index_query(details: bool, where: str) -> str:
@@ -68,11 +70,15 @@ def _changed_since(store: Store, variant: str, final_only: bool) -> tuple[dict[s
     mark = int(row[0]) if row is not None and str(row[0]).isdigit() else 0
     top = store.db.execute("select coalesce(max(rowid), 0) from revisions").fetchone()[0]
     state = " and state = 'final'" if final_only else ""
+    # Left to itself SQLite walks the whole (household, form) index to group by household, ~0.2 s
+    # at 100,000 households on every warm run; a few revisions above the mark are read directly
+    # by rowid instead (many would cost more that way: their rows hold the forms' data).
+    group = "+household_id" if int(top) - mark <= _DIRECT_READ else "household_id"
     changed = {
         str(hid): int(newest)
         for hid, newest in store.db.execute(
             "select household_id, max(rowid) from revisions where rowid > ? "
-            f"and form_id in ({', '.join(repr(f) for f in FORM_IDS)}){state} group by household_id",
+            f"and form_id in ({', '.join(repr(f) for f in FORM_IDS)}){state} group by {group}",
             [mark],
         )
     }
