@@ -273,3 +273,25 @@ def test_uninstall_keeps_the_data_unless_asked(
     wine.run(location + r"\uninstall.exe", "/S", "/DELETEDATA")
     assert not wine.unix(location).exists()
     assert not wine.user_data.exists()
+
+
+def test_all_users_install_for_it_staff(setup_exe: Path, wine: Wine) -> None:
+    """/AllUsers (an administrator's choice; Wine's user is one): Program Files, the machine's
+    registry, the Start menu of every user; its uninstaller removes it all again."""
+    wine.run(str(setup_exe), "/S", "/AllUsers")
+    machine_key = UNINSTALL_KEY.replace("HKEY_CURRENT_USER", "HKEY_LOCAL_MACHINE")
+    location = wine.registry(machine_key)["InstallLocation"]
+    assert location.lower().startswith(r"c:\program files\huhuqing"), location
+    assert wine.registry(UNINSTALL_KEY) == {}, "nothing in this user's part of the registry"
+    command = r"HKEY_LOCAL_MACHINE\Software\Classes\Huhuqing.Bundle\shell\open\command"
+    assert wine.registry(command)["@"] == f'"{location}\\huhuqing.exe" open "%1"'
+    common_start_menu = "ProgramData/Microsoft/Windows/Start Menu/Programs/户户清.lnk"
+    assert (wine.drive_c / common_start_menu).is_file()
+    wine.install_dir = location
+    assert wine.fieldapp("--version").stdout.split() == ["fieldapp", VERSION]
+
+    wine.run(wine.registry(machine_key)["QuietUninstallString"].split('"')[1], "/AllUsers", "/S")
+    assert wine.registry(machine_key) == {}
+    assert wine.registry(command) == {}
+    assert not (wine.drive_c / common_start_menu).exists()
+    assert not wine.unix(location).exists()
