@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.grams import is_gram_term
+from fieldapp.core.store.search_memo import SearchMemo
 from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.values.regions import code_prefix
 
@@ -117,6 +119,15 @@ class SearchMixin(StoreBase):
             sql = f"select {selected} from households where rowid in ({page}) order by +{order}"
         return [dict(row) for row in self.db.query(sql, args)]
 
+    _search_memo: SearchMemo | None = None
+
+    def _memo(self) -> SearchMemo:
+        """This connection's memo of index answers (``search_memo``): the list's page and its
+        count of matches come from one run of the lookups."""
+        if self._search_memo is None or self._search_memo.conn is not self.db.conn:
+            self._search_memo = SearchMemo(self.db.conn)
+        return self._search_memo
+
     def _few_matches(self, query: str) -> list[int] | None:
         """The rowids of every match, when the index lookups answer ``query`` exactly and find
         at most ``FEW``: the one evaluation of the lookups that both ``_plan`` (their number)
@@ -124,14 +135,21 @@ class SearchMixin(StoreBase):
         (``530``, ``YN-``), so evaluating its lookups is most of a search; before, it ran twice.
         ``None`` when the lookups find more (they are then counted and rerun as before), or
         when no term needs the trigram index: a 1–2 character term's token is counted in a
-        fraction of a millisecond, less than handing its matches over as a list."""
+        fraction of a millisecond, less than handing its matches over as a list. When the
+        lookups find at most ``FEW``, their number is remembered as ``count_matching``'s answer."""
         lookups, scans = term_lookups(query)
         if scans or all(table != "households_fts" for table, _ in lookups):
             return None
+        return self._memo().answer(("few", FEW, *lookups), lambda: self._listed(lookups))
+
+    def _listed(self, lookups: list[tuple[str, str]]) -> list[int] | None:
         selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
         sql = "select rowid from (" + " intersect ".join(selects) + f") limit {FEW + 1}"
         found = [row[0] for row in self.db.execute(sql, [match for _, match in lookups])]
-        return found if len(found) <= FEW else None
+        if len(found) > FEW:
+            return None
+        self._memo().remember(("count", *lookups), len(found))
+        return found
 
     def _plan(self, query: str, wanted: int, *, matches: int | None = None) -> str:
         """The cheapest way to the first ``wanted`` matches in list order, estimated from the
@@ -155,7 +173,7 @@ class SearchMixin(StoreBase):
         lookups, scans = term_lookups(query)
         if scans:
             return SORT
-        total = max(1, int(self.db.execute("select count(*) from households").fetchone()[0]))
+        total = max(1, self._memo().answer(("total",), self._households))
         if matches is None:
             matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
         spread = self._spread(query, matches)
@@ -167,6 +185,9 @@ class SearchMixin(StoreBase):
             SCAN: scan * ROW_COST,
         }
         return min(costs, key=costs.__getitem__)
+
+    def _households(self) -> int:
+        return int(self.db.execute("select count(*) from households").fetchone()[0])
 
     _region_names: dict[str, str] | None = None
 
@@ -188,13 +209,21 @@ class SearchMixin(StoreBase):
                 return 0
             codes = [code for code, name in names.items() if term in name]
             if codes:
-                marks = ", ".join("?" for _ in codes)
-                sql = f"select count(*) from households where region_code in ({marks})"
-                spread = min(spread, matches - int(self.db.execute(sql, codes).fetchone()[0]))
+                bunched = self._memo().answer(("regions", *codes), partial(self._in_regions, codes))
+                spread = min(spread, matches - bunched)
         return max(spread, 0)
 
+    def _in_regions(self, codes: list[str]) -> int:
+        marks = ", ".join("?" for _ in codes)
+        sql = f"select count(*) from households where region_code in ({marks})"
+        return int(self.db.execute(sql, codes).fetchone()[0])
+
     def _index_count(self, lookups: list[tuple[str, str]]) -> int:
-        """How many households the index lookups all match (no row is read)."""
+        """How many households the index lookups all match (no row is read; remembered, so the
+        list's count after its page, or the plan's count of a one-term query, costs nothing)."""
+        return self._memo().answer(("count", *lookups), lambda: self._counted(lookups))
+
+    def _counted(self, lookups: list[tuple[str, str]]) -> int:
         selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
         sql = "select count(*) from (" + " intersect ".join(selects) + ")"
         return int(self.db.execute(sql, [match for _, match in lookups]).fetchone()[0])
