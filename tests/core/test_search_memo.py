@@ -93,3 +93,29 @@ def test_a_save_by_another_connection_is_counted_at_once(store: Store, path: Pat
     assert store.count_matching("欧阳丁") == 1
     assert store.count_matching("欧阳") == 1
     assert [row["id"] for row in store.search("欧阳丁")] == [hid]
+
+
+def test_a_filtered_or_resorted_list_looks_a_trigram_term_up_once(store: Store) -> None:
+    row = store.search("", limit=1, offset=11)[0]
+    status = row["status"]
+    for term in (row["id_number"][:10], row["archive_no"][:9], "YN-53"):
+        rows = store.db.query("select id, name, status, search_text from households")
+        expected = sorted(
+            (r["name"] or "", r["id"])
+            for r in rows
+            if term in r["search_text"] and r["status"] == status
+        )
+
+        def keystroke(t: str = term) -> tuple[list[str], int]:
+            page = store.search(t, status=status, order_by="name", limit=100)
+            return [r["id"] for r in page], store.count_matching(t, status=status)
+
+        statements: list[str] = []
+        store.db.conn.set_trace_callback(statements.append)
+        try:
+            ids, count = keystroke()
+        finally:
+            store.db.conn.set_trace_callback(None)
+        assert ids == [hid for _, hid in expected][:100], term
+        assert count == len(expected), term
+        assert sum(" match " in sql for sql in statements) == 1, term

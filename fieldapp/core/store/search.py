@@ -84,9 +84,8 @@ class SearchMixin(StoreBase):
         filtered = any(
             f is not None for f in (status, region_prefix, category, clears_complete, changed_since)
         )
-        plan, found = SORT, None
+        plan, found = SORT, self._few_matches(query)
         if column in INDEXED and not filtered and limit is not None:
-            found = self._few_matches(query)
             matches = None if found is None else len(found)
             plan = self._plan(query, limit + offset, matches=matches)
         clauses, args = self._search_clauses(
@@ -130,8 +129,8 @@ class SearchMixin(StoreBase):
 
     def _few_matches(self, query: str) -> list[int] | None:
         """The rowids of every match, when the index lookups answer ``query`` exactly and find
-        at most ``FEW``: the one evaluation of the lookups that both ``_plan`` (their number)
-        and the page query (the list) use. A long term's trigrams are each in most households
+        at most ``FEW``: the one evaluation of the lookups that ``_plan`` (their number), the
+        page query and a filtered ``count_matching`` (the list) use. A long term's trigrams are each in most households
         (``530``, ``YN-``), so evaluating its lookups is most of a search; before, it ran twice.
         ``None`` when the lookups find more (they are then counted and rerun as before), or
         when no term needs the trigram index: a 1–2 character term's token is counted in a
@@ -244,17 +243,21 @@ class SearchMixin(StoreBase):
 
     def count_matching(self, query: str = "", **filters: Any) -> int:
         """How many households ``search`` would find with no limit; from the indexes alone when
-        every term is answered exactly by one and no filter is set."""
+        every term is answered exactly by one and no filter is set. With a filter, the matches
+        of the trigram lookups that ``search`` listed (``_few_matches``) are not looked up
+        again."""
         lookups, scans = term_lookups(query)
         if lookups and not scans and not any(v is not None for v in filters.values()):
             return self._index_count(lookups)
-        clauses, args = self._filtered_clauses(query, filters)
+        clauses, args = self._filtered_clauses(query, filters, found=self._few_matches(query))
         sql = "select count(*) from households"
         if clauses:
             sql += " where " + " and ".join(clauses)
         return int(self.db.execute(sql, args).fetchone()[0])
 
-    def _filtered_clauses(self, query: str, filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    def _filtered_clauses(
+        self, query: str, filters: dict[str, Any], *, found: list[int] | None = None
+    ) -> tuple[list[str], list[Any]]:
         """``_search_clauses`` for ``search``'s keyword filters, as ``count_matching`` and
         ``matches`` take them."""
         return self._search_clauses(
@@ -264,6 +267,7 @@ class SearchMixin(StoreBase):
             filters.get("category"),
             filters.get("clears_complete"),
             filters.get("changed_since"),
+            found=found,
         )
 
     def matches(self, household_id: str, query: str = "", **filters: Any) -> bool:
