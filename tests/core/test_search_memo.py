@@ -119,3 +119,16 @@ def test_a_filtered_or_resorted_list_looks_a_trigram_term_up_once(store: Store) 
         assert ids == [hid for _, hid in expected][:100], term
         assert count == len(expected), term
         assert sum(" match " in sql for sql in statements) == 1, term
+
+
+def test_an_answer_read_inside_a_rolled_back_transaction_is_not_kept(store: Store) -> None:
+    hid = store.search("", limit=1, offset=9)[0]["id"]
+    data = dict(store.current(hid)["A"])
+    with pytest.raises(RuntimeError), store.db.atomic():
+        store.save_form(hid, "A", {**data, "name": "司马戊"}, author="测试")
+        assert store.count_matching("司马戊") == 1
+        assert store.count_matching("司马") == 1
+        raise RuntimeError("rolled back")
+    assert store.count_matching("司马戊") == 0
+    assert store.count_matching("司马") == 0
+    assert store.search("司马戊") == []

@@ -7,8 +7,8 @@ household). The memo lets the second question reuse the first one's answer.
 
 An answer is kept only while the database is unchanged for this connection: SQLite's
 ``data_version`` changes when another connection commits, and the connection's
-``total_changes`` when this one writes (a write that is rolled back changes it too: the memo
-then just forgets more than it had to). Either change empties the memo.
+``total_changes`` when this one writes. Either change empties the memo. Inside a transaction
+nothing is kept: what it reads may be rolled back, and a rollback moves neither number.
 """
 
 from __future__ import annotations
@@ -34,6 +34,8 @@ class SearchMemo:
 
     def answer(self, question: Hashable, compute: Callable[[], T]) -> T:
         """The remembered answer to ``question``, or ``compute()``'s, kept for next time."""
+        if self.conn.in_transaction:
+            return compute()
         stamp = self._current()
         if stamp != self._stamp or len(self._answers) >= KEPT:
             self._answers, self._stamp = {}, stamp
@@ -43,5 +45,5 @@ class SearchMemo:
 
     def remember(self, question: Hashable, value: Any) -> None:
         """Keep ``value`` as the answer to ``question`` (worked out along with another)."""
-        if self._stamp == self._current():
+        if not self.conn.in_transaction and self._stamp == self._current():
             self._answers[question] = value
