@@ -11,6 +11,7 @@ from collections.abc import Sequence
 from functools import partial
 from typing import Any
 
+from fieldapp.core.store import search_tails
 from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.grams import is_gram_term
 from fieldapp.core.store.search_memo import SearchMemo
@@ -130,25 +131,50 @@ class SearchMixin(StoreBase):
     def _few_matches(self, query: str) -> list[int] | None:
         """The rowids of every match, when the index lookups answer ``query`` exactly and find
         at most ``FEW``: the one evaluation of the lookups that ``_plan`` (their number), the
-        page query and a filtered ``count_matching`` (the list) use. A long term's trigrams are each in most households
-        (``530``, ``YN-``), so evaluating its lookups is most of a search; before, it ran twice.
-        ``None`` when the lookups find more (they are then counted and rerun as before), or
-        when no term needs the trigram index: a 1–2 character term's token is counted in a
-        fraction of a millisecond, less than handing its matches over as a list. When the
-        lookups find at most ``FEW``, their number is remembered as ``count_matching``'s answer."""
+        page query and a filtered ``count_matching`` (the list) use. A long term's trigrams are
+        each in most households (``530``, ``YN-``), so evaluating its lookups is most of a
+        search; before, it ran twice. ``None`` when the lookups find more (they are then
+        counted and rerun as before), or when no term needs the trigram index: a 1–2 character
+        term's token is counted in a fraction of a millisecond, less than handing its matches
+        over as a list. When the lookups find at most ``FEW``, their number is remembered as
+        ``count_matching``'s answer."""
         lookups, scans = term_lookups(query)
         if scans or all(table != "households_fts" for table, _ in lookups):
             return None
-        return self._memo().answer(("few", FEW, *lookups), lambda: self._listed(lookups))
+        return self._memo().answer(("few", FEW, *lookups), lambda: self._listed(query, lookups))
 
-    def _listed(self, lookups: list[tuple[str, str]]) -> list[int] | None:
-        selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
-        sql = "select rowid from (" + " intersect ".join(selects) + f") limit {FEW + 1}"
-        found = [row[0] for row in self.db.execute(sql, [match for _, match in lookups])]
+    def _listed(self, query: str, lookups: list[tuple[str, str]]) -> list[int] | None:
+        found = self._found_by_tails(query)
+        if found is None:
+            found = self._looked_up(lookups, FEW + 1)
         if len(found) > FEW:
             return None
         self._memo().remember(("count", *lookups), len(found))
         return found
+
+    def _looked_up(self, lookups: list[tuple[str, str]], most: int) -> list[int]:
+        """The rowids (ascending) all the lookups match, at most ``most`` of them."""
+        selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
+        sql = "select rowid from (" + " intersect ".join(selects) + f") limit {int(most)}"
+        return [row[0] for row in self.db.execute(sql, [match for _, match in lookups])]
+
+    def _found_by_tails(self, query: str) -> list[int] | None:
+        """``_looked_up``'s answer (at most ``FEW`` + 1 rowids) found through the long terms'
+        ends (``search_tails``), or None when no term is long or the ends match too many."""
+        cut = search_tails.tails(query)
+        if cut is None:
+            return None
+        tail_query, whole = cut
+        most = search_tails.TAIL_CANDIDATES
+        candidates = self._looked_up(term_lookups(tail_query)[0], most + 1)
+        if len(candidates) > most:
+            return None
+        checks = " and ".join("instr(search_text, ?) > 0" for _ in whole)
+        sql = (
+            "select rowid from households where rowid in (select value from json_each(?)) "
+            f"and {checks} order by rowid limit {FEW + 1}"
+        )
+        return [row[0] for row in self.db.execute(sql, [json.dumps(candidates), *whole])]
 
     def _plan(self, query: str, wanted: int, *, matches: int | None = None) -> str:
         """The cheapest way to the first ``wanted`` matches in list order, estimated from the
