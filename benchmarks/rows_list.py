@@ -68,8 +68,13 @@ _floor: dict[int, Floor] = {}
 
 
 def floor(bench: Bench) -> Floor:
+    """The floor's connection, and the store's connection warmed as the app warms the list's
+    (``search_worker``: ``warm_search_cache`` before the first keystroke). Building its index
+    read every household row into the floor's cache; without this the store's first search of
+    each term decrypted its pages cold while the floor's did not."""
     if id(bench) not in _floor:
         _floor[id(bench)] = Floor(bench)
+        bench.store.warm_search_cache()
     return _floor[id(bench)]
 
 

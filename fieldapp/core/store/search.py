@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
+from fieldapp.core.store import search_tails
 from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.grams import is_gram_term
+from fieldapp.core.store.search_memo import SearchMemo
 from fieldapp.core.store.sql import LIKE_PREFIX, like_prefix
 from fieldapp.core.values.regions import code_prefix
 
@@ -82,9 +85,8 @@ class SearchMixin(StoreBase):
         filtered = any(
             f is not None for f in (status, region_prefix, category, clears_complete, changed_since)
         )
-        plan, found = SORT, None
+        plan, found = SORT, self._few_matches(query)
         if column in INDEXED and not filtered and limit is not None:
-            found = self._few_matches(query)
             matches = None if found is None else len(found)
             plan = self._plan(query, limit + offset, matches=matches)
         clauses, args = self._search_clauses(
@@ -117,21 +119,62 @@ class SearchMixin(StoreBase):
             sql = f"select {selected} from households where rowid in ({page}) order by +{order}"
         return [dict(row) for row in self.db.query(sql, args)]
 
+    _search_memo: SearchMemo | None = None
+
+    def _memo(self) -> SearchMemo:
+        """This connection's memo of index answers (``search_memo``): the list's page and its
+        count of matches come from one run of the lookups."""
+        if self._search_memo is None or self._search_memo.conn is not self.db.conn:
+            self._search_memo = SearchMemo(self.db.conn)
+        return self._search_memo
+
     def _few_matches(self, query: str) -> list[int] | None:
         """The rowids of every match, when the index lookups answer ``query`` exactly and find
-        at most ``FEW``: the one evaluation of the lookups that both ``_plan`` (their number)
-        and the page query (the list) use. A long term's trigrams are each in most households
-        (``530``, ``YN-``), so evaluating its lookups is most of a search; before, it ran twice.
-        ``None`` when the lookups find more (they are then counted and rerun as before), or
-        when no term needs the trigram index: a 1–2 character term's token is counted in a
-        fraction of a millisecond, less than handing its matches over as a list."""
+        at most ``FEW``: the one evaluation of the lookups that ``_plan`` (their number), the
+        page query and a filtered ``count_matching`` (the list) use. A long term's trigrams are
+        each in most households (``530``, ``YN-``), so evaluating its lookups is most of a
+        search; before, it ran twice. ``None`` when the lookups find more (they are then
+        counted and rerun as before), or when no term needs the trigram index: a 1–2 character
+        term's token is counted in a fraction of a millisecond, less than handing its matches
+        over as a list. When the lookups find at most ``FEW``, their number is remembered as
+        ``count_matching``'s answer."""
         lookups, scans = term_lookups(query)
         if scans or all(table != "households_fts" for table, _ in lookups):
             return None
+        return self._memo().answer(("few", FEW, *lookups), lambda: self._listed(query, lookups))
+
+    def _listed(self, query: str, lookups: list[tuple[str, str]]) -> list[int] | None:
+        found = self._found_by_tails(query)
+        if found is None:
+            found = self._looked_up(lookups, FEW + 1)
+        if len(found) > FEW:
+            return None
+        self._memo().remember(("count", *lookups), len(found))
+        return found
+
+    def _looked_up(self, lookups: list[tuple[str, str]], most: int) -> list[int]:
+        """The rowids (ascending) all the lookups match, at most ``most`` of them."""
         selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
-        sql = "select rowid from (" + " intersect ".join(selects) + f") limit {FEW + 1}"
-        found = [row[0] for row in self.db.execute(sql, [match for _, match in lookups])]
-        return found if len(found) <= FEW else None
+        sql = "select rowid from (" + " intersect ".join(selects) + f") limit {int(most)}"
+        return [row[0] for row in self.db.execute(sql, [match for _, match in lookups])]
+
+    def _found_by_tails(self, query: str) -> list[int] | None:
+        """``_looked_up``'s answer (at most ``FEW`` + 1 rowids) found through the long terms'
+        ends (``search_tails``), or None when no term is long or the ends match too many."""
+        cut = search_tails.tails(query)
+        if cut is None:
+            return None
+        tail_query, whole = cut
+        most = search_tails.TAIL_CANDIDATES
+        candidates = self._looked_up(term_lookups(tail_query)[0], most + 1)
+        if len(candidates) > most:
+            return None
+        checks = " and ".join("instr(search_text, ?) > 0" for _ in whole)
+        sql = (
+            "select rowid from households where rowid in (select value from json_each(?)) "
+            f"and {checks} order by rowid limit {FEW + 1}"
+        )
+        return [row[0] for row in self.db.execute(sql, [json.dumps(candidates), *whole])]
 
     def _plan(self, query: str, wanted: int, *, matches: int | None = None) -> str:
         """The cheapest way to the first ``wanted`` matches in list order, estimated from the
@@ -155,7 +198,7 @@ class SearchMixin(StoreBase):
         lookups, scans = term_lookups(query)
         if scans:
             return SORT
-        total = max(1, int(self.db.execute("select count(*) from households").fetchone()[0]))
+        total = max(1, self._memo().answer(("total",), self._households))
         if matches is None:
             matches = min((self._index_count([lookup]) for lookup in lookups), default=total)
         spread = self._spread(query, matches)
@@ -167,6 +210,9 @@ class SearchMixin(StoreBase):
             SCAN: scan * ROW_COST,
         }
         return min(costs, key=costs.__getitem__)
+
+    def _households(self) -> int:
+        return int(self.db.execute("select count(*) from households").fetchone()[0])
 
     _region_names: dict[str, str] | None = None
 
@@ -188,13 +234,21 @@ class SearchMixin(StoreBase):
                 return 0
             codes = [code for code, name in names.items() if term in name]
             if codes:
-                marks = ", ".join("?" for _ in codes)
-                sql = f"select count(*) from households where region_code in ({marks})"
-                spread = min(spread, matches - int(self.db.execute(sql, codes).fetchone()[0]))
+                bunched = self._memo().answer(("regions", *codes), partial(self._in_regions, codes))
+                spread = min(spread, matches - bunched)
         return max(spread, 0)
 
+    def _in_regions(self, codes: list[str]) -> int:
+        marks = ", ".join("?" for _ in codes)
+        sql = f"select count(*) from households where region_code in ({marks})"
+        return int(self.db.execute(sql, codes).fetchone()[0])
+
     def _index_count(self, lookups: list[tuple[str, str]]) -> int:
-        """How many households the index lookups all match (no row is read)."""
+        """How many households the index lookups all match (no row is read; remembered, so the
+        list's count after its page, or the plan's count of a one-term query, costs nothing)."""
+        return self._memo().answer(("count", *lookups), lambda: self._counted(lookups))
+
+    def _counted(self, lookups: list[tuple[str, str]]) -> int:
         selects = [f"select rowid from {table} where {table} match ?" for table, _ in lookups]
         sql = "select count(*) from (" + " intersect ".join(selects) + ")"
         return int(self.db.execute(sql, [match for _, match in lookups]).fetchone()[0])
@@ -215,17 +269,21 @@ class SearchMixin(StoreBase):
 
     def count_matching(self, query: str = "", **filters: Any) -> int:
         """How many households ``search`` would find with no limit; from the indexes alone when
-        every term is answered exactly by one and no filter is set."""
+        every term is answered exactly by one and no filter is set. With a filter, the matches
+        of the trigram lookups that ``search`` listed (``_few_matches``) are not looked up
+        again."""
         lookups, scans = term_lookups(query)
         if lookups and not scans and not any(v is not None for v in filters.values()):
             return self._index_count(lookups)
-        clauses, args = self._filtered_clauses(query, filters)
+        clauses, args = self._filtered_clauses(query, filters, found=self._few_matches(query))
         sql = "select count(*) from households"
         if clauses:
             sql += " where " + " and ".join(clauses)
         return int(self.db.execute(sql, args).fetchone()[0])
 
-    def _filtered_clauses(self, query: str, filters: dict[str, Any]) -> tuple[list[str], list[Any]]:
+    def _filtered_clauses(
+        self, query: str, filters: dict[str, Any], *, found: list[int] | None = None
+    ) -> tuple[list[str], list[Any]]:
         """``_search_clauses`` for ``search``'s keyword filters, as ``count_matching`` and
         ``matches`` take them."""
         return self._search_clauses(
@@ -235,6 +293,7 @@ class SearchMixin(StoreBase):
             filters.get("category"),
             filters.get("clears_complete"),
             filters.get("changed_since"),
+            found=found,
         )
 
     def matches(self, household_id: str, query: str = "", **filters: Any) -> bool:
@@ -245,14 +304,25 @@ class SearchMixin(StoreBase):
         return self.db.execute(sql, [household_id, *args]).fetchone() is not None
 
     def warm_search_cache(self) -> None:
-        """Read the household rows and both search indexes once into this connection's page
-        cache. SQLCipher decrypts a page as it enters the cache, so without this the first
-        search of each surname reads its matching rows from disk page by page (tens of
-        milliseconds at 100,000 households); with it, about 1 KB of memory a household."""
+        """Read the household rows, both search indexes and the indexes a search walks once into
+        this connection's page cache. SQLCipher decrypts a page as it enters the cache, so
+        without this the first search of each surname reads its matching rows from disk page by
+        page (tens of milliseconds at 100,000 households); with it, about 1.5 KB of memory a
+        household (150 MB at 100,000).
+
+        An FTS5 block (4,050 bytes) is larger than what an encrypted 4 KB page keeps in place,
+        so all but its first 479 bytes sit on an overflow page of its own, which ``length``
+        never reads: ``substr`` reads the whole block. ``count(*)`` reads every page of the
+        index the plan counts households with, without decoding an entry; ``count(name)`` scans
+        the list order's index, every entry a walk may step through."""
         for sql in (
             "select sum(length(search_text)) from households",  # no index holds it: every row
-            "select sum(length(block)) from households_grams_data",
-            "select sum(length(block)) from households_fts_data",
+            "select sum(length(substr(block, 1))) from households_grams_data",
+            "select sum(length(substr(block, 1))) from households_fts_data",
+            "select sum(length(term)) from households_grams_idx",
+            "select sum(length(term)) from households_fts_idx",
+            "select count(*) from households",
+            "select count(name) from households indexed by households_list_order",
         ):
             self.db.execute(sql).fetchone()
 
