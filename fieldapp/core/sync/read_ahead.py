@@ -34,7 +34,7 @@ from typing import Any
 
 from fieldapp.core.forms.model import Survey
 from fieldapp.core.sync.container import BundleError, Envelope, read_lines
-from fieldapp.core.sync.prepared import Item, Preparer, prepared_records
+from fieldapp.core.sync.prepared import Item, Preparer, declared_versions, prepared_records
 
 PARALLEL_FROM = 1 << 20
 """Payloads smaller than this (1 MB, some 3,000 revisions) are prepared here: starting the
@@ -62,7 +62,7 @@ def read_prepared(
         return
     helper = Helper(env, key, survey, up)
     try:
-        preparer = Preparer(survey, up)
+        preparer = Preparer(survey, up, declared_versions(env))
         lines = read_lines(env, key)
         try:
             for n, line in enumerate(lines):
@@ -190,7 +190,7 @@ def work(connection: Connection) -> None:
         env, key, survey, up = pickle.loads(connection.recv_bytes())
         send(READY, None)
         first = connection.recv()
-        preparer = Preparer(survey, up)
+        preparer = Preparer(survey, up, declared_versions(env))
         batch: list[Item] = []
         size = 0
         for n, line in enumerate(read_lines(env, key)):
