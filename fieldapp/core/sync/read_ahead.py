@@ -8,7 +8,11 @@ its imports, a few tenths of a second) the importer prepares the first records i
 the helper is ready it takes over from the next line: it reads the file, skips the lines done
 here and prepares the rest, in order, sending them in batches through a pipe; a thread here
 receives them into a bounded queue (``QUEUED_BATCHES``: memory stays small) while the importer
-writes the records before. The importer sees the same records, in the same order, as when it
+writes the records before. Whenever the importer has written everything it was sent and waits
+(preparing is the slower half on this computer, or the helper got less of a core), it says so
+(``HUNGRY``) and the helper sends its next batch as the lines themselves (``LINES``), which the
+importer prepares while the helper goes on with the batch after: the two share the preparing,
+as fast as either is. The importer sees the same records, in the same order, as when it
 prepares them all itself, and decides everything as before: nothing the helper says is taken on
 trust but what it computed from the file (its author hashes are still checked against the
 signed digests, and the GCM tag by whoever reads the payload to its end).
@@ -48,7 +52,9 @@ importer writes a chunk, nor does the importer hold much more than a chunk ahead
 POLL_LINES = 64
 """Lines prepared here between two looks whether the helper is ready to take over."""
 
-READY, ITEMS, END, ERROR = "ready", "items", "end", "error"
+READY, ITEMS, LINES, END, ERROR = "ready", "items", "lines", "end", "error"
+HUNGRY = b"hungry"
+"""The importer to the helper: everything sent is written, send the next batch unprepared."""
 
 
 def read_prepared(
@@ -74,7 +80,7 @@ def read_prepared(
                 return  # read here to the end (the GCM tag checked)
         finally:
             lines.close()
-        yield from helper.items()
+        yield from helper.items(preparer)
     finally:
         helper.stop()
 
@@ -147,19 +153,36 @@ class Helper:
                 self.inbox.put(message, timeout=0.2)
                 return
 
-    def items(self) -> Iterator[Item]:
+    def items(self, preparer: Preparer) -> Iterator[Item]:
+        """The helper's records; the batches it sends unprepared (``LINES``) prepared here."""
+        asked = False
         while True:
-            message = self.inbox.get()
+            try:
+                message = self.inbox.get_nowait()
+            except queue.Empty:
+                if not asked:  # one request at a time: the answer may be a batch or two away
+                    self.ask_for_lines()
+                    asked = True
+                message = self.inbox.get()
             if message is None:
                 raise BundleError(self._failure())
             what, body = pickle.loads(message)
             if what == ITEMS:
                 yield from body
+            elif what == LINES:
+                asked = False
+                for line in body:
+                    yield preparer.item(line)
             elif what == END:
                 return
             else:
                 bundle_error, text = body
                 raise BundleError(text) if bundle_error else RuntimeError(text)
+
+    def ask_for_lines(self) -> None:
+        """Tell the helper that everything it sent is written: its next batch comes unprepared."""
+        with contextlib.suppress(OSError, ValueError):  # stopped: ``items`` says so
+            self.connection.send_bytes(HUNGRY)
 
     def _failure(self) -> str:
         self.process.join(5)
@@ -191,17 +214,21 @@ def work(connection: Connection) -> None:
         send(READY, None)
         first = connection.recv()
         preparer = Preparer(survey, up, declared_versions(env))
-        batch: list[Item] = []
+        batch: list[Any] = []
         size = 0
+        kind = ITEMS
         for n, line in enumerate(read_lines(env, key)):
             if n < first:
                 continue  # prepared by the importer while this process started
-            batch.append(preparer.item(line))
+            if not batch and connection.poll():
+                connection.recv_bytes()  # HUNGRY: this batch goes as it is
+                kind = LINES
+            batch.append(line if kind == LINES else preparer.item(line))
             size += len(line)
             if size >= BATCH_BYTES:
-                send(ITEMS, batch)
-                batch, size = [], 0
-        send(ITEMS, batch)
+                send(kind, batch)
+                batch, size, kind = [], 0, ITEMS
+        send(kind, batch)
         send(END, None)
     except Exception as exc:  # noqa: BLE001 - told to the importer, which refuses the bundle
         with contextlib.suppress(OSError, ValueError):
