@@ -116,6 +116,10 @@ class Applier(DirectRecords):
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         self.received_at = now_iso()
         self.staging = Staging(store)
+        self.origin = (self.m["bundle_id"], sender.staff_id, sender.name, self.received_at)
+        """Where a record new here came from: bundle, signer, when (``record_origins``)."""
+        self.origins = self.staging.rows[tables.ORIGINS]
+        self.memberships = self.staging.rows[tables.MEMBERSHIPS]
         self.receiver = ChunkReceiver(
             store, Clocks(store), self.staging, bundle_id=self.m["bundle_id"], actor=author
         )
@@ -247,10 +251,9 @@ class Applier(DirectRecords):
     def _keep(self, kind: str, rid: str, member: Member, new: bool) -> None:
         """Remember where a record came from (if new here) and its place in its author's batch."""
         if new:
-            origin = (kind, rid, self.m["bundle_id"], self.sender.staff_id, self.sender.name)
-            self.staging.add(tables.ORIGINS, (*origin, self.received_at))
+            self.origins.append((kind, rid, *self.origin))  # staged (``Staging.add``)
         if member is not None:
-            self.staging.add(tables.MEMBERSHIPS, (kind, rid, *member))
+            self.memberships.append((kind, rid, *member))
 
     def _household(self, r: Mapping[str, Any]) -> None:
         hid = check_uuid(r.get("id"), "户 ID")
@@ -351,18 +354,22 @@ class Applier(DirectRecords):
         if checked is None:
             r, data_text, unknown = unchecked  # type: ignore[misc]
             checked = self.fields.checked(r, data, data_text, unknown)
-        values, clock = checked[0], checked[1]
+        values = checked[0]
         form_id = values[FORM]
         if self.check is not None:
-            label = record_label(authors.REVISION, rid)
-            self.check.check_time(values[CREATED_AT], "保存时间", label)
-            device = values[DEVICE]
-            self.check.check_clock(hid, form_id, device, clock, label, fresh=hid in self.new)
+            self.check.check_revision(
+                rid,
+                hid,
+                form_id,
+                values[DEVICE],
+                values[SEQ],
+                checked[1],
+                values[CREATED_AT],
+                fresh=hid in self.new,
+            )
         outcome = self.receiver.receive(checked)
         self.report.revisions[outcome.kind] += 1
         self._keep(authors.REVISION, rid, member, True)
-        if self.check is not None:
-            self.check.received(hid, form_id, values[DEVICE], values[SEQ])
         self.changed = True
         if outcome.kind == "current":
             if hid in self.new:

@@ -273,8 +273,31 @@ class AuthorCheck:
                     f"到第 {have or 0} 号；版本向量只能推进签名者本人的计数，拒绝导入"
                 )
 
-    def received(self, hid: str, form_id: str, device: str, seq: int) -> None:
-        known = self._known(hid, form_id)
+    def check_revision(
+        self,
+        rid: str,
+        hid: str,
+        form_id: str,
+        device: str,
+        seq: int,
+        clock: dict[str, int],
+        created_at: str,
+        *,
+        fresh: bool,
+    ) -> None:
+        """A revision about to be received: its time (``check_time``) and clock
+        (``check_clock``) checked, then its counter noted (``received``); its label is made
+        only to refuse it."""
+        if moment(created_at, "保存时间") > self.latest:
+            self.check_time(created_at, "保存时间", record_label(authors.REVISION, rid))
+        if len(clock) > 1 or device not in clock:  # else only the author's own counter
+            self.check_clock(
+                hid, form_id, device, clock, record_label(authors.REVISION, rid), fresh=fresh
+            )
+        self.received(hid, form_id, device, seq, fresh)
+
+    def received(self, hid: str, form_id: str, device: str, seq: int, fresh: bool = False) -> None:
+        known = self._known(hid, form_id, fresh)
         known[device] = max(known.get(device, 0), seq)
 
     # -- the end --------------------------------------------------------------------------------

@@ -17,6 +17,7 @@ already), with the same message.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from sys import intern
 from typing import Any
 
 from fieldapp.core.forms.model import Survey
@@ -91,7 +92,10 @@ class Preparer:
             except BundleError:
                 pass  # the importer checks it again, and refuses it if it is not here already
             else:
-                return None, None, (head.get("batch"), record_hash, index, checked)
+                batch = head.get("batch")
+                if type(batch) is str:
+                    batch = intern(batch)  # one object for the batch's records (pickle)
+                return None, None, (batch, record_hash, index, checked)
         return head, text, (record_hash, unknown, index)
 
 

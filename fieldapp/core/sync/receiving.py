@@ -32,6 +32,8 @@ CONTESTED = (
     "in (select value from json_each(?))"
 )
 STORED_CLOCKS = "select revision_id, clock from revision_clocks" + WHERE_IN.format("revision_id")
+CURRENT, STALE = Outcome("current"), Outcome("stale")
+"""The outcomes decided here (one object each, read only: an import decides 700,000)."""
 
 
 class ChunkReceiver:
@@ -47,6 +49,8 @@ class ChunkReceiver:
         self.heads: dict[tuple[str, str], str] = {}
         self.contested: set[tuple[str, str]] = set()
         self.decided: dict[str, Clock] = {}
+        self.revisions = staging.rows[REVISIONS]
+        self.clock_rows = staging.rows[CLOCKS]
 
     def prepare(self, revision_ids: Iterable[str], household_ids: Iterable[str]) -> None:
         """Look up what the next chunk needs; everything staged before must have been written."""
@@ -74,16 +78,16 @@ class ChunkReceiver:
             head = self.heads.get(key)
             relation = AFTER if head is None else compare(clock, self._clock(head))
             if relation == AFTER:
-                self.staging.add(REVISIONS, values)
-                self.staging.add(CLOCKS, (rid, clock_text, merged_text))
+                self.revisions.append(values)  # staged (``Staging.add``)
+                self.clock_rows.append((rid, clock_text, merged_text))
                 self.decided[rid] = clock  # later chunks read it back from revision_clocks
                 self.heads[key] = rid
-                return Outcome("current")
+                return CURRENT
             if relation in (BEFORE, EQUAL):
                 held = (*values, clock_text, merged_text, "stale", now_iso(), self.bundle_id)
                 self.staging.add(HELD, held)
                 self.decided[rid] = clock
-                return Outcome("stale")
+                return STALE
         self.staging.flush()
         self.contested.add(key)
         outcome = receive_revision(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from sys import intern
 from typing import Any
 
 from fieldapp.core.forms.model import Survey
@@ -42,6 +43,10 @@ ID, HOUSEHOLD, FORM, STATE, DATA, CREATED_AT, DEVICE, SEQ = (
     )
 )
 """Where a checked revision's row has these columns."""
+
+
+def _interned(value: str | None) -> str | None:
+    return None if value is None else intern(value)
 
 
 def row_of(checked: Checked) -> dict[str, Any]:
@@ -90,23 +95,24 @@ class RevisionFields:
             or not all(isinstance(k, str) and len(k) <= 64 for k in clock)
         ):
             raise fail("数据包中的版本向量格式不正确")
-        clean = {str(k): integer(v, "版本向量", 1) for k, v in clock.items()}
+        clean = {intern(str(k)): integer(v, "版本向量", 1) for k, v in clock.items()}
         if clean.get(device) != seq:
             raise fail("数据包中的版本向量与设备序号不符")
         merged = r.get("merged_from") or []
         if not isinstance(merged, list) or len(merged) > 100:
             raise fail("数据包中的合并来源格式不正确")
         merged_ids = [check_uuid(x, "合并来源") for x in merged]
+        # the texts most revisions share, as one object each: sent as one in a batch (pickle)
         values = (
             r["id"],
             r["household_id"],
-            form_id,
-            version,
-            state,
+            intern(form_id),
+            intern(version),
+            intern(state),
             data_text,
             text(r.get("created_at"), "保存时间", optional=False, limit=64),
-            text(r.get("author"), "填写人", limit=200),
-            device,
+            _interned(text(r.get("author"), "填写人", limit=200)),
+            intern(device),
             seq,
             parent,
         )
