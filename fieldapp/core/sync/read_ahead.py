@@ -28,6 +28,7 @@ process, as does a payload read here to its end before the helper is ready.
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import pickle
 import queue
@@ -209,6 +210,7 @@ def work(connection: Connection) -> None:
     def send(what: str, body: Any) -> None:
         connection.send_bytes(pickle.dumps((what, body), pickle.HIGHEST_PROTOCOL))
 
+    gc.disable()  # this process makes no cycles, only short-lived records (``collector_paused``)
     try:
         env, key, survey, up = pickle.loads(connection.recv_bytes())
         send(READY, None)
