@@ -12,7 +12,8 @@ writes the records before. Whenever the importer has written everything it was s
 (preparing is the slower half on this computer, or the helper got less of a core), it says so
 (``HUNGRY``) and the helper sends its next batch as the lines themselves (``LINES``), which the
 importer prepares while the helper goes on with the batch after: the two share the preparing,
-as fast as either is. The importer sees the same records, in the same order, as when it
+as fast as either is. The receiving thread unpickles each batch (and prepares those lines), so
+much of that runs while the importer's thread is inside SQLite, which releases Python's lock. The importer sees the same records, in the same order, as when it
 prepares them all itself, and decides everything as before: nothing the helper says is taken on
 trust but what it computed from the file (its author hashes are still checked against the
 signed digests, and the GCM tag by whoever reads the payload to its end).
@@ -54,6 +55,8 @@ POLL_LINES = 64
 """Lines prepared here between two looks whether the helper is ready to take over."""
 
 READY, ITEMS, LINES, END, ERROR = "ready", "items", "lines", "end", "error"
+PREPARED = "prepared"
+"""A batch sent as lines (``LINES``), prepared here by the receiving thread."""
 HUNGRY = b"hungry"
 """The importer to the helper: everything sent is written, send the next batch unprepared."""
 
@@ -69,7 +72,7 @@ def read_prepared(
         return
     helper = Helper(env, key, survey, up)
     try:
-        preparer = Preparer(survey, up, declared_versions(env))
+        preparer = helper.preparer
         lines = read_lines(env, key)
         try:
             for n, line in enumerate(lines):
@@ -81,7 +84,7 @@ def read_prepared(
                 return  # read here to the end (the GCM tag checked)
         finally:
             lines.close()
-        yield from helper.items(preparer)
+        yield from helper.items()
     finally:
         helper.stop()
 
@@ -91,11 +94,13 @@ class Helper:
     line on, its records read by ``items``."""
 
     def __init__(self, env: Envelope, key: bytes, survey: Survey, up: bool) -> None:
+        self.preparer = Preparer(survey, up, declared_versions(env))
+        """Prepares the lines before the helper takes over, and those it sends unprepared."""
         context = multiprocessing.get_context("spawn")
         self.connection, theirs = context.Pipe(duplex=True)
         self.process = context.Process(target=work, args=(theirs,), name="fieldapp-import")
         self.process.daemon = True
-        self.inbox: queue.Queue[bytes | None] = queue.Queue(maxsize=QUEUED_BATCHES)
+        self.inbox: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=QUEUED_BATCHES)
         self.stopping = threading.Event()
         self.receiver = threading.Thread(
             target=self._receive_all, name="fieldapp-import-receive", daemon=True
@@ -138,24 +143,38 @@ class Helper:
         self.receiver.start()
 
     def _receive_all(self) -> None:
-        """The receiving thread: every message into the inbox, then None (the end, or a helper
-        that stopped)."""
+        """The receiving thread: every message, read, into the inbox, then None (the end, or a
+        helper that stopped). It reads them (and prepares the lines sent unprepared) on this
+        thread: much of it while the importer's thread writes, in SQLite, without Python's lock."""
         try:
             while not self.stopping.is_set():
-                message = self.connection.recv_bytes()
-                self._put(message)
-        except (EOFError, OSError):
+                what, body = pickle.loads(self.connection.recv_bytes())
+                if what == LINES:
+                    what, body = PREPARED, self._prepared(body)
+                self._put((what, body))
+        except (EOFError, OSError, pickle.UnpicklingError):
             pass
         self._put(None)
 
-    def _put(self, message: bytes | None) -> None:
+    def _prepared(self, lines: list[bytes]) -> tuple[list[Item], Exception | None]:
+        """The lines prepared, up to the first that cannot be (and why: the importer raises it
+        when it comes to that line)."""
+        items: list[Item] = []
+        try:
+            for line in lines:
+                items.append(self.preparer.item(line))
+        except Exception as exc:  # noqa: BLE001 - raised in the importer's thread, in its place
+            return items, exc
+        return items, None
+
+    def _put(self, message: tuple[str, Any] | None) -> None:
         while not self.stopping.is_set():
             with contextlib.suppress(queue.Full):
                 self.inbox.put(message, timeout=0.2)
                 return
 
-    def items(self, preparer: Preparer) -> Iterator[Item]:
-        """The helper's records; the batches it sends unprepared (``LINES``) prepared here."""
+    def items(self) -> Iterator[Item]:
+        """The helper's records, and those of the batches it sent unprepared (``LINES``)."""
         asked = False
         while True:
             try:
@@ -167,13 +186,15 @@ class Helper:
                 message = self.inbox.get()
             if message is None:
                 raise BundleError(self._failure())
-            what, body = pickle.loads(message)
+            what, body = message
             if what == ITEMS:
                 yield from body
-            elif what == LINES:
+            elif what == PREPARED:
                 asked = False
-                for line in body:
-                    yield preparer.item(line)
+                prepared, failure = body
+                yield from prepared
+                if failure is not None:
+                    raise failure
             elif what == END:
                 return
             else:
