@@ -47,9 +47,10 @@ PARALLEL_FROM = 1 << 20
 helper (an interpreter, its imports) costs about what preparing them does."""
 BATCH_BYTES = 256 << 10
 """Records sent at a time: about this many bytes of payload lines (little cost per record)."""
-QUEUED_BATCHES = 32
-"""Batches received and waiting for the importer (~8 MB): the helper never waits while the
-importer writes a chunk, nor does the importer hold much more than a chunk ahead."""
+QUEUED_BATCHES = 12
+"""Batches received, read and waiting for the importer (3 MB of lines, some 15 MB as records):
+the helper seldom waits while the importer writes a chunk, and the importer holds less than a
+chunk ahead (32 held 40 MB more at the peak of a 20,000-household import)."""
 
 POLL_LINES = 64
 """Lines prepared here between two looks whether the helper is ready to take over."""
@@ -152,8 +153,10 @@ class Helper:
                 if what == LINES:
                     what, body = PREPARED, self._prepared(body)
                 self._put((what, body))
-        except (EOFError, OSError, pickle.UnpicklingError):
+        except (EOFError, OSError):
             pass
+        except Exception as exc:  # noqa: BLE001 - a batch that cannot be read: raised in its place
+            self._put((PREPARED, ([], exc)))
         self._put(None)
 
     def _prepared(self, lines: list[bytes]) -> tuple[list[Item], Exception | None]:
