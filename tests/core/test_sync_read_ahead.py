@@ -21,10 +21,16 @@ from tests.core import test_sync_batch as batch_tests
 from tests.core.test_sync import HQ_PASS, digest, make_world, new_household
 
 
-@pytest.fixture
-def took_over(monkeypatch: pytest.MonkeyPatch) -> Iterator[list[int]]:
+@pytest.fixture(params=["helper prepares", "shared"])
+def took_over(
+    request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[list[int]]:
     """Every payload goes to the helper, which takes over as soon as it is ready; the lines
-    from which it took over."""
+    from which it took over. Either the helper prepares every record after that (the importer
+    never asks for lines), or, as when importing, the importer asks for the helper's next batch
+    unprepared whenever it waits (a small bundle is one batch: it may come either way)."""
+    if request.param == "helper prepares":
+        monkeypatch.setattr(read_ahead.Helper, "ask_for_lines", lambda self: None)
     lines: list[int] = []
     ready, take_over = read_ahead.Helper.ready, read_ahead.Helper.take_over
 

@@ -7,8 +7,10 @@ identity and sync code derive their own refusals from ``StoreError``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from fieldapp.core.forms.engine import Problem
+if TYPE_CHECKING:  # only named: importing the form engine is not cheap
+    from fieldapp.core.forms.engine import Problem
 
 
 class StoreError(Exception):

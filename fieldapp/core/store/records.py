@@ -11,9 +11,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fieldapp.core.forms.engine import Problem
+if TYPE_CHECKING:  # only named: importing the form engine is not cheap
+    from fieldapp.core.forms.engine import Problem
 
 STATUSES = ("在档", "已脱困", "已解困", "注销")
 STATES = ("draft", "final")

@@ -24,10 +24,12 @@ import json
 import uuid
 from collections.abc import Mapping
 from json.encoder import encode_basestring_ascii as _quote
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.records import now_iso
+
+if TYPE_CHECKING:  # only named: the import helper process (sync.read_ahead) opens no database
+    from fieldapp.core.store.base import StoreBase
 
 Clock = dict[str, int]
 

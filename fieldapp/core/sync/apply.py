@@ -35,7 +35,7 @@ from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
-from fieldapp.core.sync.prepared import Ahead
+from fieldapp.core.sync.prepared import Ahead, Revision
 from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
@@ -45,17 +45,32 @@ from fieldapp.core.sync.records import (
     normalised_counts,
 )
 from fieldapp.core.sync.report import ImportReport
-from fieldapp.core.sync.revision_fields import RevisionFields
+from fieldapp.core.sync.revision_fields import (
+    CREATED_AT,
+    DATA,
+    DEVICE,
+    FORM,
+    HOUSEHOLD,
+    ID,
+    SEQ,
+    STATE,
+    Checked,
+    RevisionFields,
+)
 from fieldapp.core.sync.staging import Staging
 from fieldapp.core.trust import identity
 from fieldapp.core.values.limits import ATTACHMENT_MAX_BYTES
 
 Progress = Callable[[int, int], None]
 
-Received = tuple[Mapping[str, Any], Mapping[str, Any], str, Member, tuple[str, ...] | None]
-"""A revision to decide with its chunk: the record, its data (prepared: only the values the
-household list shows), the data's text, its place in its author's batch, and its unknown field
-names (prepared; None: found when it is received)."""
+Unchecked = tuple[Mapping[str, Any], str, tuple[str, ...] | None]
+"""A revision not checked yet (``revision_fields``): the record, its data's text and its unknown
+field names (prepared; None: found when it is received)."""
+
+Received = tuple[str, str, Mapping[str, Any], Member, Checked | None, Unchecked | None]
+"""A revision to decide with its chunk: its id and household, its data (prepared: only the values
+the household list shows), its place in its author's batch, and the revision checked (prepared)
+or what checking it takes (done only if it is not here already)."""
 
 CHUNK_RECORDS = 2000
 """Records decided together: one lookup per table per chunk, one executemany per table."""
@@ -101,6 +116,10 @@ class Applier(DirectRecords):
         self.check = AuthorCheck(store, sender, self.device_id) if kind == KIND_UP else None
         self.received_at = now_iso()
         self.staging = Staging(store)
+        self.origin = (self.m["bundle_id"], sender.staff_id, sender.name, self.received_at)
+        """Where a record new here came from: bundle, signer, when (``record_origins``)."""
+        self.origins = self.staging.rows[tables.ORIGINS]
+        self.memberships = self.staging.rows[tables.MEMBERSHIPS]
         self.receiver = ChunkReceiver(
             store, Clocks(store), self.staging, bundle_id=self.m["bundle_id"], actor=author
         )
@@ -119,39 +138,47 @@ class Applier(DirectRecords):
             need_household=self._need_household,
             check=self.check,
         )
+        self.handlers: dict[str, Callable[[Mapping[str, Any]], None]] = {
+            "batch": self._batch,
+            "household": self._household,
+            "attachment": self._attachment,
+            "status": self._status,
+            "audit": self._audit,
+            "dibao": self._standard,
+            "min_wage": self._standard,
+            "revocation": self._revocation,
+            "check": self._check_record,
+            "case": self._procedure,
+            "step": self._procedure,
+            "end": self._end,
+        }
+        """Each record type's handler but a revision's (made once: an import has 10,000s)."""
 
     def handle(
-        self, record: Mapping[str, Any], data_text: str | None = None, ahead: Ahead | None = None
+        self,
+        record: Mapping[str, Any] | None,
+        data_text: str | None = None,
+        ahead: Ahead | Revision | None = None,
     ) -> None:
         """One record; ``data_text``: a revision's form data as it stood in the line; ``ahead``:
-        what was worked out from that data (``prepared``; the record then has none)."""
-        kind = record.get("t")
+        what was worked out from that data (``prepared``; the record then has none). No record
+        but a ``Revision``: a revision prepared whole."""
+        kind = "revision" if record is None else record.get("t")
         if self.ended:
             raise fail("数据包在结束标记之后还有记录")
         if not self.begun:
-            if kind != "begin" or record.get("bundle_id") != self.m["bundle_id"]:
+            if record is None or kind != "begin" or record.get("bundle_id") != self.m["bundle_id"]:
                 raise fail("载荷与清单不属于同一个数据包")
             self.begun = True
             return
         if kind in ("end", "case", "step", "check"):
             self._apply_chunk()  # records before are decided first, in order
-        if kind == "revision":
-            self._revision(record, data_text, ahead)
+        if record is None:
+            self._prepared_revision(ahead)  # type: ignore[arg-type]
+        elif kind == "revision":
+            self._revision(record, data_text, ahead)  # type: ignore[arg-type]
         else:
-            handler = {
-                "batch": self._batch,
-                "household": self._household,
-                "attachment": self._attachment,
-                "status": self._status,
-                "audit": self._audit,
-                "dibao": self._standard,
-                "min_wage": self._standard,
-                "revocation": self._revocation,
-                "check": self._check_record,
-                "case": self._procedure,
-                "step": self._procedure,
-                "end": self._end,
-            }.get(str(kind))
+            handler = self.handlers.get(str(kind))
             if handler is None:
                 raise fail(f"载荷中有未知的记录类型“{kind}”")
             handler(record)
@@ -180,8 +207,8 @@ class Applier(DirectRecords):
         self.present = {
             t: self.staging.existing(t, ids) for t, ids in wanted.items() if t != tables.REVISIONS
         }
-        revisions = [item for apply, item in self.chunk if apply == self._receive]
-        households = [r["household_id"] for r, *_ in revisions]
+        receive = self._receive
+        households = [item[1] for apply, item in self.chunk if apply == receive]
         self.receiver.prepare(wanted[tables.REVISIONS], households)
         if self.check is not None:
             self.check.prepare(households)
@@ -226,10 +253,9 @@ class Applier(DirectRecords):
     def _keep(self, kind: str, rid: str, member: Member, new: bool) -> None:
         """Remember where a record came from (if new here) and its place in its author's batch."""
         if new:
-            origin = (kind, rid, self.m["bundle_id"], self.sender.staff_id, self.sender.name)
-            self.staging.add(tables.ORIGINS, (*origin, self.received_at))
+            self.origins.append((kind, rid, *self.origin))  # staged (``Staging.add``)
         if member is not None:
-            self.staging.add(tables.MEMBERSHIPS, (kind, rid, *member))
+            self.memberships.append((kind, rid, *member))
 
     def _household(self, r: Mapping[str, Any]) -> None:
         hid = check_uuid(r.get("id"), "户 ID")
@@ -286,6 +312,18 @@ class Applier(DirectRecords):
         self.report.added["attachments"] += 1
         self.changed = True
 
+    def _prepared_revision(self, revision: Revision) -> None:
+        batch, record_hash, index, checked = revision
+        values = checked[0]
+        rid, hid = values[ID], values[HOUSEHOLD]
+        self._need_household(hid)
+        member = None
+        if self.check is not None:
+            member = self.check.member(authors.REVISION, rid, values[DEVICE], batch, record_hash)
+        self.counts["revisions"] += 1
+        item: Received = (rid, hid, index, member, checked, None)
+        self._defer(self._receive, item, tables.REVISIONS, rid, len(values[DATA]))
+
     def _revision(self, r: Mapping[str, Any], data_text: str | None, ahead: Ahead | None) -> None:
         rid = check_uuid(r.get("id"), "版本 ID")
         hid = check_uuid(r.get("household_id"), "户 ID")
@@ -294,7 +332,7 @@ class Applier(DirectRecords):
             record_hash, unknown, index = ahead
             member = self._authored(authors.REVISION, r, data_text, record_hash)
             self._count("revisions")
-            item: Received = (r, index, data_text, member, unknown)
+            item: Received = (rid, hid, index, member, None, (r, data_text, unknown))
             self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
             return
         data = r.get("data")
@@ -306,32 +344,38 @@ class Applier(DirectRecords):
         # the batch ends, proves it is the text the author stored (no decoding and encoding)
         member = self._authored(authors.REVISION, r, data_text)
         self._count("revisions")
-        item = (r, data, data_text, member, None)  # unknown names: found when received
+        item = (rid, hid, data, member, None, (r, data_text, None))  # unknown: found when received
         self._defer(self._receive, item, tables.REVISIONS, rid, len(data_text))
 
     def _receive(self, item: Received) -> None:
-        r, data, data_text, member, unknown = item
-        rid, hid = str(r["id"]), str(r["household_id"])
+        rid, hid, data, member, checked, unchecked = item
         if rid in self.receiver.known:
             self.report.revisions["known"] += 1
             self._keep(authors.REVISION, rid, member, False)
             return
-        row, clean, merged_ids = self.fields.row(r, data, data_text, unknown)
-        form_id, state = str(row["form_id"]), str(row["state"])
+        if checked is None:
+            r, data_text, unknown = unchecked  # type: ignore[misc]
+            checked = self.fields.checked(r, data, data_text, unknown)
+        values = checked[0]
+        form_id = values[FORM]
         if self.check is not None:
-            label = record_label(authors.REVISION, rid)
-            self.check.check_time(row["created_at"], "保存时间", label)
-            device = str(row["device_id"])
-            self.check.check_clock(hid, form_id, device, clean, label, fresh=hid in self.new)
-        outcome = self.receiver.receive(row, clean, merged_ids)
+            self.check.check_revision(
+                rid,
+                hid,
+                form_id,
+                values[DEVICE],
+                values[SEQ],
+                checked[1],
+                values[CREATED_AT],
+                fresh=hid in self.new,
+            )
+        outcome = self.receiver.receive(checked)
         self.report.revisions[outcome.kind] += 1
         self._keep(authors.REVISION, rid, member, True)
-        if self.check is not None:
-            self.check.received(hid, form_id, str(row["device_id"]), int(row["device_seq"]))
         self.changed = True
         if outcome.kind == "current":
             if hid in self.new:
-                self.new.current(hid, form_id, state, data)
+                self.new.current(hid, form_id, values[STATE], data)
             else:
                 self.reindex.add(hid)
                 self.updated.add(hid)

@@ -176,28 +176,38 @@ class AuthorCheck:
         """Check who wrote one record: (batch, place, hash) for a batch member, None otherwise.
         ``record_hash``: its hash if computed already from this record and ``body_text``
         (``prepared``); it is added to the batch's digest, checked against the signed one."""
-        rid = authors.record_id(kind, record)
-        label = record_label(kind, rid)
-        device = record.get("device_id") or self.sender_device
         batch_id = record.get("batch")
+        if batch_id is not None and record_hash is None:
+            record_hash = authors.record_hash(kind, record, body_text)
+        rid = authors.record_id(kind, record)
+        return self.member(kind, rid, record.get("device_id"), batch_id, record_hash)
+
+    def member(
+        self, kind: str, rid: str, device: Any, batch_id: Any, record_hash: str | None
+    ) -> tuple[str, int, str] | None:
+        """``record`` for a record already taken apart (``prepared``): its id, device and batch
+        as it names them, and its hash (needed if it names a batch)."""
+        device = device or self.sender_device
         if batch_id is None:
             if device != self.sender_device:
                 raise fail(
-                    f"{label} 不是签名者本人产生的（设备不符），也没有作者签名的批次，拒绝导入"
+                    f"{record_label(kind, rid)} 不是签名者本人产生的（设备不符），也没有作者签名的"
+                    "批次，拒绝导入"
                 )
             return None
         batch = self.batches.get(str(batch_id))
         if batch is None:
-            raise fail(f"{label} 所属的批次 {batch_id} 没有随包提供，拒绝导入")
+            raise fail(f"{record_label(kind, rid)} 所属的批次 {batch_id} 没有随包提供，拒绝导入")
         if not isinstance(device, str) or len(device) > 64:
-            raise fail(f"{label} 的设备 ID 格式不正确")
-        self.check_device(device, str(batch.statement["staff_id"]), f"{label}（设备不符）")
-        hex_hash = record_hash or authors.record_hash(kind, record, body_text)
+            raise fail(f"{record_label(kind, rid)} 的设备 ID 格式不正确")
+        staff = str(batch.statement["staff_id"])
+        if self.owners.get(device) != staff:
+            self.check_device(device, staff, f"{record_label(kind, rid)}（设备不符）")
         index = batch.digest.count
-        batch.digest.add(hex_hash)
+        batch.digest.add(str(record_hash))
         if batch.digest.count > int(batch.statement["count"]):
             raise fail(f"批次 {batch_id} 的记录多于其声明的 {batch.statement['count']} 条")
-        return str(batch_id), index, hex_hash
+        return str(batch_id), index, str(record_hash)
 
     # -- times and clocks ---------------------------------------------------------------------
 
@@ -263,8 +273,31 @@ class AuthorCheck:
                     f"到第 {have or 0} 号；版本向量只能推进签名者本人的计数，拒绝导入"
                 )
 
-    def received(self, hid: str, form_id: str, device: str, seq: int) -> None:
-        known = self._known(hid, form_id)
+    def check_revision(
+        self,
+        rid: str,
+        hid: str,
+        form_id: str,
+        device: str,
+        seq: int,
+        clock: dict[str, int],
+        created_at: str,
+        *,
+        fresh: bool,
+    ) -> None:
+        """A revision about to be received: its time (``check_time``) and clock
+        (``check_clock``) checked, then its counter noted (``received``); its label is made
+        only to refuse it."""
+        if moment(created_at, "保存时间") > self.latest:
+            self.check_time(created_at, "保存时间", record_label(authors.REVISION, rid))
+        if len(clock) > 1 or device not in clock:  # else only the author's own counter
+            self.check_clock(
+                hid, form_id, device, clock, record_label(authors.REVISION, rid), fresh=fresh
+            )
+        self.received(hid, form_id, device, seq, fresh)
+
+    def received(self, hid: str, form_id: str, device: str, seq: int, fresh: bool = False) -> None:
+        known = self._known(hid, form_id, fresh)
         known[device] = max(known.get(device, 0), seq)
 
     # -- the end --------------------------------------------------------------------------------

@@ -28,14 +28,16 @@ import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from fieldapp.core.store.base import StoreBase
 from fieldapp.core.store.records import now_iso
-from fieldapp.core.trust import identity
+from fieldapp.core.trust import certificates
+
+if TYPE_CHECKING:  # only named: the import helper process (sync.read_ahead) opens no database
+    from fieldapp.core.store.base import StoreBase
 
 PURPOSE = "huhuqing-author-batch/1"
 REVISION, STATUS, AUDIT, ATTACHMENT = "revision", "status", "audit", "attachment"
@@ -172,7 +174,7 @@ class Pending:
 
 
 def sign_batch(
-    store: StoreBase, signer: identity.SigningIdentity, records: Iterable[Pending]
+    store: StoreBase, signer: certificates.SigningIdentity, records: Iterable[Pending]
 ) -> str | None:
     """Put ``records`` (in export order) in a new batch signed by ``signer``; its id, or None
     when there is nothing to sign. Call inside a write transaction."""
@@ -184,7 +186,7 @@ def sign_batch(
         digest.add(record.hash)
     if not rows:
         return None
-    info = identity.staff_info(signer.certificate)
+    info = certificates.staff_info(signer.certificate)
     statement: dict[str, Any] = {
         "batch_id": batch_id,
         "staff_id": info.staff_id,
@@ -263,7 +265,7 @@ def keep_origin(
     kind: str,
     rid: str,
     bundle_id: str,
-    via: identity.StaffInfo,
+    via: certificates.StaffInfo,
     received_at: str,
 ) -> None:
     """Remember which bundle (and whose) a received record first arrived in (one record; an

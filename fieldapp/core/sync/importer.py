@@ -15,7 +15,9 @@ imported here before, byte for byte, is not even read again (``_as_before``).
 from __future__ import annotations
 
 import contextlib
+import gc
 import json
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -198,7 +200,7 @@ def _import(
     cache = store.db.execute("PRAGMA cache_size").fetchone()[0]
     store.db.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")  # random UUID keys: big B-trees
     try:
-        with store.db.atomic():
+        with store.db.atomic(), collector_paused():
             store.db.execute("PRAGMA defer_foreign_keys = ON")  # households come last (finish)
             up = kind == KIND_UP
             with contextlib.closing(read_prepared(env, key, store.survey, up)) as records:
@@ -208,6 +210,24 @@ def _import(
     finally:
         store.db.execute(f"PRAGMA cache_size = {int(cache)}")
     return report
+
+
+@contextlib.contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cycle collector paused while a bundle is applied (then as it was before).
+
+    An import allocates millions of short-lived tuples, dicts and lists, none in a cycle; each
+    few hundred allocations the collector walks the young objects, and now and then every
+    object the program holds: about a tenth of a second per 5,000 households, for nothing.
+    Reference counting still frees everything as usual; only cycles made meanwhile wait until
+    the import ends."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _as_before(report: ImportReport, logged_counts: str | None) -> bool:

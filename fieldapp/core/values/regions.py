@@ -67,6 +67,9 @@ class RegionTable:
 
         self._parent: dict[str, str] = {}
         self._children: dict[str, list[Region]] = {}
+        self._full_names: dict[str, str] = {}
+        """``full_name`` once worked out (the table never changes; an import names the same
+        few hundred divisions for a province's households)."""
         for code, region in self._by_code.items():
             parent = self._find_parent(code)
             if parent is not None:
@@ -131,10 +134,13 @@ class RegionTable:
 
         Raises KeyError for a code that is not in the current table.
         """
-        path = self.path(code)
-        if not path:
-            raise KeyError(code)
-        return " ".join(region.name for region in path)
+        name = self._full_names.get(code)
+        if name is None:
+            path = self.path(code)
+            if not path:
+                raise KeyError(code)
+            name = self._full_names[code] = " ".join(region.name for region in path)
+        return name
 
     def display_name(self, code: str) -> str:
         """``full_name`` for showing a stored value: a code not in the table (abolished, or typed
