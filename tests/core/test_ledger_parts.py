@@ -73,6 +73,19 @@ def test_parts_print_what_one_process_prints(
     assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "parts.pdf").read_bytes()
 
 
+@pytest.mark.parametrize(
+    ("total", "workers", "most"), [(160, 2, 40), (200, 2, 40), (81, 2, 40), (7, 2, 2), (3, 4, 40)]
+)
+def test_parts_give_every_worker_the_same_work(total: int, workers: int, most: int) -> None:
+    sizes = batch_parts.part_sizes(total, workers, most)
+    assert sum(sizes) == total and max(sizes) <= most and max(sizes) - min(sizes) <= 1
+    assert len(sizes) % workers == 0 or len(sizes) == total < workers
+    assert sizes == sorted(sizes, reverse=True)
+    # 200 households: six parts of 33–34, not five of 40 (one worker a whole part behind)
+    if (total, workers, most) == (200, 2, 40):
+        assert sizes == [34, 34, 33, 33, 33, 33]
+
+
 def test_a_batch_in_parts_is_signed_and_verifies(
     store: Store, demo: list[str], tmp_path: Path, small_parts: None
 ) -> None:
