@@ -173,7 +173,10 @@ def validity(
     could decide differently (birthdays, those month starts) are evaluated in order, at most
     ``PROBES`` of them, and the answer is kept up to the first that decides differently (or is
     not evaluated): the facts cannot change between two such days. So the first statistics run of
-    a new month recomputes only the households whose facts change then."""
+    a new month recomputes only the households whose facts change then. A day reached through
+    birthdays alone that move nobody into or out of a working or school age decides as ``on``
+    does without running the rules (``_same_age_classes``): the usual case, and what keeps a cold
+    run from evaluating every household twice."""
     start, end = age_window(birth_dates(record), on)
     first = on.replace(day=1)
     month = on.year * 12 + on.month - 1
@@ -182,12 +185,32 @@ def validity(
     if facts is None or dibao is None or changes is None:
         return start, min(end, _month_start(month + 1).isoformat())
     horizon = date(min(on.year + 2, 9999), 1, 1)  # birthdays are listed up to here
-    days = {_month_start(i) for i in changes if month < i < horizon.year * 12}
-    days.update(_birthdays(birth_dates(record), on, horizon))
+    month_starts = {_month_start(i) for i in changes if month < i < horizon.year * 12}
+    births = birth_dates(record)
+    days = month_starts | _birthdays(births, on, horizon)
+    month_changed = False
     for probes, day in enumerate(sorted(d for d in days if on < d < horizon)):
-        if probes >= PROBES or evaluate(record, dibao, day) != facts:
+        if probes >= PROBES:
+            return start, day.isoformat()
+        month_changed = month_changed or day in month_starts
+        if (month_changed or not _same_age_classes(births, on, day)) and evaluate(
+            record, dibao, day
+        ) != facts:
             return start, day.isoformat()
     return start, horizon.isoformat()
+
+
+def _same_age_classes(birth_dates: Sequence[Any], on: date, day: date) -> bool:
+    """Everyone's ages on ``day`` read by the rules as on ``on`` (``rules.age_classes``).
+
+    Then, with no month start of ``exits.change_months`` from ``on`` to ``day``, the rules decide
+    on ``day`` exactly as on ``on`` (ages and the month are all they read of the day), so
+    ``validity`` need not run them: most birthdays change no age class."""
+    settings = rule_config.default_rules()
+    return all(
+        rules.age_classes(text, on, settings) == rules.age_classes(text, day, settings)
+        for text in birth_dates
+    )
 
 
 def _birthdays(birth_dates: Sequence[Any], on: date, horizon: date) -> set[date]:

@@ -45,6 +45,17 @@ def age_on(birth: Any, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def age_classes(birth: Any, on: date, rules: RuleSet) -> tuple[bool, bool] | None:
+    """All the checklist reads of a person's age on ``on``: whether it is a working age and
+    whether it is a school age (None without a valid birth date). Ages enter the rules nowhere
+    else, so a birthday that changes nobody's classes changes no check (statistics rely on this
+    to keep a household's facts past a birthday without running the rules again)."""
+    age = age_on(birth, on)
+    if age is None:
+        return None
+    return age in rules.working_ages, age in rules.school_ages
+
+
 @dataclass(frozen=True)
 class Check:
     key: str
