@@ -157,9 +157,15 @@ def test_cache_kept_current_equals_a_rebuild(
         assert_same_as_rebuilt(world, hq_db, capsys)
 
 
-def test_two_processes_compute_what_one_does(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("piece", [facts_compute.PIECE, 3, 1])
+def test_two_processes_compute_what_one_does(
+    store: Store, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """Whichever pieces each process takes (all the helper's: one piece; shared: several), the
+    entries are the same and in the households' order."""
     generate_demo(store, 8, author="测试员", today=TODAY)
     monkeypatch.setattr(facts_compute, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(facts_compute, "PIECE", piece)
     one = list(iter_household_facts(store, on=TODAY, use_cache=False, workers=1))
     two = list(iter_household_facts(store, on=TODAY, use_cache=False, workers=2))
     assert len(one) == 8 and two == one
