@@ -137,24 +137,38 @@ def _birthday(born: date, year: int) -> date:
 
 def age_window(birth_dates: Sequence[Any], on: date) -> tuple[str, str]:
     """[from, to): the days around ``on`` during which nobody's age changes."""
-    start, end = date.min, date.max
+    people = _people(birth_dates, on)
+    start = max((last for _, last, _, _ in people), default=date.min)
+    end = min((following for _, _, following, _ in people), default=date.max)
+    return start.isoformat(), end.isoformat()  # date.min, date.max: EARLIEST, LATEST
+
+
+Person = tuple[str, date, date, date | None]
+"""A readable birth date as written, the last birthday on or before the day, the first after
+it, and the one after that if it falls before the horizon (``validity``)."""
+
+
+def _people(birth_dates: Sequence[Any], on: date) -> list[Person]:
+    """Each readable birth date with its birthdays around ``on`` (each date parsed once)."""
+    out: list[Person] = []
+    horizon_year = min(on.year + 2, 9999)
     for text in birth_dates:
+        if not isinstance(text, str):
+            continue
         try:
-            born = date.fromisoformat(text) if isinstance(text, str) else None
+            born = date.fromisoformat(text)
         except ValueError:
-            born = None
-        if born is None:
             continue
         this_year = _birthday(born, on.year)
         if this_year <= on:
             last, following = this_year, _birthday(born, on.year + 1)
         else:
             last, following = _birthday(born, on.year - 1), this_year
-        start, end = max(start, last), min(end, following)
-    return (
-        EARLIEST if start == date.min else start.isoformat(),
-        LATEST if end == date.max else end.isoformat(),
-    )
+        after = following.year + 1
+        out.append(
+            (text, last, following, _birthday(born, after) if after < horizon_year else None)
+        )
+    return out
 
 
 def validity(
@@ -177,31 +191,36 @@ def validity(
     birthdays alone that move nobody into or out of a working or school age decides as ``on``
     does without running the rules (``_same_age_classes``): the usual case, and what keeps a cold
     run from evaluating every household twice."""
-    start, end = age_window(birth_dates(record), on)
+    people = _people(birth_dates(record), on)
     first = on.replace(day=1)
+    start = max(max((last for _, last, _, _ in people), default=date.min), first).isoformat()
+    end = min((following for _, _, following, _ in people), default=date.max)
     month = on.year * 12 + on.month - 1
-    start = max(start, first.isoformat())
     changes = None if facts is None else exit_rules.change_months(record.forms)
     if facts is None or dibao is None or changes is None:
-        return start, min(end, _month_start(month + 1).isoformat())
+        return start, min(end, _month_start(month + 1)).isoformat()
     horizon = date(min(on.year + 2, 9999), 1, 1)  # birthdays are listed up to here
     month_starts = {_month_start(i) for i in changes if month < i < horizon.year * 12}
-    births = birth_dates(record)
-    days = month_starts | _birthdays(births, on, horizon)
+    days = set(month_starts)
+    for _, _, following, after in people:
+        days.add(following)
+        if after is not None:
+            days.add(after)
     month_changed = False
     for probes, day in enumerate(sorted(d for d in days if on < d < horizon)):
         if probes >= PROBES:
             return start, day.isoformat()
         month_changed = month_changed or day in month_starts
-        if (month_changed or not _same_age_classes(births, on, day)) and evaluate(
+        if (month_changed or not _same_age_classes(people, on, day)) and evaluate(
             record, dibao, day
         ) != facts:
             return start, day.isoformat()
     return start, horizon.isoformat()
 
 
-def _same_age_classes(birth_dates: Sequence[Any], on: date, day: date) -> bool:
-    """Everyone's ages on ``day`` read by the rules as on ``on`` (``rules.age_classes``).
+def _same_age_classes(people: Sequence[Person], on: date, day: date) -> bool:
+    """Everyone's ages on ``day`` read by the rules as on ``on`` (``rules.age_classes``; only
+    those with a birthday since can differ).
 
     Then, with no month start of ``exits.change_months`` from ``on`` to ``day``, the rules decide
     on ``day`` exactly as on ``on`` (ages and the month are all they read of the day), so
@@ -209,21 +228,9 @@ def _same_age_classes(birth_dates: Sequence[Any], on: date, day: date) -> bool:
     settings = rule_config.default_rules()
     return all(
         rules.age_classes(text, on, settings) == rules.age_classes(text, day, settings)
-        for text in birth_dates
+        for text, _, following, _ in people
+        if following <= day
     )
-
-
-def _birthdays(birth_dates: Sequence[Any], on: date, horizon: date) -> set[date]:
-    """The days after ``on`` and before ``horizon`` on which someone's age goes up."""
-    out: set[date] = set()
-    for text in birth_dates:
-        try:
-            born = date.fromisoformat(text) if isinstance(text, str) else None
-        except ValueError:
-            born = None
-        if born is not None:
-            out.update(_birthday(born, year) for year in range(on.year, horizon.year))
-    return {day for day in out if on < day < horizon}
 
 
 def _month_start(index: int) -> date:
