@@ -102,11 +102,13 @@ def change_months(records: Sequence[Mapping[str, Any]], rules: RuleSet | None = 
     counting ``recent_within_months`` + 1 months later. Nothing else in it depends on the
     evaluation month (statistics keep a household's facts until the next of these months)."""
     rules = rules or default_rules()
+    stops = rules.recent_within_months + 1
     out: set[int] = set()
     for r in records:
         index = _recorded_month(r)
         if index is not None:
-            out.update((index, index + rules.recent_within_months + 1))
+            out.add(index)
+            out.add(index + stops)
     return out
 
 
