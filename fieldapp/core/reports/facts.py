@@ -274,12 +274,17 @@ class CachedDibao:
 
     def lookup(self, kind: str, county: str, day: date) -> int | None:
         key = (kind, county, day)
-        if key not in self.memo:
-            self.memo[key] = self.tables[kind].lookup(county, day)
-        return self.memo[key]
+        try:
+            return self.memo[key]
+        except KeyError:
+            found = self.memo[key] = self.tables[kind].lookup(county, day)
+            return found
 
     def __call__(self, county: str, day: date) -> int | None:
-        return self.lookup(DIBAO, county, day)
+        try:  # the rules ask this for every recorded month of every household
+            return self.memo[(DIBAO, county, day)]
+        except KeyError:
+            return self.lookup(DIBAO, county, day)
 
     def minimum_wage(self, county: str, day: date) -> int | None:
         return self.lookup(MINIMUM_WAGE, county, day)

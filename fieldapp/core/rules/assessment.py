@@ -209,11 +209,17 @@ def _housing(a: Mapping[str, Any], size: int, rules: RuleSet) -> Check:
     return Check("housing", label, MET, f"住房安全，{kind or '住房'}人均 {shown} 平方米")
 
 
-def guarantee_checks(values: Values, on: date, rules: RuleSet | None = None) -> list[Check]:
-    """The 两有五保障 checklist as far as the data can tell; 待核实 where it cannot."""
+def guarantee_checks(
+    values: Values,
+    on: date,
+    rules: RuleSet | None = None,
+    people: list[dict[str, Any]] | None = None,
+) -> list[Check]:
+    """The 两有五保障 checklist as far as the data can tell; 待核实 where it cannot (``people``:
+    ``household_people(values)``, when the caller has them already)."""
     rules = rules or default_rules()
     a = values.get("A") or {}
-    people = household_people(values)
+    people = household_people(values) if people is None else people
     status, reason = _food_check(values)
     return [
         Check("has_food", "有吃", status, reason),
