@@ -34,7 +34,7 @@ from typing import Any
 
 from fieldapp.core.reports.facts import EARLIEST, LATEST, VARIANTS, CachedDibao, HouseholdFacts
 from fieldapp.core.reports.facts import cache_key as _key
-from fieldapp.core.reports.facts_compute import WORKERS, fresh_entries
+from fieldapp.core.reports.facts_compute import WORKERS, Helper, fresh_entries
 from fieldapp.core.reports.records import FORM_IDS, region_clause
 from fieldapp.core.store import driver
 from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
@@ -162,9 +162,11 @@ def _recompute(
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
+    helper: Helper | None = None,
 ) -> Generator[HouseholdFacts, None, bool]:
     """Compute the ``stale`` entries, keep them, and (``complete``: every household was just
-    checked) mark the cache current up to revision rowid ``top``. Returns whether all were kept."""
+    checked) mark the cache current up to revision rowid ``top``. Returns whether all were kept
+    (``helper``: see ``facts_compute.fresh_entries``)."""
     saved = True
     fresh: list[tuple[Any, ...]] = []
     done = 0
@@ -176,6 +178,7 @@ def _recompute(
         standards=standards,
         cancelled=cancelled,
         workers=workers,
+        helper=helper,
     ):
         yield item
         if use_cache:
@@ -267,9 +270,11 @@ def recompute_households(
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
+    helper: Helper | None = None,
 ) -> bool:
     """Recompute and keep the entries of ``ids``, found stale by ``check`` (``complete``: they
-    are all the stale ones, so the cache is then marked current). Whether all were kept."""
+    are all the stale ones, so the cache is then marked current). Whether all were kept
+    (``helper``: one started early, ``facts_compute.early_helper``)."""
     recompute = _recompute(
         store,
         ids,
@@ -281,6 +286,7 @@ def recompute_households(
         progress=progress,
         cancelled=cancelled,
         workers=workers,
+        helper=helper,
     )
     while True:
         try:

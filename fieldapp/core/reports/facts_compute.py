@@ -95,21 +95,41 @@ def fresh_entries(
     standards: Mapping[str, str | None],
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
+    helper: Helper | None = None,
 ) -> Iterator[Computed]:
-    """``compute``, on two processes when there are many and the store is a file."""
+    """``compute``, on two processes when there are many and the store is a file (``helper``:
+    one started early for this day and variant, ``early_helper``; the caller stops it if it is
+    not used, this stops it if it is)."""
     if workers < 2 or len(ids) < PARALLEL_FROM or store.path is None:
         yield from compute(
             store, ids, on=on, final_only=final_only, standards=standards, cancelled=cancelled
         )
         return
     pieces = [ids[start : start + PIECE] for start in range(0, len(ids), PIECE)]
-    helper = Helper(store, on, final_only)
+    helper = helper or Helper(store, on, final_only)
     finished = False
     try:
         yield from Shared(store, pieces, helper, standards, cancelled).entries(on, final_only)
         finished = True
     finally:
         helper.stop(finished)
+
+
+def early_helper(
+    store: Store, *, on: date, final_only: bool, workers: int = WORKERS
+) -> Helper | None:
+    """A helper started before the stale entries are sought, when the cache lacks so many that
+    they will be shared anyway (a first run, after a big import): its half second of starting
+    then overlaps the search. None otherwise."""
+    if workers < 2 or store.path is None or store.readonly:
+        return None
+    households = store.db.execute("select count(*) from households").fetchone()[0]
+    kept = store.db.execute(
+        "select count(*) from hq_facts where variant = ?", [VARIANTS[final_only]]
+    ).fetchone()[0]
+    if int(households) - int(kept) < PARALLEL_FROM:
+        return None
+    return Helper(store, on, final_only)
 
 
 class Shared:

@@ -26,6 +26,7 @@ from fieldapp.core.reports.facts_cache import (
     recompute_households,
     staleness,
 )
+from fieldapp.core.reports.facts_compute import early_helper
 from fieldapp.core.reports.facts_totals import buckets, summable
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
@@ -298,25 +299,33 @@ def _all_time(
         "standard": standard,
         "final_only": final_only,
     }
-    check = staleness(store, on=on, final_only=final_only)
-    found = list(buckets(store, staleness=check, **options))
-    stale = [hid for b in found if b.stale for hid in b.stale_ids]
-    if stale:
-        kept = recompute_households(
-            store,
-            stale,
-            on=on,
-            final_only=final_only,
-            check=check,
-            complete=region is None and standard is None,
-            progress=progress,
-            cancelled=cancelled,
-        )
-        if not kept:
-            return None
-        # The other households' entries did not change: their buckets stand.
-        found = [b for b in found if not b.stale]
-        found += buckets(store, only=stale, **options)
+    complete = region is None and standard is None
+    # A cache lacking many entries (a first run): the helper process starts while we look.
+    helper = early_helper(store, on=on, final_only=final_only) if complete else None
+    try:
+        check = staleness(store, on=on, final_only=final_only)
+        found = list(buckets(store, staleness=check, **options))
+        stale = [hid for b in found if b.stale for hid in b.stale_ids]
+        if stale:
+            kept = recompute_households(
+                store,
+                stale,
+                on=on,
+                final_only=final_only,
+                check=check,
+                complete=complete,
+                progress=progress,
+                cancelled=cancelled,
+                helper=helper,
+            )
+            if not kept:
+                return None
+            # The other households' entries did not change: their buckets stand.
+            found = [b for b in found if not b.stale]
+            found += buckets(store, only=stale, **options)
+    finally:
+        if helper is not None:
+            helper.stop()
     finest: dict[str, dict[str, int]] = {}
     parsed: dict[str, dict[str, int]] = {}
     for b in found:
