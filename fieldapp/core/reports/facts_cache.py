@@ -271,10 +271,12 @@ def recompute_households(
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
     helper: Helper | None = None,
+    each: Callable[[HouseholdFacts], object] | None = None,
 ) -> bool:
     """Recompute and keep the entries of ``ids``, found stale by ``check`` (``complete``: they
     are all the stale ones, so the cache is then marked current). Whether all were kept
-    (``helper``: one started early, ``facts_compute.early_helper``)."""
+    (``helper``: one started early, ``facts_compute.early_helper``; ``each``: called with every
+    recomputed entry)."""
     recompute = _recompute(
         store,
         ids,
@@ -290,9 +292,11 @@ def recompute_households(
     )
     while True:
         try:
-            next(recompute)
+            item = next(recompute)
         except StopIteration as done:
             return bool(done.value)
+        if each is not None:
+            each(item)
 
 
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:

@@ -27,7 +27,7 @@ from fieldapp.core.reports.facts_cache import (
     staleness,
 )
 from fieldapp.core.reports.facts_compute import early_helper
-from fieldapp.core.reports.facts_totals import buckets, summable
+from fieldapp.core.reports.facts_totals import Sums, buckets, summable
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
     Period,
@@ -307,6 +307,8 @@ def _all_time(
         found = list(buckets(store, staleness=check, **options))
         stale = [hid for b in found if b.stale for hid in b.stale_ids]
         if stale:
+            # The recomputed entries are summed as they come (not by standard: SQL reads it).
+            sums = Sums(by, marked) if by != "standard" else None
             kept = recompute_households(
                 store,
                 stale,
@@ -317,12 +319,13 @@ def _all_time(
                 progress=progress,
                 cancelled=cancelled,
                 helper=helper,
+                each=None if sums is None else sums.add,
             )
             if not kept:
                 return None
             # The other households' entries did not change: their buckets stand.
             found = [b for b in found if not b.stale]
-            found += buckets(store, only=stale, **options)
+            found += buckets(store, only=stale, **options) if sums is None else sums.buckets()
     finally:
         if helper is not None:
             helper.stop()
