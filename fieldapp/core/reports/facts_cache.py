@@ -34,15 +34,13 @@ from typing import Any
 
 from fieldapp.core.reports.facts import EARLIEST, LATEST, VARIANTS, CachedDibao, HouseholdFacts
 from fieldapp.core.reports.facts import cache_key as _key
-from fieldapp.core.reports.facts_compute import WORKERS, Helper, fresh_entries
+from fieldapp.core.reports.facts_compute import MARK, WORKERS, Helper, fresh_entries
 from fieldapp.core.reports.records import FORM_IDS, region_clause
 from fieldapp.core.store import driver
 from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.store import Store
 
 _SAVE_EVERY = 5000
-MARK = ""
-"""household_id of the row whose key is the revisions rowid up to which all entries are current."""
 _DIRECT_READ = 5000
 """Up to this many revision rowids above the mark, ``_changed_since`` reads those rows by rowid."""
 

@@ -44,6 +44,9 @@ Computed = tuple[HouseholdFacts, tuple[Any, ...]]
 PARALLEL_FROM = 2000
 """Fewer stale entries than this are computed here alone: starting the helper (imports, survey,
 opening the database) costs about a second, what ~2,000 entries cost."""
+MARK = ""
+"""household_id of the cache's row whose key is the revisions rowid up to which all entries are
+current (written by ``facts_cache`` once every entry is)."""
 PIECE = 200
 """Households in a piece of work (one read statement; the last pieces decide how long one side
 may wait for the other at the end)."""
@@ -118,18 +121,22 @@ def fresh_entries(
 def early_helper(
     store: Store, *, on: date, final_only: bool, workers: int = WORKERS
 ) -> Helper | None:
-    """A helper started before the stale entries are sought, when the cache lacks so many that
-    they will be shared anyway (a first run, after a big import): its half second of starting
-    then overlaps the search. None otherwise."""
+    """A helper started before the stale entries are sought, when the cache has never been
+    complete (no mark row: a first run, or the cache emptied) and there are enough households to
+    share: its half second of starting then overlaps the search. None otherwise. Two indexed
+    look-ups, so a warm run pays nothing to ask."""
     if workers < 2 or store.path is None or store.readonly:
         return None
-    households = store.db.execute("select count(*) from households").fetchone()[0]
-    kept = store.db.execute(
-        "select count(*) from hq_facts where variant = ?", [VARIANTS[final_only]]
-    ).fetchone()[0]
-    if int(households) - int(kept) < PARALLEL_FROM:
+    marked = store.db.execute(
+        "select 1 from hq_facts where household_id = ? and variant = ?",
+        [MARK, VARIANTS[final_only]],
+    ).fetchone()
+    if marked is not None:
         return None
-    return Helper(store, on, final_only)
+    enough = store.db.execute(
+        "select count(*) from (select 1 from households limit ?)", [PARALLEL_FROM]
+    ).fetchone()[0]
+    return Helper(store, on, final_only) if int(enough) >= PARALLEL_FROM else None
 
 
 class Shared:
