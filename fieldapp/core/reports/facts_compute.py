@@ -16,6 +16,7 @@ pipe. Only this process writes the cache. The entries come in the households' or
 from __future__ import annotations
 
 import contextlib
+import gc
 import multiprocessing
 import threading
 from collections.abc import Iterator, Mapping, Sequence
@@ -47,11 +48,12 @@ opening the database) costs about a second, what ~2,000 entries cost."""
 MARK = ""
 """household_id of the cache's row whose key is the revisions rowid up to which all entries are
 current (written by ``facts_cache`` once every entry is)."""
-PIECE = 200
+PIECE = 100
 """Households in a piece of work (one read statement; the last pieces decide how long one side
 may wait for the other at the end)."""
 AHEAD = 2
-"""Pieces the helper holds at a time: the one it computes and the next, waiting in the pipe."""
+"""Pieces the helper holds at a time: the one it computes and the next, waiting in the pipe
+(one only once few are left)."""
 POLL_EVERY = 16
 """Households this process computes between looks for the helper's finished pieces."""
 WORKERS = 2
@@ -186,11 +188,16 @@ class Shared:
             yield from self.theirs.pop(index)
 
     def hand_out(self) -> None:
-        while self.helper.ready and self.handed < AHEAD and self.front < self.back:
+        while self.helper.ready and self.handed < self._ahead() and self.front < self.back:
             self.back -= 1
             piece = self.pieces[self.back]
             self.helper.assign(self.back, piece, {i: self.standards.get(i) for i in piece})
             self.handed += 1
+
+    def _ahead(self) -> int:
+        """``AHEAD``, but one near the end: a piece waiting in the helper's pipe when this process
+        runs out is one it could have computed instead of waiting."""
+        return AHEAD if self.back - self.front > 2 * AHEAD else 1
 
     def collect(self, *, wait: bool) -> None:
         """Keep the pieces the helper has finished (``wait``: at least one) and hand out more."""
@@ -305,6 +312,9 @@ def work(connection: Connection) -> None:
         )
         try:
             dibao = CachedDibao(store)
+            # What this process holds from now on lives only as long as a piece: leave the
+            # modules, survey and regions out of the collector's full passes.
+            gc.freeze()
             while (job := connection.recv()) is not None:
                 index, ids, standards = job
                 computed = compute(
