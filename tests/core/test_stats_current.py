@@ -20,6 +20,7 @@ import pytest
 from fieldapp.cli.main import main
 from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports import facts_cache, facts_compute
+from fieldapp.core.reports import stats as stats_module
 from fieldapp.core.reports.facts_cache import MARK, iter_household_facts
 from fieldapp.core.reports.stats import compute_stats
 from fieldapp.core.reports.xlsx_template import write_template
@@ -157,12 +158,49 @@ def test_cache_kept_current_equals_a_rebuild(
         assert_same_as_rebuilt(world, hq_db, capsys)
 
 
-def test_two_processes_compute_what_one_does(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.mark.parametrize("piece", [facts_compute.PIECE, 3, 1])
+def test_two_processes_compute_what_one_does(
+    store: Store, monkeypatch: pytest.MonkeyPatch, piece: int
+) -> None:
+    """Whichever pieces each process takes (all the helper's: one piece; shared: several), the
+    entries are the same and in the households' order."""
     generate_demo(store, 8, author="测试员", today=TODAY)
     monkeypatch.setattr(facts_compute, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(facts_compute, "PIECE", piece)
     one = list(iter_household_facts(store, on=TODAY, use_cache=False, workers=1))
     two = list(iter_household_facts(store, on=TODAY, use_cache=False, workers=2))
     assert len(one) == 8 and two == one
+
+
+def test_a_first_run_shares_its_households_with_a_helper_started_early(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With the cache lacking many entries, statistics start the helper before looking for the
+    stale entries and share them with it; the figures and the cache are those of one process."""
+    generate_demo(store, 12, author="测试员", today=TODAY)
+    alone = compute_stats(store, on=TODAY, by="region").to_dict()
+    cached = cache_rows(store)
+    facts_cache.clear_cache(store)
+    monkeypatch.setattr(facts_compute, "PARALLEL_FROM", 2)
+    monkeypatch.setattr(facts_compute, "PIECE", 5)
+    started: list[Any] = []
+    early = facts_compute.early_helper
+
+    def noted(*args: Any, **options: Any) -> Any:
+        helper = early(*args, **options)
+        started.append(helper)
+        return helper
+
+    monkeypatch.setattr(stats_module, "early_helper", noted)
+    shared = compute_stats(store, on=TODAY, by="region").to_dict()
+    assert started and started[0] is not None and not started[0].process.is_alive()
+    for doc in (alone, shared):
+        doc.pop("generated_at")
+    assert shared == alone and cache_rows(store) == cached
+    # Current now: no helper is started for a run that finds nothing to compute.
+    started.clear()
+    compute_stats(store, on=TODAY)
+    assert started == [None]
 
 
 @pytest.mark.parametrize("direct_read", [0, 10**9])

@@ -14,7 +14,7 @@ import pytest
 
 from fieldapp.core.demo.generate import generate_demo
 from fieldapp.core.reports import facts_totals, stats
-from fieldapp.core.reports.facts_cache import clear_cache
+from fieldapp.core.reports.facts_cache import clear_cache, iter_household_facts
 from fieldapp.core.store.store import Store
 from tests.conftest import TODAY
 from tests.stores import open_test_store
@@ -83,3 +83,32 @@ def test_the_cache_is_brought_current_before_summing(demo: Store) -> None:
     assert after[0]["total"]["visits"] == before["total"]["visits"] + 1
     clear_cache(demo)
     assert [figures(demo, by=by) for by in (None, "unit", "region")] == after
+
+
+@pytest.mark.parametrize("options", [o for o in OPTIONS if o.get("by") != "standard"])
+def test_recomputed_entries_summed_as_they_come_equal_sql(
+    demo: Store, options: dict[str, Any]
+) -> None:
+    """A run that recomputes entries sums them as they come (``facts_totals.Sums``): the same
+    figures as SQL summing them from the cache, bucket for bucket."""
+    clear_cache(demo)
+    first = figures(demo, **options)  # every entry recomputed and summed as it came
+    assert figures(demo, **options) == first  # every entry read back and summed by SQL
+    final_only = options.get("final_only", False)
+    marked = [row[0] for row in demo.db.execute("select household_id from status_changes")][:1]
+    items = list(iter_household_facts(demo, on=TODAY, final_only=final_only, workers=1))
+    sums = facts_totals.Sums(options.get("by"), marked)
+    for item in items:
+        sums.add(item)
+    by_sql = facts_totals.buckets(
+        demo,
+        by=options.get("by"),
+        overridden=marked,
+        final_only=final_only,
+        only=[h.id for h in items],
+    )
+
+    def shape(b: facts_totals.Bucket) -> tuple[Any, ...]:
+        return (b.key, b.status, b.category, b.overridden, b.standing, b.households, b.activity)
+
+    assert sorted(map(shape, sums.buckets()), key=repr) == sorted(map(shape, by_sql), key=repr)

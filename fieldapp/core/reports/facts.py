@@ -54,9 +54,20 @@ def _code_fingerprint() -> str:
 CODE_FINGERPRINT = _code_fingerprint()
 
 
+_CANONICAL = json.JSONEncoder(ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+"""One encoder for every text (``json.dumps`` with options builds one per call)."""
+
+
 def canonical(doc: Any) -> str:
     """JSON text that is equal for equal documents (keys sorted, no spaces)."""
-    return json.dumps(doc, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return _CANONICAL.encode(doc)
+
+
+@functools.lru_cache(maxsize=4096)
+def _canonical_items(items: tuple[tuple[str, int], ...]) -> str:
+    """``canonical`` of a flat document given as its items, remembered: households' standing
+    contributions take a few hundred distinct values among many thousands of households."""
+    return canonical(dict(items))
 
 
 @dataclass
@@ -137,24 +148,38 @@ def _birthday(born: date, year: int) -> date:
 
 def age_window(birth_dates: Sequence[Any], on: date) -> tuple[str, str]:
     """[from, to): the days around ``on`` during which nobody's age changes."""
-    start, end = date.min, date.max
+    people = _people(birth_dates, on)
+    start = max((last for _, last, _, _ in people), default=date.min)
+    end = min((following for _, _, following, _ in people), default=date.max)
+    return start.isoformat(), end.isoformat()  # date.min, date.max: EARLIEST, LATEST
+
+
+Person = tuple[str, date, date, date | None]
+"""A readable birth date as written, the last birthday on or before the day, the first after
+it, and the one after that if it falls before the horizon (``validity``)."""
+
+
+def _people(birth_dates: Sequence[Any], on: date) -> list[Person]:
+    """Each readable birth date with its birthdays around ``on`` (each date parsed once)."""
+    out: list[Person] = []
+    horizon_year = min(on.year + 2, 9999)
     for text in birth_dates:
+        if not isinstance(text, str):
+            continue
         try:
-            born = date.fromisoformat(text) if isinstance(text, str) else None
+            born = date.fromisoformat(text)
         except ValueError:
-            born = None
-        if born is None:
             continue
         this_year = _birthday(born, on.year)
         if this_year <= on:
             last, following = this_year, _birthday(born, on.year + 1)
         else:
             last, following = _birthday(born, on.year - 1), this_year
-        start, end = max(start, last), min(end, following)
-    return (
-        EARLIEST if start == date.min else start.isoformat(),
-        LATEST if end == date.max else end.isoformat(),
-    )
+        after = following.year + 1
+        out.append(
+            (text, last, following, _birthday(born, after) if after < horizon_year else None)
+        )
+    return out
 
 
 def validity(
@@ -173,34 +198,50 @@ def validity(
     could decide differently (birthdays, those month starts) are evaluated in order, at most
     ``PROBES`` of them, and the answer is kept up to the first that decides differently (or is
     not evaluated): the facts cannot change between two such days. So the first statistics run of
-    a new month recomputes only the households whose facts change then."""
-    start, end = age_window(birth_dates(record), on)
+    a new month recomputes only the households whose facts change then. A day reached through
+    birthdays alone that move nobody into or out of a working or school age decides as ``on``
+    does without running the rules (``_same_age_classes``): the usual case, and what keeps a cold
+    run from evaluating every household twice."""
+    people = _people(birth_dates(record), on)
     first = on.replace(day=1)
+    start = max(max((last for _, last, _, _ in people), default=date.min), first).isoformat()
+    end = min((following for _, _, following, _ in people), default=date.max)
     month = on.year * 12 + on.month - 1
-    start = max(start, first.isoformat())
     changes = None if facts is None else exit_rules.change_months(record.forms)
     if facts is None or dibao is None or changes is None:
-        return start, min(end, _month_start(month + 1).isoformat())
+        return start, min(end, _month_start(month + 1)).isoformat()
     horizon = date(min(on.year + 2, 9999), 1, 1)  # birthdays are listed up to here
-    days = {_month_start(i) for i in changes if month < i < horizon.year * 12}
-    days.update(_birthdays(birth_dates(record), on, horizon))
+    month_starts = {_month_start(i) for i in changes if month < i < horizon.year * 12}
+    days = set(month_starts)
+    for _, _, following, after in people:
+        days.add(following)
+        if after is not None:
+            days.add(after)
+    month_changed = False
     for probes, day in enumerate(sorted(d for d in days if on < d < horizon)):
-        if probes >= PROBES or evaluate(record, dibao, day) != facts:
+        if probes >= PROBES:
+            return start, day.isoformat()
+        month_changed = month_changed or day in month_starts
+        if (month_changed or not _same_age_classes(people, on, day)) and evaluate(
+            record, dibao, day
+        ) != facts:
             return start, day.isoformat()
     return start, horizon.isoformat()
 
 
-def _birthdays(birth_dates: Sequence[Any], on: date, horizon: date) -> set[date]:
-    """The days after ``on`` and before ``horizon`` on which someone's age goes up."""
-    out: set[date] = set()
-    for text in birth_dates:
-        try:
-            born = date.fromisoformat(text) if isinstance(text, str) else None
-        except ValueError:
-            born = None
-        if born is not None:
-            out.update(_birthday(born, year) for year in range(on.year, horizon.year))
-    return {day for day in out if on < day < horizon}
+def _same_age_classes(people: Sequence[Person], on: date, day: date) -> bool:
+    """Everyone's ages on ``day`` read by the rules as on ``on`` (``rules.age_classes``; only
+    those with a birthday since can differ).
+
+    Then, with no month start of ``exits.change_months`` from ``on`` to ``day``, the rules decide
+    on ``day`` exactly as on ``on`` (ages and the month are all they read of the day), so
+    ``validity`` need not run them: most birthdays change no age class."""
+    settings = rule_config.default_rules()
+    return all(
+        rules.age_classes(text, on, settings) == rules.age_classes(text, day, settings)
+        for text, _, following, _ in people
+        if following <= day
+    )
 
 
 def _month_start(index: int) -> date:
@@ -233,12 +274,17 @@ class CachedDibao:
 
     def lookup(self, kind: str, county: str, day: date) -> int | None:
         key = (kind, county, day)
-        if key not in self.memo:
-            self.memo[key] = self.tables[kind].lookup(county, day)
-        return self.memo[key]
+        try:
+            return self.memo[key]
+        except KeyError:
+            found = self.memo[key] = self.tables[kind].lookup(county, day)
+            return found
 
     def __call__(self, county: str, day: date) -> int | None:
-        return self.lookup(DIBAO, county, day)
+        try:  # the rules ask this for every recorded month of every household
+            return self.memo[(DIBAO, county, day)]
+        except KeyError:
+            return self.lookup(DIBAO, county, day)
 
     def minimum_wage(self, county: str, day: date) -> int | None:
         return self.lookup(MINIMUM_WAGE, county, day)
@@ -313,6 +359,6 @@ def entry(
         unit=facts.employer,
         staff=facts.helper,
         activity=canonical(activity),
-        standing=canonical(standing),
+        standing=_canonical_items(tuple(standing.items())),
         facts_json=canonical(facts.to_json()),
     )

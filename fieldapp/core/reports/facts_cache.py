@@ -34,15 +34,13 @@ from typing import Any
 
 from fieldapp.core.reports.facts import EARLIEST, LATEST, VARIANTS, CachedDibao, HouseholdFacts
 from fieldapp.core.reports.facts import cache_key as _key
-from fieldapp.core.reports.facts_compute import WORKERS, fresh_entries
+from fieldapp.core.reports.facts_compute import MARK, WORKERS, Helper, fresh_entries
 from fieldapp.core.reports.records import FORM_IDS, region_clause
 from fieldapp.core.store import driver
 from fieldapp.core.store.errors import CancelCheck, StoreError, stop_if_cancelled
 from fieldapp.core.store.store import Store
 
 _SAVE_EVERY = 5000
-MARK = ""
-"""household_id of the row whose key is the revisions rowid up to which all entries are current."""
 _DIRECT_READ = 5000
 """Up to this many revision rowids above the mark, ``_changed_since`` reads those rows by rowid."""
 
@@ -162,9 +160,11 @@ def _recompute(
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
+    helper: Helper | None = None,
 ) -> Generator[HouseholdFacts, None, bool]:
     """Compute the ``stale`` entries, keep them, and (``complete``: every household was just
-    checked) mark the cache current up to revision rowid ``top``. Returns whether all were kept."""
+    checked) mark the cache current up to revision rowid ``top``. Returns whether all were kept
+    (``helper``: see ``facts_compute.fresh_entries``)."""
     saved = True
     fresh: list[tuple[Any, ...]] = []
     done = 0
@@ -176,6 +176,7 @@ def _recompute(
         standards=standards,
         cancelled=cancelled,
         workers=workers,
+        helper=helper,
     ):
         yield item
         if use_cache:
@@ -267,9 +268,13 @@ def recompute_households(
     progress: Callable[[int], None] | None = None,
     cancelled: CancelCheck | None = None,
     workers: int = WORKERS,
+    helper: Helper | None = None,
+    each: Callable[[HouseholdFacts], object] | None = None,
 ) -> bool:
     """Recompute and keep the entries of ``ids``, found stale by ``check`` (``complete``: they
-    are all the stale ones, so the cache is then marked current). Whether all were kept."""
+    are all the stale ones, so the cache is then marked current). Whether all were kept
+    (``helper``: one started early, ``facts_compute.early_helper``; ``each``: called with every
+    recomputed entry)."""
     recompute = _recompute(
         store,
         ids,
@@ -281,12 +286,15 @@ def recompute_households(
         progress=progress,
         cancelled=cancelled,
         workers=workers,
+        helper=helper,
     )
     while True:
         try:
-            next(recompute)
+            item = next(recompute)
         except StopIteration as done:
             return bool(done.value)
+        if each is not None:
+            each(item)
 
 
 def _save(store: Store, rows: list[tuple[Any, ...]]) -> bool:

@@ -15,8 +15,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-from fieldapp.core.reports.facts import VARIANTS
+from fieldapp.core.reports.facts import VARIANTS, HouseholdFacts
 from fieldapp.core.reports.facts_cache import STALE_JOIN, Staleness
 from fieldapp.core.reports.figures import IN_ARCHIVE, activity_keys
 from fieldapp.core.reports.records import region_clause
@@ -120,3 +121,51 @@ def buckets(
             bool(maybe),
             ids.split(",") if ids else [],
         )
+
+
+class Sums:
+    """The buckets of households whose entries were just computed, summed as they come: what
+    ``buckets(only=...)`` would read back once they are saved, without a second pass over the
+    cache (at a first run, every household). Not for ``by="standard"``: a recomputed entry does
+    not carry its 建档标准."""
+
+    def __init__(self, by: str | None, overridden: Sequence[str]) -> None:
+        if by == "standard":
+            raise ValueError("Sums cannot group by standard")
+        self.by = by
+        self.overridden = frozenset(overridden)
+        self.groups: dict[tuple[Any, ...], tuple[list[int], dict[str, int]]] = {}
+        self.parsed: dict[str, dict[str, int]] = {}
+
+    def add(self, h: HouseholdFacts) -> None:
+        if self.by == "region":
+            key: str | None = h.region_code or ""
+        elif self.by == "unit":
+            key = h.unit or None
+        elif self.by == "staff":
+            key = h.staff or None
+        else:
+            key = ""
+        standing = h.standing if h.status == IN_ARCHIVE else None
+        group = (key, h.status, h.category, h.id in self.overridden, standing)
+        count, sums = self.groups.setdefault(group, ([0], {}))
+        count[0] += 1
+        activity = self.parsed.get(h.activity)
+        if activity is None:
+            activity = self.parsed[h.activity] = json.loads(h.activity)
+        for name, value in activity.items():
+            sums[name] = sums.get(name, 0) + value
+
+    def buckets(self) -> list[Bucket]:
+        return [
+            Bucket(
+                key,
+                status,
+                category,
+                overridden,
+                standing,
+                count[0],
+                {name: int(value) for name, value in sums.items() if value},
+            )
+            for (key, status, category, overridden, standing), (count, sums) in self.groups.items()
+        ]

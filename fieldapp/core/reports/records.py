@@ -217,8 +217,17 @@ def build_query(*, final_only: bool, where: str = "1", first_recorded: bool = Fa
     )
 
 
+_DECODE = json.JSONDecoder().raw_decode
+
+
+def _loads(text: str) -> Any:
+    """``json.loads`` of SQLite's JSON text (no surrounding spaces to skip: a little faster,
+    seven times per household)."""
+    return _DECODE(text)[0]
+
+
 def _record(row: Sequence[Any]) -> HouseholdRecord:
-    loads = json.loads
+    loads = _loads
     forms: dict[str, dict[str, Any]] = {}
     rowids: dict[str, int] = {}
     versions: dict[str, str] = {}

@@ -26,7 +26,8 @@ from fieldapp.core.reports.facts_cache import (
     recompute_households,
     staleness,
 )
-from fieldapp.core.reports.facts_totals import buckets, summable
+from fieldapp.core.reports.facts_compute import early_helper
+from fieldapp.core.reports.facts_totals import Sums, buckets, summable
 from fieldapp.core.reports.figures import (
     IN_ARCHIVE,
     Period,
@@ -298,25 +299,36 @@ def _all_time(
         "standard": standard,
         "final_only": final_only,
     }
-    check = staleness(store, on=on, final_only=final_only)
-    found = list(buckets(store, staleness=check, **options))
-    stale = [hid for b in found if b.stale for hid in b.stale_ids]
-    if stale:
-        kept = recompute_households(
-            store,
-            stale,
-            on=on,
-            final_only=final_only,
-            check=check,
-            complete=region is None and standard is None,
-            progress=progress,
-            cancelled=cancelled,
-        )
-        if not kept:
-            return None
-        # The other households' entries did not change: their buckets stand.
-        found = [b for b in found if not b.stale]
-        found += buckets(store, only=stale, **options)
+    complete = region is None and standard is None
+    # A cache lacking many entries (a first run): the helper process starts while we look.
+    helper = early_helper(store, on=on, final_only=final_only) if complete else None
+    try:
+        check = staleness(store, on=on, final_only=final_only)
+        found = list(buckets(store, staleness=check, **options))
+        stale = [hid for b in found if b.stale for hid in b.stale_ids]
+        if stale:
+            # The recomputed entries are summed as they come (not by standard: SQL reads it).
+            sums = Sums(by, marked) if by != "standard" else None
+            kept = recompute_households(
+                store,
+                stale,
+                on=on,
+                final_only=final_only,
+                check=check,
+                complete=complete,
+                progress=progress,
+                cancelled=cancelled,
+                helper=helper,
+                each=None if sums is None else sums.add,
+            )
+            if not kept:
+                return None
+            # The other households' entries did not change: their buckets stand.
+            found = [b for b in found if not b.stale]
+            found += buckets(store, only=stale, **options) if sums is None else sums.buckets()
+    finally:
+        if helper is not None:
+            helper.stop()
     finest: dict[str, dict[str, int]] = {}
     parsed: dict[str, dict[str, int]] = {}
     for b in found:

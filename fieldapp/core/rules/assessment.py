@@ -45,6 +45,17 @@ def age_on(birth: Any, on: date) -> int | None:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
 
 
+def age_classes(birth: Any, on: date, rules: RuleSet) -> tuple[bool, bool] | None:
+    """All the checklist reads of a person's age on ``on``: whether it is a working age and
+    whether it is a school age (None without a valid birth date). Ages enter the rules nowhere
+    else, so a birthday that changes nobody's classes changes no check (statistics rely on this
+    to keep a household's facts past a birthday without running the rules again)."""
+    age = age_on(birth, on)
+    if age is None:
+        return None
+    return age in rules.working_ages, age in rules.school_ages
+
+
 @dataclass(frozen=True)
 class Check:
     key: str
@@ -198,11 +209,17 @@ def _housing(a: Mapping[str, Any], size: int, rules: RuleSet) -> Check:
     return Check("housing", label, MET, f"住房安全，{kind or '住房'}人均 {shown} 平方米")
 
 
-def guarantee_checks(values: Values, on: date, rules: RuleSet | None = None) -> list[Check]:
-    """The 两有五保障 checklist as far as the data can tell; 待核实 where it cannot."""
+def guarantee_checks(
+    values: Values,
+    on: date,
+    rules: RuleSet | None = None,
+    people: list[dict[str, Any]] | None = None,
+) -> list[Check]:
+    """The 两有五保障 checklist as far as the data can tell; 待核实 where it cannot (``people``:
+    ``household_people(values)``, when the caller has them already)."""
     rules = rules or default_rules()
     a = values.get("A") or {}
-    people = household_people(values)
+    people = household_people(values) if people is None else people
     status, reason = _food_check(values)
     return [
         Check("has_food", "有吃", status, reason),

@@ -204,7 +204,8 @@ def assess_exit(
     """脱困 / 解困 / 未达到 for one household's values (stored or computed shapes) on day ``on``."""
     rules = rules or default_rules()
     a, b = values.get("A") or {}, values.get("B") or {}
-    checks = guarantee_checks(values, on, rules)
+    people = household_people(values)
+    checks = guarantee_checks(values, on, rules, people)
     by_key = {c.key: c for c in checks}
     population = b.get("population") if b else a.get("family_size")
     income = exit_assessment(
@@ -215,7 +216,6 @@ def assess_exit(
         on,
         rules,
     )
-    people = household_people(values)
     seriously_ill = [p for p in people if p.get("health") in rules.health_serious]
     eliminated, factor_reasons = _factor_reasons(values, by_key, seriously_ill, rules)
     main_lasting = rules.factors.get(str(a.get("main_cause"))) == "lasting"
