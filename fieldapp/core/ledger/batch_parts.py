@@ -153,7 +153,7 @@ def render_in_parts(
         raise LedgerError("内存数据库不能分进程生成台账")
     sizes = part_sizes(len(ids), workers, part_households or PART_HOUSEHOLDS)
     starts = [sum(sizes[:n]) for n in range(len(sizes))]
-    chunks = [list(ids[start : start + size]) for start, size in zip(starts, sizes)]
+    chunks = [list(ids[start : start + size]) for start, size in zip(starts, sizes, strict=True)]
     with tempfile.TemporaryDirectory(prefix=".ledger-parts-", dir=target.parent) as folder:
         parts = [Path(folder) / f"{n:05d}.pdf" for n in range(len(chunks) + 1)]
         executor = ProcessPoolExecutor(
