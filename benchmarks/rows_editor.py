@@ -119,6 +119,8 @@ else:
 window.repaint()
 app.processEvents()
 print(json.dumps({"seconds": time.perf_counter() - started}))
+window.close()  # quit as a user does (untimed): the window stops its threads
+app.processEvents()
 """
 
 

@@ -7,13 +7,17 @@ waits, so the list repaints without waiting for it. The worker reads through its
 (``reopen``): SQLite connections stay on the thread that opened them, and WAL lets it read while
 the window's connection writes. The worker starts with the window and warms its connection's
 page cache (``warm_search_cache``) before the first keystroke; a request that comes meanwhile
-interrupts the warming instead of waiting for it.
+interrupts the warming instead of waiting for it. Closing the window stops the worker; should
+the interpreter exit without that (a script, a crash handler), an ``atexit`` hook stops it first:
+a daemon thread still inside SQLite while Python tears itself down corrupts the heap.
 """
 
 from __future__ import annotations
 
+import atexit
 import queue
 import threading
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -65,6 +69,7 @@ class SearchWorker(QObject):
         if self._thread is None:
             self._thread = threading.Thread(target=self._run, name="household-search", daemon=True)
             self._thread.start()
+            atexit.register(_stop_at_exit, weakref.ref(self))
 
     def submit(self, request: Request) -> None:
         self.start()
@@ -155,3 +160,10 @@ class SearchWorker(QObject):
                 return request
             request = newer
         return None
+
+
+def _stop_at_exit(worker: weakref.ref[SearchWorker]) -> None:
+    """Stop a worker the window did not stop (atexit runs before daemon threads are dropped)."""
+    alive = worker()
+    if alive is not None:
+        alive.stop()

@@ -173,3 +173,32 @@ def test_a_keystroke_interrupts_the_search_workers_warming(
     qtbot.waitUntil(lambda: names(window) == ["王五"], timeout=5000)
     qtbot.waitUntil(lambda: "符合条件 1 户" in window.count_label.text(), timeout=5000)
     window.close()
+
+
+def test_a_worker_left_running_is_stopped_before_the_interpreter_exits(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The ``atexit`` hook interrupts a warming nobody stopped and joins the thread, so Python
+    never tears down while the worker is inside SQLite."""
+    import threading
+    import time
+    import weakref
+
+    from fieldapp.ui import search_worker
+
+    endless = (
+        "with recursive c(x) as (select 1 union all select x + 1 from c) select count(*) from c"
+    )
+    monkeypatch.setattr(
+        Store, "warm_search_cache", lambda self: self.db.execute(endless).fetchone()
+    )
+    worker = search_worker.SearchWorker(store)
+    worker.start()
+    thread = worker._thread
+    assert isinstance(thread, threading.Thread)
+    deadline = time.monotonic() + 5
+    while worker._warming is None and time.monotonic() < deadline:
+        thread.join(0.01)
+    assert worker._warming is not None and thread.is_alive()
+    search_worker._stop_at_exit(weakref.ref(worker))
+    assert not thread.is_alive() and worker._thread is None
