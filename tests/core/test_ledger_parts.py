@@ -73,6 +73,21 @@ def test_parts_print_what_one_process_prints(
     assert (tmp_path / "again.pdf").read_bytes() == (tmp_path / "parts.pdf").read_bytes()
 
 
+def test_a_large_batchs_summary_drawn_by_a_worker_prints_the_same_bytes(
+    store: Store,
+    demo: list[str],
+    tmp_path: Path,
+    small_parts: None,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Up to CALLER_SUMMARY_MOST households the caller draws the summary; above, a worker."""
+    caller = render_batch_ledger(store, demo, tmp_path / "caller.pdf", reproducible=True, workers=2)
+    monkeypatch.setattr(batch_parts, "CALLER_SUMMARY_MOST", HOUSEHOLDS - 1)
+    worker = render_batch_ledger(store, demo, tmp_path / "worker.pdf", reproducible=True, workers=2)
+    assert worker.pages == caller.pages and worker.signature_box == caller.signature_box
+    assert (tmp_path / "worker.pdf").read_bytes() == (tmp_path / "caller.pdf").read_bytes()
+
+
 @pytest.mark.parametrize(
     ("total", "workers", "most"), [(160, 2, 40), (200, 2, 40), (81, 2, 40), (7, 2, 2), (3, 4, 40)]
 )

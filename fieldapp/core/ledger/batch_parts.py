@@ -10,9 +10,10 @@ precedes it. The summary is the first part (its sign-off box, where a batch is s
 its page index).
 
 Keeping every core busy to the end (issue 17: ≥ 1.6× one process's pages per second on two):
-the summary is drawn by the calling process while the workers start (a worker spends ~0.5 s
-importing and loading the font before its first page; drawn by a worker, the summary would
-leave the other worker idle at the end), and the households are cut into a multiple of
+the summary of a batch of up to ``CALLER_SUMMARY_MOST`` households is drawn by the calling
+process while the workers start (a worker spends ~0.5 s importing and loading the font before
+its first page; drawn by a worker, the summary would leave the other worker idle at the end),
+and the households are cut into a multiple of
 ``workers`` parts of (nearly) equal size (``part_sizes``): 200 households in fixed parts of 40
 would leave one worker a whole part longer than the other.
 
@@ -50,6 +51,11 @@ from fieldapp.core.store.store import Store
 PART_HOUSEHOLDS = 40
 """Households per part at most: small enough that a part's pages in memory stay a few MB and progress
 moves often, large enough that each part's own font subsets add little to the file."""
+CALLER_SUMMARY_MOST = 1000
+"""Up to this many households the caller draws the summary itself, while the workers start: a
+larger one (a summary is one page group, kept whole until it ends: ~220 pages at 10,000
+households) is drawn by a worker, so the caller stays small; among hundreds of parts it costs
+no idle worker at the end."""
 PARALLEL_MIN = 2 * PART_HOUSEHOLDS
 """Below this a batch is rendered in the calling process: starting workers costs more."""
 POLL_SECONDS = 0.1
@@ -75,13 +81,20 @@ def default_workers() -> int:
 WORKER_CACHE_KIB = 16 * 1024
 """A worker reads each household once, in order: the window's 256 MiB page cache (kept for
 repeated searches) would only grow a worker to 260 MB on a county of 5,000 households; 16 MiB
-keeps each one flat (issue 17: ≤ 200 MB at 10,000 households)."""
+keeps each one flat (issue 17: ≤ 200 MB at 10,000 households). The caller reads the summary's
+households through such a connection too (its own store's cache grew it to 438 MB at 10,079)."""
+
+
+def _reader(path: str, key: DatabaseKey | None) -> Store:
+    """A read-only store with a small page cache, for reading households once in order."""
+    store = open_store(path, key=key, create=False, readonly=True)
+    store.db.execute(f"PRAGMA cache_size = {-WORKER_CACHE_KIB}")
+    return store
 
 
 def _open_worker(path: str, key: DatabaseKey | None) -> None:
     global _store
-    _store = open_store(path, key=key, create=False, readonly=True)
-    _store.db.execute(f"PRAGMA cache_size = {-WORKER_CACHE_KIB}")
+    _store = _reader(path, key)
 
 
 def _worker_store() -> Store:
@@ -106,6 +119,12 @@ def _render_summary(
     chunks = summary.chunks(layout, cancelled)
     build(out, [Feed(chunks)], reproducible=reproducible, title=title, log=log)
     return PartResult(log.pages, dict(log.boxes), tuple(layout.unprintable))
+
+
+def _worker_summary(
+    ids: list[str], day: date, scope: str, title: str, reproducible: bool, out: str
+) -> PartResult:
+    return _render_summary(_worker_store(), ids, day, scope, title, reproducible, out)
 
 
 def part_sizes(total: int, workers: int, most: int) -> list[int]:
@@ -164,15 +183,24 @@ def render_in_parts(
         )
         try:
             futures: dict[Future[PartResult], int] = {}
+            in_caller = len(ids) <= CALLER_SUMMARY_MOST
+            if not in_caller:  # first, so its worker is not the last to finish
+                args = (list(ids), day, scope, title, reproducible, str(parts[0]))
+                futures[executor.submit(_worker_summary, *args)] = 0
             for n, chunk in enumerate(chunks, 1):
                 task = executor.submit(_render_households, chunk, day, reproducible, str(parts[n]))
                 futures[task] = len(chunk)
             if progress is not None:
                 progress(0, len(ids))
-            # Drawn here while the workers start up (see the module's docstring).
-            summary = _render_summary(
-                store, list(ids), day, scope, title, reproducible, str(parts[0]), cancelled
-            )
+            summary = None
+            if in_caller:  # drawn while the workers start up (see the module's docstring)
+                reader = _reader(str(store.path), store.key)
+                try:
+                    summary = _render_summary(
+                        reader, list(ids), day, scope, title, reproducible, str(parts[0]), cancelled
+                    )
+                finally:
+                    reader.close()
             results = _wait_all(futures, len(ids), progress, cancelled)
         except BrokenProcessPool:
             _kill(executor)
@@ -185,7 +213,7 @@ def render_in_parts(
         executor.shutdown(wait=True)
         with open(target, "wb") as out:
             pages = join_pdfs(parts, out)
-    ordered = [summary, *(results[task] for task in futures)]
+    ordered = [*([summary] if summary else []), *(results[task] for task in futures)]
     unprintable = tuple(dict.fromkeys(c for result in ordered for c in result.unprintable))
     assert pages == sum(result.pages for result in ordered)
     return PartResult(pages, ordered[0].boxes, unprintable)
