@@ -118,7 +118,8 @@ FLOOR = (
 import json, sys, time
 target, rows_from, before, passphrase = *sys.argv[1:4], sys.argv[4].encode()
 db = connect(target, passphrase)
-db.execute("PRAGMA cache_size = -131072")  # as the import sets it
+from fieldapp.core.sync.importer import IMPORT_CACHE_KIB
+db.execute(f"PRAGMA cache_size = {-IMPORT_CACHE_KIB}")  # as the import sets it
 source = connect(rows_from, passphrase)
 old = connect(before, passphrase)
 names = [r[0] for r in db.execute("select name from sqlite_master where type = 'table' "

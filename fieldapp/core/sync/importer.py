@@ -39,7 +39,11 @@ from fieldapp.core.sync.records import KIND_ASSIGN, KIND_UP, normalised_counts
 from fieldapp.core.sync.report import ImportReport, reject_report
 from fieldapp.core.trust import identity
 
-IMPORT_CACHE_KIB = 128 * 1024
+IMPORT_CACHE_KIB = 96 * 1024
+"""The page cache while a bundle is applied: random UUID keys make big B-trees, so a larger cache
+than the window's saves re-reading pages. 96 MiB, not 128: at 100,000 households the import's
+peak fell from 309 to 274 MB (issue 17: ≤ 300 MB) in the same time (85.5 s against 86.5 s);
+at 20,000 it costs 1–3 %."""
 
 __all__ = [
     "ImportReport",
