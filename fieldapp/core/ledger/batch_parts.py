@@ -13,9 +13,9 @@ Keeping every core busy to the end (issue 17: ≥ 1.6× one process's pages per 
 the summary of a batch of up to ``CALLER_SUMMARY_MOST`` households is drawn by the calling
 process while the workers start (a worker spends ~0.5 s importing and loading the font before
 its first page; drawn by a worker, the summary would leave the other worker idle at the end),
-and the households are cut into a multiple of
-``workers`` parts of (nearly) equal size (``part_sizes``): 200 households in fixed parts of 40
-would leave one worker a whole part longer than the other.
+and the households are cut into a multiple of ``workers`` parts of (nearly) equal size
+(``part_sizes``): 200 households in fixed parts of 40 would leave one worker a whole part
+longer than the other.
 
 Workers are started with ``spawn`` (never ``fork``: the GUI has threads) and each opens the
 database read-only with the caller's key, handed over through the pipe. Progress counts the
@@ -25,6 +25,7 @@ once. Output is deterministic: the same parts, joined in order, whichever worker
 
 from __future__ import annotations
 
+import itertools
 import os
 import tempfile
 import time
@@ -171,8 +172,8 @@ def render_in_parts(
     if store.path is None:
         raise LedgerError("内存数据库不能分进程生成台账")
     sizes = part_sizes(len(ids), workers, part_households or PART_HOUSEHOLDS)
-    starts = [sum(sizes[:n]) for n in range(len(sizes))]
-    chunks = [list(ids[start : start + size]) for start, size in zip(starts, sizes, strict=True)]
+    ends = list(itertools.accumulate(sizes))
+    chunks = [list(ids[end - size : end]) for end, size in zip(ends, sizes, strict=True)]
     with tempfile.TemporaryDirectory(prefix=".ledger-parts-", dir=target.parent) as folder:
         parts = [Path(folder) / f"{n:05d}.pdf" for n in range(len(chunks) + 1)]
         executor = ProcessPoolExecutor(
