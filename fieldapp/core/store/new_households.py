@@ -22,6 +22,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from fieldapp.core.store.index import IndexMixin
+from fieldapp.core.store.made_alongside import made_alongside
 from fieldapp.core.store.records import now_iso
 
 SEPARATOR, NONE = "\x1f", "\x1e"
@@ -115,8 +116,10 @@ class NewHouseholds:
         columns = ["id", "status", "created_at", "created_by", "updated_at"]
         columns += list(self.store.index_row({}, {}))
         stamp = now_iso()
-        self.store.db.conn.executemany(
-            f"insert into households ({', '.join(columns)}) "
-            f"values ({', '.join('?' for _ in columns)})",
-            (self._row(hid, unpack(packed), stamp) for hid, packed in self.packed.items()),
-        )
+        rows = (self._row(hid, unpack(packed), stamp) for hid, packed in self.packed.items())
+        with made_alongside(rows) as ready:  # list entries worked out while SQLite writes
+            self.store.db.conn.executemany(
+                f"insert into households ({', '.join(columns)}) "
+                f"values ({', '.join('?' for _ in columns)})",
+                ready,
+            )

@@ -26,16 +26,17 @@ from fieldapp.core.store.new_households import NewHouseholds
 from fieldapp.core.store.records import STATUSES, now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.store.versions import Clocks
+from fieldapp.core.sync import audit_fields
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync import staging as tables
-from fieldapp.core.sync.authorcheck import AuthorCheck, record_label
+from fieldapp.core.sync.authorcheck import AuthorCheck
+from fieldapp.core.sync.authorship import record_label
 from fieldapp.core.sync.container import Envelope
 from fieldapp.core.sync.direct_records import DirectRecords, Member
 from fieldapp.core.sync.fields import HEX64, check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int
 from fieldapp.core.sync.fields import text as _text
-from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES
-from fieldapp.core.sync.prepared import Ahead, Revision
+from fieldapp.core.sync.prepared import PREPARED_AUDIT, Ahead, Audit, Revision
 from fieldapp.core.sync.procedure_sync import ProcedureReceiver
 from fieldapp.core.sync.receiving import ChunkReceiver
 from fieldapp.core.sync.records import (
@@ -158,11 +159,12 @@ class Applier(DirectRecords):
         self,
         record: Mapping[str, Any] | None,
         data_text: str | None = None,
-        ahead: Ahead | Revision | None = None,
+        ahead: Ahead | Revision | Audit | None = None,
     ) -> None:
         """One record; ``data_text``: a revision's form data as it stood in the line; ``ahead``:
         what was worked out from that data (``prepared``; the record then has none). No record
-        but a ``Revision``: a revision prepared whole."""
+        but a ``Revision``: a revision prepared whole; or, marked ``PREPARED_AUDIT``, an
+        ``Audit``."""
         kind = "revision" if record is None else record.get("t")
         if self.ended:
             raise fail("数据包在结束标记之后还有记录")
@@ -173,7 +175,9 @@ class Applier(DirectRecords):
             return
         if kind in ("end", "case", "step", "check"):
             self._apply_chunk()  # records before are decided first, in order
-        if record is None:
+        if record is None and data_text == PREPARED_AUDIT:
+            self._prepared_audit(ahead)  # type: ignore[arg-type]
+        elif record is None:
             self._prepared_revision(ahead)  # type: ignore[arg-type]
         elif kind == "revision":
             self._revision(record, data_text, ahead)  # type: ignore[arg-type]
@@ -423,32 +427,22 @@ class Applier(DirectRecords):
         self.changed = True
 
     def _audit(self, r: Mapping[str, Any]) -> None:
-        aid = check_uuid(r.get("id"), "审计 ID")
-        device = _text(r.get("device_id"), "审计设备", limit=64)
-        detail = r.get("detail")
-        if not isinstance(detail, dict):
-            raise fail("数据包中的审计详情格式不正确")
-        detail_text = authors.stored_json(detail)
-        if len(detail_text.encode("utf-8", "surrogatepass")) > MAX_AUDIT_DETAIL_BYTES:
-            raise fail(
-                f"{record_label(authors.AUDIT, aid)} 的详情超过 {MAX_AUDIT_DETAIL_BYTES:,} 字节，"
-                "拒绝导入"
-            )
+        head = audit_fields.head(r)
+        aid, _, detail_text = head
         self._time(r.get("at"), "审计时间", record_label(authors.AUDIT, aid))
         member = self._authored(authors.AUDIT, r, detail_text)
-        household = r.get("household_id")
         self._count("audit")
-        row = (
-            aid,
-            _text(r.get("at"), "审计时间", optional=False, limit=64),
-            _text(r.get("actor"), "操作人", limit=200),
-            device,
-            _text(r.get("action"), "操作", optional=False, limit=64),
-            None if household is None else check_uuid(household, "审计户 ID"),
-            _text(r.get("form_id"), "审计表单", limit=40),
-            _text(r.get("revision_id"), "审计版本", limit=64),
-            detail_text,
-        )
+        self._defer(self._add_audit, (audit_fields.row(r, head), member), tables.AUDIT, aid)
+
+    def _prepared_audit(self, audit: Audit) -> None:
+        """An audit record checked by ``prepared``: what needs this moment and the author."""
+        row, batch, record_hash = audit
+        aid = row[0]
+        self._time(row[1], "审计时间", record_label(authors.AUDIT, aid))
+        member = None
+        if self.check is not None:
+            member = self.check.member(authors.AUDIT, aid, row[3], batch, record_hash)
+        self._count("audit")
         self._defer(self._add_audit, (row, member), tables.AUDIT, aid)
 
     def _add_audit(self, item: tuple[tuple[Any, ...], Member]) -> None:

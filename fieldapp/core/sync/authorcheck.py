@@ -36,21 +36,10 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from fieldapp.core.store.records import now_iso
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync import authorship as authors
+from fieldapp.core.sync.authorship import record_label
 from fieldapp.core.sync.fields import HEX64, check_uuid, fail, integer, moment, text
 from fieldapp.core.sync.limits import MAX_FUTURE_SKEW_SECONDS, MAX_ROWS
 from fieldapp.core.trust import identity
-
-KIND_NAMES = {
-    authors.REVISION: "表单版本",
-    authors.STATUS: "状态变更",
-    authors.AUDIT: "审计记录",
-    authors.ATTACHMENT: "附件",
-    authors.CHECK_RECORD: "核查记录",
-}
-
-
-def record_label(kind: str, rid: str) -> str:
-    return f"{KIND_NAMES.get(kind, kind)} {rid}"
 
 
 @dataclass

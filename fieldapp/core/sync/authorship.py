@@ -46,6 +46,19 @@ CHECK_RECORD = "check"
 KINDS = (ATTACHMENT, REVISION, STATUS, AUDIT, CHECK_RECORD)
 """Record kinds with an author, in the order an export writes them (a batch's order too)."""
 
+KIND_NAMES = {
+    REVISION: "表单版本",
+    STATUS: "状态变更",
+    AUDIT: "审计记录",
+    ATTACHMENT: "附件",
+    CHECK_RECORD: "核查记录",
+}
+
+
+def record_label(kind: str, rid: str) -> str:
+    return f"{KIND_NAMES.get(kind, kind)} {rid}"
+
+
 FIELDS: dict[str, tuple[str, ...]] = {
     REVISION: (
         "id",

@@ -14,7 +14,7 @@ from typing import Any
 
 from fieldapp.core.store import checks
 from fieldapp.core.sync import authorship as authors
-from fieldapp.core.sync.authorcheck import record_label
+from fieldapp.core.sync.authorship import record_label
 from fieldapp.core.sync.fields import check_uuid, fail
 from fieldapp.core.sync.fields import text as _text
 from fieldapp.core.sync.limits import MAX_AUDIT_DETAIL_BYTES

@@ -17,7 +17,7 @@ from fieldapp.core.store import checks
 from fieldapp.core.store.standards import standard_kind
 from fieldapp.core.store.store import Store
 from fieldapp.core.sync import authorship as authors
-from fieldapp.core.sync.authorcheck import record_label
+from fieldapp.core.sync.authorship import record_label
 from fieldapp.core.sync.check_records import received_row
 from fieldapp.core.sync.fields import check_uuid, fail
 from fieldapp.core.sync.fields import integer as _int

@@ -21,6 +21,7 @@ from sys import intern
 from typing import Any
 
 from fieldapp.core.forms.model import Survey
+from fieldapp.core.sync import audit_fields
 from fieldapp.core.sync import authorship as authors
 from fieldapp.core.sync.container import BundleError, Envelope, read_lines
 from fieldapp.core.sync.fields import UUID_TEXT, FieldNames
@@ -39,9 +40,15 @@ Revision = tuple[Any, str | None, dict[str, str | None], Checked]
 """A revision prepared whole: its batch (as the record names it), its author hash (as in
 ``Ahead``), the values of the fields the household list shows, and the revision checked."""
 
-Item = tuple[dict[str, Any] | None, str | None, Ahead | Revision | None]
+Audit = tuple[tuple[Any, ...], Any, str | None]
+"""An audit record prepared whole (``audit_fields``): its row, its batch (as the record names
+it) and its author hash (as in ``Ahead``)."""
+PREPARED_AUDIT = "audit"
+
+Item = tuple[dict[str, Any] | None, str | None, Ahead | Revision | Audit | None]
 """A record; a revision's data text (as it is stored) and, if prepared, what ``Ahead`` says (its
-record then has no ``data``); or a revision prepared whole: (None, None, ``Revision``)."""
+record then has no ``data``); or a revision prepared whole: (None, None, ``Revision``); or an
+audit record prepared whole: (None, ``PREPARED_AUDIT``, ``Audit``)."""
 
 
 class Preparer:
@@ -59,7 +66,10 @@ class Preparer:
     def item(self, line: bytes) -> Item:
         split = split_revision(line)
         if split is None:
-            return parse_record(line), None, None
+            record = parse_record(line)
+            if record.get("t") == "audit":
+                return self._audit(record)
+            return record, None, None
         head, data_text = split
         data = head["data"]
         if not isinstance(data, dict):
@@ -97,6 +107,22 @@ class Preparer:
                     batch = intern(batch)  # one object for the batch's records (pickle)
                 return None, None, (batch, record_hash, index, checked)
         return head, text, (record_hash, unknown, index)
+
+    def _audit(self, record: dict[str, Any]) -> Item:
+        """An audit record's checks and its author hash (the record as it came if one fails:
+        the importer refuses it in its place)."""
+        try:
+            head = audit_fields.head(record)
+            row = audit_fields.row(record, head)
+        except BundleError:
+            return record, None, None
+        batch = record.get("batch")
+        record_hash = None
+        if self.up and batch is not None:
+            record_hash = authors.record_hash(authors.AUDIT, record, head[2])
+        if type(batch) is str:
+            batch = intern(batch)
+        return None, PREPARED_AUDIT, (row, batch, record_hash)
 
 
 def declared_versions(env: Envelope) -> set[str]:
