@@ -19,6 +19,7 @@ from fieldapp.core.sync.container import BundleError
 from fieldapp.core.sync.export import relayed_records
 from fieldapp.core.sync.importer import import_bundle
 from fieldapp.core.sync.prepared import Audit
+from fieldapp.core.sync.records import household_record
 from tests.core import forging
 from tests.core import test_sync_authorship as authorship_tests
 from tests.core import test_sync_batch as batch_tests
@@ -186,7 +187,7 @@ def test_audit_records_prepared_by_the_helper_are_kept_as_sent(
     in_batches = world.li.db.execute(batches + where).fetchall()
     assert in_batches and world.hq.db.execute(batches + where).fetchall() == in_batches
 
-    records: list[object] = [authorship_tests.household_record(world.li.household(hid))]
+    records: list[object] = [household_record(world.li.household(hid))]
     for record in relayed_records(world.li, authorship_tests.lis_batches(world)):
         if isinstance(record, dict) and record.get("t") == "audit":
             record = {**record, "detail": {**record["detail"], "changed": True}}
