@@ -1,4 +1,5 @@
-"""Payload records made ready for the importer: each revision's checks that need no database.
+"""Payload records made ready for the importer: each revision's (and audit record's) checks
+that need no database.
 
 A revision line is parsed (head and form data, ``lines.split_revision``), its author hash
 computed over the form data's text, its fields checked (``revision_fields``: form, version, state,
@@ -11,7 +12,9 @@ order. Nothing is decided here: the importer still checks every hash against the
 signed digest, and whatever depends on the database. A revision whose checks fail here (or
 whose ids are not UUIDs) is handed on as its head, its data's text and ``Ahead``, and the
 importer checks it as it always did: it refuses it where it did before (if it is not here
-already), with the same message.
+already), with the same message. Audit records, the next most numerous, likewise
+(``audit_fields``, ``Audit``): checked, their detail encoded as stored and hashed; one that
+fails a check is handed on as it came.
 """
 
 from __future__ import annotations
