@@ -57,9 +57,7 @@ def reference_window(
     probed = 0
     day = on + ONE_DAY
     while day < horizon:
-        month_moves = day.day == 1 and (
-            changes is None or day.year * 12 + day.month - 1 in changes
-        )
+        month_moves = day.day == 1 and (changes is None or day.year * 12 + day.month - 1 in changes)
         if month_moves or age_changes(record, day):
             if changes is None or facts is None:
                 return start.isoformat(), day.isoformat()
@@ -172,7 +170,12 @@ EDGES: dict[str, dict[str, Any]] = {
         },
         "C": {
             "policies": [
-                {"date": "2025-12-10", "category": "低保", "policy_name": "低保", "implemented": "是"},
+                {
+                    "date": "2025-12-10",
+                    "category": "低保",
+                    "policy_name": "低保",
+                    "implemented": "是",
+                },
                 {"date": "2026-12-20", "category": "送温暖", "policy_name": "慰问"},
             ]
         },
